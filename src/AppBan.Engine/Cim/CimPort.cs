@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AppBan.Engine.Cim
+{
+    /// <summary>
+    /// The port every target operation goes through. Transports (WS-Man, MI) implement it; Inventory,
+    /// Remediation and Exemptions never see a transport, only RegistryClient and ProcessClient.
+    /// Implementations are thread-safe: several operations may be in flight on one session.
+    /// </summary>
+    public interface ICimSession : IDisposable
+    {
+        string ComputerName { get; }
+
+        /// <summary>"WsMan" or "MI".</summary>
+        string TransportName { get; }
+
+        /// <summary>
+        /// Runs a WQL query and streams each instance to <paramref name="onInstance"/> as it arrives
+        /// (per Pull batch on WS-Man). Throws <see cref="CimException"/> on failure.
+        /// </summary>
+        Task QueryAsync(string namespaceName, string wql, Action<CimObject> onInstance, CimCallOptions options);
+
+        /// <summary>
+        /// Invokes a static method on a class (StdRegProv, Win32_Process). A non-zero ReturnValue is not an
+        /// exception: it comes back in the result. Transport and provider failures throw <see cref="CimException"/>.
+        /// </summary>
+        Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
+            IReadOnlyList<CimParameter> inParameters, CimCallOptions options);
+    }
+
+    /// <summary>Per-call options.</summary>
+    public sealed class CimCallOptions
+    {
+        public static CimCallOptions Default => new CimCallOptions();
+
+        /// <summary>Server-side and client-side bound for one operation; null means the transport default.</summary>
+        public TimeSpan? OperationTimeout { get; set; }
+
+        public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>
+        /// Ask the provider for the 64-bit registry view (__ProviderArchitecture=64, __RequiredArchitecture=true).
+        /// RegistryClient always sets it.
+        /// </summary>
+        public bool Use64BitProvider { get; set; }
+
+        public CimCallOptions With(CancellationToken token)
+        {
+            var copy = (CimCallOptions)MemberwiseClone();
+            copy.CancellationToken = token;
+            return copy;
+        }
+    }
+
+    /// <summary>One named, typed in-parameter of a method call.</summary>
+    public sealed class CimParameter
+    {
+        public CimParameter(string name, CimValue value) { Name = name; Value = value; }
+        public string Name { get; }
+        public CimValue Value { get; }
+    }
+
+    /// <summary>The out-parameters and ReturnValue of a method call.</summary>
+    public sealed class CimMethodResult
+    {
+        public CimMethodResult(uint returnValue, IReadOnlyDictionary<string, CimValue> outParameters)
+        {
+            ReturnValue = returnValue;
+            OutParameters = outParameters;
+        }
+
+        public uint ReturnValue { get; }
+
+        /// <summary>Case-insensitive; a parameter that came back nil is present with a null CimValue.Value.</summary>
+        public IReadOnlyDictionary<string, CimValue> OutParameters { get; }
+    }
+}

@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AppBan.Engine.Cim
+{
+    public enum ProcessStartOutcome
+    {
+        Started = 0, AccessDenied = 2, InsufficientPrivilege = 3, UnknownFailure = 8, PathNotFound = 9, InvalidParameter = 21, Other = -1,
+    }
+
+    public sealed class ProcessStartResult
+    {
+        public ProcessStartResult(uint returnValue, uint? processId)
+        {
+            ReturnValue = returnValue;
+            ProcessId = processId;
+            Outcome = Enum.IsDefined(typeof(ProcessStartOutcome), (int)returnValue) ? (ProcessStartOutcome)(int)returnValue : ProcessStartOutcome.Other;
+        }
+
+        public uint ReturnValue { get; }
+        public uint? ProcessId { get; }
+        public ProcessStartOutcome Outcome { get; }
+        public bool Started => Outcome == ProcessStartOutcome.Started && ProcessId.HasValue;
+    }
+
+    public sealed class ProcessRunResult
+    {
+        public string CommandLine { get; set; }
+        public ProcessStartResult Start { get; set; }
+        public bool Exited { get; set; }
+        public bool TimedOut { get; set; }
+        /// <summary>The exit code recorded by the wrapper; null when it could not be read back.</summary>
+        public int? ExitCode { get; set; }
+        public TimeSpan Duration { get; set; }
+    }
+
+    public sealed class RunningProcess
+    {
+        public uint ProcessId { get; set; }
+        public string Name { get; set; }
+        public string ExecutablePath { get; set; }
+    }
+
+    /// <summary>
+    /// Win32_Process over the CIM port. Processes start in session 0 as the connecting identity.
+    /// Win32_Process.Create gives no exit code, so <see cref="RunAsync"/> wraps the command in cmd.exe and has
+    /// it write %ERRORLEVEL% to an admin-only registry key that is read back and deleted afterwards.
+    /// </summary>
+    public sealed class ProcessClient
+    {
+        public const string ClassName = "Win32_Process";
+        public const string RunsKey = @"SOFTWARE\AppBan\Runs";
+        private static readonly Regex CmdMetacharacters = new Regex("[&|<>^%!\"\\r\\n]", RegexOptions.CultureInvariant);
+
+        private readonly RegistryClient registry;
+
+        public ProcessClient(ICimSession session, CimCallOptions defaults = null)
+        {
+            Session = session ?? throw new ArgumentNullException(nameof(session));
+            Defaults = defaults ?? CimCallOptions.Default;
+            registry = new RegistryClient(session, Defaults);
+        }
+
+        public ICimSession Session { get; }
+        public CimCallOptions Defaults { get; }
+        /// <summary>How often a running process is polled. Tests and the benchmark may shorten it.</summary>
+        public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+        public async Task<ProcessStartResult> CreateAsync(string commandLine, CancellationToken ct = default)
+        {
+            if (string.IsNullOrWhiteSpace(commandLine)) throw new ArgumentException("A command line is required.", nameof(commandLine));
+            var r = await Session.InvokeMethodAsync(@"root\cimv2", ClassName, "Create",
+                new[] { new CimParameter("CommandLine", CimValue.FromString(commandLine)) },
+                Defaults.With(ct)).ConfigureAwait(false);
+            uint? pid = null;
+            if (r.ReturnValue == 0 && r.OutParameters != null && r.OutParameters.TryGetValue("ProcessId", out var v)) pid = v?.AsUInt32();
+            return new ProcessStartResult(r.ReturnValue, pid);
+        }
+
+        public async Task<bool> IsRunningAsync(uint processId, CancellationToken ct = default)
+        {
+            var found = false;
+            await Session.QueryAsync(@"root\cimv2",
+                "SELECT ProcessId FROM Win32_Process WHERE ProcessId=" + processId.ToString(CultureInfo.InvariantCulture),
+                _ => found = true, Defaults.With(ct)).ConfigureAwait(false);
+            return found;
+        }
+
+        /// <summary>Polls until the process is gone or <paramref name="timeout"/> passes; true when it exited.</summary>
+        public async Task<bool> WaitForExitAsync(uint processId, TimeSpan timeout, CancellationToken ct = default)
+        {
+            var watch = Stopwatch.StartNew();
+            while (true)
+            {
+                if (!await IsRunningAsync(processId, ct).ConfigureAwait(false)) return true;
+                if (watch.Elapsed >= timeout) return false;
+                var wait = timeout - watch.Elapsed;
+                await Task.Delay(wait < PollInterval ? wait : PollInterval, ct).ConfigureAwait(false);
+            }
+        }
+
+        public async Task<IReadOnlyList<RunningProcess>> FindByNameAsync(string name, CancellationToken ct = default)
+        {
+            if (string.IsNullOrEmpty(name) || name.IndexOfAny(new[] { '\'', '\\', '"' }) >= 0)
+                throw new ArgumentException("A process name must not contain quotes or backslashes.", nameof(name));
+            var list = new List<RunningProcess>();
+            await Session.QueryAsync(@"root\cimv2",
+                "SELECT ProcessId, Name, ExecutablePath FROM Win32_Process WHERE Name='" + name + "'",
+                o => list.Add(new RunningProcess
+                {
+                    ProcessId = o["ProcessId"].AsUInt32() ?? 0,
+                    Name = o["Name"].AsString(),
+                    ExecutablePath = o["ExecutablePath"].AsString(),
+                }), Defaults.With(ct)).ConfigureAwait(false);
+            return list;
+        }
+
+        /// <summary>
+        /// The wrapper that records the exit code. /s makes cmd strip only the outermost quotes, so the inner
+        /// command keeps its own quoting; /v:on delays !ERRORLEVEL! until the inner command has finished.
+        /// The inner command must carry no cmd metacharacters except the double quotes around paths.
+        /// [guess] cmd.exe /c waits for a GUI-subsystem program (msiexec) as a batch file would.
+        /// </summary>
+        public static string WrapForExitCode(string innerCommand, string runId)
+        {
+            if (string.IsNullOrWhiteSpace(innerCommand)) throw new ArgumentException("A command is required.", nameof(innerCommand));
+            if (CmdMetacharacters.IsMatch(innerCommand.Replace("\"", string.Empty)))
+                throw new ArgumentException("The command carries cmd.exe metacharacters and cannot be wrapped safely.", nameof(innerCommand));
+            if (!Regex.IsMatch(runId ?? string.Empty, "^[0-9a-f]{32}$"))
+                throw new ArgumentException("A run id is 32 lowercase hex digits.", nameof(runId));
+            return "cmd.exe /d /v:on /s /c \"" + innerCommand +
+                   " & reg.exe add \"HKLM\\" + RunsKey + "\\" + runId + "\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"";
+        }
+
+        /// <summary>
+        /// Starts <paramref name="innerCommand"/> through the exit-code wrapper, waits up to
+        /// <paramref name="timeout"/>, then reads back and deletes the recorded exit code.
+        /// </summary>
+        public async Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default)
+        {
+            var runId = Guid.NewGuid().ToString("N");
+            var commandLine = WrapForExitCode(innerCommand, runId);
+            var watch = Stopwatch.StartNew();
+            var result = new ProcessRunResult { CommandLine = innerCommand };
+            result.Start = await CreateAsync(commandLine, ct).ConfigureAwait(false);
+            if (!result.Start.Started) { result.Duration = watch.Elapsed; return result; }
+
+            result.Exited = await WaitForExitAsync(result.Start.ProcessId.Value, timeout, ct).ConfigureAwait(false);
+            result.TimedOut = !result.Exited;
+            if (result.Exited)
+            {
+                var key = RunsKey + "\\" + runId;
+                var code = await registry.GetStringValueAsync(RegistryHive.LocalMachine, key, "ExitCode", ct).ConfigureAwait(false);
+                if (code.Success && int.TryParse(code.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var exit)) result.ExitCode = exit;
+                await registry.DeleteKeyTreeAsync(RegistryHive.LocalMachine, key, ct).ConfigureAwait(false);
+            }
+            result.Duration = watch.Elapsed;
+            return result;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+
+namespace AppBan.Engine.Inventory
+{
+    public enum AppKind { Msi, Exe, StoreApp, ProvisionedStoreApp, WebApp }
+
+    public enum AppScope { Machine, User }
+
+    /// <summary>Which registry view an uninstall entry was read from; None for Store packages.</summary>
+    public enum RegistryView { None, Registry64, Registry32, User }
+
+    /// <summary>
+    /// One installed app instance as read from a target. Every string here may come from a location an
+    /// unprivileged user can write (HKU, AppxAllUserStore per-user keys): treat as untrusted input.
+    /// </summary>
+    public sealed class InstalledApp
+    {
+        public string ComputerName { get; set; }
+        public AppKind Kind { get; set; }
+        public AppScope Scope { get; set; }
+        public RegistryView RegistryView { get; set; }
+        /// <summary>SID of the user for per-user entries and Store packages; null for machine scope.</summary>
+        public string UserSid { get; set; }
+        public string UserName { get; set; }
+
+        public string DisplayName { get; set; }
+        public string DisplayVersion { get; set; }
+        public string Publisher { get; set; }
+        public string InstallLocation { get; set; }
+        public string InstallDate { get; set; }
+
+        /// <summary>Uninstall key name (the last path segment), e.g. "{GUID}" or "CapCut".</summary>
+        public string KeyName { get; set; }
+        /// <summary>Full key path with hive, e.g. HKLM\SOFTWARE\...\Uninstall\CapCut.</summary>
+        public string KeyPath { get; set; }
+        public string UninstallString { get; set; }
+        public string QuietUninstallString { get; set; }
+        public bool WindowsInstaller { get; set; }
+        /// <summary>MSI ProductCode when the key name validates as a GUID and WindowsInstaller=1.</summary>
+        public string ProductCode { get; set; }
+
+        /// <summary>Store packages: PackageFullName (Name_Version_Arch_ResourceId_PublisherId).</summary>
+        public string PackageFullName { get; set; }
+        public string PackageName { get; set; }
+        public string PackageFamilyName { get; set; }
+
+        /// <summary>
+        /// True when the entry was read from a location the user can write (HKU, the profile). Nothing from
+        /// such an entry is ever executed with admin or SYSTEM rights.
+        /// </summary>
+        public bool FromUserWritableLocation { get; set; }
+    }
+}
