@@ -17,8 +17,10 @@ namespace AppBan.Engine.Exemptions
         public static bool TryParse(string id, out Guid guid)
         {
             guid = Guid.Empty;
-            if (string.IsNullOrEmpty(id)) return false;
-            // Exact formats only: no braces, no whitespace, nothing that could extend a registry path.
+            if (string.IsNullOrEmpty(id) || (id.Length != 36 && id.Length != 32)) return false;
+            // Exact formats only: no braces, no whitespace (Guid parsing trims it), nothing that could extend a path.
+            foreach (var c in id)
+                if (!(c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
             return (Guid.TryParseExact(id, "D", out guid) || Guid.TryParseExact(id, "N", out guid)) && guid != Guid.Empty;
         }
 
