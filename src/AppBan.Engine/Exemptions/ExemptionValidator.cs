@@ -78,23 +78,7 @@ namespace AppBan.Engine.Exemptions
             if (clock == null) throw new ArgumentNullException(nameof(clock));
             var errors = new List<ExemptionProblem>();
             var warnings = new List<string>();
-            var now = clock.UtcNow;
-
-            if (string.IsNullOrWhiteSpace(request.Reason))
-                errors.Add(new ExemptionProblem(ReasonRequired, "Reason", "A reason is required and must not be blank."));
-            else if (request.Reason.Length > MaxReasonLength)
-                errors.Add(new ExemptionProblem(ReasonInvalid, "Reason", "The reason is longer than " + MaxReasonLength + " characters."));
-            else if (request.Reason.Any(c => c == '\0'))
-                errors.Add(new ExemptionProblem(ReasonInvalid, "Reason", "The reason contains a NUL character."));
-
-            if (request.Expires.HasValue && request.Expires.Value <= now)
-                errors.Add(new ExemptionProblem(ExpiryInPast, "Expires",
-                    "The expiry " + Format(request.Expires.Value) + " is not in the future (now is " + Format(now) + ")."));
-            if (request.Expires.HasValue && request.NotBefore.HasValue && request.NotBefore.Value >= request.Expires.Value)
-                errors.Add(new ExemptionProblem(NotBeforeAfterExpiry, "NotBefore",
-                    "NotBefore " + Format(request.NotBefore.Value) + " is not before the expiry " + Format(request.Expires.Value) + "."));
-            if (!request.Expires.HasValue)
-                warnings.Add("The exemption has no expiry date: it never expires until it is revoked.");
+            CheckReasonAndDates(request, clock.UtcNow, errors, warnings);
 
             if (string.IsNullOrWhiteSpace(request.RuleId))
                 errors.Add(new ExemptionProblem(UnknownRule, "Rule", "A rule id is required (or '*' for every rule)."));
@@ -125,6 +109,39 @@ namespace AppBan.Engine.Exemptions
             }
 
             return new ExemptionValidationResult(errors, warnings, user);
+        }
+
+        /// <summary>
+        /// Only the parts every grant shares (reason, expiry, NotBefore), for requests whose rule and user are not
+        /// known yet: findings from the pipeline bring those with them.
+        /// </summary>
+        public static ExemptionValidationResult ValidateReasonAndDates(ExemptionRequest request, IClock clock)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            if (clock == null) throw new ArgumentNullException(nameof(clock));
+            var errors = new List<ExemptionProblem>();
+            var warnings = new List<string>();
+            CheckReasonAndDates(request, clock.UtcNow, errors, warnings);
+            return new ExemptionValidationResult(errors, warnings, null);
+        }
+
+        private static void CheckReasonAndDates(ExemptionRequest request, DateTimeOffset now, List<ExemptionProblem> errors, List<string> warnings)
+        {
+            if (string.IsNullOrWhiteSpace(request.Reason))
+                errors.Add(new ExemptionProblem(ReasonRequired, "Reason", "A reason is required and must not be blank."));
+            else if (request.Reason.Length > MaxReasonLength)
+                errors.Add(new ExemptionProblem(ReasonInvalid, "Reason", "The reason is longer than " + MaxReasonLength + " characters."));
+            else if (request.Reason.Any(c => c == '\0'))
+                errors.Add(new ExemptionProblem(ReasonInvalid, "Reason", "The reason contains a NUL character."));
+
+            if (request.Expires.HasValue && request.Expires.Value <= now)
+                errors.Add(new ExemptionProblem(ExpiryInPast, "Expires",
+                    "The expiry " + Format(request.Expires.Value) + " is not in the future (now is " + Format(now) + ")."));
+            if (request.Expires.HasValue && request.NotBefore.HasValue && request.NotBefore.Value >= request.Expires.Value)
+                errors.Add(new ExemptionProblem(NotBeforeAfterExpiry, "NotBefore",
+                    "NotBefore " + Format(request.NotBefore.Value) + " is not before the expiry " + Format(request.Expires.Value) + "."));
+            if (!request.Expires.HasValue)
+                warnings.Add("The exemption has no expiry date: it never expires until it is revoked.");
         }
 
         private static string Format(DateTimeOffset d) => d.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
