@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Net;
 using AppBan.Engine.Inventory;
@@ -13,6 +14,9 @@ namespace AppBan.Engine.Exemptions
     public static class ExemptionMatcher
     {
         public const string AllRules = "*";
+
+        // Every app of every target is checked against every exemption: parse each computer pattern once.
+        private static readonly ConcurrentDictionary<string, TextPattern> ComputerPatterns = new ConcurrentDictionary<string, TextPattern>(StringComparer.Ordinal);
 
         /// <summary>
         /// True when <paramref name="exemption"/> names <paramref name="ruleId"/> (or "*") and covers the app's user
@@ -90,7 +94,8 @@ namespace AppBan.Engine.Exemptions
 
         private static bool CoversComputer(string pattern, string computerName, string appComputerName)
         {
-            if (!TextPattern.TryWildcard(pattern, out var wildcard, out _)) return false;
+            var wildcard = ComputerPatterns.GetOrAdd(pattern, p => TextPattern.TryWildcard(p, out var parsed, out _) ? parsed : null);
+            if (wildcard == null) return false;
             foreach (var candidate in new[] { computerName, appComputerName })
             {
                 if (string.IsNullOrEmpty(candidate)) continue;

@@ -495,7 +495,7 @@ namespace AppBan.Engine.Policy
             if (userSid != null && !SidSyntax.IsMatch(userSid))
                 Problem(Property(o, "userSid"), label + ": 'userSid' '" + userSid + "' is not a SID such as S-1-5-21-1004336348-1177238915-682003330-1001");
             string userName = user;
-            if (user != null && user.StartsWith("S-", StringComparison.OrdinalIgnoreCase))
+            if (user != null && user.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase))
             {
                 if (!SidSyntax.IsMatch(user))
                     Problem(Property(o, "user"), label + ": 'user' '" + user + "' looks like a SID but is not one; a SID looks like S-1-5-21-1004336348-1177238915-682003330-1001");
