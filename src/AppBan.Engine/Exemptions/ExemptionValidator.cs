@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text.RegularExpressions;
+using AppBan.Engine.Policy;
 
 namespace AppBan.Engine.Exemptions
 {
@@ -53,7 +53,7 @@ namespace AppBan.Engine.Exemptions
     /// </summary>
     public static class ExemptionValidator
     {
-        public const string AnyRule = "*";
+        public const string AnyRule = ExemptionMatcher.AllRules;
         public const int MaxReasonLength = 2000;
 
         public const string ReasonRequired = "ReasonRequired";
@@ -65,9 +65,6 @@ namespace AppBan.Engine.Exemptions
         public const string InvalidComputer = "InvalidComputer";
         public const string MissingSubject = "MissingSubject";
         public const string ComputerNotAllowed = "ComputerNotAllowed";
-
-        // A host name or a wildcard pattern over one: letters, digits, '-', '_', '.', '*' and '?'.
-        private static readonly Regex ComputerPattern = new Regex(@"^[A-Za-z0-9*?][A-Za-z0-9*?._-]{0,254}$", RegexOptions.CultureInvariant);
 
         /// <param name="knownRuleIds">The effective policy's rule ids. Null only when the rule id came from a finding
         /// that the policy engine produced, so it is known to exist.</param>
@@ -100,9 +97,11 @@ namespace AppBan.Engine.Exemptions
             }
             else
             {
-                if (!string.IsNullOrEmpty(request.Computer) && !ComputerPattern.IsMatch(request.Computer))
+                // The same wildcard syntax the policy loader reads "computer" with.
+                if (!string.IsNullOrEmpty(request.Computer) &&
+                    (request.Computer.Any(char.IsControl) || !TextPattern.TryWildcard(request.Computer, out _, out _)))
                     errors.Add(new ExemptionProblem(InvalidComputer, "Computer",
-                        "'" + request.Computer + "' is not a computer name or wildcard pattern (letters, digits, '-', '_', '.', '*', '?')."));
+                        "'" + request.Computer + "' is not a computer name or wildcard pattern such as PC-* or kiosk-0?."));
                 if (request.User == null && string.IsNullOrEmpty(request.Computer))
                     errors.Add(new ExemptionProblem(MissingSubject, "User",
                         "A policy exemption must name a user, a computer, or both."));

@@ -1,9 +1,9 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using AppBan.Engine.Policy;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -12,12 +12,14 @@ namespace AppBan.Engine.Exemptions
     /// <summary>
     /// Adds and removes exemption entries in a policy document. Each change happens under <see cref="PolicyFileLock"/>:
     /// read the current file, edit its "exemptions" array as a JObject (everything else is kept, in its order), check
-    /// the result, write it to a temp file in the same directory and move that over the original in one rename. A
-    /// reader sees the old document or the new one, never half of one; a crash leaves at most a stray temp file.
+    /// the result with the policy validator, write it to a temp file in the same directory and move that over the
+    /// original in one rename. A reader sees the old document or the new one, never half of one; a crash leaves at
+    /// most a stray temp file. An edit that would leave an invalid policy is refused and the file stays as it was.
     /// </summary>
     public sealed class PolicyExemptionWriter
     {
-        private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
+        private const string ArrayName = "exemptions";
+        private const string IdName = "id";
 
         public PolicyExemptionWriter(string policyPath)
         {
@@ -30,41 +32,19 @@ namespace AppBan.Engine.Exemptions
         /// <summary>How long to wait for another process's grant or revoke on the same file.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-        /// <summary>
-        /// Checks the edited document before it replaces the file: returns its problems, none when it is a valid
-        /// policy. The cmdlets plug the policy validator in here, so a grant can never leave an invalid policy.
-        /// </summary>
-        public Func<string, IReadOnlyList<string>> ValidateDocument { get; set; }
-
-        /// <summary>The exemptions in the file as it is now (no lock: a rename-replaced file is always whole).</summary>
-        public IReadOnlyList<Exemption> ReadAll()
-        {
-            var doc = Load(ReadText(out _));
-            var array = ExemptionArray(doc, create: false);
-            if (array == null) return Array.Empty<Exemption>();
-            var list = new List<Exemption>();
-            foreach (var item in array)
-            {
-                if (!(item is JObject o)) throw Invalid("an entry of \"exemptions\" is not an object");
-                try { list.Add(PolicyExemptionJson.FromEntry(o, PolicyPath)); }
-                catch (FormatException ex) { throw Invalid(ex.Message); }
-            }
-            return list;
-        }
-
-        /// <summary>Appends <paramref name="exemption"/>; its id must not be in the file yet.</summary>
+        /// <summary>Appends <paramref name="exemption"/> in the policy's exemption shape; its id must not be in the file yet.</summary>
         public void Add(Exemption exemption, CancellationToken ct = default)
         {
             if (exemption == null) throw new ArgumentNullException(nameof(exemption));
             if (!ExemptionId.IsValid(exemption.Id)) throw new ArgumentException("'" + exemption.Id + "' is not an exemption id: expected a GUID.", nameof(exemption));
             if (string.IsNullOrWhiteSpace(exemption.Reason)) throw new ArgumentException("An exemption needs a reason.", nameof(exemption));
-            Edit(doc =>
+            Edit((doc, _) =>
             {
                 var array = ExemptionArray(doc, create: true);
                 if (FindEntry(array, exemption.Id) != null)
                     throw new ExemptionException(ExemptionErrorKind.ExemptionExists, PolicyPath,
                         "An exemption with id " + exemption.Id + " already exists in " + PolicyPath + "; nothing was written.");
-                array.Add(PolicyExemptionJson.ToEntry(exemption));
+                array.Add(PolicyWriter.ToJObject(exemption));
                 return true;
             }, ct);
             exemption.Source = ExemptionSource.Policy;
@@ -76,36 +56,53 @@ namespace AppBan.Engine.Exemptions
         {
             if (string.IsNullOrWhiteSpace(id)) throw new ArgumentException("An exemption id is required.", nameof(id));
             Exemption removed = null;
-            Edit(doc =>
+            Edit((doc, text) =>
             {
                 var entry = FindEntry(ExemptionArray(doc, create: false), id);
                 if (entry == null) return false;
-                try { removed = PolicyExemptionJson.FromEntry(entry, PolicyPath); }
-                catch (FormatException) { removed = new Exemption { Id = id, Source = ExemptionSource.Policy, Location = PolicyPath }; }
+                var entryId = (string)entry.GetValue(IdName, StringComparison.OrdinalIgnoreCase);
+                removed = ReadAsPolicyLoaderDoes(text, entryId)
+                          ?? new Exemption { Id = entryId, Source = ExemptionSource.Policy, Location = PolicyPath };
                 entry.Remove();
                 return true;
             }, ct);
             return removed;
         }
 
-        private void Edit(Func<JObject, bool> change, CancellationToken ct)
+        /// <summary>The exemption as the policy loader reads it, or null when the document does not load as it is.</summary>
+        private Exemption ReadAsPolicyLoaderDoes(string text, string id)
         {
-            using (PolicyFileLock.Acquire(PolicyPath, LockTimeout, ct))
+            try
             {
-                var text = ReadText(out var hadBom);
-                var doc = Load(text);
-                if (!change(doc)) return;
-                var updated = Serialize(doc, text);
-                var problems = ValidateDocument?.Invoke(updated);
-                if (problems != null && problems.Count > 0)
-                    throw new ExemptionException(ExemptionErrorKind.InvalidPolicy, PolicyPath,
-                        "The edited policy would not be valid, so " + PolicyPath + " was left unchanged: " + string.Join("; ", problems));
-                ct.ThrowIfCancellationRequested();
-                ReplaceAtomically(updated, hadBom);
+                return PolicyLoader.LoadJson(text, PolicyPath).Exemptions
+                    .FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+            }
+            catch (PolicyException)
+            {
+                return null;
             }
         }
 
-        private string ReadText(out bool hadBom)
+        private void Edit(Func<JObject, string, bool> change, CancellationToken ct)
+        {
+            using (PolicyFileLock.Acquire(PolicyPath, LockTimeout, ct))
+            {
+                var text = ReadText(out var encoding);
+                var doc = Load(text);
+                if (!change(doc, text)) return;
+                var updated = Serialize(doc, text);
+                var problems = PolicyValidator.ValidateJson(updated, PolicyPath);
+                if (problems.Count > 0)
+                    throw new ExemptionException(ExemptionErrorKind.InvalidPolicy, PolicyPath,
+                        "The edited policy would not be valid, so " + PolicyPath + " was left unchanged: " +
+                        string.Join("; ", problems.Select(p => p.ToString())));
+                ct.ThrowIfCancellationRequested();
+                ReplaceAtomically(updated, encoding);
+            }
+        }
+
+        /// <summary>The file's text, and the encoding to write it back in (its byte order mark, or UTF-8 without one).</summary>
+        private string ReadText(out Encoding encoding)
         {
             byte[] bytes;
             try
@@ -117,10 +114,21 @@ namespace AppBan.Engine.Exemptions
                     bytes = ms.ToArray();
                 }
             }
-            catch (FileNotFoundException ex) { throw new ExemptionException(ExemptionErrorKind.InvalidPolicy, PolicyPath, "The policy file " + PolicyPath + " does not exist.", ex); }
-            catch (DirectoryNotFoundException ex) { throw new ExemptionException(ExemptionErrorKind.InvalidPolicy, PolicyPath, "The policy file " + PolicyPath + " does not exist.", ex); }
-            hadBom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
-            return hadBom ? Utf8NoBom.GetString(bytes, 3, bytes.Length - 3) : Utf8NoBom.GetString(bytes);
+            catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
+            {
+                throw new ExemptionException(ExemptionErrorKind.InvalidPolicy, PolicyPath, "The policy file " + PolicyPath + " does not exist.", ex);
+            }
+            encoding = EncodingOf(bytes);
+            return PolicyLoader.Decode(bytes);
+        }
+
+        // Windows PowerShell 5.1 writes UTF-16 with a BOM by default; a file keeps the encoding it had.
+        private static Encoding EncodingOf(byte[] b)
+        {
+            if (b.Length >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) return new UTF8Encoding(true);
+            if (b.Length >= 2 && b[0] == 0xFF && b[1] == 0xFE) return new UnicodeEncoding(false, true);
+            if (b.Length >= 2 && b[0] == 0xFE && b[1] == 0xFF) return new UnicodeEncoding(true, true);
+            return new UTF8Encoding(false);
         }
 
         private JObject Load(string text)
@@ -153,12 +161,12 @@ namespace AppBan.Engine.Exemptions
 
         private JArray ExemptionArray(JObject doc, bool create)
         {
-            var prop = doc.Properties().FirstOrDefault(p => string.Equals(p.Name, PolicyExemptionJson.ArrayName, StringComparison.OrdinalIgnoreCase));
+            var prop = doc.Properties().FirstOrDefault(p => string.Equals(p.Name, ArrayName, StringComparison.OrdinalIgnoreCase));
             if (prop == null || prop.Value.Type == JTokenType.Null)
             {
                 if (!create) return null;
                 var array = new JArray();
-                if (prop == null) doc.Add(PolicyExemptionJson.ArrayName, array);
+                if (prop == null) doc.Add(ArrayName, array);
                 else prop.Value = array;
                 return array;
             }
@@ -172,7 +180,7 @@ namespace AppBan.Engine.Exemptions
             foreach (var item in array)
             {
                 if (!(item is JObject o)) continue;
-                var value = o.GetValue(PolicyExemptionJson.Id, StringComparison.OrdinalIgnoreCase);
+                var value = o.GetValue(IdName, StringComparison.OrdinalIgnoreCase);
                 if (value != null && value.Type == JTokenType.String && ExemptionId.AreSame((string)value, id)) return o;
             }
             return null;
@@ -209,16 +217,17 @@ namespace AppBan.Engine.Exemptions
             return text;
         }
 
-        private void ReplaceAtomically(string text, bool withBom)
+        private void ReplaceAtomically(string text, Encoding encoding)
         {
             var directory = Path.GetDirectoryName(PolicyPath);
             var temp = Path.Combine(directory, "." + Path.GetFileName(PolicyPath) + "." + Guid.NewGuid().ToString("N") + ".tmp");
             try
             {
-                var bytes = Utf8NoBom.GetBytes(text);
+                var preamble = encoding.GetPreamble();
+                var bytes = encoding.GetBytes(text);
                 using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
                 {
-                    if (withBom) fs.Write(new byte[] { 0xEF, 0xBB, 0xBF }, 0, 3);
+                    fs.Write(preamble, 0, preamble.Length);
                     fs.Write(bytes, 0, bytes.Length);
                     fs.Flush(true);
                 }

@@ -108,7 +108,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Empty(ErrorIds(r, ExemptionSource.Device));
             Assert.Equal(new[] { ExemptionValidator.MissingSubject }, ErrorIds(r, ExemptionSource.Policy));
 
-            r.Computer = "PC 01;rm";
+            r.Computer = "PC-[01";
             Assert.Equal(new[] { ExemptionValidator.InvalidComputer }, ErrorIds(r, ExemptionSource.Policy));
         }
 

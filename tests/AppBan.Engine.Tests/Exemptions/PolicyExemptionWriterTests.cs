@@ -16,16 +16,19 @@ namespace AppBan.Engine.Tests.Exemptions
         private readonly string dir = Path.Combine(Path.GetTempPath(), "appban-pew-" + Guid.NewGuid().ToString("N"));
 
         private const string Policy = @"{
+    ""schemaVersion"": 1,
     ""name"": ""Contoso ban"",
-    ""version"": 3,
+    ""description"": ""Bureau decision, caf\u00e9 été"",
     ""enforceAfter"": ""2027-01-01T00:00:00Z"",
-    ""ratio"": 1.50,
     ""rules"": [
-        { ""id"": ""tiktok-store"", ""packageFamilyNames"": [ ""BytedancePte.Ltd.TikTok_6yccndn6064se"" ] },
-        { ""id"": ""capcut"", ""displayNames"": [ ""CapCut"" ] }
+        { ""id"": ""tiktok-store"", ""displayName"": ""TikTok"", ""matchers"": [ { ""packageFamilyName"": ""BytedancePte.Ltd.TikTok_6yccndn6064se"" } ] },
+        { ""id"": ""capcut"", ""displayName"": ""CapCut"", ""matchers"": [ { ""keyName"": ""CapCut"" } ] }
     ]
 }
 ";
+
+        private static AppBan.Engine.Policy.AppBanPolicy LoadPolicy(string path) => AppBan.Engine.Policy.PolicyLoader.LoadFile(path);
+
 
         public PolicyExemptionWriterTests() => Directory.CreateDirectory(dir);
         public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
@@ -58,11 +61,14 @@ namespace AppBan.Engine.Tests.Exemptions
 
             var text = File.ReadAllText(path);
             var doc = JObject.Parse(text, new JsonLoadSettings());
-            Assert.Equal(new[] { "name", "version", "enforceAfter", "ratio", "rules", "exemptions" }, doc.Properties().Select(p => p.Name).ToArray());
+            Assert.Equal(new[] { "schemaVersion", "name", "description", "enforceAfter", "rules", "exemptions" }, doc.Properties().Select(p => p.Name).ToArray());
             var original = JObject.Parse(Policy);
             foreach (var p in original.Properties()) Assert.True(JToken.DeepEquals(p.Value, doc[p.Name]), p.Name + " changed");
             Assert.Contains("\"enforceAfter\": \"2027-01-01T00:00:00Z\"", text);
-            Assert.Contains("\"ratio\": 1.50", text);
+            Assert.Contains("caf\u00e9 été", text.Replace("\\u00e9", "\u00e9"));
+            var loaded = Assert.Single(LoadPolicy(path).Exemptions);
+            Assert.Equal(e.Id, loaded.Id);
+            Assert.Equal(e.Expires, loaded.Expires);
 
             var entry = (JObject)Assert.Single((JArray)doc["exemptions"]);
             Assert.Equal(new[] { "id", "ruleId", "user", "reason", "approvedBy", "grantedOn", "expires" }, entry.Properties().Select(p => p.Name).ToArray());
@@ -83,15 +89,24 @@ namespace AppBan.Engine.Tests.Exemptions
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes.Take(3).ToArray());
             var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-            Assert.StartsWith("{\r\n    \"name\": \"Contoso ban\",\r\n    \"version\": 3,", text);
+            Assert.StartsWith("{\r\n    \"schemaVersion\": 1,\r\n    \"name\": \"Contoso ban\",", text);
             Assert.EndsWith("}\r\n", text);
             Assert.DoesNotContain("\n", text.Replace("\r\n", ""));
 
-            var tabs = Write("{\n\t\"name\": \"x\",\n\t\"rules\": []\n}");
+            var tabs = Write("{\n\t\"schemaVersion\": 1,\n\t\"name\": \"x\",\n\t\"rules\": [ { \"id\": \"tiktok-store\", \"displayName\": \"T\", \"matchers\": [ { \"keyName\": \"T\" } ] } ]\n}");
             new PolicyExemptionWriter(tabs).Add(Grant());
             text = File.ReadAllText(tabs);
-            Assert.StartsWith("{\n\t\"name\": \"x\",\n\t\"rules\": [],\n\t\"exemptions\": [\n\t\t{\n\t\t\t\"id\"", text);
+            Assert.StartsWith("{\n\t\"schemaVersion\": 1,\n\t\"name\": \"x\",", text);
+            Assert.Contains("\n\t\"exemptions\": [\n\t\t{\n\t\t\t\"id\"", text);
             Assert.EndsWith("}", text);
+
+            // UTF-16 with a BOM, as Windows PowerShell 5.1 writes by default, stays UTF-16.
+            var utf16 = Path.Combine(dir, "utf16.json");
+            File.WriteAllText(utf16, Policy, new UnicodeEncoding(false, true));
+            new PolicyExemptionWriter(utf16).Add(Grant());
+            bytes = File.ReadAllBytes(utf16);
+            Assert.Equal(new byte[] { 0xFF, 0xFE }, bytes.Take(2).ToArray());
+            Assert.Single(LoadPolicy(utf16).Exemptions);
         }
 
         [Fact]
@@ -108,7 +123,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Null(entry["user"]);
             Assert.Equal("KIOSK-*", (string)entry["computer"]);
 
-            var read = Assert.Single(new PolicyExemptionWriter(path).ReadAll());
+            var read = Assert.Single(LoadPolicy(path).Exemptions);
             Assert.Null(read.Expires);
             Assert.Equal("KIOSK-*", read.ComputerName);
             Assert.Equal(e.GrantedOn, read.GrantedOn);
@@ -126,7 +141,7 @@ namespace AppBan.Engine.Tests.Exemptions
             var removed = writer.Remove(a.Id.Replace("-", "").ToUpperInvariant());
             Assert.Equal(a.Id, removed.Id);
             Assert.Equal(@"CONTOSO\alice", removed.UserName);
-            var left = writer.ReadAll();
+            var left = LoadPolicy(path).Exemptions;
             Assert.Equal(new[] { b.Id }, left.Select(x => x.Id).ToArray());
 
             var before = File.ReadAllText(path);
@@ -137,8 +152,10 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public void A_hand_written_entry_with_a_non_guid_id_can_be_removed()
         {
-            var path = Write("{ \"rules\": [], \"exemptions\": [ { \"id\": \"press-1\", \"ruleId\": \"*\", \"user\": \"CONTOSO\\\\alice\", \"reason\": \"x\", \"expires\": null } ] }");
-            Assert.Equal("press-1", new PolicyExemptionWriter(path).Remove("PRESS-1").Id);
+            var path = Write(Policy.Replace("    ]\n}", "    ],\n    \"exemptions\": [ { \"id\": \"press-1\", \"ruleId\": \"*\", \"user\": \"CONTOSO\\\\alice\", \"reason\": \"x\", \"expires\": null } ]\n}"));
+            var removed = new PolicyExemptionWriter(path).Remove("PRESS-1");
+            Assert.Equal("press-1", removed.Id);
+            Assert.Equal(@"CONTOSO\alice", removed.UserName);
             Assert.Empty((JArray)JObject.Parse(File.ReadAllText(path))["exemptions"]);
         }
 
@@ -158,7 +175,7 @@ namespace AppBan.Engine.Tests.Exemptions
         }
 
         [Theory]
-        [InlineData("{ \"rules\": [], ")]
+        [InlineData("{ \"schemaVersion\": 1, \"name\": \"x\", \"rules\": [], ")]
         [InlineData("[ 1, 2 ]")]
         [InlineData("{ \"exemptions\": {} }")]
         [InlineData("{ \"a\": 1, \"a\": 2 }")]
@@ -180,20 +197,25 @@ namespace AppBan.Engine.Tests.Exemptions
         }
 
         [Fact]
-        public void The_document_check_can_veto_the_write()
+        public void An_edit_that_would_leave_an_invalid_policy_is_refused_and_changes_nothing()
         {
             var path = Write(Policy);
-            string seen = null;
-            var writer = new PolicyExemptionWriter(path)
-            {
-                ValidateDocument = text => { seen = text; return new[] { "rule 'x' is unknown" }; },
-            };
-            var ex = Assert.Throws<ExemptionException>(() => writer.Add(Grant()));
+            var e = Grant();
+            e.RuleId = "not-a-rule";
+            var ex = Assert.Throws<ExemptionException>(() => new PolicyExemptionWriter(path).Add(e));
             Assert.Equal(ExemptionErrorKind.InvalidPolicy, ex.Kind);
-            Assert.Contains("rule 'x' is unknown", ex.Message);
-            Assert.Contains("\"exemptions\"", seen);
+            Assert.Contains("not-a-rule", ex.Message);
             Assert.Equal(Policy, File.ReadAllText(path));
             Assert.Equal(new[] { "policy.json", "policy.json.lock" }, Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(n => n).ToArray());
+        }
+
+        [Fact]
+        public void A_policy_that_was_already_invalid_is_not_written()
+        {
+            var broken = Policy.Replace("\"capcut\"", "\"tiktok-store\"");
+            var path = Write(broken);
+            Assert.Throws<ExemptionException>(() => new PolicyExemptionWriter(path).Add(Grant()));
+            Assert.Equal(broken, File.ReadAllText(path));
         }
 
         [Fact]
@@ -210,7 +232,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Equal(Policy, File.ReadAllText(path));
             // Released: the next grant goes through.
             new PolicyExemptionWriter(path).Add(Grant());
-            Assert.Single(new PolicyExemptionWriter(path).ReadAll());
+            Assert.Single(LoadPolicy(path).Exemptions);
         }
 
         [Fact]
@@ -236,7 +258,7 @@ namespace AppBan.Engine.Tests.Exemptions
                 start.Set();
                 threads.ForEach(t => t.Join());
             }
-            var all = new PolicyExemptionWriter(path).ReadAll();
+            var all = LoadPolicy(path).Exemptions;
             Assert.Equal(writers * each, all.Count);
             Assert.Equal(ids.OrderBy(x => x), all.Select(x => x.Id).OrderBy(x => x));
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
