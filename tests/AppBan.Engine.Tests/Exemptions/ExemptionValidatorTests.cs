@@ -120,5 +120,17 @@ namespace AppBan.Engine.Tests.Exemptions
             var ex = Assert.Throws<ExemptionException>(() => ExemptionValidator.Validate(r, ExemptionSource.Device, Rules, Clock).ThrowIfInvalid("PC-01"));
             Assert.Equal(ExemptionErrorKind.InvalidRequest, ex.Kind);
         }
+
+        [Fact]
+        public void Grants_from_findings_check_reason_and_dates_before_rule_and_user_are_known()
+        {
+            var r = new ExemptionRequest { Reason = "", Expires = Clock.UtcNow.AddDays(-1) };
+            var result = ExemptionValidator.ValidateReasonAndDates(r, Clock);
+            Assert.Equal(new[] { ExemptionValidator.ReasonRequired, ExemptionValidator.ExpiryInPast }, result.Errors.Select(e => e.ErrorId).ToArray());
+            r = new ExemptionRequest { Reason = "Press office" };
+            result = ExemptionValidator.ValidateReasonAndDates(r, Clock);
+            Assert.True(result.IsValid);
+            Assert.Single(result.Warnings);
+        }
     }
 }
