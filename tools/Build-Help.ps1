@@ -50,11 +50,11 @@ $Namespaces = @{
 #region Markdown
 $script:Problems = [System.Collections.Generic.List[string]]::new()
 
-function Add-Problem([string] $File, [int] $Line, [string] $Message) {
+function Write-Problem([string] $File, [int] $Line, [string] $Message) {
     $script:Problems.Add(('{0}:{1}: {2}' -f $File, $Line, $Message))
 }
 
-function New-Block([string] $Kind, [int] $Line) {
+function Get-EmptyBlock([string] $Kind, [int] $Line) {
     [pscustomobject]@{ Kind = $Kind; Line = $Line; Language = ''; Lines = [System.Collections.Generic.List[string]]::new() }
 }
 
@@ -72,7 +72,7 @@ function Split-MarkdownBlock {
         }
         if ($text -match '^\s*```\s*([\w-]*)\s*$') {
             if ($current) { $blocks.Add($current); $current = $null }
-            $fence = New-Block 'Code' $line.N
+            $fence = Get-EmptyBlock 'Code' $line.N
             $fence.Language = $Matches[1].ToLowerInvariant()
             continue
         }
@@ -82,21 +82,21 @@ function Split-MarkdownBlock {
         }
         if ($text -match '^\s*([-*+]|\d+\.)\s+(.*)$') {
             if ($current) { $blocks.Add($current) }
-            $current = New-Block 'Item' $line.N
+            $current = Get-EmptyBlock 'Item' $line.N
             $current.Lines.Add("$($Matches[1]) $($Matches[2])")
             continue
         }
         if ($text -match '^\s*\|') {
             if ($current -and $current.Kind -ne 'Table') { $blocks.Add($current); $current = $null }
-            if (-not $current) { $current = New-Block 'Table' $line.N }
+            if (-not $current) { $current = Get-EmptyBlock 'Table' $line.N }
             $current.Lines.Add($text.Trim())
             continue
         }
         if ($current -and $current.Kind -eq 'Table') { $blocks.Add($current); $current = $null }
-        if (-not $current) { $current = New-Block 'Text' $line.N }
+        if (-not $current) { $current = Get-EmptyBlock 'Text' $line.N }
         $current.Lines.Add($text.Trim())
     }
-    if ($fence) { Add-Problem $File $fence.Line 'a ``` code block is never closed.' ; $blocks.Add($fence) }
+    if ($fence) { Write-Problem $File $fence.Line 'a ``` code block is never closed.' ; $blocks.Add($fence) }
     if ($current) { $blocks.Add($current) }
     $blocks
 }
@@ -146,19 +146,19 @@ function Read-Yaml {
         $lineNumber++
         if ($text -match '^\s*$') { continue }
         if ($text -notmatch '^\s*([^:]+?)\s*:\s*(.*?)\s*$') {
-            Add-Problem $File $lineNumber "-${Parameter}: '$text' is not a 'Key: Value' line."
+            Write-Problem $File $lineNumber "-${Parameter}: '$text' is not a 'Key: Value' line."
             continue
         }
         $key = $YamlKeys | Where-Object { $_ -eq $Matches[1] } | Select-Object -First 1
         if (-not $key) {
-            Add-Problem $File $lineNumber "-${Parameter}: unknown yaml key '$($Matches[1])' (expected: $($YamlKeys -join ', '))."
+            Write-Problem $File $lineNumber "-${Parameter}: unknown yaml key '$($Matches[1])' (expected: $($YamlKeys -join ', '))."
             continue
         }
-        if ($values.Contains($key)) { Add-Problem $File $lineNumber "-${Parameter}: '$key' is given twice." }
+        if ($values.Contains($key)) { Write-Problem $File $lineNumber "-${Parameter}: '$key' is given twice." }
         $values[$key] = $Matches[2]
     }
     foreach ($key in $YamlKeys) {
-        if (-not $values.Contains($key)) { Add-Problem $File $Block.Line "-${Parameter}: the yaml block lacks '${key}:'." }
+        if (-not $values.Contains($key)) { Write-Problem $File $Block.Line "-${Parameter}: the yaml block lacks '${key}:'." }
     }
     $values
 }
@@ -176,7 +176,7 @@ function Read-CommandMarkdown {
         $end = -1
         for ($i = 1; $i -lt $lines.Count; $i++) { if ($lines[$i].T -eq '---') { $end = $i; break } }
         if ($end -lt 0) {
-            Add-Problem $file 1 'the front matter that starts with --- is never closed.'
+            Write-Problem $file 1 'the front matter that starts with --- is never closed.'
             $end = 0
         }
         for ($i = 1; $i -lt $end; $i++) {
@@ -193,41 +193,41 @@ function Read-CommandMarkdown {
 
     $top = Split-Heading -Lines $lines -Marker '#'
     if ($top.Sections.Count -ne 1) {
-        Add-Problem $file 1 "expected exactly one '# $($Path.BaseName)' title, found $($top.Sections.Count)."
+        Write-Problem $file 1 "expected exactly one '# $($Path.BaseName)' title, found $($top.Sections.Count)."
         if ($top.Sections.Count -eq 0) { return $page }
     }
     $title = $top.Sections[0]
     if ($title.Title -cne $Path.BaseName) {
-        Add-Problem $file $title.Line "the title '# $($title.Title)' does not match the file name '$($Path.BaseName)'."
+        Write-Problem $file $title.Line "the title '# $($title.Title)' does not match the file name '$($Path.BaseName)'."
     }
 
     $h2 = Split-Heading -Lines $title.Body -Marker '##'
     if (Test-HasContent $h2.Preamble) {
-        Add-Problem $file $title.Line 'text between the title and the first ## section belongs in a section.'
+        Write-Problem $file $title.Line 'text between the title and the first ## section belongs in a section.'
     }
     $sections = @{}
     foreach ($section in $h2.Sections) {
         $name = $section.Title.ToUpperInvariant()
         if ($SectionOrder -notcontains $name) {
-            Add-Problem $file $section.Line "unknown section '## $($section.Title)' (expected: $($SectionOrder -join ', '))."
+            Write-Problem $file $section.Line "unknown section '## $($section.Title)' (expected: $($SectionOrder -join ', '))."
             continue
         }
-        if ($section.Title -cne $name) { Add-Problem $file $section.Line "write the section heading as '## $name'." }
-        if ($sections.ContainsKey($name)) { Add-Problem $file $section.Line "the section '## $name' appears twice."; continue }
+        if ($section.Title -cne $name) { Write-Problem $file $section.Line "write the section heading as '## $name'." }
+        if ($sections.ContainsKey($name)) { Write-Problem $file $section.Line "the section '## $name' appears twice."; continue }
         $sections[$name] = $section
         $page.HasSection[$name] = $true
     }
     foreach ($name in $RequiredSections) {
-        if (-not $sections.ContainsKey($name)) { Add-Problem $file $title.Line "the required section '## $name' is missing." }
+        if (-not $sections.ContainsKey($name)) { Write-Problem $file $title.Line "the required section '## $name' is missing." }
     }
 
     if ($sections.ContainsKey('SYNOPSIS')) {
         $page.Synopsis = @(ConvertTo-Paragraph (Split-MarkdownBlock $sections['SYNOPSIS'].Body $file))
-        if ($page.Synopsis.Count -eq 0) { Add-Problem $file $sections['SYNOPSIS'].Line 'the SYNOPSIS is empty.' }
+        if ($page.Synopsis.Count -eq 0) { Write-Problem $file $sections['SYNOPSIS'].Line 'the SYNOPSIS is empty.' }
     }
     if ($sections.ContainsKey('DESCRIPTION')) {
         $page.Description = @(ConvertTo-Paragraph (Split-MarkdownBlock $sections['DESCRIPTION'].Body $file))
-        if ($page.Description.Count -eq 0) { Add-Problem $file $sections['DESCRIPTION'].Line 'the DESCRIPTION is empty.' }
+        if ($page.Description.Count -eq 0) { Write-Problem $file $sections['DESCRIPTION'].Line 'the DESCRIPTION is empty.' }
     }
     if ($sections.ContainsKey('EXAMPLES')) { $page.Examples = @(Read-Example $sections['EXAMPLES'] $file) }
     if ($sections.ContainsKey('PARAMETERS')) { $page.Parameters = @(Read-Parameter $sections['PARAMETERS'] $file) }
@@ -241,16 +241,16 @@ function Read-CommandMarkdown {
 function Read-Example {
     param([object] $Section, [string] $File)
     $h3 = Split-Heading -Lines $Section.Body -Marker '###'
-    if (Test-HasContent $h3.Preamble) { Add-Problem $File $Section.Line "text under EXAMPLES belongs under a '### Example N: Title' heading." }
-    if ($h3.Sections.Count -eq 0) { Add-Problem $File $Section.Line "EXAMPLES has no '### Example N: Title' heading." }
+    if (Test-HasContent $h3.Preamble) { Write-Problem $File $Section.Line "text under EXAMPLES belongs under a '### Example N: Title' heading." }
+    if ($h3.Sections.Count -eq 0) { Write-Problem $File $Section.Line "EXAMPLES has no '### Example N: Title' heading." }
     foreach ($example in $h3.Sections) {
         if ($example.Title -notmatch '^Example\s+\d+\s*(?::\s*(.*))?$') {
-            Add-Problem $File $example.Line "'### $($example.Title)' is not an 'Example N: Title' heading."
+            Write-Problem $File $example.Line "'### $($example.Title)' is not an 'Example N: Title' heading."
             continue
         }
         $blocks = @(Split-MarkdownBlock $example.Body $File)
         $code = @($blocks | Where-Object { $_.Kind -eq 'Code' -and $_.Language -in '', 'powershell', 'ps', 'pwsh', 'ps1' })
-        if ($code.Count -eq 0) { Add-Problem $File $example.Line "'### $($example.Title)' has no ``````powershell code block." }
+        if ($code.Count -eq 0) { Write-Problem $File $example.Line "'### $($example.Title)' has no ``````powershell code block." }
         $remarks = @($blocks | Where-Object { $code -notcontains $_ })
         [pscustomobject]@{
             Title   = $example.Title
@@ -266,15 +266,15 @@ function Read-Parameter {
     foreach ($entry in $h3.Sections) {
         if ($entry.Title -eq 'CommonParameters') { continue }
         if ($entry.Title -notmatch '^-(\w+)$') {
-            Add-Problem $File $entry.Line "'### $($entry.Title)' is not a '### -ParameterName' heading."
+            Write-Problem $File $entry.Line "'### $($entry.Title)' is not a '### -ParameterName' heading."
             continue
         }
         $name = $Matches[1]
         $blocks = @(Split-MarkdownBlock $entry.Body $File)
         $yamlBlocks = @($blocks | Where-Object { $_.Kind -eq 'Code' -and $_.Language -eq 'yaml' })
-        if ($yamlBlocks.Count -eq 0) { Add-Problem $File $entry.Line "-${name}: the ``````yaml block is missing." }
+        if ($yamlBlocks.Count -eq 0) { Write-Problem $File $entry.Line "-${name}: the ``````yaml block is missing." }
         $description = @(ConvertTo-Paragraph ($blocks | Where-Object { $yamlBlocks -notcontains $_ }))
-        if ($description.Count -eq 0) { Add-Problem $File $entry.Line "-${name}: the description is empty." }
+        if ($description.Count -eq 0) { Write-Problem $File $entry.Line "-${name}: the description is empty." }
         [pscustomobject]@{
             Name        = $name
             Line        = $entry.Line
@@ -288,7 +288,7 @@ function Read-TypeList {
     param([object] $Section, [string] $File)
     $h3 = Split-Heading -Lines $Section.Body -Marker '###'
     if (Test-HasContent $h3.Preamble) {
-        Add-Problem $File $Section.Line "every entry under '## $($Section.Title)' starts with a '### TypeName' heading."
+        Write-Problem $File $Section.Line "every entry under '## $($Section.Title)' starts with a '### TypeName' heading."
     }
     foreach ($entry in $h3.Sections) {
         [pscustomobject]@{ Type = $entry.Title; Description = @(ConvertTo-Paragraph (Split-MarkdownBlock $entry.Body $File)) }
@@ -303,7 +303,7 @@ function Read-Link {
         if ($text -match '^\[([^\]]+)\]\(([^)]*)\)$') {
             [pscustomobject]@{ Text = $Matches[1]; Uri = $Matches[2] }
         } else {
-            Add-Problem $File $line.N "'$text' under RELATED LINKS is not a [text](uri) link."
+            Write-Problem $File $line.N "'$text' under RELATED LINKS is not a [text](uri) link."
         }
     }
 }
@@ -355,31 +355,31 @@ function Test-ParameterYaml {
         $values = $yaml.Values
         $where = "-$($Doc.Name)"
         if ($values.Contains('Type') -and -not (Test-TypeName $values['Type'] $Live.Type)) {
-            Add-Problem $file $yaml.Line "${where}: Type '$($values['Type'])' but the cmdlet takes $($Live.Type)."
+            Write-Problem $file $yaml.Line "${where}: Type '$($values['Type'])' but the cmdlet takes $($Live.Type)."
         }
         if ($values.Contains('Aliases')) {
             $written = @(if ($values['Aliases'] -ne 'None') { $values['Aliases'] -split '\s*,\s*' | Where-Object { $_ } })
             $difference = @(Compare-Object @($written | Sort-Object) @($Live.Aliases | Sort-Object))
             if ($difference.Count -gt 0) {
                 $actual = if (@($Live.Aliases).Count) { $Live.Aliases -join ', ' } else { 'None' }
-                Add-Problem $file $yaml.Line "${where}: Aliases '$($values['Aliases'])' but the cmdlet has '$actual'."
+                Write-Problem $file $yaml.Line "${where}: Aliases '$($values['Aliases'])' but the cmdlet has '$actual'."
             }
         }
         if (-not $values.Contains('Parameter Sets')) { continue }
         $setNames = if ($values['Parameter Sets'] -eq '(All)') { @($bySet.Keys) } else { @($values['Parameter Sets'] -split '\s*,\s*' | Where-Object { $_ }) }
         foreach ($setName in $setNames) {
             if (-not $bySet.Contains($setName)) {
-                Add-Problem $file $yaml.Line "${where}: parameter set '$setName' is not one of its sets ($(@($bySet.Keys) -join ', '))."
+                Write-Problem $file $yaml.Line "${where}: parameter set '$setName' is not one of its sets ($(@($bySet.Keys) -join ', '))."
                 continue
             }
             [void] $described.Add($setName)
             $binding = $bySet[$setName]
             $inSet = if ($bySet.Count -gt 1) { " in set '$setName'" } else { '' }
             if ($values.Contains('Required') -and $values['Required'] -ne [string]$binding.Mandatory) {
-                Add-Problem $file $yaml.Line "${where}: Required '$($values['Required'])' but it is $(if ($binding.Mandatory) { 'mandatory' } else { 'optional' })$inSet."
+                Write-Problem $file $yaml.Line "${where}: Required '$($values['Required'])' but it is $(if ($binding.Mandatory) { 'mandatory' } else { 'optional' })$inSet."
             }
             if ($values.Contains('Position') -and $values['Position'] -ne [string]$binding.Position) {
-                Add-Problem $file $yaml.Line "${where}: Position '$($values['Position'])' but the cmdlet has '$($binding.Position)'$inSet."
+                Write-Problem $file $yaml.Line "${where}: Position '$($values['Position'])' but the cmdlet has '$($binding.Position)'$inSet."
             }
             if ($values.Contains('Accept pipeline input')) {
                 $written = $values['Accept pipeline input'] -replace '\s', ''
@@ -388,19 +388,19 @@ function Test-ParameterYaml {
                 $expectedKinds = @([regex]::Matches($expected, 'By(PropertyName|Value)') | ForEach-Object Value | Sort-Object)
                 $sameTruth = ($written -like 'True*') -eq ($expected -like 'True*')
                 if (-not $sameTruth -or @(Compare-Object $writtenKinds $expectedKinds).Count -gt 0) {
-                    Add-Problem $file $yaml.Line "${where}: Accept pipeline input '$($values['Accept pipeline input'])' but the cmdlet has '$expected'$inSet."
+                    Write-Problem $file $yaml.Line "${where}: Accept pipeline input '$($values['Accept pipeline input'])' but the cmdlet has '$expected'$inSet."
                 }
             }
         }
         foreach ($key in 'Required', 'Accept wildcard characters') {
             if ($values.Contains($key) -and $values[$key] -notin 'True', 'False') {
-                Add-Problem $file $yaml.Line "${where}: '$key' is '$($values[$key])'; write True or False."
+                Write-Problem $file $yaml.Line "${where}: '$key' is '$($values[$key])'; write True or False."
             }
         }
     }
     $missing = @($bySet.Keys | Where-Object { -not $described.Contains($_) })
     if ($Doc.Yaml.Count -gt 0 -and $missing.Count -gt 0) {
-        Add-Problem $file $Doc.Line "-$($Doc.Name): no yaml block covers parameter set(s) $($missing -join ', ')."
+        Write-Problem $file $Doc.Line "-$($Doc.Name): no yaml block covers parameter set(s) $($missing -join ', ')."
     }
 }
 
@@ -408,13 +408,13 @@ function Test-PageAgainstCommand {
     param([object] $Page, [object] $Surface)
     $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
     foreach ($doc in $Page.Parameters) {
-        if (-not $seen.Add($doc.Name)) { Add-Problem $Page.File $doc.Line "-$($doc.Name) is documented twice."; continue }
+        if (-not $seen.Add($doc.Name)) { Write-Problem $Page.File $doc.Line "-$($doc.Name) is documented twice."; continue }
         $live = $Surface.Parameters | Where-Object { $_.Name -eq $doc.Name } | Select-Object -First 1
         if ($live) {
-            if ($live.Name -cne $doc.Name) { Add-Problem $Page.File $doc.Line "write -$($doc.Name) as -$($live.Name)." }
+            if ($live.Name -cne $doc.Name) { Write-Problem $Page.File $doc.Line "write -$($doc.Name) as -$($live.Name)." }
             Test-ParameterYaml -Page $Page -Doc $doc -Surface $Surface -Live $live
         } elseif (-not ($Surface.SupportsShouldProcess -and $ShouldProcessParameters.Contains($doc.Name))) {
-            Add-Problem $Page.File $doc.Line "-$($doc.Name) is documented but $($Page.Name) has no such parameter."
+            Write-Problem $Page.File $doc.Line "-$($doc.Name) is documented but $($Page.Name) has no such parameter."
         }
     }
     foreach ($live in $Surface.Parameters) {
@@ -617,30 +617,18 @@ function Write-Command {
 #endregion
 
 #region Main
-function Get-LiveSurface {
-    # The module is imported in a child process so this one never loads the DLLs it has just built.
-    $tooling = Join-Path $PSScriptRoot 'ModuleTooling.psm1'
-    Import-Module $tooling -Force
-    $quote = { param($s) "'" + ($s -replace "'", "''") + "'" }
-    $command = "`$ErrorActionPreference = 'Stop'; Import-Module $(& $quote $tooling); " +
-        "Get-ModuleCommandSurface -ManifestPath $(& $quote (Resolve-Path -LiteralPath $ManifestPath).ProviderPath) | ConvertTo-Json -Depth 10 -Compress"
-    $result = Invoke-FreshPwsh -Command $command
-    if ($result.ExitCode -ne 0 -or $result.StdErr.Trim()) {
-        throw "Help build failed: could not import $ManifestPath to read its commands.`n$($result.StdErr)$($result.StdOut)"
-    }
-    $parsed = $result.StdOut | ConvertFrom-Json
-    $surfaces = [ordered]@{}
-    if ($parsed) { foreach ($property in $parsed.PSObject.Properties) { $surfaces[$property.Name] = $property.Value } }
-    $surfaces
+Import-Module (Join-Path $PSScriptRoot 'ModuleTooling.psm1') -Force
+try {
+    $surfaces = Get-ModuleCommandSurface -ManifestPath $ManifestPath -Isolated
+} catch {
+    throw "Help build failed: $($_.Exception.Message)"
 }
-
-$surfaces = Get-LiveSurface
 $pages = [System.Collections.Generic.List[object]]::new()
 if (Test-Path -LiteralPath $DocsPath) {
     foreach ($file in Get-ChildItem -LiteralPath $DocsPath -Filter '*.md' -File | Sort-Object Name) {
         $page = Read-CommandMarkdown -Path $file
         if (-not $surfaces.Contains($page.Name)) {
-            Add-Problem $page.File 1 "$($page.Name) is not a command that $(Split-Path -Leaf $ManifestPath) exports."
+            Write-Problem $page.File 1 "$($page.Name) is not a command that $(Split-Path -Leaf $ManifestPath) exports."
             continue
         }
         Test-PageAgainstCommand -Page $page -Surface $surfaces[$page.Name]
@@ -652,7 +640,7 @@ foreach ($name in $surfaces.Keys) {
 }
 if ($script:Problems.Count -gt 0) {
     # One line per problem for the reader; the exception carries them all for callers and tests.
-    foreach ($problem in $script:Problems) { $Host.UI.WriteErrorLine("Help: $problem") }
+    foreach ($problem in $script:Problems) { Write-Information "Help: $problem" -InformationAction Continue }
     throw ("Help build failed: the markdown in $DocsPath is malformed or contradicts the cmdlets.`n  " + ($script:Problems -join "`n  "))
 }
 

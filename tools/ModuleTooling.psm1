@@ -108,8 +108,25 @@ function Get-ModuleCommandSurface {
     [CmdletBinding()]
     [OutputType([System.Collections.Specialized.OrderedDictionary])]
     param(
-        [Parameter(Mandatory)] [string] $ManifestPath
+        [Parameter(Mandatory)] [string] $ManifestPath,
+        # Import the module in a new process, so that this one never loads (and on Windows never locks) its
+        # DLLs; build steps use it right after copying them.
+        [switch] $Isolated
     )
+    if ($Isolated) {
+        $quote = { param($text) "'" + ($text -replace "'", "''") + "'" }
+        $manifest = (Resolve-Path -LiteralPath $ManifestPath -ErrorAction Stop).ProviderPath
+        $command = "`$ErrorActionPreference = 'Stop'; Import-Module $(& $quote $PSCommandPath); " +
+            "Get-ModuleCommandSurface -ManifestPath $(& $quote $manifest) | ConvertTo-Json -Depth 10 -Compress"
+        $result = Invoke-FreshPwsh -Command $command -WhatIf:$false
+        if ($result.ExitCode -ne 0 -or $result.StdErr.Trim()) {
+            throw "Could not import $manifest to read its commands.`n$($result.StdErr)$($result.StdOut)"
+        }
+        $surfaces = [ordered]@{}
+        $parsed = $result.StdOut | ConvertFrom-Json
+        if ($parsed) { foreach ($property in $parsed.PSObject.Properties) { $surfaces[$property.Name] = $property.Value } }
+        return $surfaces
+    }
     $module = Import-Module -Name $ManifestPath -Force -PassThru -ErrorAction Stop
     $surfaces = [ordered]@{}
     foreach ($command in ($module.ExportedCommands.Values | Sort-Object Name)) {
@@ -141,12 +158,13 @@ function Invoke-FreshPwsh {
         Runs a command in a new 'pwsh -NoProfile -NonInteractive' process and returns its exit code, standard
         output and standard error separately.
     #>
-    [CmdletBinding()]
+    [CmdletBinding(SupportsShouldProcess)]
     [OutputType([pscustomobject])]
     param(
         [Parameter(Mandatory)] [string] $Command,
         [string] $WorkingDirectory = (Get-Location).ProviderPath
     )
+    if (-not $PSCmdlet.ShouldProcess($Command, 'Run in a new PowerShell process')) { return }
     $commandLine = Get-PwshCommandLine
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
     foreach ($argument in ($commandLine | Select-Object -Skip 1)) { $startInfo.ArgumentList.Add($argument) }
