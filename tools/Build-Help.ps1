@@ -67,8 +67,10 @@ function Split-MarkdownBlock {
     foreach ($line in $Lines) {
         $text = $line.T
         if ($fence) {
-            if ($text -match '^\s*```\s*$') { $blocks.Add($fence); $fence = $null } else { $fence.Lines.Add($text) }
-            continue
+            if ($text -match '^\s*```\s*$') { $blocks.Add($fence); $fence = $null; continue }
+            if ($text -notmatch '^\s*```\w') { $fence.Lines.Add($text); continue }
+            # A fence with a language never belongs inside another block: the previous one was left open.
+            $blocks.Add($fence); $fence = $null
         }
         if ($text -match '^\s*```\s*([\w-]*)\s*$') {
             if ($current) { $blocks.Add($current); $current = $null }
@@ -96,7 +98,7 @@ function Split-MarkdownBlock {
         if (-not $current) { $current = Get-EmptyBlock 'Text' $line.N }
         $current.Lines.Add($text.Trim())
     }
-    if ($fence) { Write-Problem $File $fence.Line 'a ``` code block is never closed.' ; $blocks.Add($fence) }
+    if ($fence) { $blocks.Add($fence) }
     if ($current) { $blocks.Add($current) }
     $blocks
 }
@@ -122,7 +124,7 @@ function Split-Heading {
     $inFence = $false
     $pattern = '^' + [regex]::Escape($Marker) + '\s+(.+?)\s*#*\s*$'
     foreach ($line in $Lines) {
-        if ($line.T -match '^\s*```') { $inFence = -not $inFence }
+        if ($line.T -match '^\s*```\w') { $inFence = $true } elseif ($line.T -match '^\s*```') { $inFence = -not $inFence }
         if (-not $inFence -and $line.T -match $pattern) {
             $current = [pscustomobject]@{ Title = $Matches[1]; Line = $line.N; Body = [System.Collections.Generic.List[object]]::new() }
             $sections.Add($current)
@@ -163,6 +165,21 @@ function Read-Yaml {
     $values
 }
 
+function Test-Fence {
+    # Every ``` block is closed before the next one opens; a block left open swallows the rest of the page.
+    param([object[]] $Lines, [string] $File)
+    $open = 0
+    foreach ($line in $Lines) {
+        if ($line.T -match '^\s*```\w') {
+            if ($open) { Write-Problem $File $open 'this ``` code block is never closed.' }
+            $open = $line.N
+        } elseif ($line.T -match '^\s*```') {
+            $open = if ($open) { 0 } else { $line.N }
+        }
+    }
+    if ($open) { Write-Problem $File $open 'this ``` code block is never closed.' }
+}
+
 function Read-CommandMarkdown {
     # Parses one platyPS markdown page into a plain object; problems go to $script:Problems.
     param([System.IO.FileInfo] $Path)
@@ -191,6 +208,7 @@ function Read-CommandMarkdown {
         Notes = @(); Links = @(); HasSection = @{}
     }
 
+    Test-Fence -Lines $lines -File $file
     $top = Split-Heading -Lines $lines -Marker '#'
     if ($top.Sections.Count -ne 1) {
         Write-Problem $file 1 "expected exactly one '# $($Path.BaseName)' title, found $($top.Sections.Count)."
