@@ -380,7 +380,8 @@ function Test-ParameterYaml {
             $difference = @(Compare-Object @($written | Sort-Object) @($Live.Aliases | Sort-Object))
             if ($difference.Count -gt 0) {
                 $actual = if (@($Live.Aliases).Count) { $Live.Aliases -join ', ' } else { 'None' }
-                Write-Problem $file $yaml.Line "${where}: Aliases '$($values['Aliases'])' but the cmdlet has '$actual'."
+                $given = if ($values['Aliases']) { $values['Aliases'] } else { 'None' }
+                Write-Problem $file $yaml.Line "${where}: Aliases '$given' but the cmdlet has '$actual'."
             }
         }
         if (-not $values.Contains('Parameter Sets')) { continue }
@@ -575,8 +576,11 @@ function Write-Command {
     foreach ($parameter in $parameters) { Write-Parameter -Writer $Writer -Parameter $parameter -Bindings @($parameter.BySet.Values) }
     $Writer.WriteEndElement()
 
+    # The schema wants at least one entry in each list; 'None' is what platyPS writes too.
+    $none = @([pscustomobject]@{ Type = 'None'; Description = @() })
+    $inputs = if (@($Page.Inputs).Count) { $Page.Inputs } else { $none }
     $Writer.WriteStartElement('command', 'inputTypes', $Namespaces.command)
-    foreach ($input in $Page.Inputs) {
+    foreach ($input in $inputs) {
         $Writer.WriteStartElement('command', 'inputType', $Namespaces.command)
         Write-TypeElement $Writer $input.Type
         Write-Description $Writer $input.Description
@@ -586,6 +590,7 @@ function Write-Command {
 
     # Without an OUTPUTS section the cmdlet's [OutputType] still tells the reader what comes out.
     $outputs = if ($Page.HasSection['OUTPUTS']) { $Page.Outputs } else { @($Surface.OutputType | ForEach-Object { [pscustomobject]@{ Type = $_; Description = @() } }) }
+    if (@($outputs).Count -eq 0) { $outputs = $none }
     $Writer.WriteStartElement('command', 'returnValues', $Namespaces.command)
     foreach ($output in $outputs) {
         $Writer.WriteStartElement('command', 'returnValue', $Namespaces.command)
@@ -620,6 +625,9 @@ function Write-Command {
     $links = @()
     if ($Page.OnlineVersion) { $links += [pscustomobject]@{ Text = 'Online Version:'; Uri = $Page.OnlineVersion } }
     $links += @($Page.Links)
+    # Every command points to the module's about topic, which also keeps the list from being empty.
+    $aboutTopic = "about_$ModuleName"
+    if (-not ($links | Where-Object { $_.Text -eq $aboutTopic })) { $links += [pscustomobject]@{ Text = $aboutTopic; Uri = '' } }
     foreach ($link in $links) {
         $Writer.WriteStartElement('maml', 'navigationLink', $Namespaces.maml)
         $Writer.WriteElementString('maml', 'linkText', $Namespaces.maml, $link.Text)
@@ -636,6 +644,7 @@ function Write-Command {
 
 #region Main
 Import-Module (Join-Path $PSScriptRoot 'ModuleTooling.psm1') -Force
+$ModuleName = [System.IO.Path]::GetFileNameWithoutExtension($ManifestPath)
 try {
     $surfaces = Get-ModuleCommandSurface -ManifestPath $ManifestPath -Isolated
 } catch {

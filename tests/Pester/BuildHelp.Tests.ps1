@@ -295,6 +295,7 @@ Describe 'Build-Help with valid markdown' {
         $links = @($getHelp.relatedLinks.navigationLink)
         $links[0].uri | Should -Be 'https://example.org/get-widget'
         $links[1].linkText | Should -Be 'Remove-Widget'
+        $links[2].linkText | Should -Be 'about_Widget'
     }
 
     It 'adds -WhatIf and -Confirm to a command that supports ShouldProcess' {
