@@ -47,9 +47,17 @@ namespace AppBan.Engine.Cim
                 case 5: return CimErrorKind.InvalidClass;
                 case 6: return CimErrorKind.NotFound;
                 case 7: return CimErrorKind.NotSupported;
+                case 12: return CimErrorKind.InvalidParameter;    // NoSuchProperty
+                case 13: return CimErrorKind.InvalidParameter;    // TypeMismatch
+                case 14: return CimErrorKind.InvalidQuery;        // QueryLanguageNotSupported
                 case 15: return CimErrorKind.InvalidQuery;
-                case 16: return CimErrorKind.InvalidQuery;        // QueryLanguageNotSupported
+                case 16: return CimErrorKind.NotSupported;        // MethodNotAvailable
                 case 17: return CimErrorKind.NotSupported;        // MethodNotFound
+                case 21: return CimErrorKind.ProtocolError;       // InvalidEnumerationContext
+                case 22: return CimErrorKind.InvalidParameter;    // InvalidOperationTimeout
+                case 23:
+                case 24: return CimErrorKind.ProtocolError;       // PullHasBeenAbandoned, PullCannotBeAbandoned
+                case 25: return CimErrorKind.InvalidQuery;        // FilteredEnumerationNotSupported
                 case 27: return CimErrorKind.QuotaExceeded;       // ServerLimitsExceeded
                 case 28: return CimErrorKind.Unreachable;         // ServerIsShuttingDown
                 default: return null;
