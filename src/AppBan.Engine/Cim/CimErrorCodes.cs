@@ -107,6 +107,17 @@ namespace AppBan.Engine.Cim
             return null;
         }
 
+        /// <summary>The stable ErrorId cmdlets and results use for a kind (TargetUnreachable, AccessDenied, ...).</summary>
+        public static string ErrorIdFor(CimErrorKind kind)
+        {
+            switch (kind)
+            {
+                case CimErrorKind.Unreachable: return "TargetUnreachable";
+                case CimErrorKind.Cancelled: return "OperationStopped";
+                default: return kind.ToString();
+            }
+        }
+
         public static string Hex(long code) => "0x" + ((uint)code).ToString("X8", CultureInfo.InvariantCulture);
     }
 }

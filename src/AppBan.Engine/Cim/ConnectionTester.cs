@@ -23,6 +23,8 @@ namespace AppBan.Engine.Cim
         public string Error { get; set; }
         /// <summary>The kind of the first failure, when there was one.</summary>
         public CimErrorKind? ErrorKind { get; set; }
+        /// <summary>The stable id an ErrorRecord for this failure would carry (TargetUnreachable, AuthenticationFailed, ...).</summary>
+        public string ErrorId => ErrorKind.HasValue ? CimErrorCodes.ErrorIdFor(ErrorKind.Value) : null;
 
         /// <summary>Everything a remediation run needs works.</summary>
         public bool Success => Reachable && Authenticated && CanReadRegistry && IsAdministrator && Error == null;
@@ -67,13 +69,13 @@ namespace AppBan.Engine.Cim
                 var uninstall = await registry.EnumKeyAsync(RegistryHive.LocalMachine, UninstallKey, ct).ConfigureAwait(false);
                 result.CanReadRegistry = uninstall.Success;
                 if (!uninstall.Success)
-                    SetError(result, CimErrorKind.AccessDenied, "StdRegProv could not read HKLM\\" + UninstallKey + " (ReturnValue " + uninstall.ReturnValue + ", " + uninstall.Outcome + ").");
+                    SetError(result, CimErrorKind.AccessDenied, result.ComputerName + ": StdRegProv could not read HKLM\\" + UninstallKey + " (ReturnValue " + uninstall.ReturnValue + ", " + uninstall.Outcome + ").");
 
                 // [guess] Only Administrators (and SYSTEM) hold write access to HKLM\SOFTWARE, so this answers "is admin".
                 var access = await registry.CheckAccessAsync(RegistryHive.LocalMachine, "SOFTWARE", WriteAccess, ct).ConfigureAwait(false);
                 result.IsAdministrator = access.Success && access.Value;
                 if (!result.IsAdministrator)
-                    SetError(result, CimErrorKind.AccessDenied, "The account cannot write HKLM\\SOFTWARE: it is not an administrator on the target, so AppBan cannot remove apps there.");
+                    SetError(result, CimErrorKind.AccessDenied, result.ComputerName + ": the account cannot write HKLM\\SOFTWARE: it is not an administrator on the target, so AppBan cannot remove apps there.");
             }
             catch (CimException ex) when (ex.Kind != CimErrorKind.Cancelled)
             {
