@@ -42,12 +42,12 @@ namespace AppBan.Engine.Cim.WsMan
                 case "FilterDialectRequestedUnavailable":
                 case "FilteringNotSupported": return CimErrorKind.InvalidQuery;
                 case "InvalidSelectors":
-                case "InvalidParameter":
-                case "SchemaValidationError": return CimErrorKind.InvalidParameter;
+                case "InvalidParameter": return CimErrorKind.InvalidParameter;
                 case "DestinationUnreachable": return CimErrorKind.Unreachable;
                 case "ActionNotSupported":
                 case "UnsupportedFeature": return CimErrorKind.NotSupported;
                 case "InternalError": return CimErrorKind.ProviderFailure;
+                case "SchemaValidationError":
                 case "InvalidEnumerationContext":
                 case "InvalidMessageInformationHeader":
                 case "InvalidOptions":

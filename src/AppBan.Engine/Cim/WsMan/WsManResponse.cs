@@ -199,7 +199,7 @@ namespace AppBan.Engine.Cim.WsMan
                 try { return new CimValue(CimType.DateTime, false, XmlConvert.ToTimeSpan(text)); }
                 catch (FormatException) { return new CimValue(CimType.DateTime, false, text); }
             }
-            if (e.HasElements) return new CimValue(CimType.Instance, false, ParseInstance(e, TypeName(e)));
+            if (e.HasElements) return new CimValue(CimType.Instance, false, new CimObject(TypeName(e), ParseProperties(e)));
             return TypedText(e.Value, (string)e.Attribute(WsManNames.Xsi + "type"));
         }
 
