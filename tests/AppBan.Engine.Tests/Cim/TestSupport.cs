@@ -99,6 +99,7 @@ namespace AppBan.Engine.Tests.Cim
         private readonly CancellationTokenSource stop = new CancellationTokenSource();
         private readonly Task loop;
         public readonly ConcurrentQueue<XDocument> Requests = new ConcurrentQueue<XDocument>();
+        public readonly ConcurrentQueue<string> AuthorizationHeaders = new ConcurrentQueue<string>();
 
         /// <summary>(request envelope, its MessageID) → (HTTP status, body). Returning null body with status 0 hangs until stopped.</summary>
         public Func<XDocument, string, Task<(int Status, string Body)>> Respond { get; set; }
@@ -134,6 +135,7 @@ namespace AppBan.Engine.Tests.Cim
                 string text;
                 using (var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8)) text = await reader.ReadToEndAsync().ConfigureAwait(false);
                 var doc = XDocument.Parse(text);
+                AuthorizationHeaders.Enqueue(context.Request.Headers["Authorization"]);
                 Requests.Enqueue(doc);
                 var messageId = doc.Descendants(XName.Get("MessageID", "http://schemas.xmlsoap.org/ws/2004/08/addressing")).First().Value;
                 var (status, body) = await Respond(doc, messageId).ConfigureAwait(false);
