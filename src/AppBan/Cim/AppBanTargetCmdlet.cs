@@ -188,7 +188,7 @@ namespace AppBan.Cmdlets
             }
             if (!ShouldProcessTarget(target.ComputerName)) return;
             string transport;
-            try { transport = factory.TransportFor(target).ToString(); }
+            try { transport = factory.TransportFor(target) == CimTransportKind.Mi ? "MI" : "WsMan"; }
             catch (InvalidOperationException ex)
             {
                 WriteError(new ErrorRecord(ex, "LocalMachineUnsupported", ErrorCategory.InvalidOperation, target.ComputerName));
