@@ -46,8 +46,12 @@ namespace AppBan.Engine.Cim.Mi
                         foreach (var instance in session.QueryInstances(namespaceName, Wql, wql, operationOptions))
                             using (instance) onInstance(MiValues.ToCimObject(instance));
                     }
+                    // [guess] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
+                    catch (Exception ex) when (options.CancellationToken.IsCancellationRequested && (ex is MiCimException || ex is OperationCanceledException))
+                    {
+                        throw MiErrors.Cancelled(ComputerName, ex);
+                    }
                     catch (MiCimException ex) { throw MiErrors.ToCimException(ex, ComputerName); }
-                    catch (OperationCanceledException ex) { throw MiErrors.Cancelled(ComputerName, ex); }
                 }
             });
         }
@@ -73,8 +77,12 @@ namespace AppBan.Engine.Cim.Mi
                             return new CimMethodResult(returnValue, outs);
                         }
                     }
+                    // [guess] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
+                    catch (Exception ex) when (options.CancellationToken.IsCancellationRequested && (ex is MiCimException || ex is OperationCanceledException))
+                    {
+                        throw MiErrors.Cancelled(ComputerName, ex);
+                    }
                     catch (MiCimException ex) { throw MiErrors.ToCimException(ex, ComputerName); }
-                    catch (OperationCanceledException ex) { throw MiErrors.Cancelled(ComputerName, ex); }
                 }
             });
         }
