@@ -161,8 +161,10 @@ namespace AppBan.Engine.FanOut
         public void Dispose()
         {
             cancel.Cancel();
-            WaitForWorkers(TimeSpan.FromSeconds(2));
+            // A worker still running after the grace keeps its token; its source is then left to the collector.
+            if (!WaitForWorkers(TimeSpan.FromSeconds(2))) return;
             cancel.Dispose();
+            throttle.Dispose();
         }
     }
 }

@@ -41,7 +41,7 @@ namespace AppBan.Cmdlets
     /// Parameters carry no parameter sets, so derived cmdlets may define their own; conflicting combinations are
     /// rejected when the cmdlet starts.
     /// </summary>
-    public abstract class AppBanTargetCmdlet : PSCmdlet
+    public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
     {
         private const int ProgressActivityId = 0x4142;
         private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(1500);
@@ -154,6 +154,14 @@ namespace AppBan.Cmdlets
         }
 
         protected override void StopProcessing() => runner?.Cancel();
+
+        /// <summary>PowerShell disposes the cmdlet after the pipeline ends or stops; workers are cancelled and awaited briefly.</summary>
+        public void Dispose()
+        {
+            runner?.Dispose();
+            runner = null;
+            GC.SuppressFinalize(this);
+        }
 
         private void QueueComputerName(string name)
         {
