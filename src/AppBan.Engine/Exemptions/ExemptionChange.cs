@@ -57,13 +57,14 @@ namespace AppBan.Engine.Exemptions
     }
 
     /// <summary>
-    /// One exemption as Get-AppExemption shows it: ComputerName is the target it was read from (device store) and
-    /// PolicyPath the file (policy store), so the record pipes into Revoke-AppExemption; Computer is whom it covers.
+    /// One exemption as Get-AppExemption shows it. Target is where it was read: the computer as it was addressed
+    /// (device store) or the policy file (policy store), so the record pipes into Revoke-AppExemption. Computer is
+    /// whom it covers: the device's own name, or a computer name or pattern in a policy.
     /// </summary>
     public sealed class ExemptionRecord
     {
-        public string ComputerName { get; set; }
-        public string PolicyPath { get; set; }
+        public string Target { get; set; }
+        public ExemptionSource Source { get; set; }
         public string Id { get; set; }
         public string RuleId { get; set; }
         public string UserName { get; set; }
@@ -74,17 +75,18 @@ namespace AppBan.Engine.Exemptions
         public DateTimeOffset? GrantedOn { get; set; }
         public DateTimeOffset? Expires { get; set; }
         public DateTimeOffset? NotBefore { get; set; }
-        public ExemptionSource Source { get; set; }
         public ExemptionStatus Status { get; set; }
+        /// <summary>The registry key or policy file the exemption lives in.</summary>
         public string Location { get; set; }
 
-        public static ExemptionRecord Of(Exemption e, string targetComputerName, DateTimeOffset now)
+        /// <param name="target">The computer as addressed, for device exemptions; policy exemptions use their file.</param>
+        public static ExemptionRecord Of(Exemption e, string target, DateTimeOffset now)
         {
             if (e == null) throw new ArgumentNullException(nameof(e));
             return new ExemptionRecord
             {
-                ComputerName = e.Source == ExemptionSource.Device ? targetComputerName : null,
-                PolicyPath = e.Source == ExemptionSource.Policy ? e.Location : null,
+                Target = e.Source == ExemptionSource.Device ? target : e.Location,
+                Source = e.Source,
                 Id = e.Id,
                 RuleId = e.RuleId,
                 UserName = e.UserName,
@@ -95,7 +97,6 @@ namespace AppBan.Engine.Exemptions
                 GrantedOn = e.GrantedOn,
                 Expires = e.Expires,
                 NotBefore = e.NotBefore,
-                Source = e.Source,
                 Status = e.StatusAt(now),
                 Location = e.Location,
             };
