@@ -79,7 +79,9 @@ namespace AppBan.Engine.Exemptions
                 RuleId = await Read(RuleIdValue).ConfigureAwait(false),
                 UserSid = await Read(UserSidValue).ConfigureAwait(false),
                 UserName = await Read(UserNameValue).ConfigureAwait(false),
-                ComputerName = await Read(ComputerNameValue).ConfigureAwait(false) ?? computerName,
+                // A device exemption covers the device it lives on, whatever name that device was addressed by when it
+                // was granted (the stored ComputerName) or is scanned by now (IP, FQDN, "localhost" for a local run).
+                ComputerName = computerName,
                 Reason = await Read(ReasonValue).ConfigureAwait(false),
                 ApprovedBy = await Read(ApprovedByValue).ConfigureAwait(false),
             };

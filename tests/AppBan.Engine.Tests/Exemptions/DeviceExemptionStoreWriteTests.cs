@@ -194,5 +194,17 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Contains(problems, p => p.Contains("not-an-id") && p.Contains("PC-01"));
             Assert.DoesNotContain(s.Calls, c => c.StartsWith("GetStringValue") && c.Contains("not-an-id"));
         }
+    
+        [Fact]
+        public async Task A_device_exemption_covers_the_device_it_is_read_from_whatever_name_it_was_granted_by()
+        {
+            var s = new FakeRegistrySession("10.0.0.5");
+            var registry = new RegistryClient(s);
+            var e = Full();
+            await DeviceExemptionStore.WriteAsync(registry, "pc-01.contoso.com", e, CancellationToken.None);
+            Assert.Equal("PC-01", s.ValuesOf(Root + @"\" + e.Id)["ComputerName"]);
+            var read = Assert.Single(await DeviceExemptionStore.ReadAllAsync(registry, "localhost", new List<string>(), CancellationToken.None));
+            Assert.Equal("localhost", read.ComputerName);
+        }
     }
 }
