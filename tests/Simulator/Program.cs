@@ -145,7 +145,9 @@ if (!ignoreStdin)
     stdinThread.Start();
 }
 await stop.Task;
+var stopWatch = System.Diagnostics.Stopwatch.StartNew();
 await server.DisposeAsync();
+if (Environment.GetEnvironmentVariable("APPBAN_SIMULATOR_TRACE") == "1") Console.Error.WriteLine($"stopped in {stopWatch.ElapsedMilliseconds} ms at {DateTime.UtcNow:HH:mm:ss.fff}");
 if (certificatePath is not null) try { File.Delete(certificatePath); } catch (IOException) { }
 return 0;
 

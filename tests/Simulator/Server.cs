@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -47,6 +48,8 @@ public sealed class Server : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
+        // The program handles SIGTERM, Ctrl+C and end of stdin itself; the console lifetime would hold process exit.
+        builder.Services.AddSingleton<IHostLifetime, ProgramLifetime>();
         var listens = new List<(HostState Host, ListenOptions Listen, IPAddress Address)>();
         var scheme = options.Certificate is null ? "http" : "https";
         builder.WebHost.ConfigureKestrel(k =>
@@ -138,6 +141,12 @@ public sealed class Server : IAsyncDisposable
         await StopAsync();
         if (app is not null) await app.DisposeAsync();
     }
+}
+
+internal sealed class ProgramLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The /wsman endpoint of one host: auth, injected faults, latency, then the WS-Man service.</summary>
