@@ -19,7 +19,8 @@ public sealed class SoapReply(HttpStatusCode status, string text)
     public HttpStatusCode Status { get; } = status;
     public string Text { get; } = text;
     public XDocument Xml => XDocument.Parse(Text);
-    public XElement BodyElement => Xml.Root!.Element(S + "Body")!.Elements().First();
+    /// <summary>The first element of s:Body; an empty placeholder for an empty body (ReleaseResponse).</summary>
+    public XElement BodyElement => Xml.Root!.Element(S + "Body")!.Elements().FirstOrDefault() ?? new XElement("EmptyBody");
     public string? Action => Xml.Root!.Element(S + "Header")?.Element(A + "Action")?.Value;
     public string? RelatesTo => Xml.Root!.Element(S + "Header")?.Element(A + "RelatesTo")?.Value;
     public bool IsFault => BodyElement.Name == S + "Fault";
