@@ -152,7 +152,9 @@ function Stop-AppBanSimulator {
 function Invoke-SimulatorControl {
     param($Simulator, [string] $Path, [string] $Method = 'Get')
     $sim = Resolve-Simulator $Simulator
-    Invoke-RestMethod -Uri ($sim.ControlUrl + $Path) -Method $Method
+    # Through a variable, so that a JSON array comes out as its items.
+    $result = Invoke-RestMethod -Uri ($sim.ControlUrl + $Path) -Method $Method
+    $result
 }
 
 function Get-SimulatorOperation {
