@@ -166,4 +166,49 @@ public sealed class EnumerationTests : IAsyncLifetime
         // Win32_Process is not in root\default.
         Assert.True((await admin.InvokeAsync("root/default", "Win32_Process", "Create", [("CommandLine", "cmd.exe")])).IsFault);
     }
+
+    [Fact]
+    public async Task Get_returns_the_one_instance_its_selectors_name()
+    {
+        var uri = RawWsMan.WmiPrefix + "root/cimv2/Win32_Process";
+        var reply = await admin.PostAsync(RawWsMan.Envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", uri, "",
+            "uuid:7", "<w:SelectorSet><w:Selector Name=\"Handle\">9120</w:Selector></w:SelectorSet>"));
+        Assert.Equal("http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse", reply.Action);
+        Assert.Equal("TikTok LIVE Studio.exe", reply.BodyElement.Elements().Single(e => e.Name.LocalName == "Name").Value);
+        var missing = await admin.PostAsync(RawWsMan.Envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", uri, "",
+            "uuid:8", "<w:SelectorSet><w:Selector Name=\"Handle\">1</w:Selector></w:SelectorSet>"));
+        Assert.Equal("a:DestinationUnreachable", missing.FaultSubcode);
+    }
+
+    [Fact]
+    public async Task Identify_answers_without_credentials_when_asked_to()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, fixture.Simulator[Host].Url)
+        {
+            Content = new StringContent("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>"),
+        };
+        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/soap+xml;charset=UTF-8");
+        request.Headers.Add("WSMANIDENTIFY", "unauthenticated");
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>", text);
+    }
+
+    [Fact]
+    public async Task Headers_Windows_refuses_are_refused()
+    {
+        var body = "<n:Enumerate><w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/WQL\">SELECT * FROM Win32_OperatingSystem</w:Filter></n:Enumerate>";
+        var action = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate";
+        var uri = RawWsMan.WmiPrefix + "root/cimv2/*";
+        var locale = await admin.PostAsync(RawWsMan.Envelope(action, uri, body, "uuid:9", "<w:Locale xml:lang=\"en-US\" s:mustUnderstand=\"true\"/>"));
+        Assert.Equal("w:UnsupportedFeature", locale.FaultSubcode);
+        var noReplyTo = RawWsMan.Envelope(action, uri, body, "uuid:10").Replace("<a:ReplyTo><a:Address s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>", "");
+        Assert.Equal("a:MessageInformationHeaderRequired", (await admin.PostAsync(noReplyTo)).FaultSubcode);
+        var noMessageId = RawWsMan.Envelope(action, uri, body, "");
+        Assert.Equal("a:InvalidMessageInformationHeader", (await admin.PostAsync(noMessageId)).FaultSubcode);
+        var otherDialect = body.Replace("http://schemas.microsoft.com/wbem/wsman/1/WQL", "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf");
+        Assert.Equal("n:FilterDialectRequestedUnavailable", (await admin.PostAsync(RawWsMan.Envelope(action, uri, otherDialect, "uuid:11"))).FaultSubcode);
+    }
 }

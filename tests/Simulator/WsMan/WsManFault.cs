@@ -170,6 +170,18 @@ public sealed class WsManFault : Exception
         "A message information header is not valid, and the message cannot be processed.",
         WsManFaultDetail(InvalidHeaderCode, $"The WS-Management service cannot process the request. The request contains one or more invalid SOAP headers. {detail}"), InvalidHeaderCode);
 
+    /// <summary>A feature WinRM refuses (a non-anonymous ReplyTo, w:Locale with mustUnderstand), with its faultDetail URI.</summary>
+    public static WsManFault UnsupportedFeature(string detail) => new(Ns.ActionWsManFault, "s:Sender", "w:UnsupportedFeature",
+        "The WS-Management service does not support the specified feature. ",
+        "<w:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/" + detail + "</w:FaultDetail>" +
+        WsManFaultDetail(0x80338042, "The WS-Management service does not support the specified feature. "), 0x80338042);
+
+    /// <summary>MaxEnvelopeSize below 8192 octets [doc MS-WSMV 3.1.4.1.7]. [guess] the HRESULT in the detail.</summary>
+    public static WsManFault EncodingLimit() => new(Ns.ActionWsManFault, "s:Sender", "w:EncodingLimit",
+        "The WS-Management service cannot process the request because the envelope size in the request is too small. ",
+        "<w:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/MaxEnvelopeSize</w:FaultDetail>" +
+        WsManFaultDetail(0x80338118, "The WS-Management service cannot process the request because the envelope size in the request is too small. "), 0x80338118);
+
     /// <summary>[guess] subcode for a body that is not what the action needs.</summary>
     public static WsManFault InvalidBody(string detail) => new(Ns.ActionWsManFault, "s:Sender", "w:SchemaValidationError",
         "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry. ",

@@ -19,6 +19,8 @@ public sealed class WsManRequest
     public Dictionary<string, string> Options { get; init; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, string> Selectors { get; init; } = new(StringComparer.OrdinalIgnoreCase);
     public bool IsIdentify { get; init; }
+    /// <summary>w:Locale carries s:mustUnderstand="true", which WinRM refuses.</summary>
+    public bool LocaleMustUnderstand { get; init; }
 
     public static WsManRequest Parse(Stream body)
     {
@@ -67,6 +69,7 @@ public sealed class WsManRequest
             Options = options,
             Selectors = selectors,
             IsIdentify = first.Name == XName.Get("Identify", Ns.Identity),
+            LocaleMustUnderstand = string.Equals((string?)header?.Element(W + "Locale")?.Attribute(S + "mustUnderstand"), "true", StringComparison.OrdinalIgnoreCase),
         };
     }
 }

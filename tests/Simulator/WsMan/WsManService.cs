@@ -38,8 +38,11 @@ public static class WsManService
         if (req.IsIdentify) return Identify(host);
         if (string.IsNullOrEmpty(req.Action)) throw WsManFault.HeaderMissing("Action");
         if (string.IsNullOrEmpty(req.MessageId)) throw WsManFault.InvalidHeader("The MessageID is missing or empty.");
-        if (req.ReplyTo is not null && !string.Equals(req.ReplyTo, Ns.Anonymous, StringComparison.Ordinal))
-            throw WsManFault.InvalidHeader("ReplyTo must be the anonymous address.");
+        // MS-WSMV 3.1.4.1.3, 3.1.4.1.7, 3.1.4.1.8.
+        if (req.ReplyTo is null) throw WsManFault.HeaderMissing("ReplyTo");
+        if (!string.Equals(req.ReplyTo, Ns.Anonymous, StringComparison.Ordinal)) throw WsManFault.UnsupportedFeature("AddressingMode");
+        if (req.MaxEnvelopeSize is < 8192) throw WsManFault.EncodingLimit();
+        if (req.LocaleMustUnderstand) throw WsManFault.UnsupportedFeature("Locale");
         if (string.IsNullOrEmpty(req.ResourceUri)) throw WsManFault.HeaderMissing("ResourceURI");
 
         switch (req.Action)
