@@ -95,8 +95,11 @@ function Invoke-Test {
     $pesterPsd1 = Get-PesterModulePath
     # A separate process, so the tests import the module that was just built and nothing leaks into this session.
     $pwsh = (Get-Process -Id $PID).Path
+    # Run as a dotnet tool ('dotnet pwsh') this process is dotnet itself, which needs pwsh.dll as its first argument.
+    $pwshArguments = @()
+    if ((Split-Path $pwsh -Leaf) -match '^dotnet(\.exe)?$') { $pwshArguments = @(Join-Path $PSHOME 'pwsh.dll') }
     $summaryFile = Join-Path $results 'pester-summary.json'
-    & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-PesterSuite.ps1') `
+    & $pwsh @pwshArguments -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-PesterSuite.ps1') `
         -PesterPath $pesterPsd1 -TestPath (Join-Path $Root 'tests/Pester') `
         -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summaryFile -Tag ($Tag -join ',')
     if (Test-Path $summaryFile) {
