@@ -196,4 +196,30 @@ public sealed class ProcessTests : IAsyncLifetime
         var exit = await admin.RegAsync("GetStringValue", RawWsMan.HKLM, @"SOFTWARE\AppBan\Runs\" + runId, "ExitCode");
         Assert.Equal(["0"], exit.Out("sValue"));
     }
+
+    private Task<SoapReply> TerminateAsync(string pid, string reason) =>
+        admin.InvokeAsync("root/cimv2", "Win32_Process", "Terminate", [("Reason", reason)],
+            $"<w:SelectorSet><w:Selector Name=\"Handle\">{pid}</w:Selector></w:SelectorSet>");
+
+    [Fact]
+    public async Task Terminating_a_hung_program_lets_cmd_record_the_reason_as_its_exit_code()
+    {
+        var runId = Guid.NewGuid().ToString("N");
+        var create = await admin.CreateProcessAsync(Wrap("\"C:\\Program Files\\Hang\\hang.exe\"", runId));
+        var cmdPid = create.Out("ProcessId").Single();
+        var hung = (await admin.QueryAllAsync("SELECT ProcessId FROM Win32_Process WHERE Name='hang.exe'")).Single().Element("ProcessId")!.Value;
+        Assert.Equal(0u, (await TerminateAsync(hung, "7")).ReturnValue);
+        for (var i = 0; i < 100 && (await admin.QueryAllAsync($"SELECT ProcessId FROM Win32_Process WHERE ProcessId={cmdPid}")).Count > 0; i++) await Task.Delay(50);
+        Assert.Equal(["7"], (await admin.RegAsync("GetStringValue", RawWsMan.HKLM, @"SOFTWARE\AppBan\Runs\" + runId, "ExitCode")).Out("sValue"));
+        Assert.Empty(await admin.QueryAllAsync("SELECT ProcessId FROM Win32_Process WHERE Name='hang.exe'"));
+    }
+
+    [Fact]
+    public async Task Terminate_stops_a_running_app_and_refuses_system_processes_and_unknown_ids()
+    {
+        Assert.Equal(0u, (await TerminateAsync("9120", "1")).ReturnValue);
+        Assert.Empty(await admin.QueryAllAsync("SELECT ProcessId FROM Win32_Process WHERE Name='TikTok LIVE Studio.exe'"));
+        Assert.Equal(2u, (await TerminateAsync("4", "1")).ReturnValue);
+        Assert.Equal("a:DestinationUnreachable", (await TerminateAsync("424242", "1")).FaultSubcode);
+    }
 }

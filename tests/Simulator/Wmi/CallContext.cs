@@ -12,6 +12,8 @@ public sealed class CallContext(HostState host, Account account, int providerArc
     /// <summary>"root/cimv2" or "root/default".</summary>
     public string NamespacePath { get; } = namespacePath;
     public DateTime Now { get; init; } = DateTime.UtcNow;
+    /// <summary>w:SelectorSet of the request: the instance an instance method (Terminate) acts on.</summary>
+    public IReadOnlyDictionary<string, string> Selectors { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The reply to a static method call: ReturnValue plus out-parameters in declaration order.</summary>

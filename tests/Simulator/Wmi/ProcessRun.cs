@@ -21,6 +21,7 @@ public sealed class ProcessRun
     private SimProcess? child;
     private DateTime currentEnd;
     private int errorLevel;
+    private bool orphaned;
 
     public CommandRecord Record { get; }
     public Account Account { get; }
@@ -47,6 +48,31 @@ public sealed class ProcessRun
         var run = new ProcessRun(host, record, account, root, statements, isCmd, delayed, now);
         host.Runs.Add(run);
         return run;
+    }
+
+    public bool Owns(uint processId) => root.ProcessId == processId || child?.ProcessId == processId;
+
+    /// <summary>Win32_Process.Terminate of the running program or of cmd.exe itself.</summary>
+    public void Terminate(HostState host, uint processId, int exitCode, DateTime now)
+    {
+        if (child?.ProcessId == processId && !orphaned)
+        {
+            child.Ends = now;
+            child = null;
+            current = null;
+            errorLevel = exitCode;
+            StartNext(host, now);
+            return;
+        }
+        if (root.ProcessId == processId)
+        {
+            root.Ends = now;
+            pending.Clear();
+            Record.ExitCode = exitCode;
+            Record.Finished = true;
+            if (current?.Duration is null || child is null) Finished = true;
+            else orphaned = true; // the child runs on and still does what it does
+        }
     }
 
     public void Step(HostState host)
@@ -87,6 +113,7 @@ public sealed class ProcessRun
             return;
         }
         Finished = true;
+        if (orphaned) return;
         root.Ends = at;
         Record.ExitCode = errorLevel;
         Record.Finished = true;

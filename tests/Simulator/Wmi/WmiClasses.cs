@@ -85,9 +85,34 @@ internal sealed class Win32Process : IWmiClass
         }
     }
 
-    public string? CanonicalMethod(string method) => string.Equals(method, "Create", StringComparison.OrdinalIgnoreCase) ? "Create" : null;
+    public string? CanonicalMethod(string method) =>
+        string.Equals(method, "Create", StringComparison.OrdinalIgnoreCase) ? "Create"
+        : string.Equals(method, "Terminate", StringComparison.OrdinalIgnoreCase) ? "Terminate" : null;
 
-    public MethodResult Invoke(CallContext ctx, string method, MethodArguments args)
+    public MethodResult Invoke(CallContext ctx, string method, MethodArguments args) =>
+        method == "Terminate" ? Terminate(ctx, args) : Create(ctx, args);
+
+    /// <summary>
+    /// The instance method Terminate (selector Handle): the process ends now with exit code Reason, without its
+    /// effects. Ending a program inside cmd.exe lets cmd go on with the next statement; ending cmd.exe leaves
+    /// its running child alone, as Windows does.
+    /// </summary>
+    private static MethodResult Terminate(CallContext ctx, MethodArguments args)
+    {
+        var host = ctx.Host;
+        if (!ctx.Selectors.TryGetValue("Handle", out var handle) || !uint.TryParse(handle, out var pid))
+            throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
+        var process = host.Processes.FirstOrDefault(p => p.ProcessId == pid) ?? throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
+        // [guess] system processes and standard users: access denied (2).
+        if (!ctx.Account.IsAdmin || pid < 1000) return new MethodResult(2);
+        var exitCode = (int)(args.UInt32("Reason") ?? 0);
+        var run = host.Runs.FirstOrDefault(r => r.Owns(pid));
+        if (run is not null) run.Terminate(host, pid, exitCode, ctx.Now);
+        else host.Processes.Remove(process);
+        return new MethodResult(0);
+    }
+
+    private static MethodResult Create(CallContext ctx, MethodArguments args)
     {
         var host = ctx.Host;
         var commandLine = args.String("CommandLine");

@@ -233,7 +233,7 @@ public static class WsManService
         }
         var args = new MethodArguments(values);
         log.Detail = string.Join(" ", values.Select(v => v.Key + "=" + string.Join("|", v.Value)));
-        var result = wmiClass.Invoke(Context(host, account, req, ns), canonical, args);
+        var result = wmiClass.Invoke(new CallContext(host, account, Architecture(req), ns) { Selectors = req.Selectors }, canonical, args);
         log.Result = "ReturnValue=" + result.ReturnValue.ToString(CultureInfo.InvariantCulture);
 
         var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, req.ResourceUri + "/" + method + "Response", req.MessageId);
