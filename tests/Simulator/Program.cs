@@ -25,6 +25,9 @@ const string Usage = """
     Prints HOST <ComputerName> <url> per host, CONTROL <url>, then READY. Exits on SIGTERM, Ctrl+C or end of stdin.
     """;
 
+var trace = Environment.GetEnvironmentVariable("APPBAN_SIMULATOR_TRACE") == "1";
+var clock = System.Diagnostics.Stopwatch.StartNew();
+void Trace(string what) { if (trace) Console.Error.WriteLine($"{clock.ElapsedMilliseconds,6} ms {what}"); }
 var hostPaths = new List<string>();
 int? generate = null;
 string? template = null, outDir = null;
@@ -98,7 +101,9 @@ catch (Exception e) when (e is IOException or InvalidDataException or ArgumentEx
     return 2;
 }
 
+Trace($"{descriptions.Count} descriptions");
 var hosts = descriptions.Select(d => new HostState(d)).ToList();
+Trace("host states built");
 X509Certificate2? certificate = null;
 string? certificatePath = null;
 if (https)
@@ -119,6 +124,7 @@ catch (IOException e)
     return 3;
 }
 
+Trace("listening");
 var stdout = Console.Out;
 foreach (var h in hosts) stdout.WriteLine($"HOST {h.Name} {h.Url}");
 stdout.WriteLine($"CONTROL {server.ControlUrl}");
@@ -147,7 +153,7 @@ if (!ignoreStdin)
 await stop.Task;
 var stopWatch = System.Diagnostics.Stopwatch.StartNew();
 await server.DisposeAsync();
-if (Environment.GetEnvironmentVariable("APPBAN_SIMULATOR_TRACE") == "1") Console.Error.WriteLine($"stopped in {stopWatch.ElapsedMilliseconds} ms at {DateTime.UtcNow:HH:mm:ss.fff}");
+Trace($"stopped in {stopWatch.ElapsedMilliseconds} ms");
 if (certificatePath is not null) try { File.Delete(certificatePath); } catch (IOException) { }
 return 0;
 

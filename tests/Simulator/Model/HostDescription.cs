@@ -195,6 +195,21 @@ public static class HostJson
             if (e.View is not ("64" or "32" or "user")) throw new InvalidDataException($"{source}: uninstall entry '{e.Key}' has view '{e.View}' (64, 32 or user).");
             if (e.View == "user" && string.IsNullOrEmpty(e.User)) throw new InvalidDataException($"{source}: per-user uninstall entry '{e.Key}' needs a user SID.");
         }
+        // Everything the registry is built from is checked here, at load, though the registry is built on first use.
+        foreach (var k in host.Registry)
+        {
+            var hive = RegistryStore.Split(k.Path).FirstOrDefault()?.ToUpperInvariant();
+            if (hive is not ("HKLM" or "HKEY_LOCAL_MACHINE" or "HKU" or "HKEY_USERS"))
+                throw new InvalidDataException($"{source}: registry path '{k.Path}' must start with HKLM or HKU.");
+            foreach (var (name, value) in k.Values) RegValue.FromJson(name, value, $"{source} key {k.Path}");
+        }
+        foreach (var e in host.UninstallEntries)
+            foreach (var (name, value) in e.Values) RegValue.FromJson(name, value, $"{source} uninstall entry {e.Key}");
+        foreach (var p in host.Programs)
+            if (string.IsNullOrWhiteSpace(p.Path)) throw new InvalidDataException($"{source}: a program needs a path.");
+        foreach (var m in host.MsiProducts)
+            if (!System.Text.RegularExpressions.Regex.IsMatch(m.ProductCode, @"^\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}$"))
+                throw new InvalidDataException($"{source}: msi product code '{m.ProductCode}' is not a {{GUID}}.");
         foreach (var f in host.Faults.Operations)
             if (f.Kind is not ("hang" or "http500" or "drop" or "timeout" or "quota" or "accessDenied"))
                 throw new InvalidDataException($"{source}: unknown operation fault kind '{f.Kind}'.");

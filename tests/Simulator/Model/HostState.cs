@@ -85,7 +85,7 @@ public sealed class HostState
         {
             User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid ?? SidFor(description.ComputerName, a.User),
         }).ToList();
-        Reset();
+        ResetCounters();
     }
 
     public object Lock { get; } = new();
@@ -109,10 +109,24 @@ public sealed class HostState
     public uint NextProcessId { get; set; }
 
     private RegistryStore? pristineRegistry;
+    private bool initialized;
 
+    /// <summary>Back to the description. The state itself is built on first use, so 1,000 hosts start fast.</summary>
     public void Reset()
     {
         lock (Lock)
+        {
+            initialized = false;
+            Runs = [];
+            Enumerations = new(StringComparer.OrdinalIgnoreCase);
+            ResetCounters();
+        }
+    }
+
+    private void EnsureInitialized()
+    {
+        if (initialized) return;
+        initialized = true;
         {
             pristineRegistry ??= HostBuilder.BuildRegistry(Description);
             Registry = pristineRegistry.Clone();
@@ -124,9 +138,6 @@ public sealed class HostState
             SyncAppxStore();
             Processes = HostBuilder.BuildProcesses(Description);
             NextProcessId = 7000;
-            Runs = [];
-            Enumerations = new(StringComparer.OrdinalIgnoreCase);
-            ResetCounters();
         }
     }
 
@@ -154,6 +165,7 @@ public sealed class HostState
     /// <summary>Applies everything that time has brought about: ended processes and their effects, expired enumerations.</summary>
     public void Advance(DateTime now)
     {
+        EnsureInitialized();
         // Step the runs in time order so that one run's effects are seen by another's later statements.
         while (true)
         {
