@@ -139,6 +139,17 @@ public sealed class FaultTests(SimulatorFixture fixture)
     }
 
     [Fact]
+    public async Task Latency_beyond_the_OperationTimeout_gets_the_TimedOut_fault()
+    {
+        using var client = await Fresh("FAULT-LATENCY");
+        var envelope = RawWsMan.Envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", RawWsMan.WmiPrefix + "root/cimv2/*",
+            "<n:Enumerate><w:OptimizeEnumeration/><w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/WQL\">" + OsQuery + "</w:Filter></n:Enumerate>",
+            "uuid:3", operationTimeout: "PT0.100S");
+        var reply = await client.PostAsync(envelope);
+        Assert.Equal("w:TimedOut", reply.FaultSubcode);
+    }
+
+    [Fact]
     public async Task A_standard_user_cannot_start_processes()
     {
         using var client = fixture.As("NONADMIN-01", "student");

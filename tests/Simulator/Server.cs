@@ -214,7 +214,19 @@ public static class WsManEndpoint
 
         var faults = host.Description.Faults;
         var latency = faults.LatencyMs + (faults.LatencyByOperation.TryGetValue(operation, out var extra) ? extra : 0);
-        if (latency > 0) await Delay(TimeSpan.FromMilliseconds(latency), http, stopping);
+        if (latency > 0)
+        {
+            // A slow provider is still bound by the request's OperationTimeout: WinRM answers w:TimedOut when it passes.
+            var limit = request.OperationTimeout ?? TimeSpan.FromSeconds(60);
+            var slow = TimeSpan.FromMilliseconds(latency);
+            await Delay(slow < limit ? slow : limit, http, stopping);
+            if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
+            if (slow >= limit && !request.IsIdentify)
+            {
+                await WriteFault(http, host, log, WsManFault.TimedOut(), request.MessageId);
+                return;
+            }
+        }
         if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
 
         switch (injected?.Kind)
