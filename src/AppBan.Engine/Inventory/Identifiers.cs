@@ -7,7 +7,7 @@ namespace AppBan.Engine.Inventory
     public static class MsiProductCode
     {
         private static readonly Regex Pattern = new Regex(
-            "^\\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\}$",
+            "^\\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\}\\z",
             RegexOptions.CultureInvariant);
 
         /// <summary>
@@ -27,7 +27,7 @@ namespace AppBan.Engine.Inventory
         public const string LocalService = "S-1-5-19";
         public const string NetworkService = "S-1-5-20";
 
-        private static readonly Regex Pattern = new Regex("^S-1-[0-9]{1,14}(-[0-9]{1,10}){1,15}$",
+        private static readonly Regex Pattern = new Regex("^S-1-[0-9]{1,14}(-[0-9]{1,10}){1,15}\\z",
             RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
         public static bool IsValid(string text) => text != null && Pattern.IsMatch(text);

@@ -119,10 +119,22 @@ namespace AppBan.Engine.Inventory
                 : await registry.GetExpandedStringValueAsync(hive, subKey, valueName, ct).ConfigureAwait(false);
         }
 
+        internal static string LastPathSegment(string path)
+        {
+            var trimmed = path.Trim().TrimEnd('\\', '/');
+            var cut = trimmed.LastIndexOfAny(new[] { '\\', '/' });
+            var name = cut < 0 ? trimmed : trimmed.Substring(cut + 1);
+            return name.Length == 0 ? null : name;
+        }
+
+        /// <summary>A user's hive under HKU: a SID, not its _Classes twin, not .DEFAULT, not a service account.</summary>
+        internal static bool IsUserHive(string name) =>
+            SecurityIdentifiers.IsValid(name) && !SecurityIdentifiers.IsServiceAccount(name);
+
         /// <summary>One read of one target: its state, throttle and first transport failure.</summary>
         private sealed class Scan
         {
-            private readonly InventoryReader reader;
+            
             private readonly RegistryClient registry;
             private readonly Func<string, string, bool> isCandidate;
             private readonly CancellationToken outerToken;
@@ -144,7 +156,7 @@ namespace AppBan.Engine.Inventory
 
             public Scan(InventoryReader reader, Func<string, string, bool> isCandidate, CancellationToken ct)
             {
-                this.reader = reader;
+
                 registry = reader.Registry;
                 computer = reader.ComputerName;
                 this.isCandidate = isCandidate;
@@ -332,14 +344,6 @@ namespace AppBan.Engine.Inventory
                 lock (gate) profiles[sid] = profile;
             }
 
-            internal static string LastPathSegment(string path)
-            {
-                var trimmed = path.Trim().TrimEnd('\\', '/');
-                var cut = trimmed.LastIndexOfAny(new[] { '\\', '/' });
-                var name = cut < 0 ? trimmed : trimmed.Substring(cut + 1);
-                return name.Length == 0 ? null : name;
-            }
-
             private async Task ReadLoadedHivesThenScanAsync()
             {
                 var hives = await EnumKey(RegistryHive.Users, string.Empty).ConfigureAwait(false);
@@ -353,10 +357,6 @@ namespace AppBan.Engine.Inventory
                 lock (gate) loadedHives = users;
                 await Task.WhenAll(users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)))).ConfigureAwait(false);
             }
-
-            /// <summary>A user's hive under HKU: a SID, not its _Classes twin, not .DEFAULT, not a service account.</summary>
-            internal static bool IsUserHive(string name) =>
-                SecurityIdentifiers.IsValid(name) && !SecurityIdentifiers.IsServiceAccount(name);
 
             // ---- uninstall entries -------------------------------------------------------------------------------
 

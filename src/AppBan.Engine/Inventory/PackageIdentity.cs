@@ -20,11 +20,11 @@ namespace AppBan.Engine.Inventory
         public const int MaxFullNameLength = 127;
 
         private static readonly Regex FullNamePattern = new Regex(
-            @"^(?<name>[A-Za-z0-9.\-]{3,50})_(?<version>[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5})_(?<arch>x86|x64|arm|arm64|neutral)_(?<resource>~|[A-Za-z0-9.\-]{1,30})?_(?<publisher>[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{13})$",
+            @"^(?<name>[A-Za-z0-9.\-]{3,50})_(?<version>[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5})_(?<arch>x86|x64|arm|arm64|neutral)_(?<resource>~|[A-Za-z0-9.\-]{1,30})?_(?<publisher>[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{13})\z",
             RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
 
         private static readonly Regex FamilyNamePattern = new Regex(
-            @"^(?<name>[A-Za-z0-9.\-]{3,50})_(?<publisher>[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{13})$",
+            @"^(?<name>[A-Za-z0-9.\-]{3,50})_(?<publisher>[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{13})\z",
             RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
 
         private static readonly string[] ReservedNames =
