@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
+using AppBan.Engine.Inventory;
+
+namespace AppBan.Engine.Findings
+{
+    /// <summary>Turns a target's inventory and device exemptions into findings (the policy's FindingEvaluator).</summary>
+    public delegate IReadOnlyList<Finding> FindingEvaluation(IReadOnlyList<InstalledApp> apps, IReadOnlyList<Exemption> deviceExemptions);
+
+    /// <summary>
+    /// Scans one target: reads its inventory and its device exemptions concurrently, then evaluates them. Never throws
+    /// for a target's failure: a <see cref="CimException"/> becomes a result with Status Unreachable or Failed and the
+    /// error, so a report can account for every target. Only the caller's cancellation propagates.
+    /// </summary>
+    public sealed class TargetScanner
+    {
+        private readonly Func<string, string, bool> isCandidate;
+        private readonly FindingEvaluation evaluate;
+
+        /// <param name="isCandidate">The policy's cheap pre-filter on (uninstall key name, DisplayName).</param>
+        /// <param name="evaluate">The policy's evaluation of apps and device exemptions into findings.</param>
+        public TargetScanner(Func<string, string, bool> isCandidate, FindingEvaluation evaluate)
+        {
+            this.isCandidate = isCandidate ?? throw new ArgumentNullException(nameof(isCandidate));
+            this.evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
+        }
+
+        /// <summary>Per-call options for every registry operation (operation timeout).</summary>
+        public CimCallOptions CallOptions { get; set; }
+
+        public int MaxConcurrentOperations { get; set; } = InventoryReader.DefaultMaxConcurrentOperations;
+
+        public async Task<TargetScanResult> ScanAsync(ICimSession session, CancellationToken cancellationToken)
+        {
+            if (session == null) throw new ArgumentNullException(nameof(session));
+            var computer = session.ComputerName;
+            var watch = Stopwatch.StartNew();
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var registry = new RegistryClient(session, CallOptions);
+                var reader = new InventoryReader(registry) { MaxConcurrentOperations = MaxConcurrentOperations };
+                var problems = new List<string>();
+                var inventoryTask = reader.ReadAsync(isCandidate, linked.Token);
+                var exemptionsTask = DeviceExemptionStore.ReadAllAsync(registry, computer, problems, linked.Token);
+                try
+                {
+                    await Task.WhenAll(inventoryTask, exemptionsTask).ConfigureAwait(false);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    try { linked.Cancel(); } catch (ObjectDisposedException) { }
+                    // The inventory's error explains a dead target best; the exemption store's comes second.
+                    var error = ErrorOf(inventoryTask) ?? ErrorOf(exemptionsTask);
+                    if (error == null) throw;
+                    if (inventoryTask.Status == TaskStatus.RanToCompletion)
+                        error = new CimException(error.Kind, computer,
+                            "Cannot read the device exemptions on " + computer + ", so no finding can be trusted: " + error.Message,
+                            error.NativeCode, error) { Detail = error.Detail };
+                    return TargetScanResult.FailedWith(computer, error, watch.Elapsed);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+
+                var inventory = inventoryTask.Result;
+                var findings = evaluate(inventory.Apps, exemptionsTask.Result) ?? Array.Empty<Finding>();
+                var warnings = new List<string>(inventory.Warnings);
+                warnings.AddRange(problems);
+                return TargetScanResult.Completed(computer, inventory, findings, warnings, watch.Elapsed);
+            }
+        }
+
+        private static CimException ErrorOf(Task task) =>
+            task.IsFaulted && task.Exception != null ? task.Exception.GetBaseException() as CimException : null;
+    }
+}
