@@ -30,19 +30,20 @@ namespace AppBan.Engine.Findings
             this.evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
         }
 
-        /// <summary>Per-call options for every registry operation (operation timeout).</summary>
-        public CimCallOptions CallOptions { get; set; }
-
         public int MaxConcurrentOperations { get; set; } = InventoryReader.DefaultMaxConcurrentOperations;
 
-        public async Task<TargetScanResult> ScanAsync(ICimSession session, CancellationToken cancellationToken)
+        public Task<TargetScanResult> ScanAsync(ICimSession session, CancellationToken cancellationToken) =>
+            ScanAsync(session, null, cancellationToken);
+
+        /// <param name="callOptions">Defaults for every registry operation (the operation timeout); may be null.</param>
+        public async Task<TargetScanResult> ScanAsync(ICimSession session, CimCallOptions callOptions, CancellationToken cancellationToken)
         {
             if (session == null) throw new ArgumentNullException(nameof(session));
             var computer = session.ComputerName;
             var watch = Stopwatch.StartNew();
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                var registry = new RegistryClient(session, CallOptions);
+                var registry = new RegistryClient(session, callOptions);
                 var reader = new InventoryReader(registry) { MaxConcurrentOperations = MaxConcurrentOperations };
                 var problems = new List<string>();
                 var inventoryTask = reader.ReadAsync(isCandidate, linked.Token);
