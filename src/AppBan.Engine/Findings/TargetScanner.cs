@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Policy;
 
 namespace AppBan.Engine.Findings
 {
@@ -28,6 +30,24 @@ namespace AppBan.Engine.Findings
         {
             this.isCandidate = isCandidate ?? throw new ArgumentNullException(nameof(isCandidate));
             this.evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
+        }
+
+        /// <summary>
+        /// A scanner for <paramref name="policy"/>, limited to <paramref name="ruleIds"/> when given (null: every rule),
+        /// evaluating exemptions and the phase-out date at <paramref name="clock"/>'s time. An unknown rule id throws
+        /// <see cref="ArgumentException"/>.
+        /// </summary>
+        public static TargetScanner ForPolicy(AppBanPolicy policy, IClock clock, IEnumerable<string> ruleIds = null)
+        {
+            if (policy == null) throw new ArgumentNullException(nameof(policy));
+            if (clock == null) throw new ArgumentNullException(nameof(clock));
+            var ids = ruleIds?.ToList();
+            // Fails fast on an unknown id, before any target is contacted.
+            FindingEvaluator.Evaluate(Array.Empty<InstalledApp>(), policy, null, clock, ids);
+            var rules = ids == null ? policy.Rules : policy.Rules.Where(r => ids.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).ToList();
+            return new TargetScanner(
+                (keyName, displayName) => rules.Any(r => r.MightMatch(keyName, displayName)),
+                (apps, deviceExemptions) => FindingEvaluator.Evaluate(apps, policy, deviceExemptions, clock, ids));
         }
 
         public int MaxConcurrentOperations { get; set; } = InventoryReader.DefaultMaxConcurrentOperations;

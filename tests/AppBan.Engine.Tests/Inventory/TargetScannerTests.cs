@@ -190,3 +190,90 @@ namespace AppBan.Engine.Tests.Inventory
         }
     }
 }
+
+namespace AppBan.Engine.Tests.Inventory
+{
+    using AppBan.Engine.Policy;
+
+    public class TargetScannerWithPolicyTests
+    {
+        private static readonly DateTimeOffset Now = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+        [Fact]
+        public async Task The_built_in_policy_finds_each_banned_app_once_with_its_rule()
+        {
+            using var session = InventoryReaderTests.Laptop(noiseKeysPerRoot: 10);
+            var scanner = TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), new FixedClock(Now));
+            var result = await scanner.ScanAsync(session, CancellationToken.None);
+
+            var byRule = result.Findings.Select(f => f.RuleId + " " + (f.App.PackageFullName ?? f.App.KeyName)).OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            Assert.Equal(new[]
+            {
+                "capcut CapCut",
+                "tiktok-live-studio " + InventoryReaderTests.LiveStudioCode,
+                "tiktok-store " + InventoryReaderTests.TikTokStore,
+                "tiktok-webapp 8f3c0e6d2b1a49c7a5e4d3c2b1a09f8e",
+            }, byRule);
+            Assert.All(result.Findings, f => Assert.Equal(FindingStatus.Violation, f.Status));
+            Assert.Equal(ComplianceStatus.NonCompliant, result.Status);
+        }
+
+        [Fact]
+        public async Task The_pre_filter_reads_only_keys_some_rule_might_match()
+        {
+            using var session = InventoryReaderTests.Laptop(noiseKeysPerRoot: 10);
+            var scanner = TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), new FixedClock(Now));
+            var result = await scanner.ScanAsync(session, CancellationToken.None);
+            Assert.DoesNotContain(session.Log, l => l.StartsWith("EnumValues", StringComparison.Ordinal) && l.Contains(@"\Noise"));
+            Assert.True(result.Inventory.CandidateKeyCount < 10, "candidates: " + result.Inventory.CandidateKeyCount);
+        }
+
+        [Fact]
+        public async Task Selecting_rules_limits_findings_and_reads()
+        {
+            using var session = InventoryReaderTests.Laptop(noiseKeysPerRoot: 2);
+            var scanner = TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), new FixedClock(Now), new[] { "CAPCUT" });
+            var result = await scanner.ScanAsync(session, CancellationToken.None);
+            Assert.Equal("capcut", Assert.Single(result.Findings).RuleId);
+            Assert.DoesNotContain(session.Log, l => l.StartsWith("EnumValues", StringComparison.Ordinal) && l.Contains(InventoryReaderTests.LiveStudioCode));
+        }
+
+        [Fact]
+        public void An_unknown_rule_fails_before_any_target_is_contacted()
+        {
+            var error = Assert.Throws<ArgumentException>(() => TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), new FixedClock(Now), new[] { "nope" }));
+            Assert.Contains("nope", error.Message);
+        }
+
+        [Fact]
+        public async Task Device_exemptions_and_the_phase_out_date_follow_the_clock()
+        {
+            const string json = @"{ ""schemaVersion"": 1, ""name"": ""phase-out"", ""enforceAfter"": ""2027-01-31T00:00:00Z"",
+              ""rules"": [ { ""id"": ""capcut"", ""displayName"": ""CapCut"", ""matchers"": [ { ""keyName"": ""CapCut"" } ] },
+                         { ""id"": ""tiktok-store"", ""displayName"": ""TikTok"", ""matchers"": [ { ""packageName"": ""BytedancePte.Ltd.TikTok"" } ] } ],
+              ""exemptions"": [] }";
+            var policy = PolicyLoader.LoadJson(json, "phase-out.json");
+            using var session = InventoryReaderTests.Laptop(noiseKeysPerRoot: 0);
+            session.Key(@"HKLM\SOFTWARE\AppBan\Exemptions\ex-capcut").String("RuleId", "capcut").String("UserSid", InventoryReaderTests.Alice)
+                .String("Reason", "Video team").String("GrantedOn", "2026-11-01T00:00:00.0000000Z").String("Expires", "2027-03-01T00:00:00.0000000Z");
+
+            async Task<TargetScanResult> At(DateTimeOffset when) =>
+                await TargetScanner.ForPolicy(policy, new FixedClock(when)).ScanAsync(session, CancellationToken.None);
+
+            var before = await At(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+            Assert.Equal(ComplianceStatus.GracePeriod, before.Status);
+            Assert.Equal(FindingStatus.Exempt, before.Findings.Single(f => f.RuleId == "capcut").Status);
+            Assert.Equal("ex-capcut", before.Findings.Single(f => f.RuleId == "capcut").Exemption.Id);
+            Assert.Equal(FindingStatus.GracePeriod, before.Findings.Single(f => f.RuleId == "tiktok-store").Status);
+
+            var after = await At(new DateTimeOffset(2027, 2, 15, 0, 0, 0, TimeSpan.Zero));
+            Assert.Equal(ComplianceStatus.NonCompliant, after.Status);
+            Assert.Equal(FindingStatus.Exempt, after.Findings.Single(f => f.RuleId == "capcut").Status);
+            Assert.Equal(FindingStatus.Violation, after.Findings.Single(f => f.RuleId == "tiktok-store").Status);
+
+            var expired = await At(new DateTimeOffset(2027, 3, 2, 0, 0, 0, TimeSpan.Zero));
+            Assert.Equal(2, expired.ViolationCount);
+            Assert.Equal(0, expired.ExemptCount);
+        }
+    }
+}
