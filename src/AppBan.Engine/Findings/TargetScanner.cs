@@ -41,9 +41,11 @@ namespace AppBan.Engine.Findings
         {
             if (policy == null) throw new ArgumentNullException(nameof(policy));
             if (clock == null) throw new ArgumentNullException(nameof(clock));
-            var ids = ruleIds?.ToList();
-            // Fails fast on an unknown id, before any target is contacted.
-            FindingEvaluator.Evaluate(Array.Empty<InstalledApp>(), policy, null, clock, ids);
+            var ids = ruleIds?.Where(id => !string.IsNullOrEmpty(id)).ToList();
+            var unknown = ids?.Where(id => policy.FindRule(id) == null).ToList();
+            if (unknown != null && unknown.Count > 0)
+                throw new ArgumentException("The policy '" + policy.Name + "' has no rule " + string.Join(", ", unknown.Select(u => "'" + u + "'"))
+                    + "; its rules are " + string.Join(", ", policy.Rules.Select(r => r.Id)) + ".");
             var rules = ids == null ? policy.Rules : policy.Rules.Where(r => ids.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).ToList();
             return new TargetScanner(
                 (keyName, displayName) => rules.Any(r => r.MightMatch(keyName, displayName)),
