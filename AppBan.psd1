@@ -19,6 +19,8 @@
         'Grant-AppExemption'
         'Revoke-AppExemption'
         'Get-AppExemption'
+        'Get-BannedApp'
+        'Test-AppBanCompliance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
