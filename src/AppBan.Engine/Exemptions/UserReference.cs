@@ -1,6 +1,6 @@
 using System;
-using System.Globalization;
 using System.Text;
+using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Exemptions
 {
@@ -88,35 +88,8 @@ namespace AppBan.Engine.Exemptions
             return null;
         }
 
-        /// <summary>
-        /// SID string syntax (MS-DTYP 2.4.2.1): S-1-IdentifierAuthority-SubAuthority..., authority a decimal below
-        /// 2^32 or 0x followed by 12 hex digits, 1 to 15 subauthorities each a decimal uint32.
-        /// </summary>
-        public static bool IsValidSid(string text)
-        {
-            if (string.IsNullOrEmpty(text)) return false;
-            var parts = text.Split('-');
-            if (parts.Length < 4 || parts.Length > 18) return false;
-            if (!string.Equals(parts[0], "S", StringComparison.OrdinalIgnoreCase) || parts[1] != "1") return false;
-            var authority = parts[2];
-            if (authority.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-            {
-                if (authority.Length != 14) return false;
-                for (var i = 2; i < authority.Length; i++) if (!IsHex(authority[i])) return false;
-            }
-            else if (!IsDecimalUInt32(authority)) return false;
-            for (var i = 3; i < parts.Length; i++) if (!IsDecimalUInt32(parts[i])) return false;
-            return true;
-        }
-
-        private static bool IsHex(char c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-
-        private static bool IsDecimalUInt32(string s)
-        {
-            if (s.Length == 0 || s.Length > 10) return false;
-            foreach (var c in s) if (c < '0' || c > '9') return false;
-            return uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out _);
-        }
+        /// <summary>SID string syntax, as the inventory checks the SIDs it reads from HKU and the ProfileList.</summary>
+        public static bool IsValidSid(string text) => SecurityIdentifiers.IsValid(text);
 
         /// <summary>
         /// A WQL string literal in single quotes. WQL escapes backslash, double and single quote with a backslash
