@@ -222,6 +222,111 @@ Describe 'Device exemptions' {
     }
 }
 
+Describe 'What a scan makes of exemptions' {
+    BeforeAll {
+        function Get-Finding([string] $RuleId, [string] $Kind, [string] $UserSid, [object[]] $From) {
+            @($From | Where-Object { $_.RuleId -eq $RuleId -and "$($_.Kind)" -eq $Kind -and "$($_.UserSid)" -eq $UserSid })
+        }
+        function Invoke-Scan {
+            param([hashtable] $Extra = @{})
+            Get-BannedApp @target -IncludeExempt -WarningAction SilentlyContinue @Extra
+        }
+    }
+
+    BeforeEach {
+        Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name
+    }
+
+    It 'before any grant, both users'' copies of the TikTok Store app are violations' {
+        $findings = Invoke-Scan
+        (Get-Finding tiktok-store StoreApp $samSid $findings).Status | Should -Be 'Violation'
+        (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
+    }
+
+    It 'a user-scoped device grant makes that user''s copy Exempt, with the exemption''s id, reason and expiry, and only that copy' {
+        $expires = (Get-Date).AddDays(14)
+        $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office account' -Expires $expires
+        $findings = Invoke-Scan
+
+        $sam = Get-Finding tiktok-store StoreApp $samSid $findings
+        $sam | Should -HaveCount 1
+        $sam.Status | Should -Be 'Exempt'
+        $sam.ExemptionId | Should -Be $granted.Id
+        $sam.ExemptionReason | Should -Be 'Press office account'
+        $sam.ExemptionSource | Should -Be 'Device'
+        $sam.ExemptionExpires | Should -Be $granted.Expires
+
+        (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
+        (Get-Finding tiktok-store ProvisionedStoreApp $null $findings).Status | Should -Be 'Violation'
+        # Hidden by default, as exempt findings are.
+        @(Get-BannedApp @target -WarningAction SilentlyContinue | Where-Object { $_.RuleId -eq 'tiktok-store' -and $_.UserSid -eq $samSid }) | Should -HaveCount 0
+    }
+
+    It 'a revoke makes the finding a Violation again' {
+        $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14)
+        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Exempt'
+        Revoke-AppExemption @target -Id $granted.Id | Out-Null
+        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Violation'
+    }
+
+    It 'an expired exemption gives a Violation: the one that expired last year, and a new one once its date has passed' {
+        # The seeded CapCut exemption for sam expired in 2025.
+        $capcut = Get-Finding capcut Exe $samSid (Invoke-Scan)
+        $capcut.Status | Should -Be 'Violation'
+        $capcut.ExemptionId | Should -BeNullOrEmpty
+
+        $granted = Grant-AppExemption @target -Rule capcut -User $samSid -Reason 'Video course' -Expires (Get-Date).AddDays(1)
+        (Get-Finding capcut Exe $samSid (Invoke-Scan)).ExemptionId | Should -Be $granted.Id
+        $later = Get-Finding capcut Exe $samSid (Invoke-Scan @{ AsOf = (Get-Date).AddDays(2) })
+        $later.Status | Should -Be 'Violation'
+        $later.ExemptionId | Should -BeNullOrEmpty
+    }
+
+    It 'a device-wide grant (no user) exempts every copy on the device' {
+        Grant-AppExemption @target -Rule tiktok-store -Reason 'Kiosk for the press' -Expires (Get-Date).AddDays(1) | Out-Null
+        $tiktok = @((Invoke-Scan) | Where-Object RuleId -EQ 'tiktok-store')
+        $tiktok.Count | Should -BeGreaterOrEqual 3
+        $tiktok.Status | Sort-Object -Unique | Should -Be 'Exempt'
+    }
+
+    It 'findings piped from Get-BannedApp are granted for their rule, user and computer' {
+        $changes = Get-BannedApp @target -WarningAction SilentlyContinue | Where-Object UserSid -EQ $samSid |
+            Grant-AppExemption -Credential $pc.Credential -Authentication Basic -Reason 'Press office' -Expires (Get-Date).AddDays(7)
+        ($changes.RuleId | Sort-Object) | Should -Be @('capcut', 'tiktok-store')
+        $changes | ForEach-Object {
+            $_.Target | Should -Be $pc.ComputerName
+            $_.UserSid | Should -Be $samSid
+            $_.UserName | Should -Be 'EXEMPT-01\sam'
+        }
+        $findings = Invoke-Scan
+        @($findings | Where-Object UserSid -EQ $samSid).Status | Sort-Object -Unique | Should -Be 'Exempt'
+        (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
+    }
+
+    It 'findings piped with -WhatIf write nothing' {
+        $before = Get-ExemptionKey
+        Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name -CountersOnly
+        $changes = Get-BannedApp @target -WarningAction SilentlyContinue |
+            Grant-AppExemption -Credential $pc.Credential -Authentication Basic -Reason 'x' -Expires (Get-Date).AddDays(1) -WhatIf
+        $changes | Should -BeNullOrEmpty
+        Get-WriteOperation | Should -HaveCount 0
+        @(Get-SimulatorOperation -Simulator $sim -ComputerName $pc.Name | Where-Object operation -Like 'Win32_UserAccount*') | Should -HaveCount 0
+        (Get-ExemptionKey).Keys | Should -Be @($before.Keys)
+    }
+
+    It 'a policy exemption for a user is honoured by a scan with that policy' {
+        $policyFile = Join-Path $TestDrive 'scan-policy.json'
+        New-AppBanPolicy -Path $policyFile -Force | Out-Null
+        $granted = Grant-AppExemption -PolicyPath $policyFile -Rule tiktok-store -User 'EXEMPT-01\alex' -Reason 'Press office' -Expires (Get-Date).AddDays(7)
+        $findings = Invoke-Scan @{ PolicyPath = $policyFile }
+        $alex = Get-Finding tiktok-store StoreApp $alexSid $findings
+        $alex.Status | Should -Be 'Exempt'
+        $alex.ExemptionId | Should -Be $granted.Id
+        $alex.ExemptionSource | Should -Be 'Policy'
+        (Get-Finding tiktok-store StoreApp $samSid $findings).Status | Should -Be 'Violation'
+    }
+}
+
 Describe 'Policy exemptions' {
     BeforeEach {
         $script:policy = Join-Path $TestDrive ("policy-{0}.json" -f [guid]::NewGuid().ToString('N'))
