@@ -60,6 +60,14 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
         $r.Error | Should -Not -Match 'S3cret-Value'
     }
 
+    It 'warns once that Basic over HTTP is cleartext, and not for loopback targets' -Skip:$IsWindows {
+        $null = Test-AppBanConnection -ComputerName 'appban-a.invalid', 'appban-b.invalid' @basic -WarningVariable remote -WarningAction SilentlyContinue
+        @($remote).Count | Should -Be 1
+        $remote[0].Message | Should -Match 'unencrypted'
+        $null = Test-AppBanConnection -ComputerName "127.0.0.1:$(Get-FreePort)" @basic -WarningVariable loopback -WarningAction SilentlyContinue
+        @($loopback).Count | Should -Be 0
+    }
+
     It 'writes a non-terminating error for an invalid computer name and goes on' {
         $good = "127.0.0.1:$(Get-FreePort)"
         $r = Test-AppBanConnection -ComputerName 'bad host name', $good @basic -ErrorVariable errs -ErrorAction SilentlyContinue
