@@ -32,6 +32,8 @@ namespace AppBan.Cmdlets
         public void WriteObject(object value) => Sink.WriteObject(value);
         public void WriteWarning(string text) => Sink.WriteWarning(text);
         public void WriteVerbose(string text) => Sink.WriteVerbose(text);
+        /// <summary>A failure of one item on this target that does not end the target's work.</summary>
+        public void WriteError(Exception error) => Sink.WriteError(error);
     }
 
     /// <summary>
