@@ -227,7 +227,7 @@ Describe 'What a scan makes of exemptions' {
         function Get-Finding([string] $RuleId, [string] $Kind, [string] $UserSid, [object[]] $From) {
             @($From | Where-Object { $_.RuleId -eq $RuleId -and "$($_.Kind)" -eq $Kind -and "$($_.UserSid)" -eq $UserSid })
         }
-        function Invoke-Scan {
+        function Get-ScanFinding {
             param([hashtable] $Extra = @{})
             Get-BannedApp @target -IncludeExempt -WarningAction SilentlyContinue @Extra
         }
@@ -238,7 +238,7 @@ Describe 'What a scan makes of exemptions' {
     }
 
     It 'before any grant, both users'' copies of the TikTok Store app are violations' {
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
         (Get-Finding tiktok-store StoreApp $samSid $findings).Status | Should -Be 'Violation'
         (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
     }
@@ -246,7 +246,7 @@ Describe 'What a scan makes of exemptions' {
     It 'a user-scoped device grant makes that user''s copy Exempt, with the exemption''s id, reason and expiry, and only that copy' {
         $expires = (Get-Date).AddDays(14)
         $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office account' -Expires $expires
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
 
         $sam = Get-Finding tiktok-store StoreApp $samSid $findings
         $sam | Should -HaveCount 1
@@ -264,27 +264,27 @@ Describe 'What a scan makes of exemptions' {
 
     It 'a revoke makes the finding a Violation again' {
         $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14)
-        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Exempt'
+        (Get-Finding tiktok-store StoreApp $samSid (Get-ScanFinding)).Status | Should -Be 'Exempt'
         Revoke-AppExemption @target -Id $granted.Id | Out-Null
-        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Violation'
+        (Get-Finding tiktok-store StoreApp $samSid (Get-ScanFinding)).Status | Should -Be 'Violation'
     }
 
     It 'an expired exemption gives a Violation: the one that expired last year, and a new one once its date has passed' {
         # The seeded CapCut exemption for sam expired in 2025.
-        $capcut = Get-Finding capcut Exe $samSid (Invoke-Scan)
+        $capcut = Get-Finding capcut Exe $samSid (Get-ScanFinding)
         $capcut.Status | Should -Be 'Violation'
         $capcut.ExemptionId | Should -BeNullOrEmpty
 
         $granted = Grant-AppExemption @target -Rule capcut -User $samSid -Reason 'Video course' -Expires (Get-Date).AddDays(1)
-        (Get-Finding capcut Exe $samSid (Invoke-Scan)).ExemptionId | Should -Be $granted.Id
-        $later = Get-Finding capcut Exe $samSid (Invoke-Scan @{ AsOf = (Get-Date).AddDays(2) })
+        (Get-Finding capcut Exe $samSid (Get-ScanFinding)).ExemptionId | Should -Be $granted.Id
+        $later = Get-Finding capcut Exe $samSid (Get-ScanFinding @{ AsOf = (Get-Date).AddDays(2) })
         $later.Status | Should -Be 'Violation'
         $later.ExemptionId | Should -BeNullOrEmpty
     }
 
     It 'a device-wide grant (no user) exempts every copy on the device' {
         Grant-AppExemption @target -Rule tiktok-store -Reason 'Kiosk for the press' -Expires (Get-Date).AddDays(1) | Out-Null
-        $tiktok = @((Invoke-Scan) | Where-Object RuleId -EQ 'tiktok-store')
+        $tiktok = @((Get-ScanFinding) | Where-Object RuleId -EQ 'tiktok-store')
         $tiktok.Count | Should -BeGreaterOrEqual 3
         $tiktok.Status | Sort-Object -Unique | Should -Be 'Exempt'
     }
@@ -298,7 +298,7 @@ Describe 'What a scan makes of exemptions' {
             $_.UserSid | Should -Be $samSid
             $_.UserName | Should -Be 'EXEMPT-01\sam'
         }
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
         @($findings | Where-Object UserSid -EQ $samSid).Status | Sort-Object -Unique | Should -Be 'Exempt'
         (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
     }
@@ -318,7 +318,7 @@ Describe 'What a scan makes of exemptions' {
         $policyFile = Join-Path $TestDrive 'scan-policy.json'
         New-AppBanPolicy -Path $policyFile -Force | Out-Null
         $granted = Grant-AppExemption -PolicyPath $policyFile -Rule tiktok-store -User 'EXEMPT-01\alex' -Reason 'Press office' -Expires (Get-Date).AddDays(7)
-        $findings = Invoke-Scan @{ PolicyPath = $policyFile }
+        $findings = Get-ScanFinding @{ PolicyPath = $policyFile }
         $alex = Get-Finding tiktok-store StoreApp $alexSid $findings
         $alex.Status | Should -Be 'Exempt'
         $alex.ExemptionId | Should -Be $granted.Id
