@@ -17,7 +17,7 @@ namespace AppBan.Engine.Reporting
             "RecordType", "ComputerName", "TargetStatus", "RuleId", "RuleName", "AppName", "Version", "Publisher",
             "Kind", "Scope", "UserName", "UserSid", "FindingStatus", "ExemptionId", "ExemptionExpires", "EnforceAfter",
             "Location", "Method", "CommandLine", "ExitCode", "ActionStatus", "Outcome", "RebootRequired",
-            "DurationSeconds", "Change", "ChangedBy", "Reason", "ApprovedBy", "ErrorId", "ErrorCategory", "Message",
+            "DurationSeconds", "Change", "Source", "CoveredComputer", "GrantedOn", "NotBefore", "ChangedBy", "Reason", "ApprovedBy", "ErrorId", "ErrorCategory", "Message",
             "Time",
         };
 
@@ -71,18 +71,7 @@ namespace AppBan.Engine.Reporting
                 }
                 foreach (var c in target.ExemptionChanges)
                 {
-                    var row = NewRow("ExemptionChange", target.ComputerName, status);
-                    row["Change"] = c.Change;
-                    row["ExemptionId"] = c.ExemptionId;
-                    row["RuleId"] = c.RuleId;
-                    row["UserName"] = c.UserName;
-                    row["UserSid"] = c.UserSid;
-                    row["Reason"] = c.Reason;
-                    row["ApprovedBy"] = c.ApprovedBy;
-                    row["ExemptionExpires"] = Date(c.Expires);
-                    row["ChangedBy"] = c.ChangedBy;
-                    row["Time"] = Date(c.Time);
-                    WriteRow(writer, row);
+                    WriteRow(writer, ExemptionChangeRow(c, target.ComputerName, status));
                     rows++;
                 }
                 foreach (var e in target.Errors)
@@ -103,6 +92,29 @@ namespace AppBan.Engine.Reporting
                     WriteRow(writer, row);
                 }
             }
+            foreach (var c in report.PolicyExemptionChanges ?? new List<ReportExemptionChange>())
+                WriteRow(writer, ExemptionChangeRow(c, null, null));
+        }
+
+        private static Dictionary<string, object> ExemptionChangeRow(ReportExemptionChange c, string computerName, string targetStatus)
+        {
+            var row = NewRow("ExemptionChange", computerName, targetStatus);
+            row["Change"] = c.Change;
+            row["Source"] = c.Source;
+            row["ExemptionId"] = c.ExemptionId;
+            row["RuleId"] = c.RuleId;
+            row["UserName"] = c.UserName;
+            row["UserSid"] = c.UserSid;
+            row["CoveredComputer"] = c.CoveredComputer;
+            row["Reason"] = c.Reason;
+            row["ApprovedBy"] = c.ApprovedBy;
+            row["GrantedOn"] = Date(c.GrantedOn);
+            row["ExemptionExpires"] = Date(c.Expires);
+            row["NotBefore"] = Date(c.NotBefore);
+            row["ChangedBy"] = c.ChangedBy;
+            row["Location"] = c.Location;
+            row["Time"] = Date(c.Time);
+            return row;
         }
 
         /// <summary>

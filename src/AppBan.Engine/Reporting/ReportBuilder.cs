@@ -15,6 +15,7 @@ namespace AppBan.Engine.Reporting
         private readonly ReportRun _run;
         private readonly Dictionary<string, TargetState> _targets = new Dictionary<string, TargetState>(StringComparer.OrdinalIgnoreCase);
         private readonly List<TargetState> _order = new List<TargetState>();
+        private readonly List<ReportExemptionChange> _policyExemptionChanges = new List<ReportExemptionChange>();
         private long _sequence;
 
         public ReportBuilder(IClock clock = null)
@@ -38,7 +39,7 @@ namespace AppBan.Engine.Reporting
             lock (_gate)
             {
                 _run.PolicyName = name;
-                _run.PolicySha256 = sha256?.ToLowerInvariant();
+                _run.PolicySha256 = sha256;
                 _run.PolicyPath = path;
             }
         }
@@ -101,7 +102,11 @@ namespace AppBan.Engine.Reporting
         public void AddExemptionChange(ReportExemptionChange change)
         {
             if (change == null) throw new ArgumentNullException(nameof(change));
-            lock (_gate) Target(change.ComputerName).ExemptionChanges.Add(change);
+            lock (_gate)
+            {
+                if (string.IsNullOrWhiteSpace(change.ComputerName)) _policyExemptionChanges.Add(change);
+                else Target(change.ComputerName).ExemptionChanges.Add(change);
+            }
         }
 
         public void AddError(string computerName, ReportError error)
@@ -146,6 +151,7 @@ namespace AppBan.Engine.Reporting
                         Cancelled = _run.Cancelled,
                         Targets = _order.Select(t => t.ComputerName).ToList(),
                     },
+                    PolicyExemptionChanges = _policyExemptionChanges.ToList(),
                 };
                 foreach (var state in _order)
                 {
@@ -168,7 +174,11 @@ namespace AppBan.Engine.Reporting
 
         internal static ReportSummary Summarize(AppBanReport report)
         {
-            var summary = new ReportSummary { Targets = report.Targets.Count };
+            var summary = new ReportSummary
+            {
+                Targets = report.Targets.Count,
+                ExemptionChanges = report.PolicyExemptionChanges?.Count ?? 0,
+            };
             foreach (TargetStatus status in Enum.GetValues(typeof(TargetStatus)))
                 summary.ByStatus[status.ToString()] = 0;
             foreach (var target in report.Targets)

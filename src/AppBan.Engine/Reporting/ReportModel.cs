@@ -41,13 +41,15 @@ namespace AppBan.Engine.Reporting
         public ReportRun Run { get; set; } = new ReportRun();
         public ReportSummary Summary { get; set; } = new ReportSummary();
         public List<TargetReport> Targets { get; set; } = new List<TargetReport>();
+        /// <summary>Exemption changes made to a policy file rather than to a device.</summary>
+        public List<ReportExemptionChange> PolicyExemptionChanges { get; set; } = new List<ReportExemptionChange>();
     }
 
     public sealed class ReportRun
     {
         public string ModuleVersion { get; set; }
         public string PolicyName { get; set; }
-        /// <summary>Lower-case hex SHA-256 of the policy document as read.</summary>
+        /// <summary>Hex SHA-256 of the policy document as read (as Get-FileHash shows it).</summary>
         public string PolicySha256 { get; set; }
         public string PolicyPath { get; set; }
         public DateTimeOffset StartTime { get; set; }
@@ -144,21 +146,30 @@ namespace AppBan.Engine.Reporting
         public DateTimeOffset? Time { get; set; }
     }
 
-    /// <summary>One exemption granted, changed or revoked.</summary>
+    /// <summary>One exemption granted or revoked.</summary>
     public sealed class ReportExemptionChange
     {
+        /// <summary>The device whose exemption store changed; null for a change to a policy file.</summary>
         public string ComputerName { get; set; }
-        /// <summary>What happened (e.g. Granted, Revoked, Updated).</summary>
+        /// <summary>What happened (Granted, Revoked).</summary>
         public string Change { get; set; }
+        /// <summary>Device or Policy.</summary>
+        public string Source { get; set; }
         public string ExemptionId { get; set; }
         public string RuleId { get; set; }
         public string UserName { get; set; }
         public string UserSid { get; set; }
+        /// <summary>The computer name or pattern the exemption covers.</summary>
+        public string CoveredComputer { get; set; }
         public string Reason { get; set; }
         public string ApprovedBy { get; set; }
+        public DateTimeOffset? GrantedOn { get; set; }
         public DateTimeOffset? Expires { get; set; }
+        public DateTimeOffset? NotBefore { get; set; }
         public string ChangedBy { get; set; }
         public DateTimeOffset? Time { get; set; }
+        /// <summary>The registry key or policy file the exemption lives (or lived) in.</summary>
+        public string Location { get; set; }
     }
 
     public sealed class ReportError

@@ -39,26 +39,20 @@ namespace AppBan.Engine.Reporting
             switch ((status ?? string.Empty).Trim().ToLowerInvariant())
             {
                 case "removed":
+                case "alreadyabsent":
+                case "rebootrequired":
                 case "succeeded":
                 case "success":
-                case "alreadyremoved":
-                case "alreadygone":
-                case "notinstalled":
-                case "rebootrequired":
-                case "removedrebootrequired":
                     return ActionOutcome.Removed;
                 case "refused":
+                case "requiresuseraction":
+                case "skippedexempt":
+                case "skippedgraceperiod":
                 case "skipped":
-                case "exempt":
-                case "graceperiod":
-                case "notattempted":
                 case "whatif":
-                case "unsafe":
-                case "manual":
-                case "manualremovalrequired":
-                case "requiresuser":
                     return ActionOutcome.Refused;
                 default:
+                    // Failed, TimedOut, and any word this build does not know.
                     return ActionOutcome.Failed;
             }
         }

@@ -37,11 +37,15 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.All(data, r => Assert.Equal(CsvReportWriter.Columns.Length, r.Count));
             Assert.Equal(4, data.Count(r => r["RecordType"] == "Finding"));
             Assert.Equal(2, data.Count(r => r["RecordType"] == "Action"));
-            Assert.Equal(1, data.Count(r => r["RecordType"] == "ExemptionChange"));
+            Assert.Equal(2, data.Count(r => r["RecordType"] == "ExemptionChange"));
+            var policyChange = data.Single(r => r["RecordType"] == "ExemptionChange" && r["Source"] == "Policy");
+            Assert.Equal("", policyChange["ComputerName"]);
+            Assert.Equal("'@SUM(1+1)*cmd|' /C calc'!A0", policyChange["Reason"]);
+            Assert.Equal("PC-*", policyChange["CoveredComputer"]);
             Assert.Equal(2, data.Count(r => r["RecordType"] == "Error"));
             // pc-clean and pc-never have nothing else to show.
             Assert.Equal(new[] { "pc-clean", "pc-never" }, data.Where(r => r["RecordType"] == "Target").Select(r => r["ComputerName"]));
-            Assert.Equal(8, data.Select(r => r["ComputerName"]).Distinct().Count());
+            Assert.Equal(8, data.Select(r => r["ComputerName"]).Where(n => n != "").Distinct().Count());
             var failed = data.Single(r => r["RecordType"] == "Action" && r["ComputerName"] == "pc-bad");
             Assert.Equal("1603", failed["ExitCode"]);
             Assert.Equal("Failed", failed["Outcome"]);

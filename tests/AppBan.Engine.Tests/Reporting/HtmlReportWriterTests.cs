@@ -111,6 +111,13 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void Policy_exemption_changes_get_their_own_table()
+        {
+            Assert.Single(Regex.Matches(Html, "<tr class=\"policy-exemption\">"));
+            Assert.Contains("<td>@SUM(1+1)*cmd|&#39; /C calc&#39;!A0</td>", Html);
+        }
+
+        [Fact]
         public void A_cancelled_run_says_so()
         {
             var b = NewBuilder();

@@ -45,11 +45,21 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(1, s.Removed);
             Assert.Equal(1, s.FailedActions);
             Assert.Equal(4, s.Findings);
-            Assert.Equal(1, s.ExemptionChanges);
+            Assert.Equal(2, s.ExemptionChanges);
             Assert.Equal(4, s.FindingsByApp["TikTok"]);
             Assert.Equal(Enum.GetNames(typeof(TargetStatus)).OrderBy(n => n), s.ByStatus.Keys.OrderBy(n => n));
             Assert.Equal(1, s.ByStatus["NotScanned"]);
             Assert.Equal(3, s.ExitCode);
+        }
+
+        [Fact]
+        public void A_policy_file_exemption_change_belongs_to_the_run_not_to_a_target()
+        {
+            var report = Mixed();
+            var change = Assert.Single(report.PolicyExemptionChanges);
+            Assert.Equal("EX-2", change.ExemptionId);
+            Assert.DoesNotContain(report.Targets, t => t.ExemptionChanges.Contains(change));
+            Assert.Equal(8, report.Targets.Count);
         }
 
         [Fact]
@@ -58,7 +68,7 @@ namespace AppBan.Engine.Tests.Reporting
             var report = Mixed();
             Assert.Equal("0.1.0", report.Run.ModuleVersion);
             Assert.Equal("Parliament ban", report.Run.PolicyName);
-            Assert.Equal(new string('a', 64), report.Run.PolicySha256);
+            Assert.Equal(new string('A', 64), report.Run.PolicySha256);
             Assert.Equal("CORP\\admin", report.Run.Operator);
             Assert.Equal(Start, report.Run.StartTime);
             Assert.Equal(Start.AddMinutes(5), report.Run.EndTime);

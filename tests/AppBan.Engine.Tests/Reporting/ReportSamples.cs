@@ -72,6 +72,11 @@ namespace AppBan.Engine.Tests.Reporting
                 UserName = "CORP\\alice", Reason = "Press office", ApprovedBy = "CORP\\ciso",
                 Expires = Start.AddDays(30), ChangedBy = "CORP\\admin", Time = Start,
             });
+            b.AddExemptionChange(new ReportExemptionChange
+            {
+                Change = "Revoked", Source = "Policy", ExemptionId = "EX-2", RuleId = "*", CoveredComputer = "PC-*",
+                Reason = "@SUM(1+1)*cmd|' /C calc'!A0", ChangedBy = "CORP\\admin", Time = Start, Location = "/policies/parliament.json",
+            });
             b.AddFinding(Finding("pc-grace", "CapCut", "GracePeriod", "capcut", "Exe"));
             b.AddError("pc-down", new ReportError { ErrorId = "TargetUnreachable", Category = "ConnectionError", Message = "pc-down: no answer" });
             b.AddError("pc-error", new ReportError { ErrorId = "AccessDenied", Category = "PermissionDenied", Message = "pc-error: access denied" });
