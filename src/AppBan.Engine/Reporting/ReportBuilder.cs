@@ -113,7 +113,14 @@ namespace AppBan.Engine.Reporting
         {
             if (error == null) throw new ArgumentNullException(nameof(error));
             if (!error.Time.HasValue) error.Time = _clock.UtcNow;
-            lock (_gate) Target(computerName).Errors.Add(error);
+            lock (_gate)
+            {
+                var errors = Target(computerName).Errors;
+                // A failed target may arrive both as a result object and as its error record: keep one.
+                if (errors.Any(e => string.Equals(e.ErrorId, error.ErrorId, StringComparison.OrdinalIgnoreCase)
+                                    && string.Equals(e.Message, error.Message, StringComparison.Ordinal))) return;
+                errors.Add(error);
+            }
         }
 
         /// <summary>

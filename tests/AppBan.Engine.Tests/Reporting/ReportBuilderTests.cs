@@ -135,6 +135,16 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void The_same_error_arriving_twice_is_kept_once()
+        {
+            var b = NewBuilder();
+            b.AddError("a", new ReportError { ErrorId = "TargetUnreachable", Message = "a: refused" });
+            b.AddError("A", new ReportError { ErrorId = "TargetUnreachable", Message = "a: refused" });
+            b.AddError("a", new ReportError { ErrorId = "TargetUnreachable", Message = "a: timed out" });
+            Assert.Equal(2, b.Build().Targets.Single().Errors.Count);
+        }
+
+        [Fact]
         public void Replace_findings_supersedes_the_first_scan()
         {
             var b = NewBuilder();
