@@ -46,7 +46,7 @@ function Write-RunLog([string] $Text) {
     }
 }
 
-function Stop-WithCode([int] $Code, [string] $Message) {
+function Exit-WithCode([int] $Code, [string] $Message) {
     [Console]::Error.WriteLine("AppBan: $Message")
     Write-RunLog "Exit $Code`: $Message"
     exit $Code
@@ -146,7 +146,7 @@ if ($given.ContainsKey('CredentialPath')) {
 }
 
 if ($problems.Count -gt 0) {
-    Stop-WithCode $ExitBadInput ("bad input: " + ($problems -join '; '))
+    Exit-WithCode $ExitBadInput ("bad input: " + ($problems -join '; '))
 }
 
 # --- Load the module ---------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ try {
         Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
     if ($manifest) { Import-Module $manifest -ErrorAction Stop } else { Import-Module AppBan -ErrorAction Stop }
 } catch {
-    Stop-WithCode $ExitBadInput ("cannot load the AppBan module: " + $_.Exception.Message)
+    Exit-WithCode $ExitBadInput ("cannot load the AppBan module: " + $_.Exception.Message)
 }
 
 # --- Run ---------------------------------------------------------------------------------------------------------
@@ -167,12 +167,12 @@ try {
     $record = $_
     $category = "$($record.CategoryInfo.Category)"
     if ($record.Exception -is [System.Management.Automation.ParameterBindingException] -or $badInputCategories -contains $category) {
-        Stop-WithCode $ExitBadInput ("bad input: " + $record.Exception.Message)
+        Exit-WithCode $ExitBadInput ("bad input: " + $record.Exception.Message)
     }
-    Stop-WithCode $ExitFailed ("the run failed: " + $record.Exception.Message)
+    Exit-WithCode $ExitFailed ("the run failed: " + $record.Exception.Message)
 }
 if ($null -eq $outcome -or $null -eq $outcome.PSObject.Properties['ExitCode']) {
-    Stop-WithCode $ExitFailed 'the run ended without an outcome'
+    Exit-WithCode $ExitFailed 'the run ended without an outcome'
 }
 Write-Output $outcome.Summary
 exit ([int] $outcome.ExitCode)
