@@ -24,6 +24,7 @@
     -Port <n>  -UseSSL  -SkipCertificateCheck  -UseWsMan
     -ReportPath <a,b,...>        Report files; the extension picks the format (.json, .csv, .html).
     -LogPath <file>              A plain-text log the run appends to.
+                                 In both, {date} becomes the run's start time (UTC, yyyyMMdd-HHmmss).
     -ThrottleLimit <n>  -OperationTimeoutSec <n>  -TimeoutSec <n>
     -WhatIf                      Scan and report only; remove nothing.
 
@@ -38,6 +39,7 @@ Set-StrictMode -Version 2.0
 $ExitBadInput = 4
 $ExitFailed = 3
 $script:LogFile = $null
+$runStamp = [DateTime]::UtcNow.ToString('yyyyMMdd-HHmmss')
 
 function Write-RunLog([string] $Text) {
     $line = '{0} {1}' -f [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ'), $Text
@@ -106,7 +108,7 @@ function Get-Number([string] $Name, [int] $Min, [int] $Max) {
 }
 
 if ($given.ContainsKey('LogPath')) {
-    try { $script:LogFile = [System.IO.Path]::GetFullPath("$($given['LogPath'])") } catch { $problems.Add("-LogPath is not a valid path") }
+    try { $script:LogFile = [System.IO.Path]::GetFullPath(("$($given['LogPath'])" -replace '\{date\}', $runStamp)) } catch { $problems.Add("-LogPath is not a valid path") }
 }
 
 $invoke = @{ Confirm = $false; ErrorAction = 'Continue' }
@@ -117,7 +119,7 @@ foreach ($number in @(@('Port', 1, 65535), @('ThrottleLimit', 0, 10000), @('Oper
 foreach ($switch in $switches) { if ($given.ContainsKey($switch)) { $invoke[$switch] = [bool] $given[$switch] } }
 if ($given.ContainsKey('PolicyPath')) { $invoke.PolicyPath = "$($given['PolicyPath'])" }
 if ($given.ContainsKey('Authentication')) { $invoke.Authentication = "$($given['Authentication'])" }
-if ($given.ContainsKey('ReportPath')) { $invoke.ReportPath = Get-List $given['ReportPath'] }
+if ($given.ContainsKey('ReportPath')) { $invoke.ReportPath = @(Get-List $given['ReportPath'] | ForEach-Object { $_ -replace '\{date\}', $runStamp }) }
 if ($script:LogFile) { $invoke.LogPath = $script:LogFile }
 
 $targets = New-Object System.Collections.Generic.List[string]
