@@ -225,6 +225,19 @@ namespace AppBan.Engine.Reporting
 
         private static TargetStatus DeriveStatus(TargetState state, out string detail)
         {
+            var status = DeriveFromRecords(state, out detail);
+            // A scan that could not read everything stays Partial whatever the removals did: absence cannot be claimed.
+            if (state.ReportedStatus == TargetStatus.Partial && state.ReportedSequence <= state.LastActionSequence
+                && status != TargetStatus.NonCompliant && status != TargetStatus.Failed)
+            {
+                detail = state.ReportedDetail ?? detail;
+                return TargetStatus.Partial;
+            }
+            return status;
+        }
+
+        private static TargetStatus DeriveFromRecords(TargetState state, out string detail)
+        {
             detail = state.ReportedDetail;
             bool anyRemoved = state.Actions.Any(a => a.Outcome == ActionOutcome.Removed);
             if (state.ReportedStatus.HasValue && state.ReportedSequence > state.LastActionSequence)

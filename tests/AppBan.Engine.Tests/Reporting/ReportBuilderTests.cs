@@ -112,6 +112,18 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void A_partial_scan_stays_partial_after_its_removals_succeed()
+        {
+            var b = NewBuilder();
+            b.AddFinding(Finding("a", "TikTok"));
+            b.SetTargetStatus("a", TargetStatus.Partial, "HKU\\S-1-5-21-9 was denied");
+            b.AddAction(Removal("a", "TikTok"));
+            var target = b.Build().Targets[0];
+            Assert.Equal(TargetStatus.Partial, target.Status);
+            Assert.Equal("HKU\\S-1-5-21-9 was denied", target.StatusDetail);
+        }
+
+        [Fact]
         public void A_removal_for_another_user_does_not_resolve_a_finding()
         {
             var b = NewBuilder();
