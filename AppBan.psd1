@@ -16,6 +16,8 @@
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
         'Export-AppBanReport'
+        'Export-AppBanConfigMgrScript'
+        'Export-AppBanIntuneScript'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

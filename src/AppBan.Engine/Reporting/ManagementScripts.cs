@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using AppBan.Engine.Policy;
 
 namespace AppBan.Engine.Reporting
 {
@@ -91,6 +92,34 @@ namespace AppBan.Engine.Reporting
             foreach (var ch in script)
                 if (ch > 0x7E && ch != '\r' && ch != '\n') throw new InvalidOperationException("A generated script must be ASCII.");
             return script;
+        }
+
+        /// <summary>
+        /// Options for a policy: its document text as it was read when that can be had (so that the hash a run reports
+        /// is the file's), else the policy written out again.
+        /// </summary>
+        public static ManagementScriptOptions OptionsFor(AppBanPolicy policy, int timeoutSec, string moduleVersion)
+        {
+            if (policy == null) throw new ArgumentNullException(nameof(policy));
+            string json = null;
+            if (policy.IsBuiltIn) json = PolicyLoader.BuiltInJson();
+            else if (File.Exists(policy.SourcePath))
+            {
+                var bytes = File.ReadAllBytes(policy.SourcePath);
+                if (string.Equals(PolicyLoader.Sha256Hex(bytes), policy.Sha256, StringComparison.OrdinalIgnoreCase))
+                    json = PolicyLoader.Decode(bytes);
+            }
+            if (json == null) json = PolicyWriter.ToJson(policy);
+            return new ManagementScriptOptions
+            {
+                PolicyJson = json,
+                PolicyName = policy.Name,
+                // The hash the scripts' runs will report: that of the embedded text.
+                PolicySha256 = PolicyLoader.Sha256Hex(new UTF8Encoding(false).GetBytes(json)),
+                PolicySource = policy.Source,
+                ModuleVersion = moduleVersion,
+                TimeoutSec = timeoutSec,
+            };
         }
 
         /// <summary>The bytes to write: ASCII, which is UTF-8 without a byte order mark.</summary>

@@ -2,7 +2,8 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
-using AppBan.Engine.Findings;
+using AppBan.Commands;
+using AppBan.Engine.Policy;
 using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
@@ -34,6 +35,16 @@ namespace AppBan.Cmdlets
         [Parameter]
         public ReportFormat Format { get; set; }
 
+        /// <summary>The policy file the results come from: its name and SHA-256 go into the run metadata.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string PolicyPath { get; set; }
+
+        /// <summary>The policy the results come from (Get-AppBanPolicy).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public AppBanPolicy Policy { get; set; }
+
         /// <summary>Targets that must appear in the report; one that nothing arrived for is listed as NotScanned.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -59,7 +70,12 @@ namespace AppBan.Cmdlets
                 ThrowTerminatingError(new ErrorRecord(
                     new IOException("The file '" + _fullPath + "' already exists and -NoClobber was given."),
                     "ReportFileExists", ErrorCategory.ResourceExists, _fullPath));
+            if (Policy != null && PolicyPath != null)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
+                    "PolicyAndPolicyPath", ErrorCategory.InvalidArgument, null));
+            var policy = Policy ?? (PolicyPath != null ? PolicyInput.Load(this, PolicyPath) : null);
             _builder = ReportSession.NewBuilder(this);
+            if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
             _builder.DeclareTargets(ExpectedTarget);
         }
 
