@@ -17,7 +17,7 @@ BeforeAll {
     }
 
     # Runs a script with 'pwsh -File' in a new process, with the environment given added to this one's.
-    function Invoke-PwshFile {
+    function Get-PwshFileRun {
         param([string] $Path, [string[]] $Arguments = @(), [hashtable] $Environment = @{})
         $commandLine = @(Get-TestPwshCommandLine)
         $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
@@ -45,7 +45,7 @@ BeforeAll {
     }
 
     # AppBan-shaped results, as the discovery and remediation cmdlets emit them (property names are the contract).
-    function New-SampleResult {
+    function Get-SampleResult {
         @(
             [pscustomobject]@{ ComputerName = 'pc-clean'; Status = 'Compliant'; IsCompliant = $true; ViolationCount = 0; Error = $null }
             [pscustomobject]@{ ComputerName = 'pc-bad'; RuleId = 'tiktok-store'; RuleName = 'TikTok'; AppName = '=HYPERLINK("http://x")<script>alert(1)</script>'; Version = '1.0.1.0'; Kind = 'StoreApp'; Status = 'Violation' }
@@ -62,7 +62,7 @@ Describe 'Export-AppBanReport' {
         @{ Format = 'Html'; Extension = 'html'; Start = '<!DOCTYPE html>' }
     ) {
         $path = Join-Path $TestDrive "report.$Extension"
-        $file = New-SampleResult | Export-AppBanReport -Path $path -PassThru
+        $file = Get-SampleResult | Export-AppBanReport -Path $path -PassThru
         $file.FullName | Should -Be $path
         [System.IO.File]::ReadAllText($path, [System.Text.UTF8Encoding]::new($false)) | Should -BeLike "$Start*"
         @(Get-ChildItem -LiteralPath $TestDrive -Filter '*.tmp' -Force) | Should -BeNullOrEmpty
@@ -70,7 +70,7 @@ Describe 'Export-AppBanReport' {
 
     It 'lists every target in a JSON report that validates against the shipped schema' {
         $path = Join-Path $TestDrive 'targets.json'
-        New-SampleResult | Export-AppBanReport -Path $path -ExpectedTarget 'pc-never'
+        Get-SampleResult | Export-AppBanReport -Path $path -ExpectedTarget 'pc-never'
         $json = Get-Content -Raw -LiteralPath $path
         Test-Json -Json $json -SchemaFile $schemaPath | Should -BeTrue
         $report = $json | ConvertFrom-Json
@@ -80,15 +80,15 @@ Describe 'Export-AppBanReport' {
     }
 
     It 'refuses a path whose extension names no format, unless -Format is given' {
-        { New-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') } |
+        { Get-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') } |
             Should -Throw -ErrorId 'ReportFormatUnknown,AppBan.Cmdlets.ExportAppBanReportCommand'
-        New-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') -Format Json
+        Get-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') -Format Json
         Get-Content -Raw (Join-Path $TestDrive 'report.txt') | Test-Json -SchemaFile $schemaPath | Should -BeTrue
     }
 
     It 'writes one error per object it cannot use and reports the rest' {
         $path = Join-Path $TestDrive 'mixed.json'
-        @('not a result') + @(New-SampleResult) | Export-AppBanReport -Path $path -ErrorVariable bad -ErrorAction SilentlyContinue
+        @('not a result') + @(Get-SampleResult) | Export-AppBanReport -Path $path -ErrorVariable bad -ErrorAction SilentlyContinue
         $bad.Count | Should -Be 1
         $bad[0].FullyQualifiedErrorId | Should -Be 'UnsupportedReportInput,AppBan.Cmdlets.ExportAppBanReportCommand'
         (Get-Content -Raw $path | ConvertFrom-Json).targets.Count | Should -Be 3
@@ -97,7 +97,7 @@ Describe 'Export-AppBanReport' {
     It 'does not overwrite with -NoClobber' {
         $path = Join-Path $TestDrive 'keep.json'
         Set-Content -LiteralPath $path -Value 'old'
-        { New-SampleResult | Export-AppBanReport -Path $path -NoClobber } | Should -Throw -ErrorId 'ReportFileExists,AppBan.Cmdlets.ExportAppBanReportCommand'
+        { Get-SampleResult | Export-AppBanReport -Path $path -NoClobber } | Should -Throw -ErrorId 'ReportFileExists,AppBan.Cmdlets.ExportAppBanReportCommand'
         Get-Content -Raw $path | Should -Be "old$([Environment]::NewLine)"
     }
 
@@ -199,14 +199,14 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
         @{ Case = 'a missing policy file'; Arguments = @('-PolicyPath', '/nonexistent/policy.json', '-ComputerName', '127.0.0.1:1'); Message = 'does not exist' }
     ) {
-        $run = Invoke-PwshFile -Path $wrapperPath -Arguments $Arguments
+        $run = Get-PwshFileRun -Path $wrapperPath -Arguments $Arguments
         $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
         $run.StdErr | Should -Match ([regex]::Escape($Message))
     }
 
     It 'logs a bad-input exit to -LogPath' {
         $log = Join-Path $TestDrive 'bad.log'
-        $run = Invoke-PwshFile -Path $wrapperPath -Arguments @('-LogPath', $log, '-Nope')
+        $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-LogPath', $log, '-Nope')
         $run.ExitCode | Should -Be 4
         Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
     }

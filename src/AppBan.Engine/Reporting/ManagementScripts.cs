@@ -69,10 +69,11 @@ namespace AppBan.Engine.Reporting
 
             var runTimeout = options.TimeoutSec - StartupAllowanceSec;
             var operationTimeout = Math.Min(MaxOperationTimeoutSec, runTimeout);
-            var common = Template("Common.ps1")
-                .Replace("{{EXTRA_PARAMETERS}}", kind == ManagementScriptKind.ConfigMgrRunScript
-                    ? "    # Detect (default) or Remediate.\r\n    [ValidateSet('Detect', 'Remediate')]\r\n    [string] $Action = 'Detect',\r\n"
-                    : string.Empty)
+            // The placeholder sits in a comment line so that the template itself parses (and is linted).
+            var common = System.Text.RegularExpressions.Regex.Replace(Template("Common.ps1"), @"^[ \t]*#\{\{EXTRA_PARAMETERS\}\}\r?\n",
+                    kind == ManagementScriptKind.ConfigMgrRunScript
+                        ? "    # Detect (default) or Remediate.\r\n    [ValidateSet('Detect', 'Remediate')]\r\n    [string] $Action = 'Detect',\r\n"
+                        : string.Empty, System.Text.RegularExpressions.RegexOptions.Multiline)
                 .Replace("{{POLICY_NAME}}", SingleQuoted(options.PolicyName ?? "(unnamed)"))
                 .Replace("{{POLICY_BASE64}}", Convert.ToBase64String(new UTF8Encoding(false).GetBytes(options.PolicyJson)))
                 .Replace("{{POLICY_COMMENT}}", CommentLines(options.PolicyJson))

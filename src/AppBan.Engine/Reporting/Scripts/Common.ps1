@@ -1,5 +1,6 @@
 param(
-{{EXTRA_PARAMETERS}}    # Testing only: check this computer ("host" or "host:port") instead of the local machine.
+    #{{EXTRA_PARAMETERS}}
+    # Testing only: check this computer ("host" or "host:port") instead of the local machine.
     [string] $ComputerName,
     # Testing only: the credential for -ComputerName.
     [System.Management.Automation.PSCredential] $Credential,
