@@ -71,6 +71,10 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
     });
     count.textContent = shown + ' of ' + rows.length + ' hosts shown';
   }
+  // A link can carry a filter: report.html#status=Unreachable&q=pc-1
+  var wanted = new URLSearchParams(location.hash.slice(1));
+  if (wanted.get('status')) { status.value = wanted.get('status'); }
+  if (wanted.get('q')) { text.value = wanted.get('q'); }
   text.addEventListener('input', apply);
   status.addEventListener('change', apply);
   apply();
