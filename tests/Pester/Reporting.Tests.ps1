@@ -68,6 +68,15 @@ BeforeAll {
         $null
     }
 
+    # A file:// URL for a local path ([uri] casts leave Unix paths relative).
+    function ConvertTo-FileUrl([string] $Path) {
+        $builder = [System.UriBuilder]::new()
+        $builder.Scheme = 'file'
+        $builder.Host = ''
+        $builder.Path = $Path
+        $builder.Uri.AbsoluteUri
+    }
+
     # Runs headless chromium on a local file with a fresh profile and no network features; returns stdout.
     function Get-ChromiumRun {
         param([string] $Chromium, [string] $Url, [string[]] $Arguments)
