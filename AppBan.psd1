@@ -18,6 +18,7 @@
         'Export-AppBanReport'
         'Export-AppBanConfigMgrScript'
         'Export-AppBanIntuneScript'
+        'Test-AppBanConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
