@@ -192,9 +192,11 @@ Describe 'Export-AppBanReport' {
             $async = $ps.BeginInvoke()
             while (-not (Test-Path -LiteralPath $ready) -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 100 }
             $ps.Stop()
+            $streams = ($ps.Streams.Error | Out-String) + ($ps.InvocationStateInfo.Reason | Out-String)
         } finally {
             $ps.Dispose()
         }
+        $path | Should -Exist -Because "the stopped pipeline must leave its report ($streams)"
         $report = Get-Content -Raw -LiteralPath $path | ConvertFrom-Json
         $report.run.cancelled | Should -BeTrue
         @($report.targets.computerName) | Should -Be @('pc-1', 'pc-2')
