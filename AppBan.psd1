@@ -19,6 +19,8 @@
         'Export-AppBanConfigMgrScript'
         'Export-AppBanIntuneScript'
         'Test-AppBanConnection'
+        'Get-BannedApp'
+        'Test-AppBanCompliance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
