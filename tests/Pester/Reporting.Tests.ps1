@@ -256,7 +256,6 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a stray argument'; Arguments = @('pc1'); Message = "unexpected argument 'pc1'" }
         @{ Case = 'a missing computer list'; Arguments = @('-ComputerListPath', '/nonexistent/fleet.txt'); Message = 'cannot read the computer list' }
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
-        @{ Case = 'a missing policy file'; Arguments = @('-PolicyPath', '/nonexistent/policy.json', '-ComputerName', '127.0.0.1:1'); Message = 'does not exist' }
     ) {
         $run = Get-PwshFileRun -Path $wrapperPath -Arguments $Arguments
         $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
@@ -269,4 +268,189 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         $run.ExitCode | Should -Be 4
         Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
     }
+}
+
+Describe 'Runs against the simulated fleet' {
+    BeforeAll {
+        Import-Module (Join-Path $repoRoot 'tests/TestHelpers/AppBanSimulator.psm1') -Force
+        $simulatorDll = Join-Path $repoRoot 'tests/Simulator/bin/Release/net10.0/AppBan.Simulator.dll'
+        # The fleet shares one admin account, so that one run covers every host: 45 hosts generated from the template
+        # (with its own fault mix) and five described ones with known faults or contents.
+        $fleetDir = Join-Path $TestDrive 'fleet'
+        $null = New-Item -ItemType Directory -Path $fleetDir
+        $template = Join-Path $repoRoot 'tests/hosts/templates/fleet-template.json'
+        & dotnet $simulatorDll --generate 45 --template $template --seed 8 --out $fleetDir | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $fleetAccount = (Get-Content -Raw -LiteralPath $template | ConvertFrom-Json).accounts[0]
+        $described = @{
+            'unreachable-01.json' = $true; 'nonadmin-01.json' = $false; 'laptop-01.json' = $true; 'clean-01.json' = $true
+            'ReportingHosts/store-01.json' = $true
+        }
+        foreach ($name in $described.Keys) {
+            $source = if ($name -like 'ReportingHosts/*') { Join-Path $PSScriptRoot $name } else { Join-Path $repoRoot "tests/hosts/$name" }
+            $hostJson = Get-Content -Raw -LiteralPath $source | ConvertFrom-Json -AsHashtable
+            # nonadmin-01 keeps its point: the fleet's account exists there but is not an administrator.
+            $hostJson.accounts = @(@{ user = $fleetAccount.user; password = $fleetAccount.password; isAdmin = $described[$name] })
+            $hostJson | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $fleetDir ([System.IO.Path]::GetFileName($name)))
+        }
+        $sim = Start-AppBanSimulator -HostPath $fleetDir
+        $fleet = @($sim.Hosts)
+        $credential = $fleet[0].Credential
+        function Get-FleetHost([string] $Name) { $fleet | Where-Object Name -EQ $Name }
+    }
+
+    AfterAll {
+        if ($sim) { Stop-AppBanSimulator -Simulator $sim }
+    }
+
+    It 'serves 50 hosts' {
+        $fleet.Count | Should -Be 50
+    }
+
+    Context 'Test-AppBanCompliance and Get-BannedApp over all 50 hosts, into Export-AppBanReport' {
+        BeforeAll {
+            $reportDir = Join-Path $TestDrive 'reports'
+            $jsonPath = Join-Path $reportDir 'fleet.json'
+            $csvPath = Join-Path $reportDir 'fleet.csv'
+            $htmlPath = Join-Path $reportDir 'fleet.html'
+            $target = @{ ComputerName = $fleet.ComputerName; Credential = $credential; Authentication = 'Basic'; OperationTimeoutSec = 20 }
+            $results = @(Test-AppBanCompliance @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue) +
+                @(Get-BannedApp @target -IncludeExempt -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+            foreach ($path in $jsonPath, $csvPath, $htmlPath) { $results | Export-AppBanReport -Path $path }
+            $report = Get-Content -Raw -LiteralPath $jsonPath | ConvertFrom-Json
+            $byName = @{}
+            foreach ($entry in $report.targets) { $byName[$entry.computerName] = $entry }
+        }
+
+        It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
+            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
+            $report.targets.Count | Should -Be 50
+            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+        }
+
+        It 'reports each described host as what it is' {
+            $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].status | Should -Be 'Unreachable'
+            $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].errors[0].errorId | Should -Be 'TargetUnreachable'
+            $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
+            $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'NonCompliant'
+            $laptop = $byName[(Get-FleetHost 'LAPTOP-01').ComputerName]
+            $laptop.status | Should -Be 'NonCompliant'
+            @($laptop.findings.ruleId | Sort-Object -Unique) | Should -Be @('capcut', 'tiktok-live-studio', 'tiktok-store', 'tiktok-webapp')
+        }
+
+        It 'lists all 50 hosts in the CSV report, formulas defused' {
+            $rows = Import-Csv -LiteralPath $csvPath
+            @($rows.ComputerName | Sort-Object -Unique) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($rows | Where-Object { $_.AppName -match '^[=+\-@]' }) | Should -BeNullOrEmpty
+        }
+
+        Context 'the HTML report in headless chromium' {
+            BeforeAll {
+                $chromium = Get-Chromium
+            }
+
+            It 'has the tiles, the charts and one row per host' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $dom = Get-ChromiumRun -Chromium $chromium -Url (ConvertTo-FileUrl $htmlPath) -Arguments @('--dump-dom')
+                foreach ($tile in 'targets', 'compliant', 'noncompliant', 'exempt', 'unreachable', 'failed', 'removed') {
+                    $dom | Should -Match "id=`"tile-$tile`" data-count=`"\d+`""
+                }
+                $dom | Should -Match 'id="tile-targets" data-count="50"'
+                $dom | Should -Match '<svg[^>]*id="svg-status"'
+                $dom | Should -Match '<svg[^>]*id="svg-apps"'
+                ([regex]::Matches($dom, '<g class="bar" data-status="')).Count | Should -BeGreaterThan 1
+                ([regex]::Matches($dom, '<tr class="host"')).Count | Should -Be 50
+                # The filter script ran, so the Content-Security-Policy let it.
+                $dom | Should -Match '50 of 50 hosts shown'
+            }
+
+            It 'filters the table from the link' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $unreachable = @($report.targets | Where-Object status -EQ 'Unreachable').Count
+                $dom = Get-ChromiumRun -Chromium $chromium -Url ((ConvertTo-FileUrl $htmlPath) + '#status=Unreachable') -Arguments @('--dump-dom')
+                $dom | Should -Match "$unreachable of 50 hosts shown"
+                ([regex]::Matches($dom, '<tr class="host" data-status="Unreachable">')).Count | Should -Be $unreachable
+                ([regex]::Matches($dom, '<tr class="host" data-status="\w+" hidden=""')).Count | Should -Be (50 - $unreachable)
+            }
+
+            It 'takes a screenshot' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $png = Join-Path $reportDir 'fleet.png'
+                $null = Get-ChromiumRun -Chromium $chromium -Url (ConvertTo-FileUrl $htmlPath) -Arguments @("--screenshot=$png", '--window-size=1280,2400')
+                $png | Should -Exist
+                $bytes = [System.IO.File]::ReadAllBytes($png)
+                $bytes.Length | Should -BeGreaterThan 10000
+                @($bytes[0..3]) | Should -Be @(0x89, 0x50, 0x4E, 0x47)
+            }
+        }
+    }
+
+    Context 'generated scripts through their documented target parameters' {
+        BeforeAll {
+            $scriptDir = Join-Path $TestDrive 'generated'
+            $null = Export-AppBanConfigMgrScript -Path $scriptDir
+            $null = Export-AppBanIntuneScript -Path $scriptDir
+            # The scripts import the module by name, as on an endpoint: give it a module folder named AppBan.
+            $moduleRoot = Join-Path $TestDrive 'Modules'
+            $null = New-Item -ItemType Directory -Path $moduleRoot
+            $null = New-Item -ItemType SymbolicLink -Path (Join-Path $moduleRoot 'AppBan') -Target $repoRoot
+            $scriptEnvironment = @{ PSModulePath = $moduleRoot + [System.IO.Path]::PathSeparator + $env:PSModulePath }
+
+            # Runs a generated script in a new process against one simulated host, as the documented test parameters allow.
+            function Get-ScriptRun([string] $Script, [string] $HostName, [string[]] $Extra = @()) {
+                $target = Get-FleetHost $HostName
+                Reset-SimulatorHost -Simulator $sim -Name $HostName
+                $password = $target.Credential.GetNetworkCredential().Password -replace "'", "''"
+                $runner = Join-Path $TestDrive 'run-generated.ps1'
+                @"
+`$credential = [pscredential]::new('$($target.Credential.UserName)', (ConvertTo-SecureString '$password' -AsPlainText -Force))
+& '$(Join-Path $scriptDir $Script)' -ComputerName '$($target.ComputerName)' -Credential `$credential -Authentication Basic $($Extra -join ' ')
+exit `$LASTEXITCODE
+"@ | Set-Content -LiteralPath $runner
+                Get-PwshFileRun -Path $runner -Environment $scriptEnvironment
+            }
+        }
+
+        It 'ConfigMgr discovery prints <Output> and exits <Code> for <HostName>' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Output = 'Compliant'; Code = 0 }
+            @{ HostName = 'STORE-01'; Output = 'NonCompliant'; Code = 0 }
+            @{ HostName = 'UNREACHABLE-01'; Output = ''; Code = 1 }
+        ) {
+            $run = Get-ScriptRun 'AppBan-ConfigMgr-Discovery.ps1' $HostName
+            $run.ExitCode | Should -Be $Code -Because $run.StdErr
+            $run.StdOut.Trim() | Should -BeExactly $Output
+            if ($Code -ne 0) { $run.StdErr | Should -Match 'AppBan discovery failed on .*\(Unreachable\)' }
+        }
+
+        It 'ConfigMgr Run Scripts answers <Result> for <Action> on <HostName>, under 4 KB of JSON' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Action = 'Detect'; Result = 'Compliant' }
+            @{ HostName = 'STORE-01'; Action = 'Detect'; Result = 'NonCompliant' }
+            @{ HostName = 'UNREACHABLE-01'; Action = 'Detect'; Result = 'Failed' }
+        ) {
+            $runner = Join-Path $TestDrive 'run-json.ps1'
+            $run = Get-ScriptRun 'AppBan-ConfigMgr-RunScript.ps1' $HostName @('-Action', $Action, '| ConvertTo-Json')
+            $run.ExitCode | Should -Be 0
+            $run.StdOut.Length | Should -BeLessThan 4096
+            $answer = $run.StdOut | ConvertFrom-Json
+            $answer.Result | Should -Be $Result
+            $answer.Action | Should -Be $Action
+        }
+
+        It 'Intune detection exits <Code> for <HostName> with a one-line summary' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+        ) {
+            $run = Get-ScriptRun 'AppBan-Intune-Detection.ps1' $HostName
+            $run.ExitCode | Should -Be $Code
+            $run.StdErr | Should -BeNullOrEmpty
+            $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
+            $lines.Count | Should -Be 1
+            $lines[-1].Length | Should -BeLessOrEqual 2048
+            $lines[-1] | Should -Match $Summary
+        }
+
+    }
+
 }
