@@ -149,6 +149,25 @@ Describe 'Device exemptions' {
         (Get-ExemptionKey).Keys | Should -Be @($before.Keys)
     }
 
+    It 'every grant and revoke gives an ExemptionChange that Export-AppBanReport files under its target' {
+        $granted = Grant-AppExemption @target -Rule capcut -User 'EXEMPT-01\sam' -Reason 'Video course' -ApprovedBy 'Head of press' -Expires (Get-Date).AddDays(7)
+        $revoked = Revoke-AppExemption @target -Id $granted.Id
+        $reportPath = Join-Path $TestDrive 'exemption-report.json'
+        $granted, $revoked | Export-AppBanReport -Path $reportPath
+        $report = Get-Content -Raw $reportPath | ConvertFrom-Json -DateKind String
+        $report.Summary.ExemptionChanges | Should -Be 2
+        $changes = @(($report.Targets | Where-Object ComputerName -EQ $pc.ComputerName).ExemptionChanges)
+        $changes | Should -HaveCount 2
+        ($changes | ForEach-Object { "$($_.Change)" } | Sort-Object) | Should -Be @('Granted', 'Revoked')
+        $changes | ForEach-Object {
+            $_.ExemptionId | Should -Be $granted.Id
+            $_.RuleId | Should -Be 'capcut'
+            $_.UserSid | Should -Be $samSid
+            $_.Reason | Should -Be 'Video course'
+            $_.ApprovedBy | Should -Be 'Head of press'
+        }
+    }
+
     Context 'bad input gives a clear error and writes nothing' {
         BeforeEach {
             Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name -CountersOnly
