@@ -127,15 +127,9 @@ namespace AppBan.Engine.Remediation
                 if (UninstallExitCodes.Interpret(run.ExitCode) != ExitCodeMeaning.InstallerBusy) return null;
 
                 // 1618: another installation holds the Windows Installer mutex. Back off within the bound.
-                remaining = deadline - watch.Elapsed;
-                if (remaining <= delay)
-                {
-                    result.Status = RemovalStatus.Failed;
-                    result.Error = computerName + ": another installation was still in progress (1618) after " +
-                                   result.Attempts.ToString(CultureInfo.InvariantCulture) + " attempts within " + Seconds(options.Timeout);
-                    return result;
-                }
+                if (deadline - watch.Elapsed <= delay) return InstallerBusy(result);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
+                if (deadline - watch.Elapsed <= TimeSpan.Zero) return InstallerBusy(result);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.BusyRetryMaxDelay.Ticks));
             }
         }
@@ -180,6 +174,14 @@ namespace AppBan.Engine.Remediation
 
         private Task<TargetEnvironment> GetEnvironmentAsync(CancellationToken ct) =>
             environment ?? (environment = TargetEnvironmentReader.ReadAsync(registry, ct));
+
+        private RemovalResult InstallerBusy(RemovalResult result)
+        {
+            result.Status = RemovalStatus.Failed;
+            result.Error = computerName + ": another installation was still in progress (1618) after " +
+                           result.Attempts.ToString(CultureInfo.InvariantCulture) + " attempts within " + Seconds(options.Timeout);
+            return result;
+        }
 
         private RemovalResult TimedOut(RemovalResult result, string why)
         {

@@ -44,7 +44,8 @@ namespace AppBan.Engine.Remediation
             foreach (var pair in values)
             {
                 if (!ExpandableVariables.Contains(pair.Key, StringComparer.OrdinalIgnoreCase)) continue;
-                if (!IsPlainLocalPath(pair.Value)) continue;
+                var isDrive = string.Equals(pair.Key, SystemDriveName, StringComparison.OrdinalIgnoreCase);
+                if (isDrive ? !IsDrive(pair.Value) : !IsPlainLocalPath(pair.Value)) continue;
                 variables[pair.Key] = pair.Value.TrimEnd('\\');
             }
         }
@@ -96,6 +97,9 @@ namespace AppBan.Engine.Remediation
                 [AllUsersProfileName] = programData,
             });
         }
+
+        private static bool IsDrive(string value) =>
+            value != null && value.Length == 2 && value[1] == ':' && ((value[0] >= 'A' && value[0] <= 'Z') || (value[0] >= 'a' && value[0] <= 'z'));
 
         /// <summary>X:\ followed by plain folder names: no variables, no metacharacters, no dot segments.</summary>
         internal static bool IsPlainLocalPath(string value) =>
