@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 
@@ -37,18 +35,6 @@ namespace AppBan.Engine.Remediation
                 .ThenBy(x => x.i)
                 .Select(x => x.r)
                 .ToList();
-        }
-
-        /// <summary>Runs a host's requests one after another and hands each result over as soon as it exists.</summary>
-        public static async Task RunHostAsync(RemovalExecutor executor, IEnumerable<RemovalRequest> requests,
-            Action<RemovalResult> onResult, CancellationToken ct = default)
-        {
-            if (executor == null) throw new ArgumentNullException(nameof(executor));
-            foreach (var request in Prepare(requests))
-            {
-                ct.ThrowIfCancellationRequested();
-                onResult?.Invoke(await executor.ExecuteAsync(request, ct).ConfigureAwait(false));
-            }
         }
 
         private static bool IsKept(RemovalRequest request) =>

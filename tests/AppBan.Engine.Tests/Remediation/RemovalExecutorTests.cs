@@ -263,10 +263,13 @@ namespace AppBan.Engine.Tests.Remediation
             };
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var results = new List<RemovalResult>();
-            await RemovalBatch.RunHostAsync(executor, new[] { new RemovalRequest(alice), new RemovalRequest(bob), new RemovalRequest(provisioned) }, results.Add);
+            var work = new RemovalHostWork("PC01", new[] { new RemovalRequest(alice), new RemovalRequest(bob), new RemovalRequest(provisioned) },
+                _ => Task.FromResult(executor));
+            await RemovalRunner.RunAsync(new[] { work }, 1, results.Add);
 
-            Assert.Equal(new[] { AppKind.ProvisionedStoreApp, AppKind.StoreApp, AppKind.StoreApp }, results.Select(r => r.Kind));
-            Assert.Equal(new[] { RemovalStatus.Removed, RemovalStatus.Removed, RemovalStatus.SkippedExempt }, results.Select(r => r.Status));
+            Assert.Equal(new[] { RemovalStatus.SkippedExempt, RemovalStatus.Removed, RemovalStatus.Removed }, results.Select(r => r.Status));
+            Assert.Equal(new[] { BobSid, null, AliceSid }, results.Select(r => r.UserSid));
+            Assert.Equal(new[] { AppKind.StoreApp, AppKind.ProvisionedStoreApp, AppKind.StoreApp }, results.Select(r => r.Kind));
             Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
             Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers"));
         }
