@@ -17,8 +17,8 @@ namespace AppBan.Engine.Remediation
         public Finding Finding { get; }
         /// <summary>The rule asks for the provisioned copy to be removed too.</summary>
         public bool RemoveProvisioned { get; set; } = true;
-        /// <summary>Switches appended to UninstallString when an entry has no QuietUninstallString, e.g. "/S".</summary>
-        public string SilentSwitches { get; set; }
+        /// <summary>Switches appended to UninstallString when an entry has no usable QuietUninstallString, e.g. "/S".</summary>
+        public IReadOnlyList<string> SilentSwitches { get; set; } = Array.Empty<string>();
         public bool IncludeGracePeriod { get; set; }
         /// <summary>
         /// Store apps: when removing for the one user leaves the package in place, retry with -AllUsers. Only
@@ -225,7 +225,7 @@ namespace AppBan.Engine.Remediation
         }
 
         // Null when the plan now runs this string; otherwise the reason it cannot.
-        private static string TryExecutable(string text, string switches, TargetEnvironment environment, string keyCode,
+        private static string TryExecutable(string text, IReadOnlyList<string> switches, TargetEnvironment environment, string keyCode,
             RemovalPlan plan, RemovalMethod method)
         {
             var parsed = UninstallCommandParser.Parse(text, environment ?? TargetEnvironment.WindowsDefaults);
@@ -250,11 +250,14 @@ namespace AppBan.Engine.Remediation
             var arguments = command.Arguments.ToList();
             if (method == RemovalMethod.UninstallString)
             {
-                if (string.IsNullOrWhiteSpace(switches))
+                var switchList = (switches ?? Array.Empty<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x.Trim()).ToList();
+                if (switchList.Count == 0)
                     return "there is no QuietUninstallString and the rule declares no silent switches, so the uninstaller would wait for a user who cannot see it";
-                var switchError = UninstallCommandParser.Tokenize(switches, out var switchTokens) ?? ExecutablePolicy.CheckArguments(switchTokens);
+                // The policy loader validates switches too; a switch is one argument, never shell syntax.
+                var switchError = switchList.Any(x => x.IndexOf(' ') >= 0 || x.IndexOf('\t') >= 0)
+                    ? "a switch contains whitespace" : ExecutablePolicy.CheckArguments(switchList);
                 if (switchError != null) return "the rule's silent switches are unsafe: " + switchError;
-                foreach (var s in switchTokens)
+                foreach (var s in switchList)
                     if (!arguments.Contains(s, StringComparer.OrdinalIgnoreCase)) arguments.Add(s);
             }
 

@@ -64,7 +64,7 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\" /S")]
         public void Never_runs_a_command_from_a_users_hive(string uninstall)
         {
-            var plan = Plan(Violation(UserExe(uninstall)), r => r.SilentSwitches = "/S");
+            var plan = Plan(Violation(UserExe(uninstall)), r => r.SilentSwitches = new[] { "/S" });
             Assert.Equal(RemovalStatus.RequiresUserAction, plan.FinalStatus);
             Assert.Null(plan.CommandLine);
             Assert.Contains("Settings > Apps", plan.Reason);
@@ -130,7 +130,7 @@ namespace AppBan.Engine.Tests.Remediation
         public void Prefers_the_quiet_uninstall_string()
         {
             var plan = Plan(Violation(MachineExe("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" /S", "\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\"")),
-                r => r.SilentSwitches = "/quiet");
+                r => r.SilentSwitches = new[] { "/quiet" });
             Assert.Equal(RemovalMethod.QuietUninstallString, plan.Method);
             Assert.Equal("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" /S", plan.CommandLine);
             Assert.Equal("Uninstall via QuietUninstallString", plan.Action);
@@ -139,7 +139,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Adds_the_rules_silent_switches_to_the_uninstall_string()
         {
-            var plan = Plan(Violation(MachineExe(null, "C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe --log")), r => r.SilentSwitches = "/S --force-uninstall");
+            var plan = Plan(Violation(MachineExe(null, "C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe --log")), r => r.SilentSwitches = new[] { "/S", "--force-uninstall" });
             Assert.Equal(RemovalMethod.UninstallString, plan.Method);
             Assert.Equal("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" --log /S --force-uninstall", plan.CommandLine);
         }
@@ -147,7 +147,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Does_not_repeat_a_switch_the_entry_already_has()
         {
-            var plan = Plan(Violation(MachineExe(null, "\"C:\\Program Files\\App\\Uninstall.exe\" /s")), r => r.SilentSwitches = "/S");
+            var plan = Plan(Violation(MachineExe(null, "\"C:\\Program Files\\App\\Uninstall.exe\" /s")), r => r.SilentSwitches = new[] { "/S" });
             Assert.Equal("\"C:\\Program Files\\App\\Uninstall.exe\" /s", plan.CommandLine);
         }
 
@@ -162,7 +162,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Refuses_unsafe_silent_switches()
         {
-            var plan = Plan(Violation(MachineExe(null, "\"C:\\Program Files\\App\\Uninstall.exe\"")), r => r.SilentSwitches = "/S & calc");
+            var plan = Plan(Violation(MachineExe(null, "\"C:\\Program Files\\App\\Uninstall.exe\"")), r => r.SilentSwitches = new[] { "/S", "&", "calc" });
             Assert.Equal(RemovalStatus.Refused, plan.FinalStatus);
             Assert.Contains("silent switches are unsafe", plan.Reason);
         }
@@ -170,7 +170,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Falls_back_to_the_uninstall_string_when_the_quiet_one_is_unsafe()
         {
-            var plan = Plan(Violation(MachineExe("C:\\PROGRA~1\\App\\UNINST~1.EXE /S", "\"C:\\Program Files\\App\\Uninstall.exe\"")), r => r.SilentSwitches = "/S");
+            var plan = Plan(Violation(MachineExe("C:\\PROGRA~1\\App\\UNINST~1.EXE /S", "\"C:\\Program Files\\App\\Uninstall.exe\"")), r => r.SilentSwitches = new[] { "/S" });
             Assert.Equal(RemovalMethod.UninstallString, plan.Method);
             Assert.Equal("\"C:\\Program Files\\App\\Uninstall.exe\" /S", plan.CommandLine);
         }
