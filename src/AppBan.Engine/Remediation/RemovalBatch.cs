@@ -38,7 +38,7 @@ namespace AppBan.Engine.Remediation
         }
 
         private static bool IsKept(RemovalRequest request) =>
-            request.Finding.Status == FindingStatus.Exempt ||
+            request.Finding.Status == FindingStatus.Exempt || request.LateExemption != null ||
             (request.Finding.Status == FindingStatus.GracePeriod && !request.IncludeGracePeriod);
 
         private static string FamilyOf(InstalledApp app) =>

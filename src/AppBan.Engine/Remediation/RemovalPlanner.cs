@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 
@@ -25,6 +26,11 @@ namespace AppBan.Engine.Remediation
         /// allowed when no other user on the host keeps the package under an exemption or a grace period.
         /// </summary>
         public bool AllowAllUsersFallback { get; set; }
+        /// <summary>
+        /// An exemption found on the target when the removal was about to run (granted after the scan); it wins
+        /// over the finding's status, so a stale finding never removes an app that is now exempt.
+        /// </summary>
+        public Exemption LateExemption { get; set; }
     }
 
     /// <summary>The decision for one finding, and the command when there is one to run.</summary>
@@ -82,8 +88,8 @@ namespace AppBan.Engine.Remediation
             var app = finding.App ?? throw new ArgumentException("The finding carries no app.", nameof(request));
             var plan = new RemovalPlan { Request = request, Decision = RemovalDecision.Run };
 
-            if (finding.Status == FindingStatus.Exempt)
-                return Skip(plan, RemovalDecision.SkipExempt, DescribeExemption(finding));
+            if (finding.Status == FindingStatus.Exempt || request.LateExemption != null)
+                return Skip(plan, RemovalDecision.SkipExempt, DescribeExemption(request.LateExemption ?? finding.Exemption));
             if (finding.Status == FindingStatus.GracePeriod && !request.IncludeGracePeriod)
                 return Skip(plan, RemovalDecision.SkipGracePeriod, "the policy enforces this rule only after " +
                     (finding.EnforceAfter?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "its phase-out date") +
@@ -296,9 +302,8 @@ namespace AppBan.Engine.Remediation
             return plan;
         }
 
-        private static string DescribeExemption(Finding finding)
+        private static string DescribeExemption(Exemption e)
         {
-            var e = finding.Exemption;
             if (e == null) return "the finding is exempt; revoke the exemption to remove the app";
             var expires = e.Expires.HasValue ? "until " + e.Expires.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "without expiry";
             return "exempt by " + (e.Id ?? "an exemption") + " (" + e.Source + ", " + expires + "); revoke the exemption to remove the app";

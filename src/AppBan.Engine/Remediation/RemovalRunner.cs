@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Remediation
 {
@@ -11,17 +12,21 @@ namespace AppBan.Engine.Remediation
     public sealed class RemovalHostWork
     {
         public RemovalHostWork(string computerName, IReadOnlyList<RemovalRequest> requests,
-            Func<CancellationToken, Task<RemovalExecutor>> connect)
+            Func<CancellationToken, Task<ICimSession>> openSession)
         {
             ComputerName = computerName;
             Requests = requests ?? Array.Empty<RemovalRequest>();
-            Connect = connect ?? throw new ArgumentNullException(nameof(connect));
+            OpenSession = openSession ?? throw new ArgumentNullException(nameof(openSession));
         }
 
         public string ComputerName { get; }
         public IReadOnlyList<RemovalRequest> Requests { get; }
-        /// <summary>Opens the target; called only when at least one request needs a command or a re-scan.</summary>
-        public Func<CancellationToken, Task<RemovalExecutor>> Connect { get; }
+        /// <summary>
+        /// Opens the target; called only when at least one request needs a command or a re-scan. The session is
+        /// disposed when the computer's removals are done. It may also set <see cref="RemovalRequest.LateExemption"/>
+        /// from what it reads on the target.
+        /// </summary>
+        public Func<CancellationToken, Task<ICimSession>> OpenSession { get; }
     }
 
     /// <summary>
@@ -33,9 +38,12 @@ namespace AppBan.Engine.Remediation
     {
         public const int DefaultThrottleLimit = 32;
 
+        /// <param name="verifierFor">The re-scan for a session (discovery's InventoryReader).</param>
         public static async Task RunAsync(IEnumerable<RemovalHostWork> hosts, int throttleLimit,
+            Func<ICimSession, IInstallVerifier> verifierFor, RemovalExecutorOptions options,
             Action<RemovalResult> onResult, CancellationToken ct = default)
         {
+            if (verifierFor == null) throw new ArgumentNullException(nameof(verifierFor));
             if (onResult == null) throw new ArgumentNullException(nameof(onResult));
             var limit = throttleLimit > 0 ? throttleLimit : DefaultThrottleLimit;
             using (var gate = new SemaphoreSlim(limit, limit))
@@ -46,7 +54,7 @@ namespace AppBan.Engine.Remediation
                     await gate.WaitAsync(ct).ConfigureAwait(false);
                     tasks.Add(Task.Run(async () =>
                     {
-                        try { await RunHostAsync(host, onResult, ct).ConfigureAwait(false); }
+                        try { await RunHostAsync(host, verifierFor, options, onResult, ct).ConfigureAwait(false); }
                         finally { gate.Release(); }
                     }, ct));
                 }
@@ -54,7 +62,8 @@ namespace AppBan.Engine.Remediation
             }
         }
 
-        private static async Task RunHostAsync(RemovalHostWork host, Action<RemovalResult> onResult, CancellationToken ct)
+        private static async Task RunHostAsync(RemovalHostWork host, Func<ICimSession, IInstallVerifier> verifierFor,
+            RemovalExecutorOptions options, Action<RemovalResult> onResult, CancellationToken ct)
         {
             var requests = RemovalBatch.Prepare(host.Requests);
             // Decisions that need no target (exempt, grace period, per-user, refused) are reported without connecting.
@@ -73,24 +82,30 @@ namespace AppBan.Engine.Remediation
             }
             if (pending.Count == 0) return;
 
-            RemovalExecutor executor;
+            ICimSession session;
             try
             {
-                executor = await host.Connect(ct).ConfigureAwait(false);
+                session = await host.OpenSession(ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
             {
                 foreach (var request in pending) onResult(Failed(request, host.ComputerName, ex));
                 return;
             }
-            foreach (var request in pending)
+            using (session)
             {
-                ct.ThrowIfCancellationRequested();
-                RemovalResult result;
-                // One target's surprise must not stop the others.
-                try { result = await executor.ExecuteAsync(request, ct).ConfigureAwait(false); }
-                catch (Exception ex) when (!(ex is OperationCanceledException)) { result = Failed(request, host.ComputerName, ex); }
-                onResult(result);
+                // Opening may have found late exemptions: decide the all-users fallback again, over every request.
+                RemovalBatch.Prepare(host.Requests);
+                var executor = new RemovalExecutor(session, verifierFor(session), options);
+                foreach (var request in pending)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    RemovalResult result;
+                    // One target's surprise must not stop the others.
+                    try { result = await executor.ExecuteAsync(request, ct).ConfigureAwait(false); }
+                    catch (Exception ex) when (!(ex is OperationCanceledException)) { result = Failed(request, host.ComputerName, ex); }
+                    onResult(result);
+                }
             }
         }
 

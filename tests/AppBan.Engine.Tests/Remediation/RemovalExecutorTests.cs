@@ -261,11 +261,10 @@ namespace AppBan.Engine.Tests.Remediation
                     else if (inner.Contains("-AllUsers")) t.Packages.Clear();
                 },
             };
-            var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var results = new List<RemovalResult>();
             var work = new RemovalHostWork("PC01", new[] { new RemovalRequest(alice), new RemovalRequest(bob), new RemovalRequest(provisioned) },
-                _ => Task.FromResult(executor));
-            await RemovalRunner.RunAsync(new[] { work }, 1, results.Add);
+                _ => Task.FromResult<AppBan.Engine.Cim.ICimSession>(target));
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new FakeVerifier((FakeTarget)s), FastOptions(), results.Add);
 
             Assert.Equal(new[] { RemovalStatus.SkippedExempt, RemovalStatus.Removed, RemovalStatus.Removed }, results.Select(r => r.Status));
             Assert.Equal(new[] { BobSid, null, AliceSid }, results.Select(r => r.UserSid));

@@ -11,6 +11,30 @@ namespace AppBan.Engine.Tests.Remediation
 {
     public class RemovalRunnerTests
     {
+        [Fact]
+        public async Task An_exemption_found_when_connecting_stops_the_removal_and_the_all_users_fallback()
+        {
+            var target = new FakeTarget();
+            target.Packages.Add(AliceSid + "|" + TikTokPackage);
+            target.Packages.Add(BobSid + "|" + TikTokPackage);
+            target.Programs = (inner, _) => new FakeProgram { ExitCode = 0, Effect = t => { if (inner.Contains("-AllUsers")) t.Packages.Clear(); } };
+            var alice = new RemovalRequest(Violation(StoreApp()));
+            var bob = new RemovalRequest(Violation(StoreApp(BobSid, @"CONTOSO\bob")));
+            var work = new RemovalHostWork("PC01", new[] { alice, bob }, _ =>
+            {
+                bob.LateExemption = new AppBan.Engine.Exemptions.Exemption { Id = "EX-LATE" };
+                return Task.FromResult<ICimSession>(target);
+            });
+            var results = new ConcurrentBag<RemovalResult>();
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new FakeVerifier((FakeTarget)s), new RemovalExecutorOptions { PollInterval = System.TimeSpan.FromMilliseconds(5) }, results.Add);
+
+            Assert.Equal(RemovalStatus.SkippedExempt, results.Single(r => r.UserSid == BobSid).Status);
+            Assert.Contains("EX-LATE", results.Single(r => r.UserSid == BobSid).Error);
+            Assert.Equal(RemovalStatus.Failed, results.Single(r => r.UserSid == AliceSid).Status);
+            Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers") || c.Contains(BobSid));
+            Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
+        }
+
         private const string MsiKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
 
         [Fact]
@@ -35,10 +59,10 @@ namespace AppBan.Engine.Tests.Remediation
             }).ToList();
             var work = targets.Select(t => new RemovalHostWork(t.ComputerName,
                 new[] { new RemovalRequest(Violation(MachineMsi(computer: t.ComputerName))), new RemovalRequest(Violation(WebApp())) },
-                _ => Task.FromResult(new RemovalExecutor(t, new FakeVerifier(t)))));
+                _ => Task.FromResult<ICimSession>(t)));
             var results = new ConcurrentBag<RemovalResult>();
 
-            await RemovalRunner.RunAsync(work, 3, results.Add);
+            await RemovalRunner.RunAsync(work, 3, s => new FakeVerifier((FakeTarget)s), null, results.Add);
 
             Assert.Equal(24, results.Count);
             Assert.Equal(12, results.Count(r => r.Status == RemovalStatus.Removed));
@@ -59,10 +83,10 @@ namespace AppBan.Engine.Tests.Remediation
             }, _ =>
             {
                 connects++;
-                throw new CimException(CimErrorKind.Unreachable, "PC404", "destination unreachable");
+                return Task.FromException<ICimSession>(new CimException(CimErrorKind.Unreachable, "PC404", "destination unreachable"));
             });
             var results = new ConcurrentBag<RemovalResult>();
-            await RemovalRunner.RunAsync(new[] { work }, 0, results.Add);
+            await RemovalRunner.RunAsync(new[] { work }, 0, s => new FakeVerifier((FakeTarget)s), null, results.Add);
 
             Assert.Equal(1, connects);
             Assert.Equal(3, results.Count);
@@ -74,9 +98,9 @@ namespace AppBan.Engine.Tests.Remediation
         public async Task Does_not_connect_when_nothing_needs_the_target()
         {
             var work = new RemovalHostWork("PC01", new[] { new RemovalRequest(Violation(WebApp())) },
-                _ => throw new CimException(CimErrorKind.Unreachable, "PC01", "should not connect"));
+                _ => Task.FromException<ICimSession>(new CimException(CimErrorKind.Unreachable, "PC01", "should not connect")));
             var results = new ConcurrentBag<RemovalResult>();
-            await RemovalRunner.RunAsync(new[] { work }, 1, results.Add);
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new FakeVerifier((FakeTarget)s), null, results.Add);
             Assert.Equal(RemovalStatus.RequiresUserAction, Assert.Single(results).Status);
         }
     }
