@@ -94,6 +94,7 @@ namespace AppBan.Engine.Remediation
             {
                 result.Status = RemovalStatus.Failed;
                 result.Error = computerName + ": " + ex.Kind + ": " + ex.Message;
+                result.Cause = ex;
                 return result;
             }
             finally
@@ -216,6 +217,7 @@ namespace AppBan.Engine.Remediation
                 UserSid = app?.UserSid,
                 RuleId = finding.RuleId,
                 Method = RemovalMethod.None,
+                Finding = finding,
             };
         }
     }

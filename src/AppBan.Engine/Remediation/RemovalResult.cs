@@ -60,6 +60,12 @@ namespace AppBan.Engine.Remediation
         /// <summary>Why it failed, was refused or needs the user; null when it went as planned.</summary>
         public string Error { get; set; }
 
+        /// <summary>The finding this result answers (for error records); not part of the exported shape.</summary>
+        internal Findings.Finding Finding { get; set; }
+
+        /// <summary>The exception behind a Failed status, when there was one (a CIM failure).</summary>
+        internal Exception Cause { get; set; }
+
         /// <summary>True for the statuses that mean something went wrong and deserve an error record.</summary>
         public bool IsFailure => Status == RemovalStatus.Failed || Status == RemovalStatus.TimedOut;
     }

@@ -113,6 +113,7 @@ namespace AppBan.Engine.Remediation
         {
             var result = RemovalExecutor.NewResult(request.Finding);
             result.Status = RemovalStatus.Failed;
+            result.Cause = ex;
             result.Error = ex is CimException cim
                 ? (cim.ComputerName ?? computerName) + ": " + cim.Kind + ": " + cim.Message
                 : computerName + ": " + ex.GetType().Name + ": " + ex.Message;
