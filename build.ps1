@@ -95,8 +95,10 @@ function Invoke-Test {
     $pesterPsd1 = Get-PesterModulePath
     # A separate process, so the tests import the module that was just built and nothing leaks into this session.
     $pwsh = (Get-Process -Id $PID).Path
+    # Run as a dotnet tool ('dotnet pwsh'), this process is dotnet itself: hand it pwsh.dll.
+    [string[]] $pwshArgs = if ([System.IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
     $summaryFile = Join-Path $results 'pester-summary.json'
-    & $pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-PesterSuite.ps1') `
+    & $pwsh @pwshArgs -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Invoke-PesterSuite.ps1') `
         -PesterPath $pesterPsd1 -TestPath (Join-Path $Root 'tests/Pester') `
         -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summaryFile -Tag ($Tag -join ',')
     if (Test-Path $summaryFile) {
