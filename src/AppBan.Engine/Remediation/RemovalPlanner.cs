@@ -5,6 +5,7 @@ using System.Linq;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Policy;
 
 namespace AppBan.Engine.Remediation
 {
@@ -13,13 +14,19 @@ namespace AppBan.Engine.Remediation
     /// <summary>What to remove, and the rule's removal settings that apply to it.</summary>
     public sealed class RemovalRequest
     {
-        public RemovalRequest(Finding finding) { Finding = finding ?? throw new ArgumentNullException(nameof(finding)); }
+        public RemovalRequest(Finding finding, RuleRemovalOptions removal = null)
+        {
+            Finding = finding ?? throw new ArgumentNullException(nameof(finding));
+            removal = removal ?? RuleRemovalOptions.Default;
+            RemoveProvisioned = removal.RemoveProvisioned;
+            SilentSwitches = removal.SilentSwitches;
+        }
 
         public Finding Finding { get; }
         /// <summary>The rule asks for the provisioned copy to be removed too.</summary>
-        public bool RemoveProvisioned { get; set; } = true;
+        public bool RemoveProvisioned { get; set; }
         /// <summary>Switches appended to UninstallString when an entry has no usable QuietUninstallString, e.g. "/S".</summary>
-        public IReadOnlyList<string> SilentSwitches { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<string> SilentSwitches { get; set; }
         public bool IncludeGracePeriod { get; set; }
         /// <summary>
         /// Store apps: when removing for the one user leaves the package in place, retry with -AllUsers. Only

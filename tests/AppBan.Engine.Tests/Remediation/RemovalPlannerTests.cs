@@ -256,6 +256,16 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void Takes_the_rules_removal_settings()
+        {
+            var finding = Violation(MachineExe(null, "\"C:\\Program Files\\App\\Uninstall.exe\""));
+            var request = new RemovalRequest(finding, new AppBan.Engine.Policy.RuleRemovalOptions(false, new[] { "/S" }));
+            Assert.False(request.RemoveProvisioned);
+            Assert.Equal("\"C:\\Program Files\\App\\Uninstall.exe\" /S", RemovalPlanner.Plan(request, Env).CommandLine);
+            Assert.True(new RemovalRequest(finding).RemoveProvisioned);
+        }
+
+        [Fact]
         public void Removes_the_provisioned_copy_when_the_rule_asks()
         {
             var plan = Plan(Violation(Provisioned()));
