@@ -18,6 +18,8 @@ namespace AppBan.Engine.Remediation
         public TimeSpan BusyRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
         /// <summary>How often a running uninstaller is polled; null keeps ProcessClient's default.</summary>
         public TimeSpan? PollInterval { get; set; }
+        /// <summary>Per-call options for every CIM operation (the operation timeout); null for the transport's.</summary>
+        public CimCallOptions CallOptions { get; set; }
     }
 
     /// <summary>
@@ -41,9 +43,9 @@ namespace AppBan.Engine.Remediation
             if (session == null) throw new ArgumentNullException(nameof(session));
             this.verifier = verifier ?? throw new ArgumentNullException(nameof(verifier));
             this.options = options ?? new RemovalExecutorOptions();
-            processes = new ProcessClient(session);
+            processes = new ProcessClient(session, this.options.CallOptions);
             if (this.options.PollInterval.HasValue) processes.PollInterval = this.options.PollInterval.Value;
-            registry = new RegistryClient(session);
+            registry = new RegistryClient(session, this.options.CallOptions);
             computerName = session.ComputerName;
         }
 
