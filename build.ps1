@@ -14,6 +14,8 @@
       Clean    Remove build output.
     Run it with PowerShell 7: dotnet tool restore; dotnet pwsh ./build.ps1 <Task>
 #>
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '',
+    Justification = 'The Invoke-* functions are the internal steps of the task the caller chose, not commands of their own.')]
 [CmdletBinding()]
 param(
     [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Clean')]
@@ -55,6 +57,11 @@ function Invoke-Build {
     if (Test-Path $helpBuilder) {
         & $helpBuilder -DocsPath (Join-Path $Root 'docs/cmdlets') -OutputPath (Join-Path $LibDir 'en-US/AppBan.dll-Help.xml')
     }
+    # Get-Help looks for cmdlet help and about topics only under <ModuleBase>/<culture>/, and the ModuleBase
+    # of the repository manifest is the root (the package gets them from module/lib/en-US and module/en-US).
+    $rootHelpDir = Join-Path $Root 'en-US'
+    New-Item -ItemType Directory -Force -Path $rootHelpDir | Out-Null
+    Copy-Item -Path (Join-Path $LibDir 'en-US/*'), (Join-Path $ModuleDir 'en-US/*') -Destination $rootHelpDir -Force
     Write-Host "Built module: $(Join-Path $Root 'AppBan.psd1')"
 }
 
@@ -183,7 +190,7 @@ function Invoke-Bench {
 }
 
 function Invoke-Clean {
-    foreach ($path in $OutDir, $LibDir, (Join-Path $Root 'TestResults')) {
+    foreach ($path in $OutDir, $LibDir, (Join-Path $Root 'TestResults'), (Join-Path $Root 'en-US')) {
         if (Test-Path $path) { Remove-Item $path -Recurse -Force }
     }
     Get-ChildItem $Root -Recurse -Directory -Include bin, obj | Where-Object { $_.FullName -notmatch '[/\\]\.git[/\\]' } | Remove-Item -Recurse -Force
