@@ -15,6 +15,7 @@
         'Get-AppBanPolicy'
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
+        'Test-AppBanConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

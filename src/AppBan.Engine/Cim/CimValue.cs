@@ -47,6 +47,22 @@ namespace AppBan.Engine.Cim
         public uint? AsUInt32() => Value == null ? (uint?)null : Convert.ToUInt32(ScalarOrThrow(), CultureInfo.InvariantCulture);
         public int? AsSInt32() => Value == null ? (int?)null : Convert.ToInt32(ScalarOrThrow(), CultureInfo.InvariantCulture);
         public ulong? AsUInt64() => Value == null ? (ulong?)null : Convert.ToUInt64(ScalarOrThrow(), CultureInfo.InvariantCulture);
+        public long? AsSInt64() => Value == null ? (long?)null : Convert.ToInt64(ScalarOrThrow(), CultureInfo.InvariantCulture);
+
+        /// <summary>A CIM datetime as UTC; reads DateTime values and ISO 8601 text (WS-Man cim:Datetime).</summary>
+        public DateTime? AsDateTime()
+        {
+            if (Value == null) return null;
+            var v = ScalarOrThrow();
+            if (v is DateTime d) return d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d.ToUniversalTime();
+            if (v is DateTimeOffset o) return o.UtcDateTime;
+            return DateTimeOffset.Parse(Convert.ToString(v, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal).UtcDateTime;
+        }
+
+        public static CimValue FromDateTime(DateTime v) => new CimValue(CimType.DateTime, false, v);
+        public static CimValue FromUInt32Array(IEnumerable<uint> v) =>
+            new CimValue(CimType.UInt32, true, v?.Cast<object>().ToList());
 
         public bool? AsBoolean()
         {

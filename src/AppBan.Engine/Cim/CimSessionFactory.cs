@@ -1,0 +1,53 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using AppBan.Engine.Cim.WsMan;
+
+namespace AppBan.Engine.Cim
+{
+    /// <summary>
+    /// Chooses the transport for a target and opens the session:
+    /// a user's CimSession → MI; a computer name → MI on Windows (unless WS-Man is forced), WS-Man elsewhere;
+    /// no target → the local machine through MI on Windows, an error elsewhere.
+    /// MI is reached only through methods that are never compiled on other systems, so nothing loads it there.
+    /// </summary>
+    public sealed class CimSessionFactory
+    {
+        public CimSessionFactory(bool? isWindows = null)
+        {
+            IsWindows = isWindows ?? RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        }
+
+        public bool IsWindows { get; }
+        public WsManSessionOptions WsManOptions { get; set; } = new WsManSessionOptions();
+
+        public CimTransportKind TransportFor(CimTarget target)
+        {
+            if (target == null) throw new ArgumentNullException(nameof(target));
+            if (target.IsLocal)
+            {
+                if (!IsWindows) throw LocalMachineUnsupported();
+                return CimTransportKind.Mi;
+            }
+            return IsWindows && !target.ForceWsMan ? CimTransportKind.Mi : CimTransportKind.WsMan;
+        }
+
+        /// <summary>Opens a session; throws <see cref="CimException"/> when the target's settings cannot work.</summary>
+        public ICimSession Create(CimTarget target)
+        {
+            return TransportFor(target) == CimTransportKind.Mi ? CreateMi(target) : new WsManSession(target, WsManOptions);
+        }
+
+        /// <summary>Wraps a Microsoft.Management.Infrastructure.CimSession the user passed in; the user keeps ownership.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static ICimSession FromCimSession(object cimSession, TimeSpan? operationTimeout) =>
+            Mi.MiSessions.Wrap(cimSession, operationTimeout);
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static ICimSession CreateMi(CimTarget target) => Mi.MiSessions.Create(target);
+
+        public static InvalidOperationException LocalMachineUnsupported() => new InvalidOperationException(
+            "No target was given, and the local machine can only be reached through MI (CIM) on Windows. " +
+            "On this system pass -ComputerName with a Windows host (WS-Management), for example -ComputerName host -UseSSL -Credential (Get-Credential).");
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Globalization;
+using System.Net;
+
+namespace AppBan.Engine.Cim
+{
+    /// <summary>How a WS-Man connection authenticates. Mirrors Get-CimInstance's -Authentication values we support.</summary>
+    public enum CimAuthentication
+    {
+        /// <summary>Negotiate, as Windows does; over plain HTTP that needs message encryption, so WS-Man refuses it.</summary>
+        Default,
+        Basic,
+        Negotiate,
+        Ntlm,
+        Kerberos,
+    }
+
+    /// <summary>Which transport carries a target's operations.</summary>
+    public enum CimTransportKind { WsMan, Mi }
+
+    /// <summary>
+    /// One target as the user named it: "host" or "host:port" (IPv6 literals in brackets), plus the connection
+    /// settings. Holds no connection; <see cref="CimSessionFactory"/> makes the session.
+    /// </summary>
+    public sealed class CimTarget
+    {
+        public const int HttpPort = 5985;
+        public const int HttpsPort = 5986;
+
+        /// <summary>The host part: a DNS name or an IP address, without brackets.</summary>
+        public string Host { get; private set; }
+        /// <summary>The port given with the name ("host:port"), which wins over <see cref="Port"/>.</summary>
+        public int? ExplicitPort { get; private set; }
+        /// <summary>What the user typed; used as the computer name in results and errors.</summary>
+        public string ComputerName { get; private set; }
+        /// <summary>No name at all: the local machine (through MI on Windows only).</summary>
+        public bool IsLocal => Host == null;
+
+        public int? Port { get; set; }
+        public bool UseSsl { get; set; }
+        public NetworkCredential Credential { get; set; }
+        public CimAuthentication Authentication { get; set; }
+        /// <summary>Accept any server certificate over HTTPS. Off by default.</summary>
+        public bool SkipCertificateCheck { get; set; }
+        /// <summary>null means the transport default.</summary>
+        public TimeSpan? OperationTimeout { get; set; }
+        /// <summary>Use the managed WS-Man client even on Windows.</summary>
+        public bool ForceWsMan { get; set; }
+
+        public static CimTarget Local() => new CimTarget { ComputerName = "localhost" };
+
+        /// <summary>Parses "host", "host:port", "[v6]:port" or a bare IPv6 literal. Throws ArgumentException for anything else.</summary>
+        public static CimTarget Parse(string computerName)
+        {
+            var text = (computerName ?? string.Empty).Trim();
+            if (text.Length == 0) throw new ArgumentException("A computer name must not be empty.", nameof(computerName));
+            string host = text;
+            int? port = null;
+            if (text.StartsWith("[", StringComparison.Ordinal))
+            {
+                var close = text.IndexOf(']');
+                if (close < 0) throw new ArgumentException("'" + text + "' has an opening bracket but no closing one.", nameof(computerName));
+                host = text.Substring(1, close - 1);
+                var rest = text.Substring(close + 1);
+                if (rest.Length > 0)
+                {
+                    if (!rest.StartsWith(":", StringComparison.Ordinal)) throw new ArgumentException("'" + text + "' is not host or host:port.", nameof(computerName));
+                    port = ParsePort(rest.Substring(1), text);
+                }
+            }
+            else
+            {
+                var colons = text.Split(':').Length - 1;
+                if (colons == 1)
+                {
+                    var i = text.IndexOf(':');
+                    host = text.Substring(0, i);
+                    port = ParsePort(text.Substring(i + 1), text);
+                }
+                else if (colons > 1 && !IPAddress.TryParse(text, out _))
+                    throw new ArgumentException("'" + text + "' is not host or host:port (write IPv6 addresses as [address]:port).", nameof(computerName));
+            }
+            if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+                throw new ArgumentException("'" + host + "' is not a valid host name or address.", nameof(computerName));
+            return new CimTarget { Host = host, ExplicitPort = port, ComputerName = text };
+        }
+
+        private static int ParsePort(string s, string whole)
+        {
+            if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port < 1 || port > 65535)
+                throw new ArgumentException("'" + whole + "' has an invalid port.", "computerName");
+            return port;
+        }
+
+        public int EffectivePort => ExplicitPort ?? Port ?? (UseSsl ? HttpsPort : HttpPort);
+
+        /// <summary>http(s)://host:port/wsman</summary>
+        public Uri WsManEndpoint
+        {
+            get
+            {
+                if (IsLocal) throw new InvalidOperationException("The local machine has no WS-Man endpoint here.");
+                var hostPart = Uri.CheckHostName(Host) == UriHostNameType.IPv6 ? "[" + Host + "]" : Host;
+                return new Uri((UseSsl ? "https" : "http") + "://" + hostPart + ":" + EffectivePort.ToString(CultureInfo.InvariantCulture) + "/wsman");
+            }
+        }
+
+        public CimTarget Clone() => (CimTarget)MemberwiseClone();
+
+        public override string ToString() => ComputerName;
+    }
+}

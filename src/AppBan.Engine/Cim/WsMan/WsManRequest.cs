@@ -1,0 +1,214 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Xml;
+
+namespace AppBan.Engine.Cim.WsMan
+{
+    /// <summary>What every request carries in its header besides the action.</summary>
+    public sealed class WsManHeaderOptions
+    {
+        /// <summary>The listener URL, sent as a:To.</summary>
+        public string To { get; set; }
+        public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>Bytes. Windows' default limit is 500 KB (MaxEnvelopeSizekb).</summary>
+        public int MaxEnvelopeSize { get; set; } = 512000;
+        public string Locale { get; set; } = "en-US";
+        /// <summary>Sends the WMI context __ProviderArchitecture=64, __RequiredArchitecture=true.</summary>
+        public bool Use64BitProvider { get; set; }
+    }
+
+    /// <summary>Builds the SOAP envelopes the client sends. Pure functions of their inputs, so tests can compare them.</summary>
+    public static class WsManRequest
+    {
+        private const string S = "s", A = "a", N = "n", W = "w", P = "p";
+
+        public static string Enumerate(string resourceUri, string messageId, WsManHeaderOptions header, string wql, int maxElements)
+        {
+            return Build(resourceUri, WsManNames.EnumerateAction, messageId, header, x =>
+            {
+                x.WriteStartElement(N, "Enumerate", WsManNames.Enumeration.NamespaceName);
+                x.WriteStartElement(W, "OptimizeEnumeration", WsManNames.WsMan.NamespaceName);
+                x.WriteEndElement();
+                x.WriteElementString(W, "MaxElements", WsManNames.WsMan.NamespaceName, maxElements.ToString(CultureInfo.InvariantCulture));
+                x.WriteStartElement(W, "Filter", WsManNames.WsMan.NamespaceName);
+                x.WriteAttributeString("Dialect", WsManNames.WqlDialect);
+                x.WriteString(wql);
+                x.WriteEndElement();
+                x.WriteEndElement();
+            });
+        }
+
+        public static string Pull(string resourceUri, string messageId, WsManHeaderOptions header, string context, int maxElements)
+        {
+            return Build(resourceUri, WsManNames.PullAction, messageId, header, x =>
+            {
+                x.WriteStartElement(N, "Pull", WsManNames.Enumeration.NamespaceName);
+                x.WriteElementString(N, "EnumerationContext", WsManNames.Enumeration.NamespaceName, context);
+                x.WriteElementString(N, "MaxElements", WsManNames.Enumeration.NamespaceName, maxElements.ToString(CultureInfo.InvariantCulture));
+                x.WriteEndElement();
+            });
+        }
+
+        public static string Release(string resourceUri, string messageId, WsManHeaderOptions header, string context)
+        {
+            return Build(resourceUri, WsManNames.ReleaseAction, messageId, header, x =>
+            {
+                x.WriteStartElement(N, "Release", WsManNames.Enumeration.NamespaceName);
+                x.WriteElementString(N, "EnumerationContext", WsManNames.Enumeration.NamespaceName, context);
+                x.WriteEndElement();
+            });
+        }
+
+        /// <summary>A static method call: action &lt;ResourceURI&gt;/&lt;Method&gt;, body &lt;p:Method_INPUT&gt;.</summary>
+        public static string Invoke(string resourceUri, string methodName, string messageId, WsManHeaderOptions header,
+            IReadOnlyList<CimParameter> parameters)
+        {
+            if (!IsXmlName(methodName)) throw new ArgumentException("'" + methodName + "' is not a valid method name.", nameof(methodName));
+            return Build(resourceUri, resourceUri + "/" + methodName, messageId, header, x =>
+            {
+                x.WriteStartElement(P, methodName + "_INPUT", resourceUri);
+                foreach (var parameter in parameters ?? Array.Empty<CimParameter>())
+                {
+                    if (!IsXmlName(parameter.Name)) throw new ArgumentException("'" + parameter.Name + "' is not a valid parameter name.");
+                    WriteValue(x, resourceUri, parameter.Name, parameter.Value ?? CimValue.Null);
+                }
+                x.WriteEndElement();
+            });
+        }
+
+        private static void WriteValue(XmlWriter x, string ns, string name, CimValue value)
+        {
+            if (value.IsNull)
+            {
+                x.WriteStartElement(P, name, ns);
+                x.WriteAttributeString("xsi", "nil", WsManNames.Xsi.NamespaceName, "true");
+                x.WriteEndElement();
+                return;
+            }
+            if (value.Type == CimType.Instance || value.Type == CimType.Reference || value.Value is CimObject)
+                throw new NotSupportedException("Embedded instance and reference parameters are not supported by this client.");
+            if (value.IsArray && value.Value is IEnumerable<object> items)
+            {
+                // An array is the element repeated once per item.
+                foreach (var item in items) WriteScalar(x, ns, name, value.Type, item);
+                return;
+            }
+            WriteScalar(x, ns, name, value.Type, value.Value);
+        }
+
+        private static void WriteScalar(XmlWriter x, string ns, string name, CimType type, object item)
+        {
+            x.WriteStartElement(P, name, ns);
+            if (item == null) x.WriteAttributeString("xsi", "nil", WsManNames.Xsi.NamespaceName, "true");
+            else if (item is DateTime || item is DateTimeOffset || type == CimType.DateTime)
+                x.WriteElementString("cim", "Datetime", WsManNames.Cim.NamespaceName, FormatDateTime(item));
+            else x.WriteString(FormatScalar(item));
+            x.WriteEndElement();
+        }
+
+        internal static string FormatScalar(object item)
+        {
+            switch (item)
+            {
+                case bool b: return b ? "true" : "false";
+                case string s: return s;
+                case char c: return c.ToString();
+                case float f: return f.ToString("R", CultureInfo.InvariantCulture);
+                case double d: return d.ToString("R", CultureInfo.InvariantCulture);
+                default: return Convert.ToString(item, CultureInfo.InvariantCulture);
+            }
+        }
+
+        private static string FormatDateTime(object item)
+        {
+            if (item is DateTimeOffset o) return o.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+            if (item is DateTime d) return d.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+            return Convert.ToString(item, CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>xs:duration as Windows writes it: PT60.000S.</summary>
+        public static string FormatDuration(TimeSpan t) =>
+            "PT" + Math.Max(0, t.TotalSeconds).ToString("0.000", CultureInfo.InvariantCulture) + "S";
+
+        private static bool IsXmlName(string name)
+        {
+            if (string.IsNullOrEmpty(name)) return false;
+            try { XmlConvert.VerifyNCName(name); return true; } catch (XmlException) { return false; }
+        }
+
+        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header, Action<XmlWriter> body)
+        {
+            var sb = new StringBuilder(1024);
+            var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = Encoding.UTF8 };
+            using (var x = XmlWriter.Create(new StringWriter(sb, CultureInfo.InvariantCulture), settings))
+            {
+                x.WriteStartElement(S, "Envelope", WsManNames.Soap.NamespaceName);
+                x.WriteAttributeString("xmlns", A, null, WsManNames.Addressing.NamespaceName);
+                x.WriteAttributeString("xmlns", N, null, WsManNames.Enumeration.NamespaceName);
+                x.WriteAttributeString("xmlns", W, null, WsManNames.WsMan.NamespaceName);
+                x.WriteAttributeString("xmlns", "p", null, WsManNames.MsWsMan.NamespaceName);
+                x.WriteAttributeString("xmlns", "xsi", null, WsManNames.Xsi.NamespaceName);
+                x.WriteAttributeString("xmlns", "cim", null, WsManNames.Cim.NamespaceName);
+
+                x.WriteStartElement(S, "Header", WsManNames.Soap.NamespaceName);
+                x.WriteElementString(A, "To", WsManNames.Addressing.NamespaceName, header.To);
+                MustUnderstand(x, W, "ResourceURI", WsManNames.WsMan, resourceUri);
+                x.WriteStartElement(A, "ReplyTo", WsManNames.Addressing.NamespaceName);
+                MustUnderstand(x, A, "Address", WsManNames.Addressing, WsManNames.AnonymousAddress);
+                x.WriteEndElement();
+                MustUnderstand(x, A, "Action", WsManNames.Addressing, action);
+                MustUnderstand(x, W, "MaxEnvelopeSize", WsManNames.WsMan, header.MaxEnvelopeSize.ToString(CultureInfo.InvariantCulture));
+                x.WriteElementString(A, "MessageID", WsManNames.Addressing.NamespaceName, messageId);
+                Locale(x, W, "Locale", WsManNames.WsMan, header.Locale);
+                Locale(x, "p", "DataLocale", WsManNames.MsWsMan, header.Locale);
+                x.WriteElementString(W, "OperationTimeout", WsManNames.WsMan.NamespaceName, FormatDuration(header.OperationTimeout));
+                if (header.Use64BitProvider)
+                {
+                    // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
+                    // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
+                    // [guess] The Type attribute tells the plug-in which variant type to put in the context.
+                    x.WriteStartElement(W, "OptionSet", WsManNames.WsMan.NamespaceName);
+                    Option(x, "wmi:__ProviderArchitecture", "xs:int", "64");
+                    Option(x, "wmi:__RequiredArchitecture", "xs:boolean", "true");
+                    x.WriteEndElement();
+                }
+                x.WriteEndElement();
+
+                x.WriteStartElement(S, "Body", WsManNames.Soap.NamespaceName);
+                body(x);
+                x.WriteEndElement();
+                x.WriteEndElement();
+            }
+            return sb.ToString();
+        }
+
+        private static void MustUnderstand(XmlWriter x, string prefix, string name, System.Xml.Linq.XNamespace ns, string value)
+        {
+            x.WriteStartElement(prefix, name, ns.NamespaceName);
+            x.WriteAttributeString(S, "mustUnderstand", WsManNames.Soap.NamespaceName, "true");
+            x.WriteString(value);
+            x.WriteEndElement();
+        }
+
+        private static void Locale(XmlWriter x, string prefix, string name, System.Xml.Linq.XNamespace ns, string locale)
+        {
+            if (string.IsNullOrEmpty(locale)) return;
+            x.WriteStartElement(prefix, name, ns.NamespaceName);
+            x.WriteAttributeString("xml", "lang", null, locale);
+            x.WriteAttributeString(S, "mustUnderstand", WsManNames.Soap.NamespaceName, "false");
+            x.WriteEndElement();
+        }
+
+        private static void Option(XmlWriter x, string name, string type, string value)
+        {
+            x.WriteStartElement(W, "Option", WsManNames.WsMan.NamespaceName);
+            x.WriteAttributeString("Name", name);
+            x.WriteAttributeString("Type", type);
+            x.WriteString(value);
+            x.WriteEndElement();
+        }
+    }
+}

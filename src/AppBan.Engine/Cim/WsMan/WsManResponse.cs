@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace AppBan.Engine.Cim.WsMan
+{
+    /// <summary>A SOAP fault as Windows sends it, with the details that decide the error kind.</summary>
+    public sealed class WsManFault
+    {
+        public string Code { get; set; }
+        public string Subcode { get; set; }
+        public string Reason { get; set; }
+        /// <summary>The outermost f:WSManFault@Code (an HRESULT).</summary>
+        public long? WsManCode { get; set; }
+        /// <summary>Every WSManFault@Code, outermost first (provider faults nest one inside another).</summary>
+        public IReadOnlyList<long> AllWsManCodes { get; set; } = Array.Empty<long>();
+        /// <summary>The innermost f:Message text: what the provider said.</summary>
+        public string ProviderMessage { get; set; }
+        public long? CimStatusCode { get; set; }
+        public long? WmiErrorCode { get; set; }
+        public string WmiMessageId { get; set; }
+        public string WmiMessage { get; set; }
+        /// <summary>__ExtendedStatus StatusCode, when the provider sent one.</summary>
+        public long? ExtendedStatusCode { get; set; }
+
+        /// <summary>The most specific human text in the fault.</summary>
+        public string BestMessage =>
+            FirstNonEmpty(WmiMessage, ProviderMessage, Reason) ?? "The target returned a WS-Management fault.";
+
+        private static string FirstNonEmpty(params string[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+    }
+
+    /// <summary>One parsed reply: addressing headers and either a body or a fault.</summary>
+    public sealed class WsManResponse
+    {
+        public string Action { get; set; }
+        public string MessageId { get; set; }
+        public string RelatesTo { get; set; }
+        public XElement Body { get; set; }
+        public WsManFault Fault { get; set; }
+    }
+
+    /// <summary>An Enumerate or Pull reply.</summary>
+    public sealed class WsManEnumerationPage
+    {
+        public string Context { get; set; }
+        public bool EndOfSequence { get; set; }
+        public IReadOnlyList<CimObject> Items { get; set; }
+    }
+
+    /// <summary>Parses what a Windows WinRM service (WMI plug-in) sends back.</summary>
+    public static class WsManParser
+    {
+        private static readonly XmlReaderSettings ReaderSettings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreComments = true,
+        };
+
+        /// <summary>Parses an envelope; throws <see cref="FormatException"/> when it is not a SOAP 1.2 envelope.</summary>
+        public static WsManResponse Parse(string xml)
+        {
+            XDocument doc;
+            try
+            {
+                using (var reader = XmlReader.Create(new StringReader(xml ?? string.Empty), ReaderSettings))
+                    doc = XDocument.Load(reader);
+            }
+            catch (XmlException ex)
+            {
+                throw new FormatException("The reply is not well-formed XML: " + ex.Message, ex);
+            }
+            var envelope = doc.Root;
+            if (envelope == null || envelope.Name != WsManNames.Soap + "Envelope")
+                throw new FormatException("The reply is not a SOAP 1.2 envelope.");
+            var header = envelope.Element(WsManNames.Soap + "Header");
+            var body = envelope.Element(WsManNames.Soap + "Body") ?? throw new FormatException("The reply has no SOAP body.");
+            var response = new WsManResponse
+            {
+                Action = Text(header?.Element(WsManNames.Addressing + "Action")),
+                MessageId = Text(header?.Element(WsManNames.Addressing + "MessageID")),
+                RelatesTo = Text(header?.Element(WsManNames.Addressing + "RelatesTo")),
+                Body = body,
+            };
+            var fault = body.Element(WsManNames.Soap + "Fault");
+            if (fault != null) response.Fault = ParseFault(fault);
+            return response;
+        }
+
+        public static WsManFault ParseFault(XElement fault)
+        {
+            var code = fault.Element(WsManNames.Soap + "Code");
+            var result = new WsManFault
+            {
+                Code = Text(code?.Element(WsManNames.Soap + "Value")),
+                Subcode = Text(code?.Element(WsManNames.Soap + "Subcode")?.Element(WsManNames.Soap + "Value")),
+                Reason = Text(fault.Element(WsManNames.Soap + "Reason")?.Elements(WsManNames.Soap + "Text").FirstOrDefault()),
+            };
+            var detail = fault.Element(WsManNames.Soap + "Detail");
+            if (detail == null) return result;
+
+            var wsmanFaults = detail.Descendants(WsManNames.WsManFault + "WSManFault").ToList();
+            result.AllWsManCodes = wsmanFaults.Select(f => CimErrorCodes.ParseCode((string)f.Attribute("Code"))).Where(c => c.HasValue).Select(c => c.Value).ToList();
+            result.WsManCode = result.AllWsManCodes.Count > 0 ? result.AllWsManCodes[0] : (long?)null;
+            // The innermost message that holds text of its own (outer ones wrap ProviderFault elements).
+            result.ProviderMessage = detail.Descendants(WsManNames.WsManFault + "Message")
+                .Where(m => !m.HasElements).Select(Text).LastOrDefault(t => !string.IsNullOrEmpty(t))
+                ?? wsmanFaults.Select(f => Text(f.Element(WsManNames.WsManFault + "Message"))).FirstOrDefault(t => !string.IsNullOrEmpty(t));
+
+            var wmiError = detail.Descendants().FirstOrDefault(e => e.Name.LocalName == "MSFT_WmiError");
+            if (wmiError != null)
+            {
+                result.CimStatusCode = CimErrorCodes.ParseCode(Child(wmiError, "CIMStatusCode"));
+                result.WmiErrorCode = CimErrorCodes.ParseCode(Child(wmiError, "error_Code"));
+                result.WmiMessageId = Child(wmiError, "MessageID");
+                result.WmiMessage = Child(wmiError, "Message");
+            }
+            var extended = detail.Descendants().FirstOrDefault(e => e.Name.LocalName == "__ExtendedStatus");
+            if (extended != null) result.ExtendedStatusCode = CimErrorCodes.ParseCode(Child(extended, "StatusCode"));
+            return result;
+        }
+
+        /// <summary>Reads an EnumerateResponse or PullResponse. XmlFragment items get <paramref name="fragmentClassName"/>.</summary>
+        public static WsManEnumerationPage ParseEnumerationPage(XElement body, string fragmentClassName)
+        {
+            var response = body.Elements().FirstOrDefault(e =>
+                e.Name == WsManNames.Enumeration + "EnumerateResponse" || e.Name == WsManNames.Enumeration + "PullResponse")
+                ?? throw new FormatException("The reply holds neither an EnumerateResponse nor a PullResponse.");
+            // Optimized enumeration puts w:Items/w:EndOfSequence in the WS-Man namespace; Pull uses n:Items/n:EndOfSequence.
+            var items = response.Elements().Where(e => e.Name.LocalName == "Items").SelectMany(e => e.Elements())
+                .Select(e => ParseInstance(e, fragmentClassName)).ToList();
+            return new WsManEnumerationPage
+            {
+                Context = Text(response.Element(WsManNames.Enumeration + "EnumerationContext")),
+                EndOfSequence = response.Elements().Any(e => e.Name.LocalName == "EndOfSequence"),
+                Items = items,
+            };
+        }
+
+        /// <summary>Reads &lt;p:Method_OUTPUT&gt;: ReturnValue and every out-parameter (arrays repeat the element; nil is null).</summary>
+        public static CimMethodResult ParseMethodOutput(XElement body, string methodName)
+        {
+            var output = body.Elements().FirstOrDefault(e => e.Name.LocalName == methodName + "_OUTPUT")
+                ?? throw new FormatException("The reply holds no " + methodName + "_OUTPUT element.");
+            var values = ParseProperties(output);
+            if (!values.TryGetValue("ReturnValue", out var rv) || rv.IsNull)
+                throw new FormatException(methodName + "_OUTPUT has no ReturnValue.");
+            var returnValue = unchecked((uint)(rv.AsSInt64() ?? 0));
+            values.Remove("ReturnValue");
+            return new CimMethodResult(returnValue, values);
+        }
+
+        /// <summary>A typed item (&lt;p:Win32_Process&gt;) or a w:XmlFragment.</summary>
+        public static CimObject ParseInstance(XElement element, string fragmentClassName = null)
+        {
+            var className = element.Name == WsManNames.WsMan + "XmlFragment" ? fragmentClassName : element.Name.LocalName;
+            return new CimObject(className, ParseProperties(element));
+        }
+
+        private static Dictionary<string, CimValue> ParseProperties(XElement parent)
+        {
+            var values = new Dictionary<string, CimValue>(StringComparer.OrdinalIgnoreCase);
+            foreach (var group in parent.Elements().GroupBy(e => e.Name.LocalName, StringComparer.OrdinalIgnoreCase))
+            {
+                var elements = group.ToList();
+                if (elements.Count == 1)
+                {
+                    values[group.Key] = ParseValue(elements[0]);
+                    continue;
+                }
+                var parsed = elements.Select(ParseValue).ToList();
+                var type = parsed.Select(v => v.Type).FirstOrDefault(t => t != CimType.Unknown);
+                values[group.Key] = new CimValue(type, true, parsed.Select(v => v.Value).ToList());
+            }
+            return values;
+        }
+
+        /// <summary>One property element: nil, a cim:Datetime, an embedded instance, or text typed by xsi:type when present.</summary>
+        public static CimValue ParseValue(XElement e)
+        {
+            if ((string)e.Attribute(WsManNames.Xsi + "nil") == "true") return CimValue.Null;
+            var datetime = e.Element(WsManNames.Cim + "Datetime");
+            if (datetime != null)
+            {
+                var text = Text(datetime);
+                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
+                    ? new CimValue(CimType.DateTime, false, when.UtcDateTime)
+                    : new CimValue(CimType.DateTime, false, text);
+            }
+            var interval = e.Element(WsManNames.Cim + "Interval");
+            if (interval != null)
+            {
+                var text = Text(interval);
+                try { return new CimValue(CimType.DateTime, false, XmlConvert.ToTimeSpan(text)); }
+                catch (FormatException) { return new CimValue(CimType.DateTime, false, text); }
+            }
+            if (e.HasElements) return new CimValue(CimType.Instance, false, new CimObject(TypeName(e), ParseProperties(e)));
+            return TypedText(e.Value, (string)e.Attribute(WsManNames.Xsi + "type"));
+        }
+
+        private static CimValue TypedText(string text, string xsiType)
+        {
+            var local = xsiType == null ? null : xsiType.Substring(xsiType.IndexOf(':') + 1);
+            try
+            {
+                switch (local)
+                {
+                    case "cimBoolean": case "boolean": return new CimValue(CimType.Boolean, false, XmlConvert.ToBoolean(text.Trim()));
+                    case "cimUnsignedByte": case "unsignedByte": return new CimValue(CimType.UInt8, false, XmlConvert.ToByte(text.Trim()));
+                    case "cimByte": case "byte": return new CimValue(CimType.SInt8, false, XmlConvert.ToSByte(text.Trim()));
+                    case "cimUnsignedShort": case "unsignedShort": return new CimValue(CimType.UInt16, false, XmlConvert.ToUInt16(text.Trim()));
+                    case "cimShort": case "short": return new CimValue(CimType.SInt16, false, XmlConvert.ToInt16(text.Trim()));
+                    case "cimUnsignedInt": case "unsignedInt": return new CimValue(CimType.UInt32, false, XmlConvert.ToUInt32(text.Trim()));
+                    case "cimInt": case "int": return new CimValue(CimType.SInt32, false, XmlConvert.ToInt32(text.Trim()));
+                    case "cimUnsignedLong": case "unsignedLong": return new CimValue(CimType.UInt64, false, XmlConvert.ToUInt64(text.Trim()));
+                    case "cimLong": case "long": return new CimValue(CimType.SInt64, false, XmlConvert.ToInt64(text.Trim()));
+                    case "cimFloat": case "float": return new CimValue(CimType.Real32, false, XmlConvert.ToSingle(text.Trim()));
+                    case "cimDouble": case "double": return new CimValue(CimType.Real64, false, XmlConvert.ToDouble(text.Trim()));
+                    case "cimString": case "string": return new CimValue(CimType.String, false, text);
+                }
+            }
+            catch (FormatException) { }
+            catch (OverflowException) { }
+            // Untyped text: the accessors convert on demand.
+            return new CimValue(CimType.Unknown, false, text);
+        }
+
+        private static string TypeName(XElement e)
+        {
+            var type = (string)e.Attribute(WsManNames.Xsi + "type");
+            if (string.IsNullOrEmpty(type)) return e.Name.LocalName;
+            var local = type.Substring(type.IndexOf(':') + 1);
+            return local.EndsWith("_Type", StringComparison.Ordinal) ? local.Substring(0, local.Length - 5) : local;
+        }
+
+        private static string Child(XElement parent, string localName)
+        {
+            var e = parent.Elements().FirstOrDefault(c => c.Name.LocalName == localName);
+            return e == null || (string)e.Attribute(WsManNames.Xsi + "nil") == "true" ? null : Text(e);
+        }
+
+        private static string Text(XElement e) => e?.Value.Trim();
+    }
+}

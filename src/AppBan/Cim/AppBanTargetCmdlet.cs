@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Management.Automation;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.FanOut;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
+
+namespace AppBan.Cmdlets
+{
+    /// <summary>One target's work, as the base class hands it to a derived cmdlet (on a worker thread).</summary>
+    public sealed class TargetContext
+    {
+        internal TargetContext(ICimSession session, TargetSink sink, CimCallOptions callOptions, CancellationToken token)
+        {
+            Session = session;
+            Sink = sink;
+            CallOptions = callOptions;
+            CancellationToken = token;
+        }
+
+        public ICimSession Session { get; }
+        public string ComputerName => Sink.Target;
+        /// <summary>Per-call defaults: the operation timeout and the run's cancellation.</summary>
+        public CimCallOptions CallOptions { get; }
+        public CancellationToken CancellationToken { get; }
+        public TargetSink Sink { get; }
+        public void WriteObject(object value) => Sink.WriteObject(value);
+        public void WriteWarning(string text) => Sink.WriteWarning(text);
+        public void WriteVerbose(string text) => Sink.WriteVerbose(text);
+    }
+
+    /// <summary>
+    /// Base of every cmdlet that works on targets. It binds Get-CimInstance-style target parameters, collects targets
+    /// as they arrive on the pipeline, runs the work in parallel (throttled) off the pipeline thread, and writes results,
+    /// errors, warnings and progress on the pipeline thread as they come. Ctrl+C cancels every target.
+    /// Parameters carry no parameter sets, so derived cmdlets may define their own; conflicting combinations are
+    /// rejected when the cmdlet starts.
+    /// </summary>
+    public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
+    {
+        private const int ProgressActivityId = 0x4142;
+        private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(1500);
+        private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly CimSessionFactory factory = new CimSessionFactory();
+        private FanOutRunner runner;
+        private bool sessionsQueued, progressShown;
+        private readonly Stopwatch progressClock = new Stopwatch();
+
+        /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName")]
+        [ValidateNotNullOrEmpty]
+        public string[] ComputerName { get; set; }
+
+        /// <summary>Existing CIM sessions (New-CimSession); they are used through MI and left open.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public MiCimSession[] CimSession { get; set; }
+
+        [Parameter]
+        [Credential]
+        public PSCredential Credential { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        [Parameter]
+        public SwitchParameter UseSSL { get; set; }
+
+        [Parameter]
+        public CimAuthentication Authentication { get; set; }
+
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        [Parameter]
+        [Alias("OT")]
+        [ValidateRange(0, int.MaxValue)]
+        public int OperationTimeoutSec { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int ThrottleLimit { get; set; }
+
+        /// <summary>Use the managed WS-Management client on Windows too, instead of MI.</summary>
+        [Parameter]
+        public SwitchParameter UseWsMan { get; set; }
+
+        /// <summary>The work for one target, on a worker thread: no PowerShell API here, only <paramref name="context"/>.</summary>
+        protected abstract Task ProcessTargetAsync(TargetContext context);
+
+        /// <summary>Asked on the pipeline thread before a target's work starts (ShouldProcess goes here).</summary>
+        protected virtual bool ShouldProcessTarget(string computerName) => true;
+
+        /// <summary>
+        /// A target's session could not be opened or its work failed. Return true when the failure was reported
+        /// through <paramref name="sink"/> (as a result object); false writes the standard ErrorRecord.
+        /// </summary>
+        protected virtual bool HandleTargetFailure(string computerName, string transport, Exception error, TargetSink sink) => false;
+
+        protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
+
+        protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
+
+        protected override void BeginProcessing()
+        {
+            if (CimSession != null && CimSession.Length > 0)
+            {
+                var conflicting = new[] { "Credential", "Port", "UseSSL", "Authentication", "SkipCertificateCheck", "UseWsMan" }
+                    .Where(MyInvocation.BoundParameters.ContainsKey).ToList();
+                if (conflicting.Count > 0)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                        "-CimSession carries its own connection settings; do not combine it with -" + string.Join(", -", conflicting) + "."),
+                        "CimSessionWithConnectionParameters", ErrorCategory.InvalidArgument, null));
+            }
+            runner = new FanOutRunner(ThrottleLimit);
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (!sessionsQueued && CimSession != null)
+            {
+                sessionsQueued = true;
+                foreach (var session in CimSession) QueueCimSession(session);
+            }
+            if (ComputerName != null)
+            {
+                if (CimSession != null && CimSession.Length > 0)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use either -ComputerName or -CimSession, not both."),
+                        "ComputerNameWithCimSession", ErrorCategory.InvalidArgument, null));
+                foreach (var name in ComputerName) QueueComputerName(name);
+            }
+            Drain(block: false);
+        }
+
+        protected override void EndProcessing()
+        {
+            if (runner.Added == 0 && seen.Count == 0)
+            {
+                if (!factory.IsWindows)
+                    ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));
+                QueueTarget(Configure(CimTarget.Local()));
+            }
+            runner.CompleteAdding();
+            Drain(block: true);
+            if (progressShown)
+                WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        protected override void StopProcessing() => runner?.Cancel();
+
+        /// <summary>PowerShell disposes the cmdlet after the pipeline ends or stops; workers are cancelled and awaited briefly.</summary>
+        public void Dispose()
+        {
+            runner?.Dispose();
+            runner = null;
+            GC.SuppressFinalize(this);
+        }
+
+        private void QueueComputerName(string name)
+        {
+            CimTarget target;
+            try { target = Configure(CimTarget.Parse(name)); }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "InvalidComputerName", ErrorCategory.InvalidArgument, name));
+                return;
+            }
+            QueueTarget(target);
+        }
+
+        private CimTarget Configure(CimTarget target)
+        {
+            target.Port = Port > 0 ? Port : (int?)null;
+            target.UseSsl = UseSSL.IsPresent;
+            target.Credential = Credential?.GetNetworkCredential();
+            target.Authentication = Authentication;
+            target.SkipCertificateCheck = SkipCertificateCheck.IsPresent;
+            target.OperationTimeout = OperationTimeout;
+            target.ForceWsMan = UseWsMan.IsPresent;
+            return target;
+        }
+
+        private void QueueTarget(CimTarget target)
+        {
+            if (!seen.Add(target.ComputerName))
+            {
+                WriteVerbose(target.ComputerName + " was given more than once; it is processed once.");
+                return;
+            }
+            if (!ShouldProcessTarget(target.ComputerName)) return;
+            string transport;
+            try { transport = factory.TransportFor(target) == CimTransportKind.Mi ? "MI" : "WsMan"; }
+            catch (InvalidOperationException ex)
+            {
+                WriteError(new ErrorRecord(ex, "LocalMachineUnsupported", ErrorCategory.InvalidOperation, target.ComputerName));
+                return;
+            }
+            runner.Add(target.ComputerName, (sink, ct) => RunAsync(() => factory.Create(target), transport, sink, ct));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void QueueCimSession(MiCimSession session)
+        {
+            var name = string.IsNullOrEmpty(session.ComputerName) ? "localhost" : session.ComputerName;
+            if (!seen.Add(name + "#" + session.InstanceId)) return;
+            if (!ShouldProcessTarget(name)) return;
+            var timeout = OperationTimeout;
+            runner.Add(name, (sink, ct) => RunAsync(() => CimSessionFactory.FromCimSession(session, timeout), "MI", sink, ct));
+        }
+
+        private async Task RunAsync(Func<ICimSession> open, string transport, TargetSink sink, CancellationToken ct)
+        {
+            try
+            {
+                using (var session = open())
+                {
+                    var options = new CimCallOptions { OperationTimeout = OperationTimeout, CancellationToken = ct };
+                    await ProcessTargetAsync(new TargetContext(session, sink, options, ct)).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && HandleTargetFailure(sink.Target, transport, ex, sink))
+            {
+                // reported as a result
+            }
+        }
+
+        /// <summary>Writes what the workers reported; with <paramref name="block"/>, until every target is done or the user stops.</summary>
+        private void Drain(bool block)
+        {
+            while (true)
+            {
+                if (Stopping)
+                {
+                    runner.Cancel();
+                    runner.WaitForWorkers(StopGrace);
+                    return;
+                }
+                if (!runner.TryTake(out var e, block ? 100 : 0))
+                {
+                    if (!block || runner.IsCompleted) return;
+                    ShowProgress(force: false);
+                    continue;
+                }
+                switch (e.Kind)
+                {
+                    case FanOutEventKind.Output: WriteObject(e.Data); break;
+                    case FanOutEventKind.Warning: WriteWarning(e.Target + ": " + e.Data); break;
+                    case FanOutEventKind.Verbose: WriteVerbose(e.Target + ": " + e.Data); break;
+                    case FanOutEventKind.Failed:
+                        if (!(runner.IsCancellationRequested && IsCancellation(e.Error))) WriteError(CimErrorRecords.FromException(e.Error, e.Target));
+                        break;
+                    default: ShowProgress(force: true); break;
+                }
+            }
+        }
+
+        private static bool IsCancellation(Exception ex) =>
+            ex is OperationCanceledException || (ex is CimException c && c.Kind == CimErrorKind.Cancelled);
+
+        private void ShowProgress(bool force)
+        {
+            if (runner.Added < 2) return;
+            if (!force && progressClock.IsRunning && progressClock.ElapsedMilliseconds < 250) return;
+            progressClock.Restart();
+            var inFlight = runner.InFlight;
+            var status = runner.Completed + " of " + runner.Added + " targets done";
+            var record = new ProgressRecord(ProgressActivityId, ProgressActivity, status)
+            {
+                PercentComplete = Math.Min(100, runner.Completed * 100 / Math.Max(1, runner.Added)),
+                CurrentOperation = inFlight.Count == 0 ? "Waiting" :
+                    "In flight: " + string.Join(", ", inFlight.Take(5)) + (inFlight.Count > 5 ? " (+" + (inFlight.Count - 5) + " more)" : string.Empty),
+            };
+            WriteProgress(record);
+            progressShown = true;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+#Requires -Version 7.0
+# Test-AppBanConnection and the target-cmdlet plumbing, end to end through the built module.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../../AppBan.psd1') -Force
+    $script:basic = @{
+        Authentication = 'Basic'
+        Credential     = [pscredential]::new('admin', (ConvertTo-SecureString 'not-a-real-password' -AsPlainText -Force))
+    }
+    function Get-FreePort {
+        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop(); $port
+    }
+}
+
+Describe 'Test-AppBanConnection: parameters and local errors' {
+    It 'imports on this system with a CimSession[] parameter and shows its syntax' {
+        $syntax = Get-Command Test-AppBanConnection -Syntax | Out-String
+        $syntax | Should -Match '-CimSession <CimSession\[\]>'
+        $syntax | Should -Match '-ComputerName <string\[\]>'
+        (Get-Command Test-AppBanConnection).Parameters['ComputerName'].Aliases | Should -Be @('CN', 'ServerName', 'DNSHostName')
+    }
+
+    It 'asks for -ComputerName when there is no target and no MI' -Skip:$IsWindows {
+        { Test-AppBanConnection -ErrorAction Stop } | Should -Throw -ErrorId 'LocalMachineUnsupported,AppBan.Cmdlets.TestAppBanConnectionCommand'
+    }
+
+    It 'reports a refused connection as unreachable, with the computer name' {
+        $name = "127.0.0.1:$(Get-FreePort)"
+        $r = Test-AppBanConnection -ComputerName $name @basic
+        $r.ComputerName | Should -Be $name
+        $r.Transport | Should -Be ($IsWindows ? 'MI' : 'WsMan')
+        $r.Reachable | Should -BeFalse
+        $r.Authenticated | Should -BeFalse
+        $r.ErrorId | Should -Be 'TargetUnreachable'
+        $r.Error | Should -Match ([regex]::Escape($name))
+        $r.Success | Should -BeFalse
+    }
+
+    It 'returns only $false with -Quiet' {
+        $r = Test-AppBanConnection -ComputerName "127.0.0.1:$(Get-FreePort)" @basic -Quiet
+        $r | Should -BeOfType [bool]
+        $r | Should -BeFalse
+    }
+
+    It 'takes computer names from the pipeline, by value and by property name, one result each' {
+        $a = "127.0.0.1:$(Get-FreePort)"; $b = "127.0.0.2:$(Get-FreePort)"
+        $byValue = $a, $b | Test-AppBanConnection @basic
+        $byProperty = [pscustomobject]@{ DNSHostName = $a }, [pscustomobject]@{ ComputerName = $b } | Test-AppBanConnection @basic
+        ($byValue.ComputerName | Sort-Object) | Should -Be (@($a, $b) | Sort-Object)
+        ($byProperty.ComputerName | Sort-Object) | Should -Be (@($a, $b) | Sort-Object)
+    }
+
+    It 'refuses Negotiate over plain HTTP with the way out, without leaking the password' -Skip:$IsWindows {
+        $cred = [pscredential]::new('CORP\admin', (ConvertTo-SecureString 'S3cret-Value' -AsPlainText -Force))
+        $r = Test-AppBanConnection -ComputerName 'srv-01' -Credential $cred
+        $r.ErrorId | Should -Be 'EncryptionRequired'
+        $r.Error | Should -Match 'HTTPS'
+        $r.Error | Should -Match '5986'
+        $r.Error | Should -Not -Match 'S3cret-Value'
+    }
+
+    It 'writes a non-terminating error for an invalid computer name and goes on' {
+        $good = "127.0.0.1:$(Get-FreePort)"
+        $r = Test-AppBanConnection -ComputerName 'bad host name', $good @basic -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.ComputerName | Should -Be $good
+        $errs[0].FullyQualifiedErrorId | Should -Be 'InvalidComputerName,AppBan.Cmdlets.TestAppBanConnectionCommand'
+        $errs[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $errs[0].TargetObject | Should -Be 'bad host name'
+    }
+
+    It 'stops promptly on Ctrl+C while targets hang' -Skip:$IsWindows {
+        # Listeners that accept connections and never answer: every request hangs until the operation timeout.
+        $listeners = 1..3 | ForEach-Object { $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $l }
+        try {
+            $ps = [powershell]::Create()
+            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AppBan.psd1')).AddStatement()
+            $null = $ps.AddCommand('Test-AppBanConnection').AddParameter('ComputerName', @($listeners | ForEach-Object { "127.0.0.1:$($_.LocalEndpoint.Port)" })).
+                AddParameter('Authentication', 'Basic').AddParameter('Credential', $basic.Credential).AddParameter('OperationTimeoutSec', 300)
+            $handle = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $ps.InvocationStateInfo.State | Should -Be 'Running'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $stop = $ps.BeginStop($null, $null)
+            # A hang guard, not a speed assertion: without cancellation this would wait the full 300 s timeout.
+            $stop.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(60)) | Should -BeTrue
+            $watch.Stop()
+            Write-Host "    Ctrl+C took $([int]$watch.Elapsed.TotalMilliseconds) ms with 3 hanging targets"
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        } finally {
+            $listeners | ForEach-Object { $_.Stop() }
+            if ($ps) { $ps.Dispose() }
+        }
+    }
+}
