@@ -161,6 +161,7 @@ function Read-Yaml {
         $values[$key] = $Matches[2]
     }
     foreach ($key in $YamlKeys) {
+        if ($key -eq 'Accepted values') { continue }
         if (-not $values.Contains($key)) { Write-Problem $File $Block.Line "-${Parameter}: the yaml block lacks '${key}:'." }
     }
     $values
