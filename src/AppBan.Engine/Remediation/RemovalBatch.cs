@@ -42,7 +42,7 @@ namespace AppBan.Engine.Remediation
             (request.Finding.Status == FindingStatus.GracePeriod && !request.IncludeGracePeriod);
 
         private static string FamilyOf(InstalledApp app) =>
-            !string.IsNullOrEmpty(app.PackageFamilyName) ? app.PackageFamilyName : Identifiers.FamilyNameOf(app.PackageFullName);
+            !string.IsNullOrEmpty(app.PackageFamilyName) ? app.PackageFamilyName : PackageIdentity.TryParse(app.PackageFullName)?.FamilyName;
 
         private static int Order(AppKind kind)
         {

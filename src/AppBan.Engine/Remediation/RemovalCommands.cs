@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Remediation
 {
@@ -16,7 +17,7 @@ namespace AppBan.Engine.Remediation
         /// <summary>msiexec.exe /x {GUID} /qn /norestart</summary>
         public static string Msi(string productCode)
         {
-            var code = Identifiers.NormalizeProductCode(productCode)
+            var code = MsiProductCode.TryNormalize(productCode)
                        ?? throw new ArgumentException("A product code is exactly {8-4-4-4-12} hex digits.", nameof(productCode));
             return "msiexec.exe /x " + code + " /qn /norestart";
         }
@@ -25,7 +26,7 @@ namespace AppBan.Engine.Remediation
         public static string RemoveAppxPackageForUser(string packageFullName, string userSid)
         {
             RequirePackage(packageFullName);
-            if (!Identifiers.IsSid(userSid)) throw new ArgumentException("A user SID is S-1-<digits>-...", nameof(userSid));
+            if (!SecurityIdentifiers.IsValid(userSid)) throw new ArgumentException("A user SID is S-1-<digits>-...", nameof(userSid));
             return PowerShell("Remove-AppxPackage -Package " + PowerShellLiteral(packageFullName) + " -User " + PowerShellLiteral(userSid) + " -ErrorAction Stop");
         }
 
@@ -63,7 +64,7 @@ namespace AppBan.Engine.Remediation
 
         private static void RequirePackage(string packageFullName)
         {
-            if (!Identifiers.IsPackageFullName(packageFullName))
+            if (!PackageIdentity.IsValidFullName(packageFullName))
                 throw new ArgumentException("A package full name is Name_Version_Arch_ResourceId_PublisherId.", nameof(packageFullName));
         }
     }

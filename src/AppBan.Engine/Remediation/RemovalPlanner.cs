@@ -136,7 +136,7 @@ namespace AppBan.Engine.Remediation
         {
             switch (method)
             {
-                case RemovalMethod.Msi: return "msiexec /x " + (Identifiers.NormalizeProductCode(productCode) ?? "{ProductCode}");
+                case RemovalMethod.Msi: return "msiexec /x " + (MsiProductCode.TryNormalize(productCode) ?? "{ProductCode}");
                 case RemovalMethod.StoreAppForUser: return "Remove-AppxPackage -User";
                 case RemovalMethod.StoreAppForAllUsers: return "Remove-AppxPackage -AllUsers";
                 case RemovalMethod.ProvisionedPackage: return "Remove-AppxProvisionedPackage";
@@ -160,7 +160,7 @@ namespace AppBan.Engine.Remediation
                 plan.CommandLine = allUsers;
                 return plan;
             }
-            if (!Identifiers.IsSid(app.UserSid)) return Skip(plan, RemovalDecision.Refuse, "the user SID is not a valid SID");
+            if (!SecurityIdentifiers.IsValid(app.UserSid)) return Skip(plan, RemovalDecision.Refuse, "the user SID is not a valid SID");
             // -User <SID> removes exactly what was found, so another user's exempt copy stays. [3rd] -AllUsers is
             // broken on some builds and -User sometimes leaves the package; the fallback covers the latter.
             plan.Method = RemovalMethod.StoreAppForUser;
@@ -182,18 +182,18 @@ namespace AppBan.Engine.Remediation
 
         private static string CheckPackage(InstalledApp app)
         {
-            if (!Identifiers.IsPackageFullName(app.PackageFullName))
+            if (!PackageIdentity.IsValidFullName(app.PackageFullName))
                 return "the package full name does not follow the package-name grammar, so no command is built from it";
             if (!string.IsNullOrEmpty(app.PackageFamilyName) &&
-                !string.Equals(Identifiers.FamilyNameOf(app.PackageFullName), app.PackageFamilyName, StringComparison.OrdinalIgnoreCase))
+                !string.Equals(PackageIdentity.TryParse(app.PackageFullName)?.FamilyName, app.PackageFamilyName, StringComparison.OrdinalIgnoreCase))
                 return "the package full name does not belong to the package family the rule matched (" + app.PackageFamilyName + ")";
             return null;
         }
 
         private static RemovalPlan PlanMachineEntry(RemovalPlan plan, InstalledApp app, RemovalRequest request, TargetEnvironment environment)
         {
-            var keyCode = Identifiers.NormalizeProductCode(app.KeyName);
-            var declaredCode = Identifiers.NormalizeProductCode(app.ProductCode);
+            var keyCode = MsiProductCode.TryNormalize(app.KeyName);
+            var declaredCode = MsiProductCode.TryNormalize(app.ProductCode);
             if (app.Kind == AppKind.Msi || declaredCode != null)
             {
                 var code = declaredCode ?? keyCode;

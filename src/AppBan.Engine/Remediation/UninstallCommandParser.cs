@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Remediation
 {
@@ -152,9 +153,9 @@ namespace AppBan.Engine.Remediation
                 var op = m.Groups["op"].Value.ToLowerInvariant();
                 var candidate = m.Groups["code"].Success ? m.Groups["code"].Value : (i + 1 < args.Count ? args[i + 1] : null);
                 candidate = candidate?.Trim('"');
-                if (!Identifiers.IsProductCode(candidate))
+                if (!MsiProductCode.IsValid(candidate))
                     return UninstallParseResult.Fail("the msiexec command does not name a valid product code (" + Shorten(candidate) + ")");
-                var normalized = Identifiers.NormalizeProductCode(candidate);
+                var normalized = MsiProductCode.TryNormalize(candidate);
                 if (code != null && code != normalized) return UninstallParseResult.Fail("the msiexec command names two different product codes");
                 code = normalized;
                 install |= op == "i" || op == "package";

@@ -44,6 +44,34 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Throws<ArgumentException>(() => RemovalCommands.Executable(@"C:\Program Files\App\uninst.exe", new[] { "/S", "&", "calc" }));
         }
 
+        [Theory]
+        [InlineData("{7C9E6679-7425-40DE-944B-E07FC1F90AE7}\n")]
+        [InlineData("7C9E6679-7425-40DE-944B-E07FC1F90AE7")]
+        [InlineData("{7C9E6679-7425-40DE-944B-E07FC1F90AE7}\" & calc.exe & \"")]
+        public void Builds_msiexec_only_from_an_exact_braced_guid(string code) =>
+            Assert.Throws<ArgumentException>(() => RemovalCommands.Msi(code));
+
+        [Theory]
+        [InlineData("BytedancePte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se'")]
+        [InlineData("Bytedance Pte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se")]
+        [InlineData("BytedancePte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se\n")]
+        [InlineData("Bytedance$(calc)_1.0.1.0_x64__6yccndn6064se")]
+        [InlineData("Bytedance;calc_1.0.1.0_x64__6yccndn6064se")]
+        public void Builds_appx_commands_only_from_a_package_name_that_follows_the_grammar(string package)
+        {
+            Assert.Throws<ArgumentException>(() => RemovalCommands.RemoveAppxPackageForAllUsers(package));
+            Assert.Throws<ArgumentException>(() => RemovalCommands.RemoveProvisionedPackage(package));
+            Assert.Throws<ArgumentException>(() => RemovalCommands.RemoveAppxPackageForUser(package, Sid));
+        }
+
+        [Theory]
+        [InlineData("S-1-5-21-1-2-3-1001' -AllUsers '")]
+        [InlineData("S-1-5-21-1-2-3-1001\n")]
+        [InlineData("S-1-5-21-1-2-3-1001 ")]
+        [InlineData("alice")]
+        public void Builds_a_per_user_removal_only_for_a_sid(string sid) =>
+            Assert.Throws<ArgumentException>(() => RemovalCommands.RemoveAppxPackageForUser(Pfn, sid));
+
         [Fact]
         public void Doubles_single_quotes_in_powershell_literals() =>
             Assert.Equal("'it''s'", RemovalCommands.PowerShellLiteral("it's"));

@@ -21,7 +21,7 @@ namespace AppBan.Engine.Tests.Remediation
             ComputerName = computer, Kind = AppKind.Msi, Scope = AppScope.Machine, RegistryView = RegistryView.Registry64,
             DisplayName = "TikTok LIVE Studio", DisplayVersion = "0.56.0", KeyName = keyName, KeyPath = UninstallRoot + keyName,
             UninstallString = uninstallString ?? "MsiExec.exe /X" + keyName, WindowsInstaller = true,
-            ProductCode = Identifiers.IsProductCode(keyName) ? keyName : null,
+            ProductCode = MsiProductCode.IsValid(keyName) ? keyName : null,
         };
 
         public static InstalledApp MachineExe(string quiet, string uninstall, string keyName = "TikTok LIVE Studio", string computer = "PC01") => new InstalledApp
