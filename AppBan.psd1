@@ -18,6 +18,7 @@
         'Test-AppBanConnection'
         'Get-BannedApp'
         'Test-AppBanCompliance'
+        'Remove-BannedApp'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
