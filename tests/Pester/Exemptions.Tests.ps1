@@ -281,6 +281,24 @@ Describe 'What a scan makes of exemptions' {
         @(Get-BannedApp @target -WarningAction SilentlyContinue | Where-Object { $_.RuleId -eq 'tiktok-store' -and $_.UserSid -eq $samSid }) | Should -HaveCount 0
     }
 
+    It 'Remove-BannedApp skips the exempt copy, runs nothing for it, and removes the copies that are not exempt' {
+        Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14) | Out-Null
+        Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name -CountersOnly
+        $results = Get-BannedApp @target -Rule tiktok-store -IncludeExempt -WarningAction SilentlyContinue |
+            Remove-BannedApp -Credential $pc.Credential -Authentication Basic -Confirm:$false -WarningAction SilentlyContinue
+
+        $sam = @($results | Where-Object UserSid -EQ $samSid)
+        $sam | Should -HaveCount 1
+        "$($sam.Status)" | Should -Be 'SkippedExempt'
+        "$(($results | Where-Object UserSid -EQ $alexSid).Status)" | Should -Be 'Removed'
+
+        $commands = @(Get-SimulatorCommandLine -Simulator $sim -ComputerName $pc.Name)
+        $commands | Where-Object { $_ -match [regex]::Escape($samSid) } | Should -BeNullOrEmpty
+        $commands | Where-Object { $_ -match [regex]::Escape($alexSid) } | Should -HaveCount 1
+        $tiktok = Get-SimulatorPackage -Simulator $sim -ComputerName $pc.Name | Where-Object fullName -Like 'BytedancePte.Ltd.TikTok_*'
+        @($tiktok.users) | Should -Be @($samSid)
+    }
+
     It 'a revoke makes the finding a Violation again' {
         $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14)
         (Get-Finding tiktok-store StoreApp $samSid (Get-ScanFinding)).Status | Should -Be 'Exempt'
