@@ -18,7 +18,7 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
         $syntax = Get-Command Test-AppBanConnection -Syntax | Out-String
         $syntax | Should -Match '-CimSession <CimSession\[\]>'
         $syntax | Should -Match '-ComputerName <string\[\]>'
-        (Get-Command Test-AppBanConnection).Parameters['ComputerName'].Aliases | Should -Be @('CN', 'ServerName', 'DNSHostName')
+        (Get-Command Test-AppBanConnection).Parameters['ComputerName'].Aliases | Should -Be @('CN', 'ServerName', 'DNSHostName', 'Name')
     }
 
     It 'asks for -ComputerName when there is no target and no MI' -Skip:$IsWindows {
