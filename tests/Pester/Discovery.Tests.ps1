@@ -376,3 +376,93 @@ Describe 'Pipeline input and -Rule completion' {
         (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be @('only-capcut')
     }
 }
+
+Describe 'A 50-host fleet with 10% of hosts faulted' {
+    BeforeAll {
+        # Generate 50 healthy hosts from the fleet template (banned apps made more likely), then fault 5 of them, one
+        # way each. Expectations come from the host files themselves, not from the module.
+        $template = Get-Content -Raw (Join-Path $hostsDir 'templates/fleet-template.json') | ConvertFrom-Json -AsHashtable
+        $template.faults = @()
+        $template.latencyMs = @{ min = 0; max = 2 }
+        $probability = @{ 'tiktok-store' = 0.3; 'capcut' = 0.25; 'tiktok-live-studio' = 0.15; 'tiktok-pwa' = 0.15 }
+        foreach ($app in $template.apps) { $app.probability = $probability[$app.id] }
+        $templatePath = Join-Path $TestDrive 'fleet-template.json'
+        $template | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath $templatePath
+        $fleetDir = Join-Path $TestDrive 'fleet'
+        $dll = Join-Path $PSScriptRoot '../Simulator/bin/Release/net10.0/AppBan.Simulator.dll'
+        & dotnet $dll --generate 50 --template $templatePath --seed 7 --out $fleetDir | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "Generating the fleet failed with exit code $LASTEXITCODE." }
+
+        $script:faulted = [ordered]@{
+            'PC-0005' = @{ Faults = @{ unreachable = $true }; Status = 'Unreachable'; ErrorId = 'TargetUnreachable'; Category = 'ConnectionError' }
+            'PC-0015' = @{ Faults = @{ rejectAllCredentials = $true }; Status = 'Failed'; ErrorId = 'AuthenticationFailed'; Category = 'AuthenticationError' }
+            'PC-0025' = @{ Faults = @{ operations = @(@{ on = 1; andAfter = $true; kind = 'accessDenied' }) }; Status = 'Failed'; ErrorId = 'AccessDenied'; Category = 'PermissionDenied' }
+            'PC-0035' = @{ Faults = @{ operations = @(@{ on = 1; andAfter = $true; kind = 'timeout' }) }; Status = 'Failed'; ErrorId = 'Timeout'; Category = 'OperationTimeout' }
+            'PC-0045' = @{ Faults = @{ providerErrors = @(@{ class = 'StdRegProv' }) }; Status = 'Failed'; ErrorId = 'ProviderFailure'; Category = 'InvalidResult' }
+        }
+        $script:expected = @{}
+        foreach ($file in Get-ChildItem $fleetDir -Filter '*.json') {
+            $description = Get-Content -Raw $file.FullName | ConvertFrom-Json -AsHashtable
+            $name = $description.computerName
+            if ($faulted.Contains($name)) {
+                $description.faults = $faulted[$name].Faults
+                $description | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath $file.FullName
+                continue
+            }
+            $entries = @($description.uninstallEntries | Where-Object { $_.key -in 'TikTok LIVE Studio', 'CapCut', '0a7e4c1f9b2d43e58f6a1c2b3d4e5f60' }).Count
+            $packages = @($description.packages | Where-Object { $_.fullName -like 'BytedancePte.Ltd.TikTok_*' })
+            $count = $entries + ($packages | ForEach-Object { @($_.users).Count + [int][bool]$_.provisioned } | Measure-Object -Sum).Sum
+            $expected[$name] = $count
+        }
+        $script:fleet = Start-AppBanSimulator -HostPath $fleetDir
+        $script:byAddress = @{}
+        foreach ($h in $fleet.Hosts) { $byAddress[$h.ComputerName] = $h.Name }
+        $script:fleetParams = @{
+            ComputerName = $fleet.Hosts.ComputerName; Credential = $fleet.Hosts[0].Credential; Authentication = 'Basic'; OperationTimeoutSec = 3
+        }
+    }
+
+    AfterAll {
+        if ($script:fleet) { Stop-AppBanSimulator $script:fleet }
+    }
+
+    It 'has healthy hosts with and without banned apps to tell apart' {
+        $expected.Count | Should -Be 45
+        @($expected.Values | Where-Object { $_ -gt 0 }).Count | Should -BeGreaterThan 5
+        @($expected.Values | Where-Object { $_ -eq 0 }).Count | Should -BeGreaterThan 5
+    }
+
+    It 'accounts for every host, each with the right status and error category' {
+        $results = @(Test-AppBanCompliance @fleetParams -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 50
+        @($results.ComputerName | Sort-Object -Unique).Count | Should -Be 50
+        foreach ($r in $results) {
+            $name = $byAddress[$r.ComputerName]
+            if ($faulted.Contains($name)) {
+                $r.Status | Should -Be $faulted[$name].Status -Because "$name is faulted"
+                $r.ErrorId | Should -Be $faulted[$name].ErrorId -Because "$name is faulted"
+                $r.ErrorCategory | Should -Be $faulted[$name].Category -Because "$name is faulted"
+                $r.Error | Should -Match ([regex]::Escape($r.ComputerName))
+            } else {
+                $r.Status | Should -Be ($expected[$name] -gt 0 ? 'NonCompliant' : 'Compliant') -Because "$name has $($expected[$name]) banned app instance(s)"
+                $r.ViolationCount | Should -Be $expected[$name] -Because $name
+                $r.ErrorId | Should -BeNullOrEmpty
+            }
+        }
+        $errs.Count | Should -Be 5
+        foreach ($e in $errs) {
+            $name = $byAddress[$e.TargetObject]
+            $faulted.Contains($name) | Should -BeTrue -Because "the error's TargetObject $($e.TargetObject) must be a faulted host"
+            $e.FullyQualifiedErrorId | Should -Be "$($faulted[$name].ErrorId),AppBan.Cmdlets.TestAppBanComplianceCommand"
+            $e.CategoryInfo.Category | Should -Be $faulted[$name].Category
+        }
+    }
+
+    It 'Get-BannedApp finds every banned app instance on the healthy hosts and one error per faulted host' {
+        $findings = @(Get-BannedApp @fleetParams -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $found = @{}
+        foreach ($g in $findings | Group-Object ComputerName) { $found[$byAddress[$g.Name]] = $g.Count }
+        foreach ($name in $expected.Keys) { [int]$found[$name] | Should -Be $expected[$name] -Because $name }
+        @($errs | ForEach-Object { $byAddress[$_.TargetObject] } | Sort-Object) | Should -Be @($faulted.Keys | Sort-Object)
+    }
+}
