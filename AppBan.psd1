@@ -15,7 +15,13 @@
         'Get-AppBanPolicy'
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
+        'Export-AppBanReport'
+        'Export-AppBanConfigMgrScript'
+        'Export-AppBanIntuneScript'
         'Test-AppBanConnection'
+        'Grant-AppExemption'
+        'Revoke-AppExemption'
+        'Get-AppExemption'
         'Get-BannedApp'
         'Test-AppBanCompliance'
     )

@@ -20,7 +20,9 @@ $sam = @{ sid = "$machine-1002"; name = 'sam' }
 $jo = @{ sid = "$machine-1003"; name = 'jo' }
 
 $entries = [System.Collections.Generic.List[object]]::new()
-function Add-Entry([string] $View, [string] $Key, [System.Collections.IDictionary] $Values, [string] $User) {
+function Add-UninstallEntry {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'Appends to the in-memory list this generator writes out; it changes nothing else.')]
+    param([string] $View, [string] $Key, [System.Collections.IDictionary] $Values, [string] $User)
     $e = [ordered]@{ view = $View }
     if ($User) { $e.user = $User }
     $e.key = $Key
@@ -52,7 +54,7 @@ function Guid([int] $Seed) {
 }
 
 # --- 64-bit view -------------------------------------------------------------------------------------------
-Add-Entry 64 'TikTok LIVE Studio' ([ordered]@{
+Add-UninstallEntry 64 'TikTok LIVE Studio' ([ordered]@{
         DisplayName = 'TikTok LIVE Studio'; DisplayVersion = '0.86.2'; Publisher = 'TikTok Pte. Ltd.'
         InstallLocation = 'C:\Program Files\TikTok LIVE Studio'; InstallDate = '20250402'
         UninstallString = '"C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe"'
@@ -60,33 +62,33 @@ Add-Entry 64 'TikTok LIVE Studio' ([ordered]@{
         DisplayIcon = 'C:\Program Files\TikTok LIVE Studio\TikTok LIVE Studio.exe,0'
         EstimatedSize = @{ type = 'REG_DWORD'; value = 412160 }
     })
-Add-Entry 64 '{23170F69-40C1-2702-2301-000001000000}' (Msi '{23170F69-40C1-2702-2301-000001000000}' '7-Zip 23.01 (x64 edition)' '23.01.00.0' 'Igor Pavlov' 'C:\Program Files\7-Zip\')
-Add-Entry 64 '{5A9C5A84-8D2E-4B6F-A1E2-2F0D5C1B7A11}' (Msi '{5A9C5A84-8D2E-4B6F-A1E2-2F0D5C1B7A11}' 'Contoso VPN Client' '5.2.1.0' 'Contoso Ltd.' 'C:\Program Files\Contoso\VPN\')
-Add-Entry 64 'Google Chrome' ([ordered]@{
+Add-UninstallEntry 64 '{23170F69-40C1-2702-2301-000001000000}' (Msi '{23170F69-40C1-2702-2301-000001000000}' '7-Zip 23.01 (x64 edition)' '23.01.00.0' 'Igor Pavlov' 'C:\Program Files\7-Zip\')
+Add-UninstallEntry 64 '{5A9C5A84-8D2E-4B6F-A1E2-2F0D5C1B7A11}' (Msi '{5A9C5A84-8D2E-4B6F-A1E2-2F0D5C1B7A11}' 'Contoso VPN Client' '5.2.1.0' 'Contoso Ltd.' 'C:\Program Files\Contoso\VPN\')
+Add-UninstallEntry 64 'Google Chrome' ([ordered]@{
         DisplayName = 'Google Chrome'; DisplayVersion = '131.0.6778.86'; Publisher = 'Google LLC'; InstallLocation = 'C:\Program Files\Google\Chrome\Application'
         UninstallString = '"C:\Program Files\Google\Chrome\Application\131.0.6778.86\Installer\setup.exe" --uninstall --channel=stable --system-level --verbose-logging'
         NoModify = @{ type = 'REG_DWORD'; value = 1 }; NoRepair = @{ type = 'REG_DWORD'; value = 1 }; InstallDate = '20241120'
     })
-Add-Entry 64 'Mozilla Firefox 133.0 (x64 en-US)' ([ordered]@{
+Add-UninstallEntry 64 'Mozilla Firefox 133.0 (x64 en-US)' ([ordered]@{
         DisplayName = 'Mozilla Firefox (x64 en-US)'; DisplayVersion = '133.0'; Publisher = 'Mozilla'; InstallLocation = 'C:\Program Files\Mozilla Firefox'
         UninstallString = '"C:\Program Files\Mozilla Firefox\uninstall\helper.exe"'; DisplayIcon = 'C:\Program Files\Mozilla Firefox\firefox.exe,0'
     })
-Add-Entry 64 'Notepad++' (Exe 'Notepad++ (64-bit x64)' '8.7.1' 'Notepad++ Team' 'C:\Program Files\Notepad++')
-Add-Entry 64 'VLC media player' (Exe 'VLC media player' '3.0.21' 'VideoLAN' 'C:\Program Files\VideoLAN\VLC')
-Add-Entry 64 'Git_is1' (Exe 'Git' '2.47.0.2' 'The Git Development Community' 'C:\Program Files\Git' 'unins000.exe')
-Add-Entry 64 'PowerToys_is1' (Exe 'PowerToys (Preview) x64' '0.86.0' 'Microsoft Corporation' 'C:\Program Files\PowerToys' 'unins000.exe')
-Add-Entry 64 'O365HomePremRetail - en-us' ([ordered]@{
+Add-UninstallEntry 64 'Notepad++' (Exe 'Notepad++ (64-bit x64)' '8.7.1' 'Notepad++ Team' 'C:\Program Files\Notepad++')
+Add-UninstallEntry 64 'VLC media player' (Exe 'VLC media player' '3.0.21' 'VideoLAN' 'C:\Program Files\VideoLAN\VLC')
+Add-UninstallEntry 64 'Git_is1' (Exe 'Git' '2.47.0.2' 'The Git Development Community' 'C:\Program Files\Git' 'unins000.exe')
+Add-UninstallEntry 64 'PowerToys_is1' (Exe 'PowerToys (Preview) x64' '0.86.0' 'Microsoft Corporation' 'C:\Program Files\PowerToys' 'unins000.exe')
+Add-UninstallEntry 64 'O365HomePremRetail - en-us' ([ordered]@{
         DisplayName = 'Microsoft 365 - en-us'; DisplayVersion = '16.0.18129.20158'; Publisher = 'Microsoft Corporation'
         InstallLocation = 'C:\Program Files\Microsoft Office'
         UninstallString = '"C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeClickToRun.exe" scenario=install scenariosubtype=ARP sourcetype=None productstoremove=O365HomePremRetail.16_en-us_x-none culture=en-us version.16=16.0'
     })
-Add-Entry 64 'Microsoft Teams Meeting Add-in' (Msi (Guid 901) 'Microsoft Teams Meeting Add-in for Microsoft Office' '1.24.25301.0' 'Microsoft')
+Add-UninstallEntry 64 'Microsoft Teams Meeting Add-in' (Msi (Guid 901) 'Microsoft Teams Meeting Add-in for Microsoft Office' '1.24.25301.0' 'Microsoft')
 $drivers = 'Intel(R) Graphics Driver', 'Intel(R) Wireless Bluetooth(R)', 'Intel(R) Wi-Fi 6E AX211 160MHz', 'Intel(R) Serial IO', 'Intel(R) Management Engine Components',
     'Intel(R) Chipset Device Software', 'Realtek Audio Driver', 'Realtek Card Reader', 'Synaptics Pointing Device Driver', 'Thunderbolt(TM) Software'
 $i = 0
 foreach ($d in $drivers) {
     $i++
-    Add-Entry 64 (Guid (100 + $i)) (Msi (Guid (100 + $i)) $d "31.0.101.$i" ($d -match 'Realtek' ? 'Realtek Semiconductor Corp.' : ($d -match 'Synaptics' ? 'Synaptics Incorporated' : 'Intel Corporation')))
+    Add-UninstallEntry 64 (Guid (100 + $i)) (Msi (Guid (100 + $i)) $d "31.0.101.$i" ($d -match 'Realtek' ? 'Realtek Semiconductor Corp.' : ($d -match 'Synaptics' ? 'Synaptics Incorporated' : 'Intel Corporation')))
 }
 $runtimes = @(
     @('Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33816', '14.40.33816.0'), @('Microsoft Visual C++ 2022 X64 Minimum Runtime - 14.40.33816', '14.40.33816'),
@@ -114,42 +116,42 @@ foreach ($r in $runtimes) {
     $i++
     $system = $r[0] -match 'Minimum Runtime|Additional Runtime|Host FX|Extensibility|Licensing' ? 1 : 0
     $publisher = $r[0] -match '^Dell' ? 'Dell Inc.' : ($r[0] -match 'Zoom' ? 'Zoom Video Communications, Inc.' : ($r[0] -match 'Adobe' ? 'Adobe Inc.' : ($r[0] -match 'Cisco' ? 'Cisco Systems, Inc.' : ($r[0] -match 'Node' ? 'Node.js Foundation' : ($r[0] -match 'Python' ? 'Python Software Foundation' : 'Microsoft Corporation')))))
-    Add-Entry 64 (Guid (200 + $i)) (Msi (Guid (200 + $i)) $r[0] $r[1] $publisher $null $system)
+    Add-UninstallEntry 64 (Guid (200 + $i)) (Msi (Guid (200 + $i)) $r[0] $r[1] $publisher $null $system)
 }
 # Updates hang under their product: ParentKeyName and ReleaseType mark them.
 foreach ($kb in 'KB5044033', 'KB5043080', 'KB5041585') {
-    Add-Entry 64 "{90160000-008C-0000-1000-0000000FF1CE}_$kb" ([ordered]@{
+    Add-UninstallEntry 64 "{90160000-008C-0000-1000-0000000FF1CE}_$kb" ([ordered]@{
             DisplayName = "Security Update for Microsoft Office ($kb)"; Publisher = 'Microsoft'; ParentKeyName = 'O365HomePremRetail - en-us'
             ParentDisplayName = 'Microsoft 365 - en-us'; ReleaseType = 'Security Update'; UninstallString = 'msiexec /package {90160000-008C-0000-1000-0000000FF1CE} /uninstall {5C0F9D16-2B4E-4A3A-9F6B-0A5B4D8E2C11}'
         })
 }
-Add-Entry 64 'AddressBook' ([ordered]@{})
-Add-Entry 64 'Connection Manager' ([ordered]@{ SystemComponent = @{ type = 'REG_DWORD'; value = 1 } })
-Add-Entry 64 'DirectDrawEx' ([ordered]@{})
-Add-Entry 64 'Fontcore' ([ordered]@{})
-Add-Entry 64 'IE40' ([ordered]@{})
-Add-Entry 64 'IE4Data' ([ordered]@{})
-Add-Entry 64 'IE5BAKEX' ([ordered]@{})
-Add-Entry 64 'IEData' ([ordered]@{})
-Add-Entry 64 'MobileOptionPack' ([ordered]@{})
-Add-Entry 64 'SchedulingAgent' ([ordered]@{})
-Add-Entry 64 'WIC' ([ordered]@{ SystemComponent = @{ type = 'REG_DWORD'; value = 1 } })
+Add-UninstallEntry 64 'AddressBook' ([ordered]@{})
+Add-UninstallEntry 64 'Connection Manager' ([ordered]@{ SystemComponent = @{ type = 'REG_DWORD'; value = 1 } })
+Add-UninstallEntry 64 'DirectDrawEx' ([ordered]@{})
+Add-UninstallEntry 64 'Fontcore' ([ordered]@{})
+Add-UninstallEntry 64 'IE40' ([ordered]@{})
+Add-UninstallEntry 64 'IE4Data' ([ordered]@{})
+Add-UninstallEntry 64 'IE5BAKEX' ([ordered]@{})
+Add-UninstallEntry 64 'IEData' ([ordered]@{})
+Add-UninstallEntry 64 'MobileOptionPack' ([ordered]@{})
+Add-UninstallEntry 64 'SchedulingAgent' ([ordered]@{})
+Add-UninstallEntry 64 'WIC' ([ordered]@{ SystemComponent = @{ type = 'REG_DWORD'; value = 1 } })
 
 # --- WOW6432Node (32-bit) ------------------------------------------------------------------------------------
-Add-Entry 32 'Microsoft Edge' ([ordered]@{
+Add-UninstallEntry 32 'Microsoft Edge' ([ordered]@{
         DisplayName = 'Microsoft Edge'; DisplayVersion = '131.0.2903.70'; Publisher = 'Microsoft Corporation'; InstallLocation = 'C:\Program Files (x86)\Microsoft\Edge\Application'
         UninstallString = '"C:\Program Files (x86)\Microsoft\Edge\Application\131.0.2903.70\Installer\setup.exe" --uninstall --msedge --channel=stable --system-level --verbose-logging'
         NoModify = @{ type = 'REG_DWORD'; value = 1 }; NoRepair = @{ type = 'REG_DWORD'; value = 1 }
     })
-Add-Entry 32 'Microsoft EdgeWebView' ([ordered]@{
+Add-UninstallEntry 32 'Microsoft EdgeWebView' ([ordered]@{
         DisplayName = 'Microsoft Edge WebView2 Runtime'; DisplayVersion = '131.0.2903.70'; Publisher = 'Microsoft Corporation'
         UninstallString = '"C:\Program Files (x86)\Microsoft\EdgeWebView\Application\131.0.2903.70\Installer\setup.exe" --uninstall --msedgewebview --system-level --verbose-logging'
     })
-Add-Entry 32 'Steam' (Exe 'Steam' '2.10.91.91' 'Valve Corporation' 'C:\Program Files (x86)\Steam' 'uninstall.exe')
-Add-Entry 32 'Adobe Acrobat DC' (Msi '{AC76BA86-1033-1033-7760-BC15014EA700}' 'Adobe Acrobat (64-bit)' '24.004.20220' 'Adobe' 'C:\Program Files\Adobe\Acrobat DC\')
-Add-Entry 32 'WinRAR archiver' (Exe 'WinRAR 7.01 (32-bit)' '7.01.0' 'win.rar GmbH' 'C:\Program Files (x86)\WinRAR' 'uninstall.exe')
-Add-Entry 32 'TeamViewer' (Exe 'TeamViewer' '15.59.5' 'TeamViewer' 'C:\Program Files (x86)\TeamViewer' 'uninstall.exe')
-Add-Entry 32 'Dropbox' (Exe 'Dropbox' '212.4.5767' 'Dropbox, Inc.' 'C:\Program Files (x86)\Dropbox\Client' 'DropboxUninstaller.exe')
+Add-UninstallEntry 32 'Steam' (Exe 'Steam' '2.10.91.91' 'Valve Corporation' 'C:\Program Files (x86)\Steam' 'uninstall.exe')
+Add-UninstallEntry 32 'Adobe Acrobat DC' (Msi '{AC76BA86-1033-1033-7760-BC15014EA700}' 'Adobe Acrobat (64-bit)' '24.004.20220' 'Adobe' 'C:\Program Files\Adobe\Acrobat DC\')
+Add-UninstallEntry 32 'WinRAR archiver' (Exe 'WinRAR 7.01 (32-bit)' '7.01.0' 'win.rar GmbH' 'C:\Program Files (x86)\WinRAR' 'uninstall.exe')
+Add-UninstallEntry 32 'TeamViewer' (Exe 'TeamViewer' '15.59.5' 'TeamViewer' 'C:\Program Files (x86)\TeamViewer' 'uninstall.exe')
+Add-UninstallEntry 32 'Dropbox' (Exe 'Dropbox' '212.4.5767' 'Dropbox, Inc.' 'C:\Program Files (x86)\Dropbox\Client' 'DropboxUninstaller.exe')
 $wow = @(
     'Microsoft Visual C++ 2015-2022 Redistributable (x86) - 14.40.33816', 'Microsoft Visual C++ 2022 X86 Minimum Runtime - 14.40.33816',
     'Microsoft Visual C++ 2022 X86 Additional Runtime - 14.40.33816', 'Microsoft Visual C++ 2013 Redistributable (x86) - 12.0.40664',
@@ -171,47 +173,47 @@ foreach ($w in $wow) {
     $i++
     $system = $w -match 'Minimum Runtime|Additional Runtime|Host FX|Helper|Plug-in|Kits Configuration' ? 1 : 0
     $publisher = $w -match 'Java' ? 'Oracle Corporation' : ($w -match 'Citrix|Plug-in' ? 'Citrix Systems, Inc.' : ($w -match 'Apple|Bonjour' ? 'Apple Inc.' : ($w -match 'Adobe' ? 'Adobe Systems Incorporated' : ($w -match 'Logitech' ? 'Logitech' : ($w -match 'HP ' ? 'HP Inc.' : ($w -match 'Google' ? 'Google LLC' : 'Microsoft Corporation'))))))
-    Add-Entry 32 (Guid (400 + $i)) (Msi (Guid (400 + $i)) $w '1.0.0.0' $publisher $null $system)
+    Add-UninstallEntry 32 (Guid (400 + $i)) (Msi (Guid (400 + $i)) $w '1.0.0.0' $publisher $null $system)
 }
 
 # --- per-user (HKU) --------------------------------------------------------------------------------------------
 $alexLocal = 'C:\Users\alex\AppData\Local'
 $samLocal = 'C:\Users\sam\AppData\Local'
 # A TikTok web app installed from Edge: key is an MD5 hex string, the uninstaller asks the user to confirm.
-Add-Entry user '0a7e4c1f9b2d43e58f6a1c2b3d4e5f60' ([ordered]@{
+Add-UninstallEntry user '0a7e4c1f9b2d43e58f6a1c2b3d4e5f60' ([ordered]@{
         DisplayName = 'TikTok'; DisplayVersion = '1.0'; Publisher = 'Microsoft Edge'
         DisplayIcon = "$alexLocal\Microsoft\Edge\User Data\Default\Web Applications\_crx_fhnjmhpmbnbmchmmfkjbjjekiegkeeho\TikTok.ico"
         UninstallString = '"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe" --profile-directory=Default --uninstall-app-id=fhnjmhpmbnbmchmmfkjbjjekiegkeeho'
         NoModify = @{ type = 'REG_DWORD'; value = 1 }; NoRepair = @{ type = 'REG_DWORD'; value = 1 }; InstallDate = '20250511'
     }) $alex.sid
-Add-Entry user 'CapCut' ([ordered]@{
+Add-UninstallEntry user 'CapCut' ([ordered]@{
         DisplayName = 'CapCut'; DisplayVersion = '5.1.0.2059'; Publisher = 'Bytedance Pte. Ltd.'; InstallLocation = "$samLocal\CapCut"
         UninstallString = "`"$samLocal\CapCut\Apps\uninst.exe`""; DisplayIcon = "$samLocal\CapCut\Apps\CapCut.exe"
         InstallDate = '20250601'; EstimatedSize = @{ type = 'REG_DWORD'; value = 998400 }
     }) $sam.sid
 foreach ($u in $alex, $sam) {
     $local = "C:\Users\$($u.name)\AppData\Local"
-    Add-Entry user 'OneDriveSetup.exe' ([ordered]@{
+    Add-UninstallEntry user 'OneDriveSetup.exe' ([ordered]@{
             DisplayName = 'Microsoft OneDrive'; DisplayVersion = '24.201.1006.0005'; Publisher = 'Microsoft Corporation'
             UninstallString = "$local\Microsoft\OneDrive\24.201.1006.0005\OneDriveSetup.exe  /uninstall "; NoRepair = @{ type = 'REG_DWORD'; value = 1 }
         }) $u.sid
-    Add-Entry user 'Teams' (Exe 'Microsoft Teams classic' '1.7.00.13456' 'Microsoft Corporation' "$local\Microsoft\Teams" 'Update.exe') $u.sid
-    Add-Entry user 'Spotify' ([ordered]@{
+    Add-UninstallEntry user 'Teams' (Exe 'Microsoft Teams classic' '1.7.00.13456' 'Microsoft Corporation' "$local\Microsoft\Teams" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'Spotify' ([ordered]@{
             DisplayName = 'Spotify'; DisplayVersion = '1.2.50.335.g'; Publisher = 'Spotify AB'; InstallLocation = "C:\Users\$($u.name)\AppData\Roaming\Spotify"
             UninstallString = "C:\Users\$($u.name)\AppData\Roaming\Spotify\Spotify.exe /uninstall"
         }) $u.sid
-    Add-Entry user 'Discord' (Exe 'Discord' '1.0.9171' 'Discord Inc.' "$local\Discord" 'Update.exe') $u.sid
-    Add-Entry user 'ZoomUMX' ([ordered]@{
+    Add-UninstallEntry user 'Discord' (Exe 'Discord' '1.0.9171' 'Discord Inc.' "$local\Discord" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'ZoomUMX' ([ordered]@{
             DisplayName = 'Zoom Workplace'; DisplayVersion = '6.2.49583'; Publisher = 'Zoom Video Communications, Inc.'
             UninstallString = "`"C:\Users\$($u.name)\AppData\Roaming\Zoom\uninstall\Installer.exe`" /uninstall"
         }) $u.sid
-    Add-Entry user '{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1' (Exe 'Microsoft Visual Studio Code (User)' '1.95.3' 'Microsoft Corporation' "$local\Programs\Microsoft VS Code" 'unins000.exe') $u.sid
-    Add-Entry user 'slack' (Exe 'Slack' '4.41.97' 'Slack Technologies Inc.' "$local\slack" 'Update.exe') $u.sid
-    Add-Entry user 'GitHubDesktop' (Exe 'GitHub Desktop' '3.4.9' 'GitHub, Inc.' "$local\GitHubDesktop" 'Update.exe') $u.sid
-    Add-Entry user 'Figma' (Exe 'Figma' '124.5.5' 'Figma, Inc.' "$local\Figma" 'Update.exe') $u.sid
-    Add-Entry user 'WhatsApp' (Exe 'WhatsApp' '2.2446.4' 'WhatsApp' "$local\WhatsApp" 'Update.exe') $u.sid
-    Add-Entry user 'Obsidian' (Exe 'Obsidian' '1.7.7' 'Obsidian' "$local\Programs\Obsidian" 'Uninstall Obsidian.exe') $u.sid
-    Add-Entry user 'Python 3.12' (Msi (Guid (700 + $entries.Count)) 'Python 3.12.7 (64-bit)' '3.12.7150.0' 'Python Software Foundation') $u.sid
+    Add-UninstallEntry user '{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1' (Exe 'Microsoft Visual Studio Code (User)' '1.95.3' 'Microsoft Corporation' "$local\Programs\Microsoft VS Code" 'unins000.exe') $u.sid
+    Add-UninstallEntry user 'slack' (Exe 'Slack' '4.41.97' 'Slack Technologies Inc.' "$local\slack" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'GitHubDesktop' (Exe 'GitHub Desktop' '3.4.9' 'GitHub, Inc.' "$local\GitHubDesktop" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'Figma' (Exe 'Figma' '124.5.5' 'Figma, Inc.' "$local\Figma" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'WhatsApp' (Exe 'WhatsApp' '2.2446.4' 'WhatsApp' "$local\WhatsApp" 'Update.exe') $u.sid
+    Add-UninstallEntry user 'Obsidian' (Exe 'Obsidian' '1.7.7' 'Obsidian' "$local\Programs\Obsidian" 'Uninstall Obsidian.exe') $u.sid
+    Add-UninstallEntry user 'Python 3.12' (Msi (Guid (700 + $entries.Count)) 'Python 3.12.7 (64-bit)' '3.12.7150.0' 'Python Software Foundation') $u.sid
 }
 
 # --- Store packages ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/AppBanSimulator.psm1') -Force
     $script:sim = Start-AppBanSimulator -HostPath laptop-01.json, unreachable-01.json
 
-    function Invoke-Soap([object] $Target, [pscredential] $Credential, [string] $Body) {
+    function Send-SoapRequest([object] $Target, [pscredential] $Credential, [string] $Body) {
         $envelope = @"
 <s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">
 <s:Header><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv</w:ResourceURI>
@@ -49,8 +49,8 @@ Describe 'Inspecting and resetting a host' {
         $laptop = $sim.Hosts | Where-Object Name -EQ 'LAPTOP-01'
         $body = '<p:CreateKey_INPUT xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv"><p:hDefKey>2147483650</p:hDefKey><p:sSubKeyName>SOFTWARE\FromPester</p:sSubKeyName></p:CreateKey_INPUT>'
         $wrong = [pscredential]::new('it-admin', (ConvertTo-SecureString 'wrong' -AsPlainText -Force))
-        (Invoke-Soap $laptop $wrong $body).StatusCode | Should -Be 401
-        $reply = Invoke-Soap $laptop $laptop.Credential $body
+        (Send-SoapRequest $laptop $wrong $body).StatusCode | Should -Be 401
+        $reply = Send-SoapRequest $laptop $laptop.Credential $body
         $reply.StatusCode | Should -Be 200
         ([xml]$reply.Content).Envelope.Body.CreateKey_OUTPUT.ReturnValue | Should -Be '0'
         (Get-SimulatorOperation -ComputerName LAPTOP-01 -Count).'StdRegProv.CreateKey' | Should -Be 1

@@ -39,6 +39,7 @@ function Start-AppBanSimulator {
     .EXAMPLE
         $sim = Start-AppBanSimulator -HostPath laptop-01.json -AddressBase 127.0.1.1 -Port 5985
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     [CmdletBinding()]
     param(
         [string[]] $HostPath = @(),
@@ -136,6 +137,7 @@ function Stop-AppBanSimulator {
     .SYNOPSIS
         Stops the simulator by closing its standard input; kills it if it has not exited within 5 seconds.
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline)] $Simulator)
     process {
@@ -150,6 +152,7 @@ function Stop-AppBanSimulator {
 }
 
 function Invoke-SimulatorControl {
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     param($Simulator, [string] $Path, [string] $Method = 'Get')
     $sim = Resolve-Simulator $Simulator
     # Through a variable, so that a JSON array comes out as its items.
@@ -209,6 +212,7 @@ function Reset-SimulatorHost {
     .SYNOPSIS
         Puts a host back to its description; -CountersOnly clears only operation counts and logs.
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipelineByPropertyName)] [Alias('Name')] [string] $ComputerName, [switch] $CountersOnly, $Simulator)
     process {

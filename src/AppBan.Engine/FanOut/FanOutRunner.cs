@@ -37,6 +37,11 @@ namespace AppBan.Engine.FanOut
         public void WriteObject(object value) => runner.Post(new FanOutEvent(FanOutEventKind.Output, Target, value));
         public void WriteWarning(string text) => runner.Post(new FanOutEvent(FanOutEventKind.Warning, Target, text));
         public void WriteVerbose(string text) => runner.Post(new FanOutEvent(FanOutEventKind.Verbose, Target, text));
+        /// <summary>
+        /// One item of this target's work failed (one exemption, one app) while the target's work goes on: written as a
+        /// non-terminating error on the pipeline thread. It does not count the target as failed.
+        /// </summary>
+        public void WriteError(Exception error) => runner.Post(new FanOutEvent(FanOutEventKind.Failed, Target, error: error ?? throw new ArgumentNullException(nameof(error))));
     }
 
     /// <summary>
@@ -95,6 +100,12 @@ namespace AppBan.Engine.FanOut
             {
                 await throttle.WaitAsync(cancel.Token).ConfigureAwait(false);
                 entered = true;
+                // A slot freed by a cancelled target can reach a waiter before the waiter's own cancellation does.
+                if (cancel.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref skipped);
+                    return;
+                }
                 inFlight[id] = target;
                 Post(new FanOutEvent(FanOutEventKind.Started, target));
                 await work(sink, cancel.Token).ConfigureAwait(false);
