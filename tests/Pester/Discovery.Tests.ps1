@@ -4,6 +4,8 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../AppBan.psd1') -Force
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers/AppBanSimulator.psm1') -Force
+    # Tests that check warnings capture them with -WarningVariable; elsewhere they are noise.
+    $PSDefaultParameterValues['Get-BannedApp:WarningAction'] = 'SilentlyContinue'
     $script:hostsDir = Join-Path $PSScriptRoot '../hosts'
 
     $script:alex = 'S-1-5-21-3623811015-3361044348-30300820-1001'
@@ -16,7 +18,7 @@ BeforeAll {
     function script:UserUninstall([string] $Sid) { "HKU\$Sid\Software\Microsoft\Windows\CurrentVersion\Uninstall" }
 
     # A variant of a sample host, written to TestDrive: a new computer name and whatever $Edit changes.
-    function script:New-DerivedHost([string] $From, [string] $Name, [scriptblock] $Edit) {
+    function script:Export-DerivedHost([string] $From, [string] $Name, [scriptblock] $Edit) {
         $description = Get-Content -Raw (Join-Path $hostsDir $From) | ConvertFrom-Json -AsHashtable
         $description.computerName = $Name
         if ($Edit) { & $Edit $description }
@@ -27,22 +29,22 @@ BeforeAll {
 
     $derived = @(
         # The sample laptop with TikTok LIVE Studio installed as a 32-bit app (under WOW6432Node).
-        New-DerivedHost laptop-01.json 'LAPTOP-32' {
+        Export-DerivedHost laptop-01.json 'LAPTOP-32' {
             param($h) ($h.uninstallEntries | Where-Object { $_.key -eq 'TikTok LIVE Studio' }).view = '32'
         }
         # The sample laptop with a device exemption for alex's TikTok Store app.
-        New-DerivedHost laptop-01.json 'LAPTOP-EX' {
+        Export-DerivedHost laptop-01.json 'LAPTOP-EX' {
             param($h)
-            $h.registry = @(@{ path = 'HKLM\SOFTWARE\AppBan\Exemptions\press-alex'; values = @{
+            $h.registry = @(@{ path = 'HKLM\SOFTWARE\AppBan\Exemptions\6d1f0c8e-3b2a-4c5d-9e8f-7a6b5c4d3e2f'; values = @{
                         RuleId = 'tiktok-store'; UserSid = $alex; UserName = 'LAPTOP-EX\alex'; Reason = 'Press office account'
                         ApprovedBy = 'CISO'; GrantedOn = '2026-11-01T00:00:00.0000000Z'; Expires = '2027-06-30T00:00:00.0000000Z' } })
         }
         # The sample laptop where reading alex's per-user uninstall entries is denied.
-        New-DerivedHost laptop-01.json 'LAPTOP-DENIED' {
+        Export-DerivedHost laptop-01.json 'LAPTOP-DENIED' {
             param($h) $h.faults = @{ accessDenied = @(@{ path = (UserUninstall $alex); operations = 'all' }) }
         }
         # A clean host where robin's per-user entries are denied: nothing found, but nothing can be claimed either.
-        New-DerivedHost clean-01.json 'CLEAN-DENIED' {
+        Export-DerivedHost clean-01.json 'CLEAN-DENIED' {
             param($h) $h.faults = @{ accessDenied = @(@{ path = (UserUninstall $h.users[0].sid); operations = 'read' }) }
         }
     )
@@ -251,7 +253,7 @@ Describe 'Exemptions and the phase-out date, evaluated at a chosen moment (-AsOf
         $store = @(Get-BannedApp @laptopEx -Rule tiktok-store -IncludeExempt -AsOf $asOf)
         $perUser = $store | Where-Object Kind -EQ 'StoreApp'
         $perUser.Status | Should -Be 'Exempt'
-        $perUser.ExemptionId | Should -Be 'press-alex'
+        $perUser.ExemptionId | Should -Be '6d1f0c8e-3b2a-4c5d-9e8f-7a6b5c4d3e2f'
         $perUser.ExemptionSource | Should -Be 'Device'
         ($store | Where-Object Kind -EQ 'ProvisionedStoreApp').Status | Should -Be 'Violation'
         $expired = Get-BannedApp @laptopEx -Rule tiktok-store -AsOf ((Utc '2027-07-01'))
