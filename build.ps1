@@ -96,7 +96,8 @@ function Invoke-Test {
         $counters = $doc.TestRun.ResultSummary.Counters
         $xunit.Passed += [int] $counters.passed
         $xunit.Failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
-        $xunit.Skipped += [int] $counters.notExecuted
+        # The trx format counts skipped tests only as the difference between total and executed.
+        $xunit.Skipped += [int] $counters.total - [int] $counters.executed
     }
 
     $pesterPsd1 = Get-PesterModulePath

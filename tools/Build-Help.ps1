@@ -34,7 +34,8 @@ Set-StrictMode -Version Latest
 
 $SectionOrder = 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS'
 $RequiredSections = 'SYNOPSIS', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS'
-$YamlKeys = 'Type', 'Parameter Sets', 'Aliases', 'Required', 'Position', 'Default value', 'Accept pipeline input', 'Accept wildcard characters'
+# 'Accepted values' is platyPS's list for enum and ValidateSet parameters; it is informative only.
+$YamlKeys = 'Type', 'Parameter Sets', 'Aliases', 'Accepted values', 'Required', 'Position', 'Default value', 'Accept pipeline input', 'Accept wildcard characters'
 $AllSetsName = '__AllParameterSets'
 $ShouldProcessParameters = [ordered]@{
     WhatIf  = @{ Alias = 'wi'; Text = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.' }
@@ -160,6 +161,7 @@ function Read-Yaml {
         $values[$key] = $Matches[2]
     }
     foreach ($key in $YamlKeys) {
+        if ($key -eq 'Accepted values') { continue }
         if (-not $values.Contains($key)) { Write-Problem $File $Block.Line "-${Parameter}: the yaml block lacks '${key}:'." }
     }
     $values
