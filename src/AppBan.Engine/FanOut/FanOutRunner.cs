@@ -72,7 +72,9 @@ namespace AppBan.Engine.FanOut
         public bool IsCancellationRequested => cancel.IsCancellationRequested;
 
         /// <summary>Targets being worked on right now, in start order.</summary>
-        public IReadOnlyList<string> InFlight => inFlight.OrderBy(p => p.Key).Select(p => p.Value).ToList();
+        // ToArray is the dictionary's atomic snapshot; LINQ over the live dictionary sizes its buffer from Count
+        // and then enumerates, which throws when a worker starts or ends in between.
+        public IReadOnlyList<string> InFlight => inFlight.ToArray().OrderBy(p => p.Key).Select(p => p.Value).ToList();
 
         /// <summary>True once adding is complete, every worker has ended and the queue is drained.</summary>
         public bool IsCompleted => events.IsCompleted;
