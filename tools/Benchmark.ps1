@@ -222,11 +222,17 @@ function Measure-Scan($Simulator, [string] $Name, [hashtable] $Parameters = @{})
     $failures = $null
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
     $findings = @(Get-BannedApp -ComputerName $Simulator.Hosts[$Name] -Credential $Simulator.Credentials[$Name] -Authentication Basic `
-            @Parameters -ErrorAction SilentlyContinue -ErrorVariable failures)
+            @Parameters -ErrorAction SilentlyContinue -ErrorVariable failures -WarningAction SilentlyContinue)
     $watch.Stop()
     if ($failures) { throw "Scanning $Name failed: $($failures[0])" }
     $operations = Get-HostOperation $Simulator $Name
     [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Findings = $findings.Count; Operations = [int] $operations.total; Counts = $operations.counts }
+}
+
+function Get-LoadAverage {
+    # Other work on the machine skews every figure; the 1-minute load average says how much there was.
+    if (Test-Path -LiteralPath '/proc/loadavg') { [double]::Parse(((Get-Content -LiteralPath '/proc/loadavg' -Raw) -split ' ')[0], [Globalization.CultureInfo]::InvariantCulture) }
+    else { $null }
 }
 
 function Format-Ms([double] $Seconds) { [math]::Round($Seconds * 1000, 1) }
@@ -241,7 +247,11 @@ $results = [ordered]@{
         PowerShell         = $PSVersionTable.PSVersion.ToString()
         Runtime            = [System.Runtime.InteropServices.RuntimeInformation]::FrameworkDescription
         Configuration      = $Configuration
+        LoadAverageAtStart = Get-LoadAverage
     }
+}
+if ($results.Machine.LoadAverageAtStart -gt [Environment]::ProcessorCount) {
+    Write-Warning "The 1-minute load average is $($results.Machine.LoadAverageAtStart) on $([Environment]::ProcessorCount) cores: other work will inflate the times."
 }
 $dropped = [System.Collections.Generic.List[string]]::new()
 $pwsh = Get-PwshInvocation
@@ -448,15 +458,18 @@ try {
                     BaseMB         = [math]::Round($run.BaselinePeakBytes / 1MB, 1)
                     Operations     = $after.Operations - $before.Operations
                     OpsPerSecond   = [math]::Round(($after.Operations - $before.Operations) / $run.WallSeconds, 0)
+                    # The wall time the scanning process and the simulator need with every core to themselves.
+                    CpuFloorSeconds = [math]::Round(($run.CpuSeconds + $simulatorCpu) / [Environment]::ProcessorCount, 2)
                     # Share of all cores busy in the scanning process and the simulator together during the run.
                     CpuBusyPercent = [math]::Round(100 * ($run.CpuSeconds + $simulatorCpu) / $run.WallSeconds / [Environment]::ProcessorCount, 0)
                     ScanCpuSeconds = [math]::Round($run.CpuSeconds, 2)
                     SimulatorCpuSeconds = [math]::Round($simulatorCpu, 2)
                     Findings       = $run.Findings
                     Errors         = $run.Errors
+                    LoadAverage    = Get-LoadAverage
                 }
                 if ($run.Errors) { Write-Warning "$($run.Errors) errors in the fleet scan of $size hosts; the first: $($run.FirstError)" }
-                $row | Format-Table -AutoSize | Out-Host
+                $row | Format-Table Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, PeakMB, Operations, CpuBusyPercent -AutoSize | Out-Host
                 $fleet.Add($row)
             }
         }
@@ -480,7 +493,7 @@ if ($RemovalHostCount -gt 0 -and $canRemove) {
         $failures = $null
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         $removed = @(Remove-BannedApp -ComputerName @($names | ForEach-Object { $simulator.Hosts[$_] }) -Credential $credential -Authentication Basic `
-                -Rule 'tiktok-store' -Force -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures)
+                -Rule 'tiktok-store' -Force -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures -WarningAction SilentlyContinue)
         $watch.Stop()
         $after = Get-OperationTotal $simulator $names
         $left = @(foreach ($name in $names) {
@@ -529,6 +542,7 @@ Add-Goal 'Import-Module, cold (median)' '<= 400 ms' "$($results.Import.MedianMs)
 $results.Goals = $goals
 $results.Dropped = @($dropped)
 $results.TotalSeconds = [math]::Round($clock.Elapsed.TotalSeconds, 1)
+$results.Machine.LoadAverageAtEnd = Get-LoadAverage
 Format-Section 'Goals'
 $goals | Format-Table -AutoSize | Out-Host
 foreach ($d in $dropped) { Write-Host "Dropped: $d" -ForegroundColor Yellow }

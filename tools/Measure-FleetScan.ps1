@@ -52,20 +52,21 @@ if ($measured.Count -ne $Count) { throw "Only $($measured.Count) hosts match '$N
 $warmUp = @($all | Where-Object name -EQ $WarmUpHost)
 if ($warmUp.Count -ne 1) { throw "No simulated host named '$WarmUpHost'." }
 
-$null = Get-BannedApp -ComputerName $warmUp[0].computerName -Credential (ConvertTo-HostCredential $warmUp[0]) -Authentication Basic
+$null = Get-BannedApp -ComputerName $warmUp[0].computerName -Credential (ConvertTo-HostCredential $warmUp[0]) -Authentication Basic -WarningAction SilentlyContinue
 $names = [string[]] @($measured.computerName)
 $credential = ConvertTo-HostCredential $measured[0]
 [System.GC]::Collect()
 $baselinePeak = Get-PeakMemoryByte
 
 $failures = $null
+$warnings = $null
 $self = [System.Diagnostics.Process]::GetCurrentProcess()
 $simulator = if ($SimulatorProcessId) { [System.Diagnostics.Process]::GetProcessById($SimulatorProcessId) } else { $null }
 $cpuBefore = $self.TotalProcessorTime
 $simulatorCpuBefore = if ($simulator) { $simulator.TotalProcessorTime } else { [timespan]::Zero }
 $watch = [System.Diagnostics.Stopwatch]::StartNew()
 $findings = @(Get-BannedApp -ComputerName $names -Credential $credential -Authentication Basic -ThrottleLimit $ThrottleLimit `
-        -ErrorAction SilentlyContinue -ErrorVariable failures)
+        -ErrorAction SilentlyContinue -ErrorVariable failures -WarningAction SilentlyContinue -WarningVariable warnings)
 $watch.Stop()
 $self.Refresh()
 $cpuSeconds = ($self.TotalProcessorTime - $cpuBefore).TotalSeconds
@@ -79,6 +80,8 @@ $simulatorCpuSeconds = if ($simulator) { $simulator.Refresh(); ($simulator.Total
     SimulatorCpuSeconds = $simulatorCpuSeconds
     Findings          = $findings.Count
     Errors            = @($failures).Count
+    # Warnings are collected, not printed: writing them to the console is not what is measured.
+    Warnings          = @($warnings).Count
     FirstError        = if ($failures) { "$($failures[0])" } else { $null }
     BaselinePeakBytes = $baselinePeak
     PeakBytes         = Get-PeakMemoryByte
