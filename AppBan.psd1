@@ -16,6 +16,8 @@
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
         'Test-AppBanConnection'
+        'Get-BannedApp'
+        'Test-AppBanCompliance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

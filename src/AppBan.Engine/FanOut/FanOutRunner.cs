@@ -97,6 +97,12 @@ namespace AppBan.Engine.FanOut
             {
                 await throttle.WaitAsync(cancel.Token).ConfigureAwait(false);
                 entered = true;
+                // A slot freed by a cancelled target can reach a waiter before the waiter's own cancellation does.
+                if (cancel.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref skipped);
+                    return;
+                }
                 inFlight[id] = target;
                 Post(new FanOutEvent(FanOutEventKind.Started, target));
                 await work(sink, cancel.Token).ConfigureAwait(false);

@@ -53,7 +53,7 @@ namespace AppBan.Cmdlets
 
         /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("CN", "ServerName", "DNSHostName")]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
         [ValidateNotNullOrEmpty]
         public string[] ComputerName { get; set; }
 

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Inventory;
+
+namespace AppBan.Engine.Findings
+{
+    /// <summary>One target's compliance, as Test-AppBanCompliance reports it. See <see cref="ComplianceRules.StatusOf"/>.</summary>
+    public enum ComplianceStatus { Compliant, NonCompliant, Exempt, GracePeriod, Partial, Unreachable, Failed }
+
+    /// <summary>
+    /// How a target's status is decided. First match wins:
+    /// <list type="number">
+    /// <item>Unreachable: the scan failed with <see cref="CimErrorKind.Unreachable"/> (refused, name not resolved, no route).</item>
+    /// <item>Failed: the scan failed with any other error (authentication, access denied, timeout, provider error, device
+    ///   exemptions unreadable...). No finding is reported: without the whole picture none can be trusted.</item>
+    /// <item>NonCompliant: at least one Violation was found, even when the scan was partial (a found violation is a fact).</item>
+    /// <item>Partial: part of the scan could not be read (a denied hive or key); the findings found are returned, but the
+    ///   absence of violations cannot be claimed. Users whose hive is simply not loaded do not make a scan partial: they
+    ///   are listed in UsersNotScanned.</item>
+    /// <item>GracePeriod: no Violation, at least one GracePeriod finding (the phase-out date has not passed).</item>
+    /// <item>Exempt: every finding is covered by an active exemption.</item>
+    /// <item>Compliant: no finding at all.</item>
+    /// </list>
+    /// </summary>
+    public static class ComplianceRules
+    {
+        public static ComplianceStatus StatusOf(CimException error, bool partial, IEnumerable<Finding> findings)
+        {
+            if (error != null) return error.Kind == CimErrorKind.Unreachable ? ComplianceStatus.Unreachable : ComplianceStatus.Failed;
+            var list = (findings ?? Enumerable.Empty<Finding>()).ToList();
+            if (list.Any(f => f.Status == FindingStatus.Violation)) return ComplianceStatus.NonCompliant;
+            if (partial) return ComplianceStatus.Partial;
+            if (list.Any(f => f.Status == FindingStatus.GracePeriod)) return ComplianceStatus.GracePeriod;
+            if (list.Count > 0) return ComplianceStatus.Exempt;
+            return ComplianceStatus.Compliant;
+        }
+
+        /// <summary>
+        /// The single yes/no a configuration-management discovery script needs: true for Compliant and Exempt (nothing
+        /// the policy wants removed is present), false for everything else, including GracePeriod (the app is still
+        /// there and must go by the deadline, so the console should show it) and every scan that did not complete.
+        /// </summary>
+        public static bool IsCompliant(ComplianceStatus status) =>
+            status == ComplianceStatus.Compliant || status == ComplianceStatus.Exempt;
+    }
+
+    /// <summary>Everything one target's scan produced.</summary>
+    public sealed class TargetScanResult
+    {
+        public string ComputerName { get; set; }
+        public ComplianceStatus Status { get; set; }
+        /// <summary>Every finding, exempt ones included. Empty when the scan failed.</summary>
+        public IReadOnlyList<Finding> Findings { get; set; } = Array.Empty<Finding>();
+        public IReadOnlyList<UserNotScanned> UsersNotScanned { get; set; } = Array.Empty<UserNotScanned>();
+        public IReadOnlyList<string> Warnings { get; set; } = Array.Empty<string>();
+        public int ViolationCount { get; set; }
+        public int ExemptCount { get; set; }
+        public int GracePeriodCount { get; set; }
+        /// <summary>Why the scan failed; null when it completed (possibly partially).</summary>
+        public CimException Error { get; set; }
+        /// <summary>Null when the scan failed.</summary>
+        public InventoryResult Inventory { get; set; }
+        public TimeSpan Duration { get; set; }
+
+        internal static TargetScanResult Completed(string computerName, InventoryResult inventory, IReadOnlyList<Finding> findings,
+            IReadOnlyList<string> warnings, TimeSpan duration)
+        {
+            return new TargetScanResult
+            {
+                ComputerName = computerName,
+                Status = ComplianceRules.StatusOf(null, inventory.IsPartial, findings),
+                Findings = findings,
+                UsersNotScanned = inventory.UsersNotScanned,
+                Warnings = warnings,
+                ViolationCount = findings.Count(f => f.Status == FindingStatus.Violation),
+                ExemptCount = findings.Count(f => f.Status == FindingStatus.Exempt),
+                GracePeriodCount = findings.Count(f => f.Status == FindingStatus.GracePeriod),
+                Inventory = inventory,
+                Duration = duration,
+            };
+        }
+
+        internal static TargetScanResult FailedWith(string computerName, CimException error, TimeSpan duration) =>
+            new TargetScanResult
+            {
+                ComputerName = computerName,
+                Status = ComplianceRules.StatusOf(error, false, null),
+                Error = error,
+                Duration = duration,
+            };
+    }
+}

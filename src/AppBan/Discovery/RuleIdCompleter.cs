@@ -1,0 +1,66 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using AppBan.Engine.Policy;
+
+namespace AppBan.Discovery
+{
+    /// <summary>
+    /// Completes -Rule with the rule ids of the effective policy: the -Policy object or -PolicyPath file already on the
+    /// command line, else the built-in policy. A policy that cannot be read completes nothing.
+    /// </summary>
+    public sealed class RuleIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            AppBanPolicy policy;
+            try { policy = EffectivePolicy(fakeBoundParameters); }
+            catch (Exception ex) when (ex is PolicyException || ex is IOException || ex is UnauthorizedAccessException
+                                       || ex is ArgumentException || ex is NotSupportedException || ex is InvalidOperationException
+                                       || ex is RuntimeException)
+            {
+                return Enumerable.Empty<CompletionResult>();
+            }
+            return Complete(policy, wordToComplete);
+        }
+
+        internal static IEnumerable<CompletionResult> Complete(AppBanPolicy policy, string wordToComplete)
+        {
+            if (policy == null) return Enumerable.Empty<CompletionResult>();
+            var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
+            var pattern = new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase);
+            return policy.Rules
+                .Where(r => pattern.IsMatch(r.Id))
+                .Select(r => new CompletionResult(r.Id, r.Id, CompletionResultType.ParameterValue,
+                    string.IsNullOrEmpty(r.DisplayName) ? r.Id : r.DisplayName))
+                .ToList();
+        }
+
+        private static AppBanPolicy EffectivePolicy(IDictionary bound)
+        {
+            if (bound != null && bound.Contains("Policy"))
+            {
+                var value = bound["Policy"];
+                if (value is PSObject wrapped) value = wrapped.BaseObject;
+                return value as AppBanPolicy;
+            }
+            if (bound != null && bound.Contains("PolicyPath"))
+            {
+                var path = LanguagePrimitives.ConvertTo<string>(bound["PolicyPath"]);
+                if (string.IsNullOrEmpty(path)) return null;
+                var runspace = Runspace.DefaultRunspace;
+                var full = runspace != null
+                    ? runspace.SessionStateProxy.Path.GetUnresolvedProviderPathFromPSPath(path)
+                    : Path.GetFullPath(path);
+                return PolicyLoader.LoadFile(full);
+            }
+            return PolicyLoader.BuiltIn();
+        }
+    }
+}

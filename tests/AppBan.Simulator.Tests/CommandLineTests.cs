@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using AppBan.Engine.Tests.Simulation;
+using Xunit;
+using static AppBan.Simulator.Tests.SoapReply;
+
+namespace AppBan.Simulator.Tests;
+
+/// <summary>The simulator as a program: modes, options, and a clean exit.</summary>
+public sealed class CommandLineTests
+{
+    private static string Template => Path.Combine(SimulatorProcess.RepositoryRoot(), "tests", "hosts", "templates", "fleet-template.json");
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task<string> CsName(SimulatedHost host, HttpMessageHandler? handler = null)
+    {
+        using var client = new RawWsMan(host.Url, host.AdminUser, host.AdminPassword, handler: handler);
+        var items = await client.QueryAllAsync("SELECT CSName FROM Win32_OperatingSystem");
+        return items.Single().Element("CSName")!.Value;
+    }
+
+    [Fact]
+    public void It_exits_cleanly_when_its_standard_input_closes()
+    {
+        var sim = SimulatorProcess.Start("clean-01.json");
+        var pid = sim.ProcessId;
+        sim.Dispose();
+        using var p = TryGet(pid);
+        Assert.True(p is null || p.HasExited, "The simulator is still running after its standard input closed.");
+    }
+
+    [Fact]
+    public async Task Each_host_gets_its_own_loopback_address_with_address_base()
+    {
+        var port = FreePort();
+        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"),
+            "--hosts", SimulatorProcess.ResolveHostFile("unreachable-01.json"), "--hosts", SimulatorProcess.ResolveHostFile("nonadmin-01.json"),
+            "--address-base", "127.0.77.1", "--port", port.ToString());
+        Assert.Equal($"http://127.0.77.1:{port}/wsman", sim["CLEAN-01"].Url);
+        // Addresses follow the order the hosts were given in.
+        Assert.Equal($"http://127.0.77.2:{port}/wsman", sim["UNREACHABLE-01"].Url);
+        Assert.Equal($"http://127.0.77.3:{port}/wsman", sim["NONADMIN-01"].Url);
+        Assert.Equal("CLEAN-01", await CsName(sim["CLEAN-01"]));
+        Assert.Equal("NONADMIN-01", await CsName(sim["NONADMIN-01"]));
+        using var tcp = new TcpClient();
+        var refused = await Assert.ThrowsAsync<SocketException>(() => tcp.ConnectAsync(IPAddress.Parse("127.0.77.2"), port));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Https_uses_a_certificate_that_clients_must_trust_explicitly()
+    {
+        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"), "--https");
+        var host = sim["CLEAN-01"];
+        Assert.StartsWith("https://127.0.0.1:", host.Url);
+        Assert.NotNull(sim.CertificatePath);
+
+        // Default verification rejects a self-signed certificate.
+        await Assert.ThrowsAsync<HttpRequestException>(() => CsName(host));
+
+        using var trusted = X509CertificateLoader.LoadCertificateFromFile(sim.CertificatePath!);
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert is not null && cert.Thumbprint == trusted.Thumbprint,
+        };
+        Assert.Equal("CLEAN-01", await CsName(host, handler));
+    }
+
+    [Fact]
+    public void The_same_seed_generates_the_same_fleet()
+    {
+        string Generate(int seed)
+        {
+            var dir = Path.Combine(Path.GetTempPath(), "appban-fleet-" + Guid.NewGuid().ToString("N"));
+            using var p = Process.Start(new ProcessStartInfo("dotnet", [SimulatorProcess.SimulatorDll(), "--generate", "25", "--template", Template, "--seed", seed.ToString(), "--out", dir])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            p.WaitForExit(60000);
+            Assert.Equal(0, p.ExitCode);
+            var text = string.Join("\n", Directory.GetFiles(dir).Order().Select(File.ReadAllText));
+            Directory.Delete(dir, true);
+            return text;
+        }
+        var a = Generate(11);
+        Assert.Equal(a, Generate(11));
+        Assert.NotEqual(a, Generate(12));
+        Assert.Contains("PC-0025", a);
+    }
+
+    [Fact]
+    public async Task A_generated_fleet_is_served_from_one_process()
+    {
+        using var sim = SimulatorProcess.StartWithArguments("--generate", "50", "--template", Template, "--seed", "3");
+        Assert.Equal(50, sim.Hosts.Count);
+        Assert.Equal(50, sim.Hosts.Select(h => h.Url).Distinct().Count());
+        var reachable = sim.Hosts.Where(h => h.Reachable).Take(3).ToList();
+        foreach (var h in reachable) Assert.Equal(h.Name, await CsName(h));
+    }
+
+    [Fact]
+    public void A_broken_host_file_stops_the_start_with_a_message()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{ \"schemaVersion\": 2, \"computerName\": \"X\" }");
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
+            Assert.Contains("schemaVersion must be 1", error.Message);
+        }
+        finally { File.Delete(file); }
+    }
+
+    private static Process? TryGet(int pid)
+    {
+        try { return Process.GetProcessById(pid); } catch (ArgumentException) { return null; }
+    }
+}

@@ -1,0 +1,94 @@
+namespace AppBan.Simulator.Model;
+
+/// <summary>Turns a host description into the registry and process table a fresh Windows 11 machine would have.</summary>
+public static class HostBuilder
+{
+    public const string Uninstall64 = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
+    public const string Uninstall32 = @"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";
+    public const string ProfileList = @"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
+    public const string UserUninstall = @"Software\Microsoft\Windows\CurrentVersion\Uninstall";
+
+    public static RegistryStore BuildRegistry(HostDescription d)
+    {
+        var r = new RegistryStore();
+        foreach (var k in new[] { @"HKLM\HARDWARE", @"HKLM\SAM", @"HKLM\SECURITY", @"HKLM\SYSTEM\CurrentControlSet\Control", Uninstall64, Uninstall32,
+                     @"HKLM\SOFTWARE\Classes", @"HKLM\SOFTWARE\Policies", @"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows NT\CurrentVersion" })
+            r.Create(k);
+
+        var env = r.Create(@"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment");
+        env.SetValue(new RegValue("PROCESSOR_ARCHITECTURE", RegKind.String, "AMD64"));
+        env.SetValue(new RegValue("windir", RegKind.ExpandString, @"%SystemRoot%"));
+
+        var nt = r.Create(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion");
+        nt.SetValue(new RegValue("ProductName", RegKind.String, d.Os.Caption.Replace("Microsoft ", "")));
+        nt.SetValue(new RegValue("CurrentBuild", RegKind.String, d.Os.BuildNumber));
+        nt.SetValue(new RegValue("CurrentBuildNumber", RegKind.String, d.Os.BuildNumber));
+        nt.SetValue(new RegValue("SystemRoot", RegKind.String, @"C:\WINDOWS"));
+
+        // ProfileList lists every profile, loaded or not; ProfileImagePath is REG_EXPAND_SZ on Windows.
+        var profiles = r.Create(ProfileList);
+        profiles.SetValue(new RegValue("ProfilesDirectory", RegKind.ExpandString, @"%SystemDrive%\Users"));
+        foreach (var (sid, path) in new[] { ("S-1-5-18", @"%systemroot%\system32\config\systemprofile"),
+                     ("S-1-5-19", @"%systemroot%\ServiceProfiles\LocalService"), ("S-1-5-20", @"%systemroot%\ServiceProfiles\NetworkService") })
+            profiles.GetOrAddChild(sid).SetValue(new RegValue("ProfileImagePath", RegKind.ExpandString, path));
+        foreach (var u in d.Users)
+            profiles.GetOrAddChild(u.Sid).SetValue(new RegValue("ProfileImagePath", RegKind.ExpandString, u.ProfilePath ?? $@"C:\Users\{u.Name}"));
+
+        // HKU holds the system hives and the hives of users who are logged on.
+        foreach (var sid in new[] { ".DEFAULT", "S-1-5-18", "S-1-5-19", "S-1-5-20", "S-1-5-19_Classes", "S-1-5-20_Classes" })
+            r.Create(@"HKU\" + sid + (sid.EndsWith("_Classes") ? "" : @"\Software\Microsoft"));
+        foreach (var u in d.Users.Where(u => u.HiveLoaded))
+        {
+            r.Create($@"HKU\{u.Sid}\{UserUninstall}");
+            r.Create($@"HKU\{u.Sid}\Volatile Environment").SetValue(new RegValue("USERNAME", RegKind.String, u.Name));
+            r.Create($@"HKU\{u.Sid}_Classes");
+        }
+        // Accounts that are not declared users still get a private hive for HKCU.
+        foreach (var a in d.Accounts.Where(a => a.Sid is not null && d.Users.All(u => !string.Equals(u.Sid, a.Sid, StringComparison.OrdinalIgnoreCase))))
+            r.Create($@"HKU\{a.Sid}\{UserUninstall}");
+
+        foreach (var e in d.UninstallEntries)
+        {
+            var parent = e.View switch { "64" => Uninstall64, "32" => Uninstall32, _ => $@"HKU\{e.User}\{UserUninstall}" };
+            var key = r.Create(parent + "\\" + e.Key);
+            foreach (var (name, value) in e.Values) key.SetValue(RegValue.FromJson(name, value, $"{d.ComputerName} uninstall entry {e.Key}"));
+        }
+        foreach (var k in d.Registry)
+        {
+            RegKey key;
+            try { key = r.Create(k.Path); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{d.ComputerName}: {e.Message}"); }
+            foreach (var (name, value) in k.Values) key.SetValue(RegValue.FromJson(name, value, $"{d.ComputerName} key {k.Path}"));
+        }
+        return r;
+    }
+
+    public static List<SimProcess> BuildProcesses(HostDescription d)
+    {
+        var boot = DateTime.UtcNow.AddHours(-3);
+        var list = new List<SimProcess>
+        {
+            new() { ProcessId = 0, Name = "System Idle Process", Started = boot, SessionId = 0 },
+            new() { ProcessId = 4, Name = "System", Started = boot, SessionId = 0 },
+            new() { ProcessId = 128, ParentProcessId = 4, Name = "Registry", Started = boot, SessionId = 0 },
+            new() { ProcessId = 412, ParentProcessId = 4, Name = "smss.exe", ExecutablePath = @"C:\WINDOWS\System32\smss.exe", Started = boot, SessionId = 0 },
+            new() { ProcessId = 608, ParentProcessId = 412, Name = "csrss.exe", ExecutablePath = @"C:\WINDOWS\system32\csrss.exe", Started = boot, SessionId = 0 },
+            new() { ProcessId = 688, ParentProcessId = 412, Name = "wininit.exe", ExecutablePath = @"C:\WINDOWS\system32\wininit.exe", Started = boot, SessionId = 0 },
+            new() { ProcessId = 760, ParentProcessId = 688, Name = "services.exe", ExecutablePath = @"C:\WINDOWS\system32\services.exe", Started = boot, SessionId = 0 },
+            new() { ProcessId = 776, ParentProcessId = 688, Name = "lsass.exe", ExecutablePath = @"C:\WINDOWS\system32\lsass.exe", CommandLine = @"C:\WINDOWS\system32\lsass.exe", Started = boot, SessionId = 0 },
+            new() { ProcessId = 904, ParentProcessId = 760, Name = "svchost.exe", ExecutablePath = @"C:\WINDOWS\system32\svchost.exe", CommandLine = @"C:\WINDOWS\system32\svchost.exe -k DcomLaunch -p", Started = boot, SessionId = 0 },
+            new() { ProcessId = 1320, ParentProcessId = 760, Name = "svchost.exe", ExecutablePath = @"C:\WINDOWS\System32\svchost.exe", CommandLine = @"C:\WINDOWS\System32\svchost.exe -k NetworkService -p -s WinRM", Started = boot, SessionId = 0 },
+            new() { ProcessId = 2216, ParentProcessId = 904, Name = "WmiPrvSE.exe", ExecutablePath = @"C:\WINDOWS\system32\wbem\wmiprvse.exe", CommandLine = @"C:\WINDOWS\system32\wbem\wmiprvse.exe", Started = boot, SessionId = 0 },
+        };
+        if (d.Users.Any(u => u.HiveLoaded))
+            list.Add(new SimProcess { ProcessId = 5012, ParentProcessId = 4980, Name = "explorer.exe", ExecutablePath = @"C:\WINDOWS\Explorer.EXE", CommandLine = @"C:\WINDOWS\Explorer.EXE", Started = boot.AddMinutes(2), SessionId = 1 });
+        uint next = 6000;
+        foreach (var p in d.Processes)
+            list.Add(new SimProcess
+            {
+                ProcessId = p.ProcessId ?? next++, ParentProcessId = 5012, Name = p.Name, ExecutablePath = p.ExecutablePath,
+                CommandLine = p.CommandLine ?? (p.ExecutablePath is null ? null : "\"" + p.ExecutablePath + "\""), Started = boot.AddMinutes(5), SessionId = p.SessionId,
+            });
+        return list;
+    }
+}

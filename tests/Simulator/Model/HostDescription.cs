@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AppBan.Simulator.Model;
+
+/// <summary>
+/// A simulated host as described in JSON (schemaVersion 1). docs/simulator.md documents every field;
+/// keep the two in step: acceptance tests outside the project write these files.
+/// </summary>
+public sealed class HostDescription
+{
+    public int SchemaVersion { get; set; }
+    public string ComputerName { get; set; } = "";
+    /// <summary>Workgroup or domain name; local accounts and users default to the computer name.</summary>
+    public string Domain { get; set; } = "WORKGROUP";
+    public OsDescription Os { get; set; } = new();
+    public List<AccountDescription> Accounts { get; set; } = [];
+    public List<UserDescription> Users { get; set; } = [];
+    public List<RegistryKeyDescription> Registry { get; set; } = [];
+    public List<UninstallEntryDescription> UninstallEntries { get; set; } = [];
+    public List<PackageDescription> Packages { get; set; } = [];
+    public List<MsiProductDescription> MsiProducts { get; set; } = [];
+    public List<ProgramDescription> Programs { get; set; } = [];
+    public List<ProcessDescription> Processes { get; set; } = [];
+    public FaultsDescription Faults { get; set; } = new();
+}
+
+public sealed class OsDescription
+{
+    public string Caption { get; set; } = "Microsoft Windows 11 Pro";
+    public string Version { get; set; } = "10.0.22631";
+    public string BuildNumber { get; set; } = "22631";
+    public string OsArchitecture { get; set; } = "64-bit";
+    public string? InstallDate { get; set; }
+    public string? LastBootUpTime { get; set; }
+}
+
+public sealed class AccountDescription
+{
+    public string User { get; set; } = "";
+    public string Password { get; set; } = "";
+    public bool IsAdmin { get; set; }
+    /// <summary>SID of the account; HKCU is this SID's hive. Defaults to a SID derived from the name.</summary>
+    public string? Sid { get; set; }
+}
+
+public sealed class UserDescription
+{
+    public string Sid { get; set; } = "";
+    public string Name { get; set; } = "";
+    /// <summary>Defaults to the computer name (a local account).</summary>
+    public string? Domain { get; set; }
+    public string? ProfilePath { get; set; }
+    public bool HiveLoaded { get; set; }
+    public bool Disabled { get; set; }
+}
+
+public sealed class RegistryKeyDescription
+{
+    /// <summary>Full path with hive: HKLM\SOFTWARE\..., HKU\&lt;SID&gt;\Software\...</summary>
+    public string Path { get; set; } = "";
+    /// <summary>Name to value; "" is the default value. A JSON string is REG_SZ, an array of strings REG_MULTI_SZ.</summary>
+    public Dictionary<string, JsonElement> Values { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class UninstallEntryDescription
+{
+    /// <summary>"64" (HKLM 64-bit), "32" (HKLM WOW6432Node) or "user" (HKU\&lt;user&gt;).</summary>
+    public string View { get; set; } = "64";
+    /// <summary>The user's SID, for view "user".</summary>
+    public string? User { get; set; }
+    public string Key { get; set; } = "";
+    public Dictionary<string, JsonElement> Values { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class PackageDescription
+{
+    public string FullName { get; set; } = "";
+    /// <summary>SIDs of the users who have the package installed.</summary>
+    public List<string> Users { get; set; } = [];
+    public bool Provisioned { get; set; }
+    /// <summary>When set, Remove-AppxPackage fails for this package with this HRESULT text (e.g. "0x80073CFA").</summary>
+    public string? RemovalError { get; set; }
+}
+
+public sealed class MsiProductDescription
+{
+    public string ProductCode { get; set; } = "";
+    public int ExitCode { get; set; }
+    public int DurationMs { get; set; } = 1000;
+    /// <summary>Keys removed on success (exit 0, 3010, 1641). Defaults to the product's Uninstall keys in both views.</summary>
+    public List<string>? RemovesKeys { get; set; }
+}
+
+public sealed class ProgramDescription
+{
+    /// <summary>Absolute path of the executable, e.g. C:\Program Files\X\uninstall.exe.</summary>
+    public string Path { get; set; } = "";
+    /// <summary>Exact arguments (whitespace-normalised, case-insensitive) this entry applies to; null matches any.</summary>
+    public string? Arguments { get; set; }
+    public int ExitCode { get; set; }
+    public int DurationMs { get; set; } = 500;
+    /// <summary>Never exits.</summary>
+    public bool Hang { get; set; }
+    /// <summary>Shows a prompt nobody in session 0 can answer: never exits.</summary>
+    public bool WaitsForUser { get; set; }
+    /// <summary>A per-user program: its effects apply only when run as this SID's account.</summary>
+    public string? RunsAsUser { get; set; }
+    public List<string> RemovesKeys { get; set; } = [];
+    /// <summary>PackageFullNames removed for every user and deprovisioned.</summary>
+    public List<string> RemovesPackages { get; set; } = [];
+}
+
+public sealed class ProcessDescription
+{
+    public string Name { get; set; } = "";
+    public string? ExecutablePath { get; set; }
+    public string? CommandLine { get; set; }
+    public uint? ProcessId { get; set; }
+    public uint SessionId { get; set; } = 1;
+}
+
+public sealed class FaultsDescription
+{
+    /// <summary>Nothing listens: connections are refused.</summary>
+    public bool Unreachable { get; set; }
+    /// <summary>Every request gets 401, whatever the password (a changed password).</summary>
+    public bool RejectAllCredentials { get; set; }
+    public int LatencyMs { get; set; }
+    /// <summary>Extra latency by operation kind ("Enumerate", "Pull", "Release", "StdRegProv.EnumKey", ...).</summary>
+    public Dictionary<string, int> LatencyByOperation { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<AccessDeniedDescription> AccessDenied { get; set; } = [];
+    public List<ProviderErrorDescription> ProviderErrors { get; set; } = [];
+    public List<OperationFaultDescription> Operations { get; set; } = [];
+}
+
+public sealed class AccessDeniedDescription
+{
+    /// <summary>Key path with hive; the whole subtree is covered.</summary>
+    public string Path { get; set; } = "";
+    /// <summary>"all", "write" or "read".</summary>
+    public string Operations { get; set; } = "all";
+}
+
+public sealed class ProviderErrorDescription
+{
+    public string Class { get; set; } = "";
+    /// <summary>Null means every method and every query of the class.</summary>
+    public string? Method { get; set; }
+    /// <summary>WMI HRESULT, default 0x80041001 (generic failure).</summary>
+    public string? Hresult { get; set; }
+}
+
+public sealed class OperationFaultDescription
+{
+    /// <summary>1-based index of the WS-Man operation on this host (counted since start or reset).</summary>
+    public int On { get; set; }
+    /// <summary>Also every later operation.</summary>
+    public bool AndAfter { get; set; }
+    /// <summary>"hang", "http500", "drop", "timeout", "quota" or "accessDenied".</summary>
+    public string Kind { get; set; } = "";
+}
+
+public static class HostJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static HostDescription Load(string path)
+    {
+        HostDescription? host;
+        try { host = JsonSerializer.Deserialize<HostDescription>(File.ReadAllText(path), Options); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        if (host is null) throw new InvalidDataException($"{path}: empty host description.");
+        Validate(host, path);
+        return host;
+    }
+
+    public static void Validate(HostDescription host, string source)
+    {
+        if (host.SchemaVersion != 1) throw new InvalidDataException($"{source}: schemaVersion must be 1 (found {host.SchemaVersion}).");
+        if (string.IsNullOrWhiteSpace(host.ComputerName)) throw new InvalidDataException($"{source}: computerName is required.");
+        if (host.Accounts.Count == 0 && !host.Faults.Unreachable) throw new InvalidDataException($"{source}: at least one account is required.");
+        foreach (var e in host.UninstallEntries)
+        {
+            if (e.View is not ("64" or "32" or "user")) throw new InvalidDataException($"{source}: uninstall entry '{e.Key}' has view '{e.View}' (64, 32 or user).");
+            if (e.View == "user" && string.IsNullOrEmpty(e.User)) throw new InvalidDataException($"{source}: per-user uninstall entry '{e.Key}' needs a user SID.");
+        }
+        // Everything the registry is built from is checked here, at load, though the registry is built on first use.
+        foreach (var k in host.Registry)
+        {
+            var hive = RegistryStore.Split(k.Path).FirstOrDefault()?.ToUpperInvariant();
+            if (hive is not ("HKLM" or "HKEY_LOCAL_MACHINE" or "HKU" or "HKEY_USERS"))
+                throw new InvalidDataException($"{source}: registry path '{k.Path}' must start with HKLM or HKU.");
+            foreach (var (name, value) in k.Values) RegValue.FromJson(name, value, $"{source} key {k.Path}");
+        }
+        foreach (var e in host.UninstallEntries)
+            foreach (var (name, value) in e.Values) RegValue.FromJson(name, value, $"{source} uninstall entry {e.Key}");
+        foreach (var p in host.Programs)
+            if (string.IsNullOrWhiteSpace(p.Path)) throw new InvalidDataException($"{source}: a program needs a path.");
+        foreach (var m in host.MsiProducts)
+            if (!System.Text.RegularExpressions.Regex.IsMatch(m.ProductCode, @"^\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}$"))
+                throw new InvalidDataException($"{source}: msi product code '{m.ProductCode}' is not a {{GUID}}.");
+        foreach (var f in host.Faults.Operations)
+            if (f.Kind is not ("hang" or "http500" or "drop" or "timeout" or "quota" or "accessDenied"))
+                throw new InvalidDataException($"{source}: unknown operation fault kind '{f.Kind}'.");
+        foreach (var a in host.Faults.AccessDenied)
+            if (a.Operations is not ("all" or "write" or "read"))
+                throw new InvalidDataException($"{source}: accessDenied operations must be all, write or read.");
+    }
+}

@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AppBan.Simulator.Model;
+
+public sealed class Account
+{
+    public required string User { get; init; }
+    public required string Password { get; init; }
+    public bool IsAdmin { get; init; }
+    public required string Sid { get; init; }
+}
+
+public sealed class PackageState
+{
+    public required string FullName { get; init; }
+    public HashSet<string> Users { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    public bool Provisioned { get; set; }
+    public string? RemovalError { get; init; }
+    public bool Exists => Users.Count > 0 || Provisioned;
+}
+
+public sealed class SimProcess
+{
+    public uint ProcessId { get; init; }
+    public uint ParentProcessId { get; init; }
+    public required string Name { get; init; }
+    public string? ExecutablePath { get; init; }
+    public string? CommandLine { get; init; }
+    public DateTime Started { get; init; }
+    /// <summary>Null: runs until the host is reset.</summary>
+    public DateTime? Ends { get; set; }
+    public uint SessionId { get; init; }
+}
+
+public sealed class CommandRecord
+{
+    public int Sequence { get; init; }
+    public DateTime Time { get; init; }
+    public required string User { get; init; }
+    public required string CommandLine { get; init; }
+    public uint ReturnValue { get; set; }
+    public uint? ProcessId { get; set; }
+    /// <summary>What actually ran, in order (cmd.exe statements or the program itself).</summary>
+    public List<string> Executed { get; } = [];
+    /// <summary>Exit code once the process has ended; null while it runs or when it never started.</summary>
+    public int? ExitCode { get; set; }
+    public bool Finished { get; set; }
+}
+
+public sealed class OperationRecord
+{
+    public int Sequence { get; init; }
+    public DateTime Time { get; init; }
+    public required string Operation { get; init; }
+    public string? Action { get; init; }
+    public string? ResourceUri { get; init; }
+    public string? Detail { get; set; }
+    public string? User { get; init; }
+    /// <summary>"ok", "ReturnValue=N", "fault:Subcode", "http500", "dropped", "hang", "401".</summary>
+    public string Result { get; set; } = "ok";
+}
+
+public sealed class EnumerationState
+{
+    public required string Id { get; init; }
+    public required List<string> Items { get; init; }
+    public int Position { get; set; }
+    public DateTime LastUsed { get; set; }
+    public string? Query { get; init; }
+}
+
+/// <summary>
+/// The live state of one simulated host. Every access goes through <see cref="Lock"/>; time-driven changes
+/// (processes ending and their effects) are applied lazily by <see cref="Advance"/> before each operation.
+/// </summary>
+public sealed class HostState
+{
+    public static readonly TimeSpan EnumerationTimeout = TimeSpan.FromSeconds(60);
+
+    public HostState(HostDescription description)
+    {
+        Description = description;
+        Accounts = description.Accounts.Select(a => new Account
+        {
+            User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid ?? SidFor(description.ComputerName, a.User),
+        }).ToList();
+        ResetCounters();
+    }
+
+    public object Lock { get; } = new();
+    public HostDescription Description { get; }
+    public string Name => Description.ComputerName;
+    public IReadOnlyList<Account> Accounts { get; }
+
+    /// <summary>Where it listens (set at start); null for an unreachable host.</summary>
+    public string? Url { get; set; }
+
+    public RegistryStore Registry { get; private set; } = new();
+    public List<PackageState> Packages { get; private set; } = [];
+    public List<SimProcess> Processes { get; private set; } = [];
+    public List<Wmi.ProcessRun> Runs { get; private set; } = [];
+    public List<CommandRecord> Commands { get; private set; } = [];
+    public List<OperationRecord> Operations { get; private set; } = [];
+    public Dictionary<string, int> Counts { get; private set; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, EnumerationState> Enumerations { get; private set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>WS-Man operations received since start or reset (what operation faults count).</summary>
+    public int OperationIndex { get; set; }
+    public uint NextProcessId { get; set; }
+
+    private RegistryStore? pristineRegistry;
+    private bool initialized;
+
+    /// <summary>Back to the description. The state itself is built on first use, so 1,000 hosts start fast.</summary>
+    public void Reset()
+    {
+        lock (Lock)
+        {
+            initialized = false;
+            Runs = [];
+            Enumerations = new(StringComparer.OrdinalIgnoreCase);
+            ResetCounters();
+        }
+    }
+
+    private void EnsureInitialized()
+    {
+        if (initialized) return;
+        initialized = true;
+        {
+            pristineRegistry ??= HostBuilder.BuildRegistry(Description);
+            Registry = pristineRegistry.Clone();
+            Packages = Description.Packages.Select(p => new PackageState
+            {
+                FullName = p.FullName, Provisioned = p.Provisioned, RemovalError = p.RemovalError,
+                Users = new HashSet<string>(p.Users, StringComparer.OrdinalIgnoreCase),
+            }).ToList();
+            SyncAppxStore();
+            Processes = HostBuilder.BuildProcesses(Description);
+            NextProcessId = 7000;
+        }
+    }
+
+    public void ResetCounters()
+    {
+        lock (Lock)
+        {
+            Commands = [];
+            Operations = [];
+            Counts = new(StringComparer.OrdinalIgnoreCase);
+            OperationIndex = 0;
+        }
+    }
+
+    public Account? FindAccount(string user) =>
+        Accounts.FirstOrDefault(a => string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase)
+                                     || string.Equals(Name + "\\" + a.User, user, StringComparison.OrdinalIgnoreCase)
+                                     || string.Equals(".\\" + a.User, user, StringComparison.OrdinalIgnoreCase));
+
+    public UserDescription? FindUser(string sid) =>
+        Description.Users.FirstOrDefault(u => string.Equals(u.Sid, sid, StringComparison.OrdinalIgnoreCase));
+
+    public bool IsHiveLoaded(string sid) => FindUser(sid)?.HiveLoaded == true;
+
+    /// <summary>Applies everything that time has brought about: ended processes and their effects, expired enumerations.</summary>
+    public void Advance(DateTime now)
+    {
+        EnsureInitialized();
+        // Step the runs in time order so that one run's effects are seen by another's later statements.
+        while (true)
+        {
+            var next = Runs.Where(r => !r.Finished && r.NextEventTime is { } t && t <= now).MinBy(r => r.NextEventTime);
+            if (next is null) break;
+            next.Step(this);
+        }
+        Runs.RemoveAll(r => r.Finished);
+        Processes.RemoveAll(p => p.Ends is { } end && end <= now);
+        foreach (var stale in Enumerations.Values.Where(e => now - e.LastUsed > EnumerationTimeout).Select(e => e.Id).ToList())
+            Enumerations.Remove(stale);
+    }
+
+    public const string AppxStore = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
+
+    /// <summary>AppxAllUserStore\&lt;SID&gt;\&lt;PackageFullName&gt; and Applications\&lt;PackageFullName&gt; follow the packages.</summary>
+    public void SyncAppxStore()
+    {
+        var store = Registry.Create(AppxStore);
+        store.GetOrAddChild("Deprovisioned");
+        var apps = store.GetOrAddChild("Applications");
+        foreach (var stale in apps.Children.Select(c => c.Name).Where(n => !Packages.Any(p => p.Provisioned && Eq(p.FullName, n))).ToList())
+            apps.RemoveChild(stale);
+        foreach (var p in Packages.Where(p => p.Provisioned)) apps.GetOrAddChild(p.FullName);
+        var sids = Packages.SelectMany(p => p.Users).Concat(store.Children.Select(c => c.Name).Where(n => n.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase)))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var sid in sids)
+        {
+            var userKey = store.GetOrAddChild(sid);
+            foreach (var stale in userKey.Children.Select(c => c.Name).Where(n => !Packages.Any(p => p.Users.Contains(sid) && Eq(p.FullName, n))).ToList())
+                userKey.RemoveChild(stale);
+            foreach (var p in Packages.Where(p => p.Users.Contains(sid))) userKey.GetOrAddChild(p.FullName);
+            if (userKey.ChildCount == 0) store.RemoveChild(sid);
+        }
+    }
+
+    private static bool Eq(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A stable local-account SID for an account declared without one.</summary>
+    public static string SidFor(string computer, string user)
+    {
+        var h = SHA256.HashData(Encoding.UTF8.GetBytes(computer.ToUpperInvariant()));
+        var rid = 1000 + (uint)(SHA256.HashData(Encoding.UTF8.GetBytes(user.ToUpperInvariant()))[0] % 200);
+        return $"S-1-5-21-{BitConverter.ToUInt32(h, 0) % 1000000000}-{BitConverter.ToUInt32(h, 4) % 1000000000}-{BitConverter.ToUInt32(h, 8) % 1000000000}-{rid}";
+    }
+}

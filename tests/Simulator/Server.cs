@@ -1,0 +1,318 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using AppBan.Simulator.Control;
+using AppBan.Simulator.Model;
+using AppBan.Simulator.WsMan;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AppBan.Simulator;
+
+public sealed class ServerOptions
+{
+    public IPAddress? AddressBase { get; init; }
+    public int Port { get; init; }
+    public int ControlPort { get; init; }
+    public X509Certificate2? Certificate { get; init; }
+}
+
+/// <summary>One Kestrel server: a listener per reachable host (loopback only) and the control endpoint.</summary>
+public sealed class Server : IAsyncDisposable
+{
+    private readonly List<HostState> hosts;
+    private readonly ServerOptions options;
+    private readonly Dictionary<string, HostState> byEndpoint = new(StringComparer.Ordinal);
+    private readonly List<Socket> reservedPorts = [];
+    private WebApplication? app;
+    private ListenOptions? controlListen;
+
+    public Server(List<HostState> hosts, ServerOptions options)
+    {
+        this.hosts = hosts;
+        this.options = options;
+    }
+
+    public IReadOnlyList<HostState> Hosts => hosts;
+    public string ControlUrl { get; private set; } = "";
+    public CancellationToken Stopping => app?.Lifetime.ApplicationStopping ?? CancellationToken.None;
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
+        // The program handles SIGTERM, Ctrl+C and end of stdin itself; the console lifetime would hold process exit.
+        builder.Services.AddSingleton<IHostLifetime, ProgramLifetime>();
+        var listens = new List<(HostState Host, ListenOptions Listen, IPAddress Address)>();
+        var scheme = options.Certificate is null ? "http" : "https";
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // WinRM's default MaxEnvelopeSizekb is 500: larger requests get 413.
+            k.Limits.MaxRequestBodySize = 512 * 1024;
+            for (var i = 0; i < hosts.Count; i++)
+            {
+                var host = hosts[i];
+                var address = options.AddressBase is null ? IPAddress.Loopback : Offset(options.AddressBase, i);
+                if (host.Description.Faults.Unreachable)
+                {
+                    host.Url = $"{scheme}://{address}:{(options.AddressBase is null ? ReserveClosedPort() : options.Port)}/wsman";
+                    continue;
+                }
+                var port = options.AddressBase is null ? 0 : options.Port;
+                k.Listen(address, port, lo =>
+                {
+                    if (options.Certificate is not null) lo.UseHttps(options.Certificate);
+                    listens.Add((host, lo, address));
+                });
+            }
+            k.Listen(IPAddress.Loopback, options.ControlPort, lo => controlListen = lo);
+        });
+        app = builder.Build();
+        app.Run(HandleAsync);
+        await app.StartAsync();
+        foreach (var (host, listen, address) in listens)
+        {
+            var port = listen.IPEndPoint!.Port;
+            host.Url = $"{scheme}://{address}:{port}/wsman";
+            byEndpoint[$"{address}:{port}"] = host;
+        }
+        ControlUrl = $"http://127.0.0.1:{controlListen!.IPEndPoint!.Port}/";
+    }
+
+    /// <summary>
+    /// A port that refuses connections: bound but not listening, so nothing else takes it while the simulator runs.
+    /// </summary>
+    private int ReserveClosedPort()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        reservedPorts.Add(socket);
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public static IPAddress Offset(IPAddress start, int offset)
+    {
+        var bytes = start.GetAddressBytes();
+        var value = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + (uint)offset;
+        var result = new IPAddress(new[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value });
+        if (result.GetAddressBytes()[0] != 127) throw new ArgumentException($"Host address {result} is outside 127.0.0.0/8.");
+        return result;
+    }
+
+    private async Task HandleAsync(HttpContext http)
+    {
+        var local = http.Connection.LocalIpAddress;
+        if (local is { IsIPv4MappedToIPv6: true }) local = local.MapToIPv4();
+        var port = http.Connection.LocalPort;
+        if (controlListen?.IPEndPoint?.Port == port && IPAddress.Loopback.Equals(local))
+        {
+            await ControlApi.HandleAsync(http, hosts);
+            return;
+        }
+        if (!byEndpoint.TryGetValue($"{local}:{port}", out var host))
+        {
+            http.Response.StatusCode = 404;
+            return;
+        }
+        await WsManEndpoint.HandleAsync(http, host, Stopping);
+    }
+
+    public async Task StopAsync()
+    {
+        if (app is not null)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try { await app.StopAsync(cts.Token); } catch (OperationCanceledException) { }
+        }
+        foreach (var s in reservedPorts) s.Dispose();
+        reservedPorts.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (app is not null) await app.DisposeAsync();
+    }
+}
+
+internal sealed class ProgramLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The /wsman endpoint of one host: auth, injected faults, latency, then the WS-Man service.</summary>
+public static class WsManEndpoint
+{
+    private const string SoapContentType = "application/soap+xml;charset=UTF-8";
+
+    public static async Task HandleAsync(HttpContext http, HostState host, CancellationToken stopping)
+    {
+        http.Response.Headers.Server = "Microsoft-HTTPAPI/2.0";
+        if (!string.Equals(http.Request.Path.Value, "/wsman", StringComparison.OrdinalIgnoreCase))
+        {
+            http.Response.StatusCode = 404;
+            return;
+        }
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            http.Response.StatusCode = 405;
+            return;
+        }
+        var unauthenticatedIdentify = string.Equals(http.Request.Headers["WSMANIDENTIFY"].ToString(), "unauthenticated", StringComparison.OrdinalIgnoreCase);
+        var account = Authenticate(http, host);
+        if (account is null && !unauthenticatedIdentify)
+        {
+            lock (host.Lock) Record(host, "Unauthorized", null, null, "401");
+            http.Response.StatusCode = 401;
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
+            return;
+        }
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/soap+xml", StringComparison.OrdinalIgnoreCase))
+        {
+            // [guess] WinRM refuses other media types before reading the body.
+            http.Response.StatusCode = 415;
+            return;
+        }
+
+        WsManRequest request;
+        var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        buffer.Position = 0;
+        try { request = WsManRequest.Parse(buffer); }
+        catch (BadRequestException)
+        {
+            http.Response.StatusCode = 400;
+            return;
+        }
+        if (account is null && !request.IsIdentify)
+        {
+            http.Response.StatusCode = 401;
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
+            return;
+        }
+
+        var operation = WsManService.OperationName(request);
+        OperationFaultDescription? injected;
+        OperationRecord log;
+        lock (host.Lock)
+        {
+            host.OperationIndex++;
+            var index = host.OperationIndex;
+            injected = host.Description.Faults.Operations.FirstOrDefault(f => f.On == index || (f.AndAfter && index >= f.On));
+            log = Record(host, operation, request.Action, request.ResourceUri, "ok", account?.User);
+        }
+
+        var faults = host.Description.Faults;
+        var latency = faults.LatencyMs + (faults.LatencyByOperation.TryGetValue(operation, out var extra) ? extra : 0);
+        if (latency > 0)
+        {
+            // A slow provider is still bound by the request's OperationTimeout: WinRM answers w:TimedOut when it passes.
+            var limit = request.OperationTimeout ?? TimeSpan.FromSeconds(60);
+            var slow = TimeSpan.FromMilliseconds(latency);
+            await Delay(slow < limit ? slow : limit, http, stopping);
+            if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
+            if (slow >= limit && !request.IsIdentify)
+            {
+                await WriteFault(http, host, log, WsManFault.TimedOut(), request.MessageId);
+                return;
+            }
+        }
+        if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
+
+        switch (injected?.Kind)
+        {
+            case "hang":
+                lock (host.Lock) log.Result = "hang";
+                await Delay(Timeout.InfiniteTimeSpan, http, stopping);
+                return;
+            case "http500":
+                lock (host.Lock) log.Result = "http500";
+                http.Response.StatusCode = 500;
+                http.Response.ContentType = "text/html";
+                await http.Response.WriteAsync("<html><body>Internal Server Error</body></html>");
+                return;
+            case "drop":
+                lock (host.Lock) log.Result = "dropped";
+                http.Abort();
+                return;
+            case "timeout":
+                await Delay(request.OperationTimeout ?? TimeSpan.FromSeconds(60), http, stopping);
+                await WriteFault(http, host, log, WsManFault.TimedOut(), request.MessageId);
+                return;
+            case "quota":
+                await WriteFault(http, host, log, WsManFault.QuotaExceeded(), request.MessageId);
+                return;
+            case "accessDenied":
+                await WriteFault(http, host, log, WsManFault.AccessDenied(), request.MessageId);
+                return;
+        }
+
+        string reply;
+        try
+        {
+            lock (host.Lock)
+            {
+                host.Advance(DateTime.UtcNow);
+                reply = WsManService.Handle(host, account!, request, log);
+            }
+        }
+        catch (WsManFault fault)
+        {
+            await WriteFault(http, host, log, fault, request.MessageId);
+            return;
+        }
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = SoapContentType;
+        await http.Response.WriteAsync(reply, Encoding.UTF8);
+    }
+
+    private static async Task WriteFault(HttpContext http, HostState host, OperationRecord log, WsManFault fault, string? relatesTo)
+    {
+        lock (host.Lock) log.Result = "fault:" + fault.Kind;
+        // WinRM answers SOAP faults with HTTP 500.
+        http.Response.StatusCode = 500;
+        http.Response.ContentType = SoapContentType;
+        await http.Response.WriteAsync(fault.ToEnvelope(relatesTo), Encoding.UTF8);
+    }
+
+    private static async Task Delay(TimeSpan delay, HttpContext http, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        try { await Task.Delay(delay, linked.Token); } catch (OperationCanceledException) { }
+    }
+
+    private static OperationRecord Record(HostState host, string operation, string? action, string? resourceUri, string result, string? user = null)
+    {
+        var record = new OperationRecord
+        {
+            Sequence = host.Operations.Count + 1, Time = DateTime.UtcNow, Operation = operation, Action = action, ResourceUri = resourceUri, User = user, Result = result,
+        };
+        host.Operations.Add(record);
+        host.Counts[operation] = host.Counts.GetValueOrDefault(operation) + 1;
+        return record;
+    }
+
+    private static Account? Authenticate(HttpContext http, HostState host)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return null;
+        string decoded;
+        try { decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim())); }
+        catch (FormatException) { return null; }
+        var colon = decoded.IndexOf(':');
+        if (colon < 0) return null;
+        if (host.Description.Faults.RejectAllCredentials) return null;
+        var account = host.FindAccount(decoded[..colon]);
+        return account is not null && account.Password == decoded[(colon + 1)..] ? account : null;
+    }
+}

@@ -1,0 +1,295 @@
+using System.Text.RegularExpressions;
+using AppBan.Simulator.Model;
+
+namespace AppBan.Simulator.Wmi;
+
+/// <summary>
+/// The programs a simulated host can run: reg.exe, msiexec.exe, the documented powershell.exe forms and the
+/// programs declared in the host description. Anything else is not on the machine.
+/// </summary>
+public static class Programs
+{
+    public const int CmdNotRecognized = 9009;
+    private static readonly TimeSpan RegDuration = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan AppxDuration = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan ProvisionedDuration = TimeSpan.FromMilliseconds(1000);
+    private static readonly Regex Guid = new(@"^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$", RegexOptions.CultureInvariant);
+
+    private const string System32 = @"c:\windows\system32\";
+
+    private enum Kind { None, Reg, Msiexec, PowerShell, Declared, Builtin }
+
+    private static (Kind kind, ProgramDescription? declared) Resolve(HostState host, string program, string args, bool insideCmd)
+    {
+        var name = CommandLine.FileName(program);
+        var hasDir = CommandLine.HasDirectory(program);
+        bool SystemTool(string exe) => (name == exe || name == exe + ".exe") && (!hasDir || program.ToLowerInvariant().StartsWith(System32, StringComparison.Ordinal)
+            || program.ToLowerInvariant().StartsWith(@"%systemroot%\system32\", StringComparison.Ordinal));
+        if (SystemTool("reg")) return (Kind.Reg, null);
+        if (SystemTool("msiexec")) return (Kind.Msiexec, null);
+        if ((name is "powershell" or "powershell.exe") && (!hasDir || program.ToLowerInvariant().StartsWith(System32 + @"windowspowershell\v1.0\", StringComparison.Ordinal)))
+            return (Kind.PowerShell, null);
+        if (insideCmd && !hasDir && name is "echo" or "rem") return (Kind.Builtin, null);
+        if (hasDir)
+        {
+            var normalizedArgs = CommandLine.NormalizeArguments(args);
+            var declared = host.Description.Programs.FirstOrDefault(p =>
+                string.Equals(p.Path, program, StringComparison.OrdinalIgnoreCase) &&
+                (p.Arguments is null || string.Equals(CommandLine.NormalizeArguments(p.Arguments), normalizedArgs, StringComparison.OrdinalIgnoreCase)));
+            if (declared is not null) return (Kind.Declared, declared);
+        }
+        return (Kind.None, null);
+    }
+
+    /// <summary>Whether Win32_Process.Create finds the program (CreateProcess semantics, including unquoted paths with spaces).</summary>
+    public static (string Program, string Args)? FindForCreate(HostState host, string commandLine)
+    {
+        var (program, rest, quoted) = CommandLine.SplitProgram(commandLine);
+        if (IsCmd(program)) return (program, rest);
+        if (Resolve(host, program, rest, false).kind != Kind.None) return (program, rest);
+        if (!quoted)
+        {
+            // CreateProcess tries "C:\Program", then "C:\Program Files\...", one space at a time.
+            var s = commandLine.Trim();
+            for (var i = s.IndexOf(' '); i > 0; i = s.IndexOf(' ', i + 1))
+            {
+                var candidate = s[..i];
+                var args = s[(i + 1)..];
+                if (Resolve(host, candidate, args, false).kind != Kind.None) return (candidate, args);
+            }
+            if (Resolve(host, s, "", false).kind != Kind.None) return (s, "");
+        }
+        return null;
+    }
+
+    public static bool IsCmd(string program)
+    {
+        var name = CommandLine.FileName(program);
+        return (name is "cmd" or "cmd.exe") && (!CommandLine.HasDirectory(program) || program.ToLowerInvariant().StartsWith(System32, StringComparison.Ordinal)
+            || program.StartsWith(@"%ComSpec%", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>A program started directly by Win32_Process.Create (FindForCreate has found it).</summary>
+    public static ProgramOutcome RunDirect(HostState host, Account account, string commandLine, DateTime at)
+    {
+        var found = FindForCreate(host, commandLine)!.Value;
+        return Run(host, account, found.Program, found.Args, at, insideCmd: false);
+    }
+
+    /// <summary>One statement inside cmd.exe. A program cmd cannot find sets ERRORLEVEL 9009.</summary>
+    public static ProgramOutcome RunInCmd(HostState host, Account account, string statement, DateTime at)
+    {
+        var (program, rest, _) = CommandLine.SplitProgram(statement);
+        return Run(host, account, program, rest, at, insideCmd: true);
+    }
+
+    private static ProgramOutcome Run(HostState host, Account account, string program, string args, DateTime at, bool insideCmd)
+    {
+        var (kind, declared) = Resolve(host, program, args, insideCmd);
+        return kind switch
+        {
+            Kind.Reg => Reg(host, account, CommandLine.Arguments(args)),
+            Kind.Msiexec => Msiexec(host, account, CommandLine.Arguments(args)),
+            Kind.PowerShell => PowerShell(host, account, CommandLine.Arguments(args)),
+            Kind.Declared => Declared(account, declared!),
+            Kind.Builtin => new ProgramOutcome(0, TimeSpan.Zero),
+            _ => new ProgramOutcome(CmdNotRecognized, TimeSpan.Zero),
+        };
+    }
+
+    private static ProgramOutcome Declared(Account account, ProgramDescription p)
+    {
+        var name = CommandLine.FileName(p.Path);
+        if (p.Hang || p.WaitsForUser) return new ProgramOutcome(0, null, null, name, p.Path);
+        // A per-user program run by another account acts on the wrong profile: it exits but removes nothing.
+        var effective = p.RunsAsUser is null || string.Equals(p.RunsAsUser, account.Sid, StringComparison.OrdinalIgnoreCase);
+        return new ProgramOutcome(p.ExitCode, TimeSpan.FromMilliseconds(p.DurationMs), effective ? host => RemoveAll(host, p.RemovesKeys, p.RemovesPackages) : null, name, p.Path);
+    }
+
+    private static void RemoveAll(HostState host, IEnumerable<string> keys, IEnumerable<string> packages)
+    {
+        foreach (var k in keys) host.Registry.DeleteTree(k);
+        foreach (var name in packages)
+            host.Packages.RemoveAll(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
+        host.SyncAppxStore();
+    }
+
+    // reg.exe add KEY /v NAME /t TYPE /d DATA /f, reg.exe delete KEY [/v NAME] /f, reg.exe query KEY.
+    private static ProgramOutcome Reg(HostState host, Account account, List<string> a)
+    {
+        const string exe = @"C:\WINDOWS\system32\reg.exe";
+        ProgramOutcome Done(int code, Action<HostState>? effect = null) => new(code, RegDuration, effect, "reg.exe", exe);
+        if (a.Count < 2) return Done(1);
+        var op = a[0].ToLowerInvariant();
+        var path = MapRegPath(a[1], account);
+        if (path is null) return Done(1);
+        string? Opt(string name)
+        {
+            var i = a.FindIndex(x => x.Equals(name, StringComparison.OrdinalIgnoreCase));
+            return i >= 0 && i + 1 < a.Count ? a[i + 1] : null;
+        }
+        var force = a.Any(x => x.Equals("/f", StringComparison.OrdinalIgnoreCase));
+        var writesHklm = path.StartsWith("HKLM", StringComparison.OrdinalIgnoreCase);
+        switch (op)
+        {
+            case "add":
+            {
+                if (writesHklm && !account.IsAdmin) return Done(1);
+                var name = Opt("/v") ?? "";
+                // Without /f reg.exe asks "Overwrite (Yes/No)?" for an existing value, and nobody answers in session 0.
+                if (!force && host.Registry.Find(path)?.Value(name) is not null) return new ProgramOutcome(0, null, null, "reg.exe", exe);
+                var type = (Opt("/t") ?? "REG_SZ").ToUpperInvariant();
+                var data = Opt("/d") ?? "";
+                RegValue value;
+                switch (type)
+                {
+                    case "REG_SZ": value = new RegValue(name, RegKind.String, data); break;
+                    case "REG_EXPAND_SZ": value = new RegValue(name, RegKind.ExpandString, data); break;
+                    case "REG_DWORD":
+                        if (!uint.TryParse(data, out var dw)) return Done(1);
+                        value = new RegValue(name, RegKind.DWord, dw); break;
+                    default: return Done(1);
+                }
+                return Done(0, h =>
+                {
+                    var key = h.Registry.Create(path);
+                    if (a.Any(x => x.Equals("/v", StringComparison.OrdinalIgnoreCase) || x.Equals("/ve", StringComparison.OrdinalIgnoreCase))) key.SetValue(value);
+                });
+            }
+            case "delete":
+            {
+                if (!force) return new ProgramOutcome(0, null, null, "reg.exe", exe);
+                if (writesHklm && !account.IsAdmin) return Done(1);
+                var key = host.Registry.Find(path);
+                if (key is null) return Done(1);
+                var valueName = Opt("/v");
+                if (valueName is not null) return key.Value(valueName) is null ? Done(1) : Done(0, h => h.Registry.Find(path)?.RemoveValue(valueName));
+                return Done(0, h => h.Registry.DeleteTree(path));
+            }
+            case "query":
+                return Done(host.Registry.Find(path) is null ? 1 : 0);
+            default:
+                return Done(1);
+        }
+    }
+
+    /// <summary>reg.exe key names: HKLM, HKU, HKCU (the running account's hive). 64-bit view: reg.exe is a 64-bit program.</summary>
+    private static string? MapRegPath(string key, Account account)
+    {
+        var parts = RegistryStore.Split(key);
+        if (parts.Length == 0) return null;
+        var rest = string.Join('\\', parts[1..]);
+        var hive = parts[0].ToUpperInvariant() switch
+        {
+            "HKLM" or "HKEY_LOCAL_MACHINE" => "HKLM",
+            "HKU" or "HKEY_USERS" => "HKU",
+            "HKCU" or "HKEY_CURRENT_USER" => "HKU\\" + account.Sid,
+            _ => null,
+        };
+        if (hive is null) return null;
+        return rest.Length == 0 ? hive : hive + "\\" + rest;
+    }
+
+    // msiexec.exe /x {GUID} /qn /norestart (also /x{GUID}, /uninstall, /quiet, /passive).
+    private static ProgramOutcome Msiexec(HostState host, Account account, List<string> a)
+    {
+        const string exe = @"C:\WINDOWS\system32\msiexec.exe";
+        string? code = null;
+        var uninstall = false;
+        var install = false;
+        var quiet = false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            var t = a[i];
+            var lower = t.ToLowerInvariant();
+            if (lower is "/x" or "-x" or "/uninstall" or "/i" or "-i" or "/package")
+            {
+                uninstall |= lower is "/x" or "-x" or "/uninstall";
+                install |= lower is "/i" or "-i" or "/package";
+                if (i + 1 < a.Count) code = a[++i];
+            }
+            else if (lower.StartsWith("/x{") || lower.StartsWith("-x{")) { uninstall = true; code = t[2..]; }
+            else if (lower.StartsWith("/i{") || lower.StartsWith("-i{")) { install = true; code = t[2..]; }
+            else if (lower is "/qn" or "/q" or "/quiet" or "/passive" or "/qb" or "/qb-" or "/qn+") quiet = true;
+            else if (lower is "/norestart" or "/promptrestart" or "/forcerestart") { }
+            else if (lower.StartsWith("/l")) { if (i + 1 < a.Count) i++; }
+            else if (lower.Contains('=')) { } // PROPERTY=value
+            else return new ProgramOutcome(1639, TimeSpan.FromMilliseconds(100), null, "msiexec.exe", exe, IsMsiexec: true); // invalid command line
+        }
+        if (code is null || !Guid.IsMatch(code) || !(uninstall ^ install))
+            return new ProgramOutcome(1639, TimeSpan.FromMilliseconds(100), null, "msiexec.exe", exe, IsMsiexec: true);
+        // Without /qn msiexec shows UI in session 0, where nobody can answer it.
+        if (!quiet) return new ProgramOutcome(0, null, null, "msiexec.exe", exe, IsMsiexec: true);
+        // Another installation is in progress.
+        if (host.Runs.Any(r => r.RunsMsiexec)) return new ProgramOutcome(1618, TimeSpan.FromMilliseconds(200), null, "msiexec.exe", exe, IsMsiexec: true);
+
+        var declared = host.Description.MsiProducts.FirstOrDefault(p => string.Equals(p.ProductCode, code, StringComparison.OrdinalIgnoreCase));
+        var keys = declared?.RemovesKeys ?? [HostBuilder.Uninstall64 + "\\" + code, HostBuilder.Uninstall32 + "\\" + code];
+        var installed = keys.Any(k => host.Registry.Find(k) is not null)
+                        || host.Registry.Find(HostBuilder.Uninstall64 + "\\" + code) is not null
+                        || host.Registry.Find(HostBuilder.Uninstall32 + "\\" + code) is not null;
+        if (!installed) return new ProgramOutcome(1605, TimeSpan.FromMilliseconds(300), null, "msiexec.exe", exe, IsMsiexec: true);
+        if (install) return new ProgramOutcome(0, TimeSpan.FromMilliseconds(declared?.DurationMs ?? 1000), null, "msiexec.exe", exe, IsMsiexec: true);
+        // [guess] a standard user cannot remove a per-machine product silently: fatal error.
+        if (!account.IsAdmin) return new ProgramOutcome(1603, TimeSpan.FromMilliseconds(500), null, "msiexec.exe", exe, IsMsiexec: true);
+        var exit = declared?.ExitCode ?? 0;
+        var removes = exit is 0 or 3010 or 1641;
+        return new ProgramOutcome(exit, TimeSpan.FromMilliseconds(declared?.DurationMs ?? 1000),
+            removes ? h => RemoveAll(h, keys, []) : null, "msiexec.exe", exe, IsMsiexec: true);
+    }
+
+    private static readonly Regex RemoveAppx = new(
+        @"^Remove-AppxPackage\s+-Package\s+'(?<name>[^']+)'\s+(?:(?<all>-AllUsers)|-User\s+'(?<sid>[^']+)')\s+-ErrorAction\s+Stop$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex RemoveProvisioned = new(
+        @"^Remove-AppxProvisionedPackage\s+-Online\s+-PackageName\s+'(?<name>[^']+)'\s+-ErrorAction\s+Stop$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    // powershell.exe ... -Command "<one of the documented Appx commands>". Anything else fails with exit code 1.
+    private static ProgramOutcome PowerShell(HostState host, Account account, List<string> a)
+    {
+        const string exe = @"C:\WINDOWS\System32\WindowsPowerShell\v1.0\powershell.exe";
+        ProgramOutcome Fail() => new(1, TimeSpan.FromMilliseconds(800), null, "powershell.exe", exe);
+        var ci = a.FindIndex(x => x.Equals("-Command", StringComparison.OrdinalIgnoreCase) || x.Equals("-c", StringComparison.OrdinalIgnoreCase));
+        if (ci < 0 || ci + 1 >= a.Count) return Fail();
+        var command = string.Join(' ', a.Skip(ci + 1)).Trim();
+
+        var m = RemoveAppx.Match(command);
+        if (m.Success)
+        {
+            var name = m.Groups["name"].Value;
+            var sid = m.Groups["sid"].Success ? m.Groups["sid"].Value : null;
+            var package = host.Packages.FirstOrDefault(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
+            // Not installed (for that user), not allowed, or a declared deployment failure: a terminating error, exit 1.
+            if (package is null || package.Users.Count == 0) return Fail();
+            if (sid is not null && !package.Users.Contains(sid)) return Fail();
+            if (!account.IsAdmin && (sid is null || !string.Equals(sid, account.Sid, StringComparison.OrdinalIgnoreCase))) return Fail();
+            if (package.RemovalError is not null) return Fail();
+            return new ProgramOutcome(0, AppxDuration, h =>
+            {
+                var p = h.Packages.FirstOrDefault(x => string.Equals(x.FullName, name, StringComparison.OrdinalIgnoreCase));
+                if (p is null) return;
+                if (sid is null) p.Users.Clear(); else p.Users.Remove(sid);
+                if (!p.Exists) h.Packages.Remove(p);
+                h.SyncAppxStore();
+            }, "powershell.exe", exe);
+        }
+        m = RemoveProvisioned.Match(command);
+        if (m.Success)
+        {
+            var name = m.Groups["name"].Value;
+            var package = host.Packages.FirstOrDefault(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
+            // [guess] removing a package that is not provisioned is an error.
+            if (package is null || !package.Provisioned || !account.IsAdmin) return Fail();
+            return new ProgramOutcome(0, ProvisionedDuration, h =>
+            {
+                var p = h.Packages.FirstOrDefault(x => string.Equals(x.FullName, name, StringComparison.OrdinalIgnoreCase));
+                if (p is null) return;
+                p.Provisioned = false;
+                if (!p.Exists) h.Packages.Remove(p);
+                h.SyncAppxStore();
+            }, "powershell.exe", exe);
+        }
+        return Fail();
+    }
+}
