@@ -58,6 +58,7 @@ foreach ($path in $simulatorDll, (Join-Path $root 'module/lib/AppBan.Engine.dll'
     if (-not (Test-Path $path)) { throw "$path is missing: run ./build.ps1 Build first." }
 }
 New-Item -ItemType Directory -Force -Path $hostDir | Out-Null
+Import-Module (Join-Path $root 'tests/TestHelpers/AppBanSimulator.psm1') -Force
 
 #region helpers
 function Get-PwshInvocation {
@@ -118,68 +119,33 @@ function New-FleetTemplate([string] $Name, [string] $NamePrefix, [string[]] $Kee
     $path
 }
 
-function Start-BenchSimulator([string[]] $Arguments) {
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($simulatorDll) + $Arguments) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardInput = $true
-    $psi.UseShellExecute = $false
+function Start-BenchSimulator([string[]] $HostPath = @(), [string[]] $ArgumentList = @()) {
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $hosts = [ordered]@{}
-    $control = $null
-    try {
-        while ($true) {
-            $line = $process.StandardOutput.ReadLine()
-            if ($null -eq $line) { throw "The simulator exited before it was ready (exit code $(if ($process.HasExited) { $process.ExitCode }))." }
-            if ($line -match '^HOST (\S+) (\S+)$') { $hosts[$Matches[1]] = ([uri] $Matches[2]).Authority }
-            elseif ($line -match '^CONTROL (\S+)$') { $control = [uri] $Matches[1] }
-            elseif ($line -eq 'READY') { break }
-        }
-    } catch {
-        Stop-BenchSimulator ([pscustomobject]@{ Process = $process })
-        throw
-    }
-    # Keep reading what it prints later, so a full pipe never blocks it.
-    $drain = $process.StandardOutput.ReadToEndAsync()
-    $accounts = @{}
-    foreach ($h in (Invoke-Control ([pscustomobject]@{ ControlUrl = $control }) 'hosts')) {
-        $admin = @($h.accounts | Where-Object isAdmin)[0]
-        $accounts[$h.name] = [pscredential]::new($admin.user, (ConvertTo-SecureString -String $admin.password -AsPlainText -Force))
-    }
-    [pscustomobject]@{
-        Process      = $process
-        Drain        = $drain
-        ControlUrl   = $control
-        Hosts        = $hosts
-        Credentials  = $accounts
-        StartSeconds = $watch.Elapsed.TotalSeconds
-    }
+    $simulator = Start-AppBanSimulator -HostPath $HostPath -ArgumentList $ArgumentList -Configuration $Configuration -TimeoutSeconds 180
+    $byName = @{}
+    foreach ($h in $simulator.Hosts) { $byName[$h.Name] = $h }
+    $simulator | Add-Member -NotePropertyName ByName -NotePropertyValue $byName
+    $simulator | Add-Member -NotePropertyName StartSeconds -NotePropertyValue $watch.Elapsed.TotalSeconds
+    $simulator
 }
 
 function Stop-BenchSimulator($Simulator) {
-    if (-not $Simulator -or -not $Simulator.Process) { return }
-    $process = $Simulator.Process
-    if (-not $process.HasExited) {
-        # Closing its standard input is the simulator's clean stop.
-        try { $process.StandardInput.Close() } catch [System.IO.IOException] { $null = $_ }
-        if (-not $process.WaitForExit(15000)) { $process.Kill($true); $null = $process.WaitForExit(5000) }
-    }
-    $process.Dispose()
+    if ($Simulator) { Stop-AppBanSimulator -Simulator $Simulator }
 }
 
-function Invoke-Control($Simulator, [string] $RelativePath, [string] $Method = 'GET') {
+function Invoke-Control($Simulator, [string] $RelativePath) {
     # Invoke-RestMethod hands a JSON array on as one object; writing it out from a variable unrolls it.
-    $reply = Invoke-RestMethod -Method $Method -Uri ([uri]::new($Simulator.ControlUrl, $RelativePath))
+    $reply = Invoke-RestMethod -Uri ($Simulator.ControlUrl + $RelativePath)
     $reply
 }
 
 function Reset-HostCounter($Simulator, [string] $Name) {
-    $null = Invoke-Control $Simulator "hosts/$([uri]::EscapeDataString($Name))/counters/reset" 'POST'
+    Reset-SimulatorHost -ComputerName $Name -CountersOnly -Simulator $Simulator
 }
 
 function Get-HostOperation($Simulator, [string] $Name) {
-    Invoke-Control $Simulator "hosts/$([uri]::EscapeDataString($Name))/operations"
+    $counts = Get-SimulatorOperation -ComputerName $Name -Count -Simulator $Simulator
+    [pscustomobject]@{ Counts = $counts; Total = [int] ($counts.PSObject.Properties.Value | Measure-Object -Sum).Sum }
 }
 
 function Get-OperationTotal($Simulator, [string[]] $Names) {
@@ -202,13 +168,12 @@ function Find-ChildKey($Key, [string] $Path) {
 
 function Get-UninstallKeyCount($Simulator, [string] $Name) {
     # Ground truth from the simulator's registry: entries under both HKLM views and under every loaded user hive.
-    $escaped = [uri]::EscapeDataString($Name)
     $count = 0
     foreach ($path in 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall', 'HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall') {
-        try { $count += @((Invoke-Control $Simulator "hosts/$escaped/registry?path=$([uri]::EscapeDataString($path))").key.keys).Count }
-        catch { Write-Verbose "$path is absent on ${Name}: $_" }
+        $key = Get-SimulatorRegistry -ComputerName $Name -Path $path -Simulator $Simulator
+        if ($key) { $count += @($key.keys).Count }
     }
-    $users = (Invoke-Control $Simulator "hosts/$escaped/registry?path=HKU").key
+    $users = Get-SimulatorRegistry -ComputerName $Name -Path 'HKU' -Simulator $Simulator
     foreach ($hive in @($users.keys | Where-Object { $_.name -match '^S-1-5-21-[\d-]+$' })) {
         $uninstall = Find-ChildKey $hive 'Software\Microsoft\Windows\CurrentVersion\Uninstall'
         if ($uninstall) { $count += @($uninstall.keys).Count }
@@ -221,18 +186,25 @@ function Measure-Scan($Simulator, [string] $Name, [hashtable] $Parameters = @{})
     Reset-HostCounter $Simulator $Name
     $failures = $null
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $findings = @(Get-BannedApp -ComputerName $Simulator.Hosts[$Name] -Credential $Simulator.Credentials[$Name] -Authentication Basic `
+    $target = $Simulator.ByName[$Name]
+    $findings = @(Get-BannedApp -ComputerName $target.ComputerName -Credential $target.Credential -Authentication Basic `
             @Parameters -ErrorAction SilentlyContinue -ErrorVariable failures -WarningAction SilentlyContinue)
     $watch.Stop()
     if ($failures) { throw "Scanning $Name failed: $($failures[0])" }
     $operations = Get-HostOperation $Simulator $Name
-    [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Findings = $findings.Count; Operations = [int] $operations.total; Counts = $operations.counts }
+    [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Findings = $findings.Count; Operations = $operations.Total; Counts = $operations.Counts }
 }
 
 function Get-LoadAverage {
     # Other work on the machine skews every figure; the 1-minute load average says how much there was.
     if (Test-Path -LiteralPath '/proc/loadavg') { [double]::Parse(((Get-Content -LiteralPath '/proc/loadavg' -Raw) -split ' ')[0], [Globalization.CultureInfo]::InvariantCulture) }
     else { $null }
+}
+
+function Write-Table([object[]] $Rows, [object[]] $Property = @('*'), [switch] $List) {
+    # As plain text at full width: a table sent to a redirected host would be cut at 80 columns.
+    $formatted = if ($List) { $Rows | Format-List -Property $Property } else { $Rows | Format-Table -Property $Property -AutoSize }
+    Write-Host ($formatted | Out-String -Width 250).Trim("`r", "`n")
 }
 
 function Format-Ms([double] $Seconds) { [math]::Round($Seconds * 1000, 1) }
@@ -272,7 +244,7 @@ $results.Import = [ordered]@{
     MinMs    = [math]::Round(($importTimes | Measure-Object -Minimum).Minimum, 1)
     MaxMs    = [math]::Round(($importTimes | Measure-Object -Maximum).Maximum, 1)
 }
-[pscustomobject]$results.Import | Format-Table MedianMs, MinMs, MaxMs -AutoSize | Out-Host
+Write-Table ([pscustomobject]$results.Import) MedianMs, MinMs, MaxMs
 #endregion
 
 Import-Module $manifest -Force
@@ -341,16 +313,15 @@ $fleetTemplate = New-FleetTemplate -Name 'fleet-template' -NamePrefix 'BENCH-'
 $laptop = Join-Path $root 'tests/hosts/laptop-01.json'
 $laptopHosts = @{}   # keyed by latency (an ordered dictionary would read an int key as a position)
 foreach ($latency in $SingleHostLatencies) { $laptopHosts[$latency] = "BENCH-LAPTOP-L$latency" }
-$hostArgs = foreach ($latency in $SingleHostLatencies) { '--hosts'; New-LatencyHost $laptop $laptopHosts[$latency] $latency }
+$laptopFiles = foreach ($latency in $SingleHostLatencies) { New-LatencyHost $laptop $laptopHosts[$latency] $latency }
 $maxFleet = ($FleetSize | Measure-Object -Maximum).Maximum
 if (-not $maxFleet) { $maxFleet = 0 }
 
 $simulator = $null
 try {
     Format-Section "Starting the simulator: 4 laptops and $maxFleet generated hosts"
-    $simArgs = @($hostArgs)
-    if ($maxFleet -gt 0) { $simArgs += '--generate', "$maxFleet", '--template', $fleetTemplate }
-    $simulator = Start-BenchSimulator $simArgs
+    $simArgs = if ($maxFleet -gt 0) { @('--generate', "$maxFleet", '--template', $fleetTemplate) } else { @() }
+    $simulator = Start-BenchSimulator -HostPath $laptopFiles -ArgumentList $simArgs
     Write-Host ("Ready in {0:0.0} s" -f $simulator.StartSeconds)
     $results.SimulatorStartSeconds = [math]::Round($simulator.StartSeconds, 2)
 
@@ -375,7 +346,7 @@ try {
             ByAction        = $runs[-1].Counts
         }
     }
-    $single | Format-Table LatencyMs, WallMs, Operations, UninstallKeys, OpsPerKey, Findings -AutoSize | Out-Host
+    Write-Table $single LatencyMs, WallMs, Operations, UninstallKeys, OpsPerKey, Findings
     $results.SingleHost = @($single)
     }
     #endregion
@@ -384,9 +355,9 @@ try {
     Format-Section 'Baseline: the community script (EnumKey, then 7 GetStringValue per entry, one call at a time)'
     $baseline = foreach ($latency in $BaselineLatencies) {
         $name = $laptopHosts[$latency]
-        $target = [AppBan.Engine.Cim.CimTarget]::Parse($simulator.Hosts[$name])
+        $target = [AppBan.Engine.Cim.CimTarget]::Parse($simulator.ByName[$name].ComputerName)
         $target.Authentication = 'Basic'
-        $target.Credential = $simulator.Credentials[$name].GetNetworkCredential()
+        $target.Credential = $simulator.ByName[$name].Credential.GetNetworkCredential()
         $session = [AppBan.Engine.Cim.WsMan.WsManSession]::new($target, $null)
         try {
             $registry = [AppBan.Engine.Cim.RegistryClient]::new($session)
@@ -397,7 +368,7 @@ try {
             $watch.Stop()
         } finally { $session.Dispose() }
         $appBan = if ($canScan) { $results.SingleHost | Where-Object LatencyMs -EQ $latency } else { [pscustomobject]@{ WallMs = [double]::NaN; Operations = $null } }
-        $ops = [int] (Get-HostOperation $simulator $name).total
+        $ops = (Get-HostOperation $simulator $name).Total
         [pscustomobject]@{
             LatencyMs          = $latency
             BaselineWallMs     = Format-Ms $watch.Elapsed.TotalSeconds
@@ -409,14 +380,14 @@ try {
             AppBanToBaseline   = [math]::Round($appBan.WallMs / $watch.Elapsed.TotalMilliseconds, 3)
         }
     }
-    $baseline | Format-Table -AutoSize | Out-Host
+    Write-Table $baseline
     $results.Baseline = @($baseline)
     #endregion
 
     #region 2. Fleets
     if ($maxFleet -gt 0 -and $canScan) {
         Format-Section "Fleets at $FleetLatencyMs ms per operation"
-        $fleetNames = @($simulator.Hosts.Keys | Where-Object { $_ -like 'BENCH-*' -and $_ -notlike 'BENCH-LAPTOP-*' } | Sort-Object)
+        $fleetNames = @($simulator.ByName.Keys | Where-Object { $_ -like 'BENCH-*' -and $_ -notlike 'BENCH-LAPTOP-*' } | Sort-Object)
         # The ideal needs the time of one host of this fleet alone: a spread sample, scanned one at a time, warm.
         $step = [math]::Max(1, [math]::Floor($fleetNames.Count / $ReferenceSample))
         $sample = @(for ($i = 0; $i -lt $fleetNames.Count -and ($i / $step) -lt $ReferenceSample; $i += $step) { $fleetNames[$i] })
@@ -469,10 +440,11 @@ try {
                     LoadAverage    = Get-LoadAverage
                 }
                 if ($run.Errors) { Write-Warning "$($run.Errors) errors in the fleet scan of $size hosts; the first: $($run.FirstError)" }
-                $row | Format-Table Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, PeakMB, Operations, CpuBusyPercent -AutoSize | Out-Host
+                Write-Host ("{0} hosts, ThrottleLimit {1}: {2:0.00} s, {3:0.00}x the ideal, {4:0} MB peak" -f $size, $throttle, $row.WallSeconds, $row.RatioToIdeal, $row.PeakMB)
                 $fleet.Add($row)
             }
         }
+        Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, CpuBusyPercent, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
         $results.Fleet = @($fleet)
     }
     #endregion
@@ -486,18 +458,18 @@ if ($RemovalHostCount -gt 0 -and $canRemove) {
     $removalTemplate = New-FleetTemplate -Name 'removal-template' -NamePrefix 'RM-' -KeepApps 'tiktok-store' -AppProbability 1
     $simulator = $null
     try {
-        $simulator = Start-BenchSimulator @('--generate', "$RemovalHostCount", '--template', $removalTemplate)
-        $names = @($simulator.Hosts.Keys | Sort-Object)
-        $credential = $simulator.Credentials[$names[0]]
+        $simulator = Start-BenchSimulator -ArgumentList '--generate', "$RemovalHostCount", '--template', $removalTemplate
+        $names = @($simulator.ByName.Keys | Sort-Object)
+        $credential = $simulator.ByName[$names[0]].Credential
         $before = Get-OperationTotal $simulator $names
         $failures = $null
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $removed = @(Remove-BannedApp -ComputerName @($names | ForEach-Object { $simulator.Hosts[$_] }) -Credential $credential -Authentication Basic `
+        $removed = @(Remove-BannedApp -ComputerName @($names | ForEach-Object { $simulator.ByName[$_].ComputerName }) -Credential $credential -Authentication Basic `
                 -Rule 'tiktok-store' -Force -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures -WarningAction SilentlyContinue)
         $watch.Stop()
         $after = Get-OperationTotal $simulator $names
         $left = @(foreach ($name in $names) {
-                Invoke-Control $simulator "hosts/$name/packages" | Where-Object { $_.fullName -like 'BytedancePte.Ltd.TikTok_*' }
+                Get-SimulatorPackage -ComputerName $name -Simulator $simulator | Where-Object { $_.fullName -like 'BytedancePte.Ltd.TikTok_*' }
             })
         $operations = $after.Operations - $before.Operations
         $results.Removal = [ordered]@{
@@ -512,7 +484,7 @@ if ($RemovalHostCount -gt 0 -and $canRemove) {
             TikTokPackagesLeft = $left.Count
         }
         foreach ($group in $removed | Group-Object Status) { $results.Removal.ByStatus[$group.Name] = $group.Count }
-        [pscustomobject]$results.Removal | Format-List | Out-Host
+        Write-Table ([pscustomobject]$results.Removal) -List
     } finally {
         Stop-BenchSimulator $simulator
     }
@@ -544,7 +516,7 @@ $results.Dropped = @($dropped)
 $results.TotalSeconds = [math]::Round($clock.Elapsed.TotalSeconds, 1)
 $results.Machine.LoadAverageAtEnd = Get-LoadAverage
 Format-Section 'Goals'
-$goals | Format-Table -AutoSize | Out-Host
+Write-Table $goals
 foreach ($d in $dropped) { Write-Host "Dropped: $d" -ForegroundColor Yellow }
 
 $outputFull = [System.IO.Path]::GetFullPath($OutputPath)
