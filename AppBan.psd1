@@ -16,6 +16,9 @@
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
         'Test-AppBanConnection'
+        'Grant-AppExemption'
+        'Revoke-AppExemption'
+        'Get-AppExemption'
         'Get-BannedApp'
         'Test-AppBanCompliance'
     )

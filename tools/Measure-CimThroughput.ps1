@@ -18,7 +18,9 @@ param(
     # Operations per case (per concurrency level and kind).
     [ValidateRange(10, 5000)] [int] $Operations = 400,
     [int[]] $Concurrency = @(1, 8),
-    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
+    [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release',
+    # Also write the figures as objects.
+    [switch] $PassThru
 )
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
@@ -27,7 +29,7 @@ $simulator = Join-Path $root "tests/Simulator/bin/$Configuration/net10.0/AppBan.
 foreach ($path in $engine, $simulator) { if (-not (Test-Path $path)) { throw "$path is missing: run ./build.ps1 Build first." } }
 
 Add-Type -Path $engine
-Add-Type -ReferencedAssemblies $engine, 'System.Collections', 'System.Runtime', 'System.Threading', 'System.Threading.Tasks' -TypeDefinition @'
+Add-Type -ReferencedAssemblies $engine, 'netstandard', 'System.Collections', 'System.Linq', 'System.Runtime', 'System.Threading', 'System.Threading.Tasks' -TypeDefinition @'
 using System;
 using System.Diagnostics;
 using System.Linq;
@@ -64,18 +66,21 @@ $psi.RedirectStandardInput = $true
 $psi.UseShellExecute = $false
 $process = [System.Diagnostics.Process]::Start($psi)
 try {
-    $hostLine = $null
-    while (($line = $process.StandardOutput.ReadLine()) -ne $null) {
-        if (-not $hostLine -and $line -match '^HOST (\S+) (\S+)$') { $hostLine = $Matches }
+    $hostUrl = $null; $controlUrl = $null
+    while ($null -ne ($line = $process.StandardOutput.ReadLine())) {
+        if (-not $hostUrl -and $line -match '^HOST \S+ (\S+)$') { $hostUrl = [uri] $Matches[1] }
+        if ($line -match '^CONTROL (\S+)$') { $controlUrl = $Matches[1] }
         if ($line -eq 'READY') { break }
     }
-    if (-not $hostLine) { throw 'The simulator did not announce a host.' }
-    $description = Get-Content -Raw $HostPath | ConvertFrom-Json
-    $admin = @($description.accounts | Where-Object { $_.isAdmin -or $_.admin })[0]
-    $uri = [uri] $hostLine[2]
-    $target = [AppBan.Engine.Cim.CimTarget]::Parse("127.0.0.1:$($uri.Port)")
+    if (-not $hostUrl -or -not $controlUrl) { throw 'The simulator did not announce a host and its control endpoint.' }
+    # The control endpoint answers one JSON array; assigning it first lets the pipeline enumerate its hosts.
+    $summary = Invoke-RestMethod -Uri ($controlUrl + 'hosts')
+    $entry = $summary | Where-Object url -EQ $hostUrl.AbsoluteUri | Select-Object -First 1
+    $admin = @($entry.accounts | Where-Object isAdmin)[0]
+    $target = [AppBan.Engine.Cim.CimTarget]::Parse($hostUrl.Authority)
     $target.Authentication = 'Basic'
-    $target.Credential = [System.Net.NetworkCredential]::new($admin.userName ?? $admin.name, $admin.password)
+    $target.Credential = [System.Net.NetworkCredential]::new($admin.user, $admin.password)
+    Write-Verbose "Measuring $($hostUrl.Authority) as $($admin.user)"
     $session = [AppBan.Engine.Cim.WsMan.WsManSession]::new($target, $null)
     try {
         $results = foreach ($kind in 'Query', 'InvokeMethod') {
@@ -93,10 +98,10 @@ try {
     foreach ($kind in 'Query', 'InvokeMethod') {
         $rows = $results | Where-Object Operation -eq $kind
         if ($rows.Count -ge 2) {
-            '{0}: {1} in flight is {2:0.0}x the throughput of {3}' -f $kind, $rows[-1].InFlight, ($rows[-1].OpsPerSecond / $rows[0].OpsPerSecond), $rows[0].InFlight
+            Write-Host ('{0}: {1} in flight is {2:0.0}x the throughput of {3}' -f $kind, $rows[-1].InFlight, ($rows[-1].OpsPerSecond / $rows[0].OpsPerSecond), $rows[0].InFlight)
         }
     }
-    $results
+    if ($PassThru) { $results }
 } finally {
     if (-not $process.HasExited) { $process.StandardInput.Close(); if (-not $process.WaitForExit(5000)) { $process.Kill() } }
     $process.Dispose()

@@ -18,7 +18,7 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
         $syntax = Get-Command Test-AppBanConnection -Syntax | Out-String
         $syntax | Should -Match '-CimSession <CimSession\[\]>'
         $syntax | Should -Match '-ComputerName <string\[\]>'
-        (Get-Command Test-AppBanConnection).Parameters['ComputerName'].Aliases | Should -Be @('CN', 'ServerName', 'DNSHostName')
+        (Get-Command Test-AppBanConnection).Parameters['ComputerName'].Aliases | Should -Be @('CN', 'ServerName', 'DNSHostName', 'Name')
     }
 
     It 'asks for -ComputerName when there is no target and no MI' -Skip:$IsWindows {
@@ -60,6 +60,14 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
         $r.Error | Should -Not -Match 'S3cret-Value'
     }
 
+    It 'warns once that Basic over HTTP is cleartext, and not for loopback targets' -Skip:$IsWindows {
+        $null = Test-AppBanConnection -ComputerName 'appban-a.invalid', 'appban-b.invalid' @basic -WarningVariable remote -WarningAction SilentlyContinue
+        @($remote).Count | Should -Be 1
+        $remote[0].Message | Should -Match 'unencrypted'
+        $null = Test-AppBanConnection -ComputerName "127.0.0.1:$(Get-FreePort)" @basic -WarningVariable loopback -WarningAction SilentlyContinue
+        @($loopback).Count | Should -Be 0
+    }
+
     It 'writes a non-terminating error for an invalid computer name and goes on' {
         $good = "127.0.0.1:$(Get-FreePort)"
         $r = Test-AppBanConnection -ComputerName 'bad host name', $good @basic -ErrorVariable errs -ErrorAction SilentlyContinue
@@ -91,5 +99,80 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
             $listeners | ForEach-Object { $_.Stop() }
             if ($ps) { $ps.Dispose() }
         }
+    }
+}
+
+Describe 'Test-AppBanConnection against the simulated fleet' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/AppBanSimulator.psm1') -Force
+        $script:sim = Start-AppBanSimulator -HostPath laptop-01.json, clean-01.json, unreachable-01.json, nonadmin-01.json
+        $script:byName = @{}
+        foreach ($h in $sim.Hosts) { $byName[$h.Name] = $h }
+        # The simulated fleet speaks Basic over HTTP (as a host with AllowUnencrypted would).
+        function Test-Simulated {
+            param([string] $Name, [pscredential] $Credential, [switch] $Quiet)
+            $h = $byName[$Name]
+            Test-AppBanConnection -ComputerName $h.ComputerName -Authentication Basic -Credential ($Credential ?? $h.Credential) -UseWsMan -Quiet:$Quiet
+        }
+    }
+    AfterAll { if ($sim) { Stop-AppBanSimulator -Simulator $sim } }
+
+    It 'passes every check on a healthy host with an administrator' {
+        $r = Test-Simulated LAPTOP-01
+        $r.Transport | Should -Be 'WsMan'
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeTrue
+        $r.OSCaption | Should -Be 'Microsoft Windows 11 Pro'
+        $r.OSVersion | Should -Be '10.0.22631'
+        $r.CanReadRegistry | Should -BeTrue
+        $r.IsAdministrator | Should -BeTrue
+        $r.LatencyMs | Should -BeGreaterOrEqual 0
+        $r.Error | Should -BeNullOrEmpty
+        $r.Success | Should -BeTrue
+        Test-Simulated LAPTOP-01 -Quiet | Should -BeTrue
+        # What it did on the host: one WQL query, EnumKey of Uninstall, CheckAccess on HKLM\SOFTWARE.
+        $ops = Get-SimulatorOperation -ComputerName LAPTOP-01 -Simulator $sim
+        @($ops.operation) | Should -Contain 'StdRegProv.CheckAccess'
+        @($ops.operation) | Should -Contain 'StdRegProv.EnumKey'
+        @($ops.operation) | Should -Not -Contain 'Win32_Process.Create'
+    }
+
+    It 'reports an unreachable host as not reachable' {
+        $r = Test-Simulated UNREACHABLE-01
+        $r.Reachable | Should -BeFalse
+        $r.Authenticated | Should -BeFalse
+        $r.ErrorId | Should -Be 'TargetUnreachable'
+        $r.Error | Should -Match 'refused'
+        Test-Simulated UNREACHABLE-01 -Quiet | Should -BeFalse
+    }
+
+    It 'reports a wrong password as reachable but not authenticated' {
+        $wrong = [pscredential]::new($byName['LAPTOP-01'].UserName, (ConvertTo-SecureString 'Wrong-Password!' -AsPlainText -Force))
+        $r = Test-Simulated LAPTOP-01 -Credential $wrong
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeFalse
+        $r.ErrorId | Should -Be 'AuthenticationFailed'
+        $r.Error | Should -Not -Match 'Wrong-Password!'
+        $r.IsAdministrator | Should -BeFalse
+    }
+
+    It 'reports a standard account as able to read but not an administrator' {
+        $r = Test-Simulated NONADMIN-01
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeTrue
+        $r.CanReadRegistry | Should -BeTrue
+        $r.IsAdministrator | Should -BeFalse
+        $r.ErrorId | Should -Be 'AccessDenied'
+        $r.Error | Should -Match 'not an administrator'
+        $r.Success | Should -BeFalse
+    }
+
+    It 'tests many targets from the pipeline in one call, one result per target' {
+        $cred = $byName['LAPTOP-01'].Credential
+        $results = $sim.Hosts | Where-Object Name -in 'LAPTOP-01', 'UNREACHABLE-01' |
+            Test-AppBanConnection -Authentication Basic -Credential $cred -UseWsMan -ThrottleLimit 2
+        $results.Count | Should -Be 2
+        ($results | Where-Object ComputerName -eq $byName['LAPTOP-01'].ComputerName).Success | Should -BeTrue
+        ($results | Where-Object ComputerName -eq $byName['UNREACHABLE-01'].ComputerName).ErrorId | Should -Be 'TargetUnreachable'
     }
 }

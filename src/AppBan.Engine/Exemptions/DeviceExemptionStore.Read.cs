@@ -18,16 +18,47 @@ namespace AppBan.Engine.Exemptions
         {
             var ids = await registry.EnumKeyAsync(RegistryHive.LocalMachine, RootKey, ct).ConfigureAwait(false);
             if (ids.Outcome == RegistryOutcome.KeyNotFound) return Array.Empty<Exemption>();
-            if (!ids.Success)
-                throw new CimException(ids.Outcome == RegistryOutcome.AccessDenied ? CimErrorKind.AccessDenied : CimErrorKind.ProviderFailure,
-                    computerName, "Cannot read HKLM\\" + RootKey + " on " + computerName + ": " + ids.Outcome + " (" + ids.ReturnValue + ").", ids.ReturnValue);
+            if (!ids.Success) throw RegistryError(ids.Outcome, ids.ReturnValue, computerName, "read HKLM\\" + RootKey);
 
             var tasks = new List<Task<Exemption>>();
-            foreach (var id in ids.Value) tasks.Add(ReadOneAsync(registry, computerName, id, problems, ct));
+            foreach (var id in ids.Value)
+            {
+                // Key names come from the target; only GUIDs are ours, and only they may become a path.
+                if (!ExemptionId.IsValid(id))
+                {
+                    lock (problems) problems.Add("HKLM\\" + RootKey + "\\" + id + " on " + computerName + " is not named by an exemption id (a GUID) and is ignored.");
+                    continue;
+                }
+                tasks.Add(ReadOneAsync(registry, computerName, id, problems, ct));
+            }
             var all = await Task.WhenAll(tasks).ConfigureAwait(false);
             var list = new List<Exemption>();
             foreach (var e in all) if (e != null) list.Add(e);
             return list;
+        }
+
+        /// <summary>
+        /// Reads the exemption whose id is the same GUID as <paramref name="id"/> (either format); null when the
+        /// target has none. A present but unreadable entry is named in <paramref name="problems"/> and also gives null.
+        /// </summary>
+        public static async Task<Exemption> ReadAsync(RegistryClient registry, string computerName, string id,
+            ICollection<string> problems, CancellationToken ct)
+        {
+            var keyName = await FindKeyNameAsync(registry, computerName, id, ct).ConfigureAwait(false);
+            return keyName == null ? null : await ReadOneAsync(registry, computerName, keyName, problems, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>The key name under the root that holds <paramref name="id"/>, as spelled on the target; null if none.</summary>
+        internal static async Task<string> FindKeyNameAsync(RegistryClient registry, string computerName, string id, CancellationToken ct)
+        {
+            if (!ExemptionId.IsValid(id))
+                throw new ArgumentException("'" + id + "' is not an exemption id: expected a GUID.", nameof(id));
+            var ids = await registry.EnumKeyAsync(RegistryHive.LocalMachine, RootKey, ct).ConfigureAwait(false);
+            if (ids.Outcome == RegistryOutcome.KeyNotFound) return null;
+            if (!ids.Success) throw RegistryError(ids.Outcome, ids.ReturnValue, computerName, "read HKLM\\" + RootKey);
+            foreach (var name in ids.Value)
+                if (ExemptionId.IsValid(name) && ExemptionId.AreSame(name, id)) return name;
+            return null;
         }
 
         private static async Task<Exemption> ReadOneAsync(RegistryClient registry, string computerName, string id,
@@ -48,7 +79,9 @@ namespace AppBan.Engine.Exemptions
                 RuleId = await Read(RuleIdValue).ConfigureAwait(false),
                 UserSid = await Read(UserSidValue).ConfigureAwait(false),
                 UserName = await Read(UserNameValue).ConfigureAwait(false),
-                ComputerName = await Read(ComputerNameValue).ConfigureAwait(false) ?? computerName,
+                // A device exemption covers the device it lives on, whatever name that device was addressed by when it
+                // was granted (the stored ComputerName) or is scanned by now (IP, FQDN, "localhost" for a local run).
+                ComputerName = computerName,
                 Reason = await Read(ReasonValue).ConfigureAwait(false),
                 ApprovedBy = await Read(ApprovedByValue).ConfigureAwait(false),
             };

@@ -1,3 +1,5 @@
+using AppBan.Engine.Cim;
+
 namespace AppBan.Engine.Exemptions
 {
     /// <summary>
@@ -17,5 +19,19 @@ namespace AppBan.Engine.Exemptions
         public const string GrantedOnValue = "GrantedOn";
         public const string ExpiresValue = "Expires";
         public const string NotBeforeValue = "NotBefore";
+
+        /// <summary>HKLM-relative path of one exemption's key. The id is checked first because it becomes a path; its
+        /// spelling is kept, since the key may have been written in either GUID format.</summary>
+        public static string KeyOf(string id)
+        {
+            if (!ExemptionId.IsValid(id))
+                throw new System.ArgumentException("'" + id + "' is not an exemption id: expected a GUID.", nameof(id));
+            return RootKey + "\\" + id;
+        }
+
+        /// <summary>A failed StdRegProv call on an exemption key as the typed error the cmdlets report.</summary>
+        internal static CimException RegistryError(RegistryOutcome outcome, uint returnValue, string computerName, string what) =>
+            new CimException(outcome == RegistryOutcome.AccessDenied ? CimErrorKind.AccessDenied : CimErrorKind.ProviderFailure,
+                computerName, "Cannot " + what + " on " + computerName + ": " + outcome + " (" + returnValue + ").", returnValue);
     }
 }

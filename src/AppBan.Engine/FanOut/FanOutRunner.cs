@@ -37,6 +37,11 @@ namespace AppBan.Engine.FanOut
         public void WriteObject(object value) => runner.Post(new FanOutEvent(FanOutEventKind.Output, Target, value));
         public void WriteWarning(string text) => runner.Post(new FanOutEvent(FanOutEventKind.Warning, Target, text));
         public void WriteVerbose(string text) => runner.Post(new FanOutEvent(FanOutEventKind.Verbose, Target, text));
+        /// <summary>
+        /// One item of this target's work failed (one exemption, one app) while the target's work goes on: written as a
+        /// non-terminating error on the pipeline thread. It does not count the target as failed.
+        /// </summary>
+        public void WriteError(Exception error) => runner.Post(new FanOutEvent(FanOutEventKind.Failed, Target, error: error ?? throw new ArgumentNullException(nameof(error))));
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ namespace AppBan.Cmdlets
         public void WriteObject(object value) => Sink.WriteObject(value);
         public void WriteWarning(string text) => Sink.WriteWarning(text);
         public void WriteVerbose(string text) => Sink.WriteVerbose(text);
+        /// <summary>A failure of one item on this target that does not end the target's work.</summary>
+        public void WriteError(Exception error) => Sink.WriteError(error);
     }
 
     /// <summary>
@@ -48,7 +50,7 @@ namespace AppBan.Cmdlets
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
-        private bool sessionsQueued, progressShown;
+        private bool sessionsQueued, progressShown, cleartextWarned;
         private readonly Stopwatch progressClock = new Stopwatch();
 
         /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
@@ -195,6 +197,7 @@ namespace AppBan.Cmdlets
                 return;
             }
             if (!ShouldProcessTarget(target.ComputerName)) return;
+            WarnIfCleartext(target);
             string transport;
             try { transport = factory.TransportFor(target) == CimTransportKind.Mi ? "MI" : "WsMan"; }
             catch (InvalidOperationException ex)
@@ -203,6 +206,16 @@ namespace AppBan.Cmdlets
                 return;
             }
             runner.Add(target.ComputerName, (sink, ct) => RunAsync(() => factory.Create(target), transport, sink, ct));
+        }
+
+        /// <summary>Basic over HTTP sends the password readable by anyone on the path; say so once (loopback stays on the machine).</summary>
+        private void WarnIfCleartext(CimTarget target)
+        {
+            if (cleartextWarned || target.IsLocal || target.UseSsl || target.Authentication != CimAuthentication.Basic) return;
+            if (System.Net.IPAddress.TryParse(target.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)) return;
+            if (string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase)) return;
+            cleartextWarned = true;
+            WriteWarning("Basic authentication over HTTP sends the password and all data unencrypted. Use -UseSSL where the targets have an HTTPS listener.");
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

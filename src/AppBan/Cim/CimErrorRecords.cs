@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
 
 namespace AppBan.Cmdlets
 {
@@ -45,6 +46,11 @@ namespace AppBan.Cmdlets
                 errorId = ErrorIdFor(cim.Kind);
                 category = CategoryFor(cim.Kind);
                 computerName = computerName ?? cim.ComputerName;
+            }
+            else if (error is ExemptionException exemption)
+            {
+                errorId = exemption.Kind.ToString();
+                category = ExemptionCmdletSupport.CategoryFor(exemption.Kind);
             }
             else if (error is ArgumentException)
             {

@@ -90,7 +90,7 @@ namespace AppBan.Engine.Tests.Inventory
         public async Task A_laptop_with_banned_apps_is_non_compliant_and_counts_each_status()
         {
             using var session = InventoryReaderTests.Laptop();
-            session.Key(ExemptionsKey + @"\ex-1").String("RuleId", "bytedance").String("UserSid", InventoryReaderTests.Bob)
+            session.Key(ExemptionsKey + @"\2c9a4f1e-8d3b-4e7a-b5c6-0f1e2d3c4b5a").String("RuleId", "bytedance").String("UserSid", InventoryReaderTests.Bob)
                 .String("Reason", "Press office").String("GrantedOn", "2026-01-01T00:00:00.0000000Z");
             var (scanner, evaluation) = Scanner();
 
@@ -99,7 +99,7 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal("laptop-01", result.ComputerName);
             Assert.Null(result.Error);
             Assert.Equal(ComplianceStatus.NonCompliant, result.Status);
-            Assert.Equal("ex-1", Assert.Single(evaluation.SeenExemptions).Id);
+            Assert.Equal("2c9a4f1e-8d3b-4e7a-b5c6-0f1e2d3c4b5a", Assert.Single(evaluation.SeenExemptions).Id);
             Assert.Same(result.Inventory.Apps, evaluation.SeenApps);
             // LIVE Studio, CapCut, web app, Store TikTok (Alice): violations; the planted entry (Bob): exempt.
             Assert.Equal(4, result.ViolationCount);
@@ -167,7 +167,7 @@ namespace AppBan.Engine.Tests.Inventory
         public async Task Unreadable_device_exemptions_fail_the_target_rather_than_report_wrong_violations()
         {
             using var session = InventoryReaderTests.Laptop();
-            session.Key(ExemptionsKey + @"\ex-1").String("RuleId", "bytedance").String("Reason", "x");
+            session.Key(ExemptionsKey + @"\2c9a4f1e-8d3b-4e7a-b5c6-0f1e2d3c4b5a").String("RuleId", "bytedance").String("Reason", "x");
             session.Deny(ExemptionsKey);
             var (scanner, evaluation) = Scanner();
             var result = await scanner.ScanAsync(session, CancellationToken.None);
@@ -254,7 +254,7 @@ namespace AppBan.Engine.Tests.Inventory
               ""exemptions"": [] }";
             var policy = PolicyLoader.LoadJson(json, "phase-out.json");
             using var session = InventoryReaderTests.Laptop(noiseKeysPerRoot: 0);
-            session.Key(@"HKLM\SOFTWARE\AppBan\Exemptions\ex-capcut").String("RuleId", "capcut").String("UserSid", InventoryReaderTests.Alice)
+            session.Key(@"HKLM\SOFTWARE\AppBan\Exemptions\5e1d9c3a-7b2f-4c8e-a0d4-3f6b8e2c1a07").String("RuleId", "capcut").String("UserSid", InventoryReaderTests.Alice)
                 .String("Reason", "Video team").String("GrantedOn", "2026-11-01T00:00:00.0000000Z").String("Expires", "2027-03-01T00:00:00.0000000Z");
 
             async Task<TargetScanResult> At(DateTimeOffset when) =>
@@ -263,7 +263,7 @@ namespace AppBan.Engine.Tests.Inventory
             var before = await At(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
             Assert.Equal(ComplianceStatus.GracePeriod, before.Status);
             Assert.Equal(FindingStatus.Exempt, before.Findings.Single(f => f.RuleId == "capcut").Status);
-            Assert.Equal("ex-capcut", before.Findings.Single(f => f.RuleId == "capcut").Exemption.Id);
+            Assert.Equal("5e1d9c3a-7b2f-4c8e-a0d4-3f6b8e2c1a07", before.Findings.Single(f => f.RuleId == "capcut").Exemption.Id);
             Assert.Equal(FindingStatus.GracePeriod, before.Findings.Single(f => f.RuleId == "tiktok-store").Status);
 
             var after = await At(new DateTimeOffset(2027, 2, 15, 0, 0, 0, TimeSpan.Zero));

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+
+namespace AppBan.Engine.Exemptions
+{
+    /// <summary>A user found on a target: the SID always, the DOMAIN\name when the target could tell it.</summary>
+    public sealed class ResolvedUser
+    {
+        public ResolvedUser(string sid, string accountName, string source)
+        {
+            Sid = sid;
+            AccountName = accountName;
+            Source = source;
+        }
+
+        public string Sid { get; }
+        public string AccountName { get; }
+        /// <summary>Where the answer came from: "Win32_UserAccount" or "ProfileList".</summary>
+        public string Source { get; }
+    }
+
+    /// <summary>
+    /// Resolves a user on the target, so that a device exemption stores both the SID (what findings carry) and
+    /// the account name (what people read). First Win32_UserAccount, filtered on its key properties; then the
+    /// ProfileList, which knows every user who has a profile on the device even when no domain controller answers.
+    /// A user found by neither is an error: nothing is written for a user the device does not know.
+    /// </summary>
+    public sealed class UserResolver
+    {
+        public const string ProfileListKey = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
+        public const string SourceUserAccount = "Win32_UserAccount";
+        public const string SourceProfileList = "ProfileList";
+
+        private readonly ICimSession session;
+        private readonly RegistryClient registry;
+        private readonly CimCallOptions options;
+
+        public UserResolver(ICimSession session, CimCallOptions options = null)
+        {
+            this.session = session ?? throw new ArgumentNullException(nameof(session));
+            this.options = options ?? CimCallOptions.Default;
+            registry = new RegistryClient(session, this.options);
+        }
+
+        private string ComputerName => session.ComputerName;
+
+        public async Task<ResolvedUser> ResolveAsync(UserReference user, CancellationToken ct = default)
+        {
+            if (user == null) throw new ArgumentNullException(nameof(user));
+            var byAccount = await QueryUserAccountAsync(user, ct).ConfigureAwait(false);
+            if (byAccount != null) return byAccount;
+            var byProfile = user.IsSid
+                ? await ProfileBySidAsync(user.Sid, ct).ConfigureAwait(false)
+                : await ProfileByNameAsync(user, ct).ConfigureAwait(false);
+            if (byProfile != null) return byProfile;
+            throw new ExemptionException(ExemptionErrorKind.UserNotFound, ComputerName,
+                "The user '" + user + "' is not known on " + ComputerName + " (neither Win32_UserAccount nor the ProfileList has it). Nothing was written.");
+        }
+
+        private async Task<ResolvedUser> QueryUserAccountAsync(UserReference user, CancellationToken ct)
+        {
+            // Name and Domain are the class's keys, so filtering on both asks for one instance rather than an
+            // enumeration [doc: Win32_UserAccount]. [guess] On a domain member the provider may still reach out to a
+            // domain controller and be slow, or time out: that is treated like "not found here" and the ProfileList
+            // answers instead. A query by SID is not a key lookup and may be slower for the same reason [guess].
+            var wql = user.IsSid
+                ? "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE SID=" + UserReference.WqlString(user.Sid)
+                : "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE Name=" + UserReference.WqlString(user.Name) +
+                  " AND Domain=" + UserReference.WqlString(user.Domain);
+            var found = new List<CimObject>();
+            try
+            {
+                await session.QueryAsync(@"root\cimv2", wql, o => { lock (found) found.Add(o); }, options.With(ct)).ConfigureAwait(false);
+            }
+            catch (CimException ex) when (IsClassLevelFailure(ex.Kind))
+            {
+                return null;
+            }
+            foreach (var o in found)
+            {
+                var sid = o["SID"].AsString();
+                if (!UserReference.IsValidSid(sid)) continue;
+                var name = o["Name"].AsString();
+                var domain = o["Domain"].AsString();
+                var account = string.IsNullOrEmpty(name) || string.IsNullOrEmpty(domain) ? user.AccountName : domain + "\\" + name;
+                return new ResolvedUser(sid.ToUpperInvariant(), account, SourceUserAccount);
+            }
+            return null;
+        }
+
+        /// <summary>Failures that say "this class cannot answer here", not "this target is gone".</summary>
+        private static bool IsClassLevelFailure(CimErrorKind kind)
+        {
+            switch (kind)
+            {
+                case CimErrorKind.InvalidClass:
+                case CimErrorKind.InvalidNamespace:
+                case CimErrorKind.InvalidQuery:
+                case CimErrorKind.NotSupported:
+                case CimErrorKind.NotFound:
+                case CimErrorKind.ProviderFailure:
+                case CimErrorKind.AccessDenied:
+                case CimErrorKind.Timeout:
+                case CimErrorKind.QuotaExceeded:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private async Task<ResolvedUser> ProfileBySidAsync(string sid, CancellationToken ct)
+        {
+            var path = await ReadProfilePathAsync(sid, ct).ConfigureAwait(false);
+            // The profile proves the SID is a user of this device; its folder is not a DOMAIN\name, so no name is stored.
+            return path == null ? null : new ResolvedUser(sid, null, SourceProfileList);
+        }
+
+        private async Task<ResolvedUser> ProfileByNameAsync(UserReference user, CancellationToken ct)
+        {
+            var keys = await registry.EnumKeyAsync(RegistryHive.LocalMachine, ProfileListKey, ct).ConfigureAwait(false);
+            if (keys.Outcome == RegistryOutcome.KeyNotFound) return null;
+            if (!keys.Success) throw DeviceExemptionStore.RegistryError(keys.Outcome, keys.ReturnValue, ComputerName, "read HKLM\\" + ProfileListKey);
+
+            // Only domain and local user accounts (S-1-5-21-...) have profiles worth matching; the key names come
+            // from the target and are checked before they are used in a path.
+            var sids = keys.Value.Where(k => UserReference.IsValidSid(k) && k.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase)).ToList();
+            var paths = await Task.WhenAll(sids.Select(s => ReadProfilePathAsync(s, ct))).ConfigureAwait(false);
+
+            // [guess] A profile folder is named after the account, and gets ".DOMAIN" (or ".COMPUTER") appended when
+            // a folder of that name already exists. The folder cannot prove the domain, so a plain "name" match is
+            // accepted only when it is the only one.
+            var qualified = new List<string>();
+            var plain = new List<string>();
+            for (var i = 0; i < sids.Count; i++)
+            {
+                var leaf = Leaf(paths[i]);
+                if (leaf == null) continue;
+                if (string.Equals(leaf, user.Name + "." + user.Domain, StringComparison.OrdinalIgnoreCase)) qualified.Add(sids[i]);
+                else if (string.Equals(leaf, user.Name, StringComparison.OrdinalIgnoreCase)) plain.Add(sids[i]);
+            }
+            var matches = qualified.Count > 0 ? qualified : plain;
+            if (matches.Count == 0) return null;
+            if (matches.Count > 1)
+                throw new ExemptionException(ExemptionErrorKind.UserAmbiguous, ComputerName,
+                    "The user '" + user + "' matches several profiles on " + ComputerName + " (" + string.Join(", ", matches) +
+                    "). Give the SID instead. Nothing was written.");
+            return new ResolvedUser(matches[0].ToUpperInvariant(), user.AccountName, SourceProfileList);
+        }
+
+        /// <summary>ProfileImagePath of one profile, or null when there is no such profile.</summary>
+        private async Task<string> ReadProfilePathAsync(string sid, CancellationToken ct)
+        {
+            var key = ProfileListKey + "\\" + sid;
+            // [guess] ProfileImagePath is REG_EXPAND_SZ (%SystemDrive%\Users\name); accept REG_SZ too.
+            var r = await registry.GetExpandedStringValueAsync(RegistryHive.LocalMachine, key, "ProfileImagePath", ct).ConfigureAwait(false);
+            if (r.Outcome == RegistryOutcome.TypeMismatch)
+                r = await registry.GetStringValueAsync(RegistryHive.LocalMachine, key, "ProfileImagePath", ct).ConfigureAwait(false);
+            if (r.Outcome == RegistryOutcome.KeyNotFound || r.Outcome == RegistryOutcome.ValueNotFound) return null;
+            if (!r.Success) throw DeviceExemptionStore.RegistryError(r.Outcome, r.ReturnValue, ComputerName, "read HKLM\\" + key);
+            return string.IsNullOrEmpty(r.Value) ? null : r.Value;
+        }
+
+        private static string Leaf(string path)
+        {
+            if (string.IsNullOrEmpty(path)) return null;
+            var trimmed = path.TrimEnd('\\', '/');
+            var cut = Math.Max(trimmed.LastIndexOf('\\'), trimmed.LastIndexOf('/'));
+            return cut < 0 ? trimmed : trimmed.Substring(cut + 1);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using AppBan.Commands;
+using AppBan.Discovery;
+using AppBan.Engine;
+using AppBan.Engine.Exemptions;
+using AppBan.Engine.Inventory;
+using AppBan.Engine.Policy;
+
+namespace AppBan.Cmdlets
+{
+    /// <summary>
+    /// Grants an exemption: on devices (HKLM\SOFTWARE\AppBan\Exemptions through CIM) or in a policy file. Rule and
+    /// user come from parameters, or from Get-BannedApp findings on the pipeline. Every grant writes an
+    /// ExemptionChange for the audit trail; -WhatIf writes nothing and connects nowhere.
+    /// </summary>
+    [Cmdlet(VerbsSecurity.Grant, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = TargetSet)]
+    [OutputType(typeof(ExemptionChange))]
+    public sealed class GrantAppExemptionCommand : AppBanTargetCmdlet
+    {
+        private const string TargetSet = "Target";
+        private const string PolicySet = "Policy";
+        private const string FindingSet = "Finding";
+        private const string FindingPolicySet = "FindingPolicy";
+
+        private readonly IClock clock = SystemClock.Instance;
+        private readonly List<BannedAppFinding> findings = new List<BannedAppFinding>();
+        // Grants per target as ShouldProcess approved them on the pipeline thread; the workers only read them.
+        private readonly Dictionary<string, List<PendingGrant>> approved = new Dictionary<string, List<PendingGrant>>(StringComparer.OrdinalIgnoreCase);
+        private Dictionary<string, List<PendingGrant>> pendingByTarget;
+        private ExemptionRequest template;
+        private UserReference user;
+        private AppBanPolicy effectivePolicy;
+        private string policyFile;
+        private string changedBy;
+
+        /// <summary>Write into this policy file instead of onto devices.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+        [Parameter(Mandatory = true, ParameterSetName = FindingPolicySet)]
+        [ValidateNotNullOrEmpty]
+        public string PolicyPath { get; set; }
+
+        /// <summary>Findings from Get-BannedApp: each grants for its rule, its user (per-user findings) and its computer.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingPolicySet)]
+        [Alias("Finding")]
+        public BannedAppFinding InputObject { get; set; }
+
+        /// <summary>The rule to lift, by id; "*" lifts every rule.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+        [Alias("RuleId")]
+        [AllowEmptyString]
+        [ArgumentCompleter(typeof(RuleIdCompleter))]
+        public string Rule { get; set; }
+
+        /// <summary>DOMAIN\name or SID; without it the exemption covers every user (of the device, or of -Computer).</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = PolicySet)]
+        public string User { get; set; }
+
+        /// <summary>Policy exemptions: the computer name or wildcard pattern covered.</summary>
+        [Parameter(ParameterSetName = PolicySet)]
+        public string Computer { get; set; }
+
+        [Parameter(Mandatory = true)]
+        [AllowNull]
+        [AllowEmptyString]
+        public string Reason { get; set; }
+
+        [Parameter]
+        public DateTime Expires { get; set; }
+
+        [Parameter]
+        public DateTime NotBefore { get; set; }
+
+        [Parameter]
+        public string ApprovedBy { get; set; }
+
+        /// <summary>The effective policy whose rule ids a device grant is checked against; the built-in policy by default.</summary>
+        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = FindingSet)]
+        public AppBanPolicy Policy { get; set; }
+
+        private bool IntoPolicy => ParameterSetName == PolicySet || ParameterSetName == FindingPolicySet;
+        private bool FromFindings => ParameterSetName == FindingSet || ParameterSetName == FindingPolicySet;
+
+        protected override string ProgressActivity => "Granting exemptions";
+
+        protected override void BeginProcessing()
+        {
+            changedBy = ExemptionCmdletSupport.CurrentUser();
+            template = new ExemptionRequest
+            {
+                RuleId = Rule,
+                User = User,
+                Computer = Computer,
+                Reason = Reason,
+                ApprovedBy = ApprovedBy,
+                Expires = MyInvocation.BoundParameters.ContainsKey("Expires") ? ExemptionCmdletSupport.ToOffset(Expires) : null,
+                NotBefore = MyInvocation.BoundParameters.ContainsKey("NotBefore") ? ExemptionCmdletSupport.ToOffset(NotBefore) : null,
+            };
+
+            if (IntoPolicy)
+            {
+                ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
+                policyFile = PolicyInput.ResolveFileSystemPath(this, PolicyPath);
+                effectivePolicy = PolicyInput.Load(this, policyFile);
+            }
+            else
+            {
+                base.BeginProcessing();
+                effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
+            }
+
+            // Findings bring rule, user and computer with them; what they share is checked now, the rest per finding.
+            var check = FromFindings
+                ? ExemptionValidator.ValidateReasonAndDates(template, clock)
+                : ExemptionValidator.Validate(template, IntoPolicy ? ExemptionSource.Policy : ExemptionSource.Device,
+                    effectivePolicy.Rules.Select(r => r.Id), clock);
+            if (!check.IsValid) ThrowTerminatingError(ExemptionCmdletSupport.InvalidRequest(check, IntoPolicy ? (object)policyFile : Rule));
+            user = check.User;
+            foreach (var warning in check.Warnings) WriteWarning(warning);
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (FromFindings)
+            {
+                // The finding's ComputerName also binds to -ComputerName; targets are queued once every finding is in,
+                // so that each target's work sees all of its findings.
+                if (InputObject != null) findings.Add(InputObject);
+                ComputerName = null;
+                return;
+            }
+            if (ParameterSetName == TargetSet) base.ProcessRecord();
+        }
+
+        protected override void EndProcessing()
+        {
+            switch (ParameterSetName)
+            {
+                case PolicySet:
+                    GrantIntoPolicy(new[] { new PendingGrant(template, user, null, user?.ToString()) });
+                    return;
+                case FindingPolicySet:
+                    GrantIntoPolicy(PendingFromFindings(ExemptionSource.Policy));
+                    return;
+                case FindingSet:
+                    pendingByTarget = PendingFromFindings(ExemptionSource.Device)
+                        .GroupBy(g => g.Target, StringComparer.OrdinalIgnoreCase)
+                        .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
+                    if (pendingByTarget.Count == 0) return;
+                    if (CimSession != null && CimSession.Length > 0)
+                    {
+                        var names = new HashSet<string>(CimSession.Select(s => string.IsNullOrEmpty(s.ComputerName) ? "localhost" : s.ComputerName), StringComparer.OrdinalIgnoreCase);
+                        foreach (var orphan in pendingByTarget.Keys.Where(k => !names.Contains(k)).ToList())
+                        {
+                            WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", where the finding was made; nothing was written there."),
+                                "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
+                            pendingByTarget.Remove(orphan);
+                        }
+                    }
+                    else ComputerName = pendingByTarget.Keys.ToArray();
+                    base.ProcessRecord();
+                    base.EndProcessing();
+                    return;
+                default:
+                    base.EndProcessing();
+                    return;
+            }
+        }
+
+        protected override bool ShouldProcessTarget(string computerName)
+        {
+            if (ParameterSetName == TargetSet)
+                return ShouldProcess(computerName, ExemptionCmdletSupport.Describe(template, user?.ToString()));
+            if (pendingByTarget == null || !pendingByTarget.TryGetValue(computerName, out var pending)) return false;
+            var yes = pending.Where(g => ShouldProcess(computerName, ExemptionCmdletSupport.Describe(g.Request, g.UserLabel))).ToList();
+            lock (approved) approved[computerName] = yes;
+            return yes.Count > 0;
+        }
+
+        protected override async Task ProcessTargetAsync(TargetContext context)
+        {
+            var service = new DeviceExemptionService(context.Session, context.CallOptions, clock);
+            if (ParameterSetName == TargetSet)
+            {
+                var granted = await service.GrantAsync(template, user, context.CancellationToken).ConfigureAwait(false);
+                context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, changedBy, clock.UtcNow));
+                return;
+            }
+            List<PendingGrant> mine;
+            lock (approved) approved.TryGetValue(context.ComputerName, out mine);
+            foreach (var grant in mine ?? new List<PendingGrant>())
+            {
+                try
+                {
+                    var granted = await service.GrantAsync(grant.Request, grant.User, context.CancellationToken).ConfigureAwait(false);
+                    context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, changedBy, clock.UtcNow));
+                }
+                catch (ExemptionException ex)
+                {
+                    // One finding's grant failed (its user is gone, say); the others on this target still go ahead.
+                    context.WriteError(ex);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One grant per distinct (computer, rule, user) among the findings. A per-user finding grants for its user; a
+        /// machine-wide one (or a provisioned package) for every user of the device.
+        /// </summary>
+        private List<PendingGrant> PendingFromFindings(ExemptionSource store)
+        {
+            var list = new List<PendingGrant>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            // A finding's rule came from the policy that produced it; it is checked only against a policy named here.
+            var ruleIds = Policy != null || store == ExemptionSource.Policy ? effectivePolicy.Rules.Select(r => r.Id).ToList() : null;
+            foreach (var f in findings)
+            {
+                var sid = f.Scope == AppScope.User ? f.UserSid : null;
+                if (!seen.Add(f.ComputerName + "|" + f.RuleId + "|" + sid)) continue;
+                var request = new ExemptionRequest
+                {
+                    RuleId = f.RuleId,
+                    User = sid,
+                    Computer = store == ExemptionSource.Policy ? f.ComputerName : null,
+                    Reason = template.Reason,
+                    ApprovedBy = template.ApprovedBy,
+                    Expires = template.Expires,
+                    NotBefore = template.NotBefore,
+                };
+                var check = ExemptionValidator.Validate(request, store, ruleIds, clock);
+                if (!check.IsValid)
+                {
+                    WriteError(ExemptionCmdletSupport.InvalidRequest(check, f));
+                    continue;
+                }
+                list.Add(new PendingGrant(request, check.User, f.ComputerName, sid == null ? null : f.UserName ?? sid));
+            }
+            return list;
+        }
+
+        private void GrantIntoPolicy(IEnumerable<PendingGrant> grants)
+        {
+            var writer = new PolicyExemptionWriter(policyFile);
+            foreach (var grant in grants)
+            {
+                var description = ExemptionCmdletSupport.Describe(grant.Request, grant.UserLabel) +
+                                  (grant.Request.Computer != null ? " on '" + grant.Request.Computer + "'" : "");
+                if (!ShouldProcess(policyFile, description)) continue;
+                var exemption = ExemptionGrants.ForPolicy(grant.Request, grant.User, clock);
+                try
+                {
+                    writer.Add(exemption);
+                }
+                catch (ExemptionException ex)
+                {
+                    WriteError(ExemptionCmdletSupport.ErrorFor(ex, policyFile));
+                    continue;
+                }
+                WriteObject(ExemptionChange.Of(exemption, ExemptionAction.Granted, policyFile, changedBy, clock.UtcNow));
+            }
+        }
+
+        private sealed class PendingGrant
+        {
+            public PendingGrant(ExemptionRequest request, UserReference user, string target, string userLabel)
+            {
+                Request = request;
+                User = user;
+                Target = target;
+                UserLabel = userLabel;
+            }
+
+            public ExemptionRequest Request { get; }
+            public UserReference User { get; }
+            /// <summary>The computer the finding was made on (device grants go there).</summary>
+            public string Target { get; }
+            public string UserLabel { get; }
+        }
+    }
+}

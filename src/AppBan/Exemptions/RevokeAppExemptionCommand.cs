@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using AppBan.Commands;
+using AppBan.Engine;
+using AppBan.Engine.Exemptions;
+
+namespace AppBan.Cmdlets
+{
+    /// <summary>
+    /// Revokes exemptions by id, on devices or in a policy file, or the ones Get-AppExemption sends down the pipeline.
+    /// Each revoke writes an ExemptionChange; -WhatIf writes nothing and connects nowhere.
+    /// </summary>
+    [Cmdlet(VerbsSecurity.Revoke, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = TargetSet)]
+    [OutputType(typeof(ExemptionChange))]
+    public sealed class RevokeAppExemptionCommand : AppBanTargetCmdlet
+    {
+        private const string TargetSet = "Target";
+        private const string PolicySet = "Policy";
+        private const string InputSet = "InputObject";
+
+        private readonly IClock clock = SystemClock.Instance;
+        private readonly List<ExemptionRecord> records = new List<ExemptionRecord>();
+        private readonly Dictionary<string, List<string>> approved = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        private Dictionary<string, List<string>> idsByTarget;
+        private string changedBy;
+
+        /// <summary>The ids of the exemptions to revoke.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; }
+
+        /// <summary>Revoke from this policy file instead of from devices.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+        [ValidateNotNullOrEmpty]
+        public string PolicyPath { get; set; }
+
+        /// <summary>Exemptions from Get-AppExemption: each is revoked where it was read (device or policy file).</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+        [Alias("Exemption")]
+        public ExemptionRecord InputObject { get; set; }
+
+        protected override string ProgressActivity => "Revoking exemptions";
+
+        protected override void BeginProcessing()
+        {
+            changedBy = ExemptionCmdletSupport.CurrentUser();
+            if (ParameterSetName == PolicySet)
+            {
+                ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
+                return;
+            }
+            if (ParameterSetName == TargetSet)
+            {
+                // Device exemption ids become registry paths: only GUIDs get that far.
+                var bad = Id.FirstOrDefault(i => !ExemptionId.IsValid(i));
+                if (bad != null)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + bad + "' is not an exemption id: a device exemption id is a GUID. Nothing was revoked."),
+                        "InvalidExemptionId", ErrorCategory.InvalidArgument, bad));
+            }
+            base.BeginProcessing();
+        }
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case InputSet:
+                    if (InputObject != null) records.Add(InputObject);
+                    ComputerName = null;
+                    return;
+                case TargetSet:
+                    base.ProcessRecord();
+                    return;
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            switch (ParameterSetName)
+            {
+                case PolicySet:
+                    RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, PolicyPath), Id);
+                    return;
+                case InputSet:
+                    foreach (var file in records.Where(r => r.Source == ExemptionSource.Policy && !string.IsNullOrEmpty(r.Target)).GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase))
+                        RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, file.Key), file.Select(r => r.Id).ToList());
+                    idsByTarget = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+                    foreach (var r in records.Where(r => r.Source == ExemptionSource.Device))
+                    {
+                        if (string.IsNullOrEmpty(r.Target) || !ExemptionId.IsValid(r.Id))
+                        {
+                            WriteError(new ErrorRecord(new ArgumentException("The device exemption '" + r.Id + "' names no computer or has an id that is not a GUID; it was not revoked."),
+                                "InvalidExemptionId", ErrorCategory.InvalidArgument, r));
+                            continue;
+                        }
+                        if (!idsByTarget.TryGetValue(r.Target, out var ids)) idsByTarget[r.Target] = ids = new List<string>();
+                        ids.Add(r.Id);
+                    }
+                    if (idsByTarget.Count == 0) return;
+                    if (CimSession != null && CimSession.Length > 0)
+                    {
+                        var names = new HashSet<string>(CimSession.Select(c => string.IsNullOrEmpty(c.ComputerName) ? "localhost" : c.ComputerName), StringComparer.OrdinalIgnoreCase);
+                        foreach (var orphan in idsByTarget.Keys.Where(k => !names.Contains(k)).ToList())
+                        {
+                            WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", where the exemption was read; it was not revoked."),
+                                "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
+                            idsByTarget.Remove(orphan);
+                        }
+                    }
+                    else ComputerName = idsByTarget.Keys.ToArray();
+                    base.ProcessRecord();
+                    base.EndProcessing();
+                    return;
+                default:
+                    base.EndProcessing();
+                    return;
+            }
+        }
+
+        protected override bool ShouldProcessTarget(string computerName)
+        {
+            IEnumerable<string> ids = ParameterSetName == TargetSet ? Id
+                : idsByTarget != null && idsByTarget.TryGetValue(computerName, out var mine) ? mine : Enumerable.Empty<string>();
+            var yes = ids.Where(id => ShouldProcess(computerName, "Revoke exemption " + id)).ToList();
+            lock (approved) approved[computerName] = yes;
+            return yes.Count > 0;
+        }
+
+        protected override async Task ProcessTargetAsync(TargetContext context)
+        {
+            List<string> ids;
+            lock (approved) approved.TryGetValue(context.ComputerName, out ids);
+            var service = new DeviceExemptionService(context.Session, context.CallOptions, clock);
+            foreach (var id in ids ?? new List<string>())
+            {
+                try
+                {
+                    var removed = await service.RevokeAsync(id, context.CancellationToken).ConfigureAwait(false);
+                    context.WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, context.ComputerName, changedBy, clock.UtcNow));
+                }
+                catch (ExemptionException ex)
+                {
+                    context.Sink.WriteError(ex);
+                }
+            }
+        }
+
+        private void RevokeFromPolicy(string file, IEnumerable<string> ids)
+        {
+            var writer = new PolicyExemptionWriter(file);
+            foreach (var id in ids)
+            {
+                if (!ShouldProcess(file, "Revoke exemption " + id)) continue;
+                Exemption removed;
+                try
+                {
+                    removed = writer.Remove(id);
+                }
+                catch (ExemptionException ex)
+                {
+                    WriteError(ExemptionCmdletSupport.ErrorFor(ex, file));
+                    continue;
+                }
+                if (removed == null)
+                {
+                    WriteError(ExemptionCmdletSupport.ErrorFor(new ExemptionException(ExemptionErrorKind.ExemptionNotFound, file,
+                        "No exemption with id " + id + " exists in " + file + "."), file));
+                    continue;
+                }
+                WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, file, changedBy, clock.UtcNow));
+            }
+        }
+    }
+}
