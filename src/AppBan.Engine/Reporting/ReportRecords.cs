@@ -1,0 +1,84 @@
+using System;
+using AppBan.Engine.Findings;
+
+namespace AppBan.Engine.Reporting
+{
+    /// <summary>Turns the engine's own result types into report records.</summary>
+    public static class ReportRecords
+    {
+        public static ReportFinding FromFinding(Finding finding)
+        {
+            if (finding == null) throw new ArgumentNullException(nameof(finding));
+            var app = finding.App;
+            return new ReportFinding
+            {
+                ComputerName = finding.ComputerName,
+                RuleId = finding.RuleId,
+                RuleName = finding.RuleName,
+                AppName = app == null ? null : FirstNonEmpty(app.DisplayName, app.PackageName, app.KeyName),
+                Version = app?.DisplayVersion,
+                Publisher = app?.Publisher,
+                Kind = app?.Kind.ToString(),
+                Scope = app?.Scope.ToString(),
+                UserName = app?.UserName,
+                UserSid = app?.UserSid,
+                Status = finding.Status.ToString(),
+                ExemptionId = finding.Exemption?.Id,
+                ExemptionExpires = finding.Exemption?.Expires,
+                EnforceAfter = finding.EnforceAfter,
+                Location = app == null ? null : FirstNonEmpty(app.KeyPath, app.PackageFullName),
+            };
+        }
+
+        /// <summary>
+        /// Classifies a removal status word. Anything that is not clearly "gone" or clearly "not attempted on
+        /// purpose" counts as a failure, so an unknown word can never make a run look compliant.
+        /// </summary>
+        public static ActionOutcome ClassifyActionStatus(string status)
+        {
+            switch ((status ?? string.Empty).Trim().ToLowerInvariant())
+            {
+                case "removed":
+                case "alreadyabsent":
+                case "rebootrequired":
+                case "succeeded":
+                case "success":
+                    return ActionOutcome.Removed;
+                case "refused":
+                case "requiresuseraction":
+                case "skippedexempt":
+                case "skippedgraceperiod":
+                case "skipped":
+                case "whatif":
+                    return ActionOutcome.Refused;
+                default:
+                    // Failed, TimedOut, and any word this build does not know.
+                    return ActionOutcome.Failed;
+            }
+        }
+
+        public static bool TryParseTargetStatus(string text, out TargetStatus status)
+        {
+            status = TargetStatus.NotScanned;
+            if (string.IsNullOrWhiteSpace(text)) return false;
+            var trimmed = text.Trim().Replace("-", string.Empty).Replace(" ", string.Empty);
+            if (string.Equals(trimmed, "NotCompliant", StringComparison.OrdinalIgnoreCase)) trimmed = "NonCompliant";
+            foreach (TargetStatus candidate in Enum.GetValues(typeof(TargetStatus)))
+            {
+                if (string.Equals(candidate.ToString(), trimmed, StringComparison.OrdinalIgnoreCase))
+                {
+                    status = candidate;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        internal static string FirstNonEmpty(params string[] values)
+        {
+            foreach (var value in values)
+                if (!string.IsNullOrEmpty(value)) return value;
+            return null;
+        }
+    }
+}

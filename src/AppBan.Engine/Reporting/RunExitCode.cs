@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace AppBan.Engine.Reporting
+{
+    /// <summary>The documented exit codes of an unattended run (scheduled task, automation account).</summary>
+    public enum UnattendedExitCode
+    {
+        /// <summary>Every target is compliant and nothing was removed.</summary>
+        Compliant = 0,
+        /// <summary>Banned apps were removed and every target is now compliant.</summary>
+        Remediated = 1,
+        /// <summary>A banned app remains on a reachable target: exempt, in its grace period, or removal refused.</summary>
+        NonCompliantRemains = 2,
+        /// <summary>A target could not be scanned or a removal failed (or the run was cancelled).</summary>
+        TargetsFailed = 3,
+        /// <summary>The input was invalid (policy file, parameters); nothing was scanned.</summary>
+        BadInput = 4,
+    }
+
+    /// <summary>The one place that turns a run's outcome into an exit code. The worst condition wins.</summary>
+    public static class RunExitCode
+    {
+        public static UnattendedExitCode For(AppBanReport report)
+        {
+            if (report == null || report.Targets.Count == 0) return UnattendedExitCode.TargetsFailed;
+            var code = For(report.Targets);
+            if (report.Run != null && report.Run.Cancelled && code < UnattendedExitCode.TargetsFailed)
+                return UnattendedExitCode.TargetsFailed;
+            return code;
+        }
+
+        public static UnattendedExitCode For(IEnumerable<TargetReport> targets)
+        {
+            var list = targets.ToList();
+            if (list.Count == 0) return UnattendedExitCode.TargetsFailed;
+            var actions = list.SelectMany(t => t.Actions).ToList();
+
+            if (list.Any(t => IsFailure(t.Status)) || actions.Any(a => a.Outcome == ActionOutcome.Failed))
+                return UnattendedExitCode.TargetsFailed;
+            if (list.Any(t => IsRemaining(t.Status)) || actions.Any(a => a.Outcome == ActionOutcome.Refused))
+                return UnattendedExitCode.NonCompliantRemains;
+            if (list.Any(t => t.Status == TargetStatus.Remediated) || actions.Any(a => a.Outcome == ActionOutcome.Removed))
+                return UnattendedExitCode.Remediated;
+            return UnattendedExitCode.Compliant;
+        }
+
+        internal static bool IsFailure(TargetStatus status) =>
+            status == TargetStatus.Unreachable || status == TargetStatus.Failed
+            || status == TargetStatus.Partial || status == TargetStatus.NotScanned;
+
+        internal static bool IsRemaining(TargetStatus status) =>
+            status == TargetStatus.NonCompliant || status == TargetStatus.Exempt || status == TargetStatus.GracePeriod;
+    }
+}

@@ -1,0 +1,53 @@
+param(
+    #{{EXTRA_PARAMETERS}}
+    # Testing only: check this computer ("host" or "host:port") instead of the local machine.
+    [string] $ComputerName,
+    # Testing only: the credential for -ComputerName.
+    [System.Management.Automation.PSCredential] $Credential,
+    # Testing only: how to authenticate to -ComputerName (for example Basic).
+    [string] $Authentication
+)
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+
+# The policy this script enforces, as exported (UTF-8 JSON, Base64). A readable copy follows as comments; the script
+# uses only the encoded copy.
+$AppBanPolicyName = '{{POLICY_NAME}}'
+$AppBanPolicyBase64 = '{{POLICY_BASE64}}'
+{{POLICY_COMMENT}}
+# Seconds: one CIM operation, and the whole run (the script host's timeout minus the module's start-up).
+$AppBanOperationTimeoutSec = {{OPERATION_TIMEOUT}}
+$AppBanRunTimeoutSec = {{RUN_TIMEOUT}}
+
+function Import-AppBan {
+    Import-Module AppBan -ErrorAction Stop
+    $json = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($AppBanPolicyBase64))
+    [AppBan.Engine.Policy.PolicyLoader]::LoadJson($json, "embedded policy '$AppBanPolicyName'")
+}
+
+function Get-AppBanTarget {
+    $target = @{ OperationTimeoutSec = $AppBanOperationTimeoutSec }
+    if ($ComputerName) { $target.ComputerName = $ComputerName }
+    if ($Credential) { $target.Credential = $Credential }
+    if ($Authentication) { $target.Authentication = $Authentication }
+    $target
+}
+
+function Get-AppBanComputer {
+    if ($ComputerName) { $ComputerName } else { $env:COMPUTERNAME }
+}
+
+# One line, at most $Max characters: what the management console shows.
+function Format-AppBanLine([string] $Text, [int] $Max = 2048) {
+    $line = ($Text -replace '[\x00-\x1f\x7f]+', ' ').Trim()
+    if ($line.Length -gt $Max) { $line = $line.Substring(0, $Max - 3) + '...' }
+    $line
+}
+
+function Get-AppBanErrorText($Errors) {
+    @($Errors | Where-Object { $_ } | Select-Object -First 3 | ForEach-Object { $_.Exception.Message }) -join ' | '
+}

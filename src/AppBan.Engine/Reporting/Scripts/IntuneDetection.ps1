@@ -1,0 +1,32 @@
+<#
+.SYNOPSIS
+    AppBan detection script for an Intune Remediations script package.
+.DESCRIPTION
+    {{GENERATED}}
+    Exits 1 when there is an issue, so that Intune runs the remediation script: a banned app the policy wants gone
+    (a violation or an app in its grace period), a partial scan, or a computer that could not be scanned. Exits 0
+    when the computer is Compliant or every banned app found is Exempt. The last (and only) output line is a summary
+    of at most 2,048 characters: "AppBan: <Status> on <computer> - ...".
+    Runs as SYSTEM against the local machine (64-bit PowerShell recommended); the AppBan module must be installed.
+#>
+{{COMMON}}
+try {
+    $policy = Import-AppBan
+    $target = Get-AppBanTarget
+    $result = @(Test-AppBanCompliance -Policy $policy @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
+} catch {
+    Format-AppBanLine ("AppBan: Failed on $(Get-AppBanComputer) - " + $_.Exception.Message)
+    exit 1
+}
+if ($result.Count -eq 0) {
+    Format-AppBanLine ("AppBan: Failed on $(Get-AppBanComputer) - " + (Get-AppBanErrorText $scanErrors))
+    exit 1
+}
+$r = $result[0]
+$counts = "$($r.ViolationCount) violation(s), $($r.GracePeriodCount) in grace period, $($r.ExemptCount) exempt; policy $AppBanPolicyName"
+if ("$($r.Status)" -in @('Unreachable', 'Failed')) {
+    Format-AppBanLine ("AppBan: $($r.Status) on $(Get-AppBanComputer) - " + (Get-AppBanErrorText $scanErrors))
+    exit 1
+}
+Format-AppBanLine ("AppBan: $($r.Status) on $(Get-AppBanComputer) - $counts")
+if ($r.IsCompliant) { exit 0 } else { exit 1 }

@@ -1,0 +1,456 @@
+#Requires -Version 7.0
+<#
+    Reports, unattended runs and the ConfigMgr and Intune scripts. Run build.ps1 Build first.
+#>
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    $manifest = Join-Path $repoRoot 'AppBan.psd1'
+    Import-Module $manifest -Force
+    $schemaPath = Join-Path $repoRoot 'module/AppBan.report.schema.json'
+    $wrapperPath = Join-Path $repoRoot 'module/Invoke-AppBanScheduled.ps1'
+
+    # The command line that starts this same PowerShell (pwsh, or 'dotnet pwsh.dll' as the tool runs it).
+    function Get-TestPwshCommandLine {
+        $process = (Get-Process -Id $PID).Path
+        if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, [Environment]::GetCommandLineArgs()[0]) } else { @($process) }
+    }
+
+    # Runs a script with 'pwsh -File' in a new process, with the environment given added to this one's.
+    function Get-PwshFileRun {
+        param([string] $Path, [string[]] $Arguments = @(), [hashtable] $Environment = @{})
+        $commandLine = @(Get-TestPwshCommandLine)
+        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
+        foreach ($argument in ($commandLine | Select-Object -Skip 1)) { $startInfo.ArgumentList.Add($argument) }
+        foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $Path) + $Arguments) { $startInfo.ArgumentList.Add($argument) }
+        foreach ($key in $Environment.Keys) { $startInfo.Environment[$key] = $Environment[$key] }
+        $startInfo.UseShellExecute = $false
+        $startInfo.RedirectStandardOutput = $true
+        $startInfo.RedirectStandardError = $true
+        $startInfo.RedirectStandardInput = $true
+        $process = [System.Diagnostics.Process]::Start($startInfo)
+        try {
+            $process.StandardInput.Close()
+            $stdout = $process.StandardOutput.ReadToEndAsync()
+            $stderr = $process.StandardError.ReadToEndAsync()
+            $process.WaitForExit()
+            [pscustomobject]@{
+                ExitCode = $process.ExitCode
+                StdOut   = $stdout.GetAwaiter().GetResult()
+                StdErr   = $stderr.GetAwaiter().GetResult()
+            }
+        } finally {
+            $process.Dispose()
+        }
+    }
+
+    # Debian's chromium, installed with apt-get when it is missing and this is a Debian-like system run as root.
+    # Returns the executable, or $null with the reason in $script:ChromiumProblem.
+    function Get-Chromium {
+        $names = 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'
+        $found = $names | ForEach-Object { Get-Command $_ -CommandType Application -ErrorAction Ignore } | Select-Object -First 1
+        if ($found) { return $found.Source }
+        if (-not $IsLinux -or -not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
+            $script:ChromiumProblem = 'chromium is not installed and apt-get is not available here'
+            return $null
+        }
+        if ((& id -u) -ne '0') {
+            $script:ChromiumProblem = 'chromium is not installed and installing it needs root'
+            return $null
+        }
+        $log = Join-Path ([System.IO.Path]::GetTempPath()) 'appban-chromium-install.log'
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        & apt-get update *> $log
+        & apt-get install -y chromium *>> $log
+        $found = $names | ForEach-Object { Get-Command $_ -CommandType Application -ErrorAction Ignore } | Select-Object -First 1
+        if ($found) { return $found.Source }
+        $script:ChromiumProblem = "apt-get could not install chromium (see $log)"
+        $null
+    }
+
+    # A file:// URL for a local path ([uri] casts leave Unix paths relative).
+    function ConvertTo-FileUrl([string] $Path) {
+        $builder = [System.UriBuilder]::new()
+        $builder.Scheme = 'file'
+        $builder.Host = ''
+        $builder.Path = $Path
+        $builder.Uri.AbsoluteUri
+    }
+
+    # Runs headless chromium on a local file with a fresh profile and no network features; returns stdout.
+    function Get-ChromiumRun {
+        param([string] $Chromium, [string] $Url, [string[]] $Arguments)
+        $userData = Join-Path ([System.IO.Path]::GetTempPath()) ('appban-chromium-' + [guid]::NewGuid().ToString('N'))
+        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($Chromium)
+        foreach ($argument in @('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                '--disable-component-update', '--disable-sync', '--no-first-run', "--user-data-dir=$userData") + $Arguments + @($Url)) {
+            $startInfo.ArgumentList.Add($argument)
+        }
+        $startInfo.UseShellExecute = $false
+        $startInfo.RedirectStandardOutput = $true
+        $startInfo.RedirectStandardError = $true
+        $process = [System.Diagnostics.Process]::Start($startInfo)
+        try {
+            $stdout = $process.StandardOutput.ReadToEndAsync()
+            $null = $process.StandardError.ReadToEndAsync()
+            if (-not $process.WaitForExit(120000)) { $process.Kill($true); throw "chromium did not finish with $Url" }
+            $stdout.GetAwaiter().GetResult()
+        } finally {
+            $process.Dispose()
+            Remove-Item -LiteralPath $userData -Recurse -Force -ErrorAction Ignore
+        }
+    }
+
+    # AppBan-shaped results, as the discovery and remediation cmdlets emit them (property names are the contract).
+    function Get-SampleResult {
+        @(
+            [pscustomobject]@{ ComputerName = 'pc-clean'; Status = 'Compliant'; IsCompliant = $true; ViolationCount = 0; Error = $null }
+            [pscustomobject]@{ ComputerName = 'pc-bad'; RuleId = 'tiktok-store'; RuleName = 'TikTok'; AppName = '=HYPERLINK("http://x")<script>alert(1)</script>'; Version = '1.0.1.0'; Kind = 'StoreApp'; Status = 'Violation' }
+            [pscustomobject]@{ ComputerName = 'pc-bad'; AppName = '=HYPERLINK("http://x")<script>alert(1)</script>'; Version = '1.0.1.0'; Kind = 'StoreApp'; Method = 'StoreAppForAllUsers'; CommandLine = 'powershell.exe ...'; ExitCode = 1603; Status = 'Failed'; RebootRequired = $false; Duration = [timespan]::FromSeconds(4); Error = 'still installed' }
+            [pscustomobject]@{ ComputerName = 'pc-down'; Status = 'Unreachable'; IsCompliant = $false; Error = 'pc-down: connection refused'; ErrorId = 'TargetUnreachable' }
+        )
+    }
+}
+
+Describe 'Export-AppBanReport' {
+    It 'writes <Format> chosen by the file extension' -ForEach @(
+        @{ Format = 'Json'; Extension = 'json'; Start = '{' }
+        @{ Format = 'Csv'; Extension = 'csv'; Start = "$([char]0xFEFF)RecordType," }
+        @{ Format = 'Html'; Extension = 'html'; Start = '<!DOCTYPE html>' }
+    ) {
+        $path = Join-Path $TestDrive "report.$Extension"
+        $file = Get-SampleResult | Export-AppBanReport -Path $path -PassThru
+        $file.FullName | Should -Be $path
+        [System.IO.File]::ReadAllText($path, [System.Text.UTF8Encoding]::new($false)) | Should -BeLike "$Start*"
+        @(Get-ChildItem -LiteralPath $TestDrive -Filter '*.tmp' -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'lists every target in a JSON report that validates against the shipped schema' {
+        $path = Join-Path $TestDrive 'targets.json'
+        Get-SampleResult | Export-AppBanReport -Path $path -ExpectedTarget 'pc-never'
+        $json = Get-Content -Raw -LiteralPath $path
+        Test-Json -Json $json -SchemaFile $schemaPath | Should -BeTrue
+        $report = $json | ConvertFrom-Json
+        @($report.targets | ForEach-Object { "$($_.computerName)=$($_.status)" }) |
+            Should -Be @('pc-never=NotScanned', 'pc-clean=Compliant', 'pc-bad=NonCompliant', 'pc-down=Unreachable')
+        $report.summary.exitCode | Should -Be 3
+    }
+
+    It 'refuses a path whose extension names no format, unless -Format is given' {
+        { Get-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') } |
+            Should -Throw -ErrorId 'ReportFormatUnknown,AppBan.Cmdlets.ExportAppBanReportCommand'
+        Get-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') -Format Json
+        Get-Content -Raw (Join-Path $TestDrive 'report.txt') | Test-Json -SchemaFile $schemaPath | Should -BeTrue
+    }
+
+    It 'writes one error per object it cannot use and reports the rest' {
+        $path = Join-Path $TestDrive 'mixed.json'
+        @('not a result') + @(Get-SampleResult) | Export-AppBanReport -Path $path -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad.Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -Be 'UnsupportedReportInput,AppBan.Cmdlets.ExportAppBanReportCommand'
+        (Get-Content -Raw $path | ConvertFrom-Json).targets.Count | Should -Be 3
+    }
+
+    It 'does not overwrite with -NoClobber' {
+        $path = Join-Path $TestDrive 'keep.json'
+        Set-Content -LiteralPath $path -Value 'old'
+        { Get-SampleResult | Export-AppBanReport -Path $path -NoClobber } | Should -Throw -ErrorId 'ReportFileExists,AppBan.Cmdlets.ExportAppBanReportCommand'
+        Get-Content -Raw $path | Should -Be "old$([Environment]::NewLine)"
+    }
+
+    It 'takes error records and names the policy' {
+        $policyPath = Join-Path $TestDrive 'policy.json'
+        New-AppBanPolicy -Path $policyPath | Out-Null
+        $policy = Get-AppBanPolicy -Path $policyPath
+        $errorRecord = [System.Management.Automation.ErrorRecord]::new([System.Exception]::new('pc-err: access denied'), 'AccessDenied', 'PermissionDenied', 'pc-err')
+        $path = Join-Path $TestDrive 'errors.json'
+        $errorRecord | Export-AppBanReport -Path $path -PolicyPath $policyPath
+        $report = Get-Content -Raw $path | ConvertFrom-Json
+        $report.run.policyName | Should -Be $policy.Name
+        $report.run.policySha256 | Should -Be $policy.Sha256
+        $report.targets[0].computerName | Should -Be 'pc-err'
+        $report.targets[0].status | Should -Be 'Failed'
+        $report.targets[0].errors[0].errorId | Should -Be 'AccessDenied'
+    }
+
+    It 'writes what arrived before the pipeline was stopped, marked as cancelled' {
+        $path = Join-Path $TestDrive 'stopped.json'
+        $ready = Join-Path $TestDrive 'ready'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Manifest, $Path, $Ready)
+                    Import-Module $Manifest
+                    & {
+                        [pscustomobject]@{ ComputerName = 'pc-1'; Status = 'Compliant' }
+                        [pscustomobject]@{ ComputerName = 'pc-2'; Status = 'Unreachable'; Error = 'pc-2: refused' }
+                        Set-Content -LiteralPath $Ready -Value 'ready'
+                        Start-Sleep -Seconds 120
+                        [pscustomobject]@{ ComputerName = 'pc-3'; Status = 'Compliant' }
+                    } | Export-AppBanReport -Path $Path
+                }).AddArgument($manifest).AddArgument($path).AddArgument($ready)
+            $async = $ps.BeginInvoke()
+            while (-not (Test-Path -LiteralPath $ready) -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 100 }
+            $ps.Stop()
+            $streams = ($ps.Streams.Error | Out-String) + ($ps.InvocationStateInfo.Reason | Out-String)
+        } finally {
+            $ps.Dispose()
+        }
+        $path | Should -Exist -Because "the stopped pipeline must leave its report ($streams)"
+        $report = Get-Content -Raw -LiteralPath $path | ConvertFrom-Json
+        $report.run.cancelled | Should -BeTrue
+        @($report.targets.computerName) | Should -Be @('pc-1', 'pc-2')
+        Test-Json -Json (Get-Content -Raw -LiteralPath $path) -SchemaFile $schemaPath | Should -BeTrue
+    }
+}
+
+Describe 'Generated ConfigMgr and Intune scripts' {
+    BeforeAll {
+        $scriptDir = Join-Path $TestDrive 'scripts'
+        $configMgr = Export-AppBanConfigMgrScript -Path $scriptDir
+        $intune = Export-AppBanIntuneScript -Path $scriptDir
+        $generated = @($configMgr) + @($intune)
+        $hygiene = Join-Path $repoRoot 'tests/TestHelpers/ScriptHygiene.psm1'
+        if (Test-Path -LiteralPath $hygiene) { Import-Module $hygiene -Force }
+    }
+
+    It 'writes the three ConfigMgr scripts and the Intune pair' {
+        @($configMgr.Name) | Should -Be @('AppBan-ConfigMgr-Discovery.ps1', 'AppBan-ConfigMgr-Remediation.ps1', 'AppBan-ConfigMgr-RunScript.ps1')
+        @($intune.Name) | Should -Be @('AppBan-Intune-Detection.ps1', 'AppBan-Intune-Remediation.ps1')
+    }
+
+    It '<Name> parses without errors, is ASCII without a BOM and passes the script lint' -ForEach @(
+        'AppBan-ConfigMgr-Discovery.ps1', 'AppBan-ConfigMgr-Remediation.ps1', 'AppBan-ConfigMgr-RunScript.ps1',
+        'AppBan-Intune-Detection.ps1', 'AppBan-Intune-Remediation.ps1' | ForEach-Object { @{ Name = $_ } }
+    ) {
+        $path = Join-Path $scriptDir $Name
+        $tokens = $null
+        $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref] $tokens, [ref] $errors)
+        $errors | Should -BeNullOrEmpty
+        @($ast.ParamBlock.Parameters.Name.VariablePath.UserPath) | Should -Contain 'ComputerName'
+        $bytes = [System.IO.File]::ReadAllBytes($path)
+        $bytes[0] | Should -Not -Be 0xEF
+        @($bytes | Where-Object { $_ -gt 0x7E -or ($_ -lt 0x20 -and $_ -ne 0x0D -and $_ -ne 0x0A) }) | Should -BeNullOrEmpty
+        if (Get-Command Get-ScriptHygieneViolation -ErrorAction Ignore) {
+            @(Get-ScriptHygieneViolation -Path $path -ModuleCode) | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'embeds the policy so that it loads back with the same hash' {
+        $text = Get-Content -Raw -LiteralPath (Join-Path $scriptDir 'AppBan-Intune-Detection.ps1')
+        $text -match "\`$AppBanPolicyBase64 = '([^']+)'" | Should -BeTrue
+        $json = [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($Matches[1]))
+        $embedded = [AppBan.Engine.Policy.PolicyLoader]::LoadJson($json, 'embedded')
+        $builtIn = Get-AppBanPolicy
+        $embedded.Sha256 | Should -Be $builtIn.Sha256
+        $text | Should -Match ([regex]::Escape("(SHA-256 $($builtIn.Sha256))"))
+    }
+}
+
+Describe 'Invoke-AppBanScheduled.ps1' {
+    It 'exits 4 on bad input: <Case>' -ForEach @(
+        @{ Case = 'an unknown parameter'; Arguments = @('-Bogus', 'x'); Message = 'unknown parameter -Bogus' }
+        @{ Case = 'a parameter without its value'; Arguments = @('-PolicyPath'); Message = '-PolicyPath needs a value' }
+        @{ Case = 'a malformed number'; Arguments = @('-ThrottleLimit', 'many'); Message = '-ThrottleLimit must be a whole number' }
+        @{ Case = 'a stray argument'; Arguments = @('pc1'); Message = "unexpected argument 'pc1'" }
+        @{ Case = 'a missing computer list'; Arguments = @('-ComputerListPath', '/nonexistent/fleet.txt'); Message = 'cannot read the computer list' }
+        @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
+    ) {
+        $run = Get-PwshFileRun -Path $wrapperPath -Arguments $Arguments
+        $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
+        $run.StdErr | Should -Match ([regex]::Escape($Message))
+    }
+
+    It 'logs a bad-input exit to -LogPath' {
+        $log = Join-Path $TestDrive 'bad.log'
+        $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-LogPath', $log, '-Nope')
+        $run.ExitCode | Should -Be 4
+        Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
+    }
+}
+
+Describe 'Runs against the simulated fleet' {
+    BeforeAll {
+        Import-Module (Join-Path $repoRoot 'tests/TestHelpers/AppBanSimulator.psm1') -Force
+        $simulatorDll = Join-Path $repoRoot 'tests/Simulator/bin/Release/net10.0/AppBan.Simulator.dll'
+        # The fleet shares one admin account, so that one run covers every host: 45 hosts generated from the template
+        # (with its own fault mix) and five described ones with known faults or contents.
+        $fleetDir = Join-Path $TestDrive 'fleet'
+        $null = New-Item -ItemType Directory -Path $fleetDir
+        $template = Join-Path $repoRoot 'tests/hosts/templates/fleet-template.json'
+        & dotnet $simulatorDll --generate 45 --template $template --seed 8 --out $fleetDir | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $fleetAccount = (Get-Content -Raw -LiteralPath $template | ConvertFrom-Json).accounts[0]
+        $described = @{
+            'unreachable-01.json' = $true; 'nonadmin-01.json' = $false; 'laptop-01.json' = $true; 'clean-01.json' = $true
+            'ReportingHosts/store-01.json' = $true
+        }
+        foreach ($name in $described.Keys) {
+            $source = if ($name -like 'ReportingHosts/*') { Join-Path $PSScriptRoot $name } else { Join-Path $repoRoot "tests/hosts/$name" }
+            $hostJson = Get-Content -Raw -LiteralPath $source | ConvertFrom-Json -AsHashtable
+            # nonadmin-01 keeps its point: the fleet's account exists there but is not an administrator.
+            $hostJson.accounts = @(@{ user = $fleetAccount.user; password = $fleetAccount.password; isAdmin = $described[$name] })
+            $hostJson | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $fleetDir ([System.IO.Path]::GetFileName($name)))
+        }
+        $sim = Start-AppBanSimulator -HostPath $fleetDir
+        $fleet = @($sim.Hosts)
+        $credential = $fleet[0].Credential
+        function Get-FleetHost([string] $Name) { $fleet | Where-Object Name -EQ $Name }
+    }
+
+    AfterAll {
+        if ($sim) { Stop-AppBanSimulator -Simulator $sim }
+    }
+
+    It 'serves 50 hosts' {
+        $fleet.Count | Should -Be 50
+    }
+
+    Context 'Test-AppBanCompliance and Get-BannedApp over all 50 hosts, into Export-AppBanReport' {
+        BeforeAll {
+            $reportDir = Join-Path $TestDrive 'reports'
+            $jsonPath = Join-Path $reportDir 'fleet.json'
+            $csvPath = Join-Path $reportDir 'fleet.csv'
+            $htmlPath = Join-Path $reportDir 'fleet.html'
+            $target = @{ ComputerName = $fleet.ComputerName; Credential = $credential; Authentication = 'Basic'; OperationTimeoutSec = 20 }
+            $results = @(Test-AppBanCompliance @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue) +
+                @(Get-BannedApp @target -IncludeExempt -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+            foreach ($path in $jsonPath, $csvPath, $htmlPath) { $results | Export-AppBanReport -Path $path }
+            $report = Get-Content -Raw -LiteralPath $jsonPath | ConvertFrom-Json
+            $byName = @{}
+            foreach ($entry in $report.targets) { $byName[$entry.computerName] = $entry }
+        }
+
+        It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
+            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
+            $report.targets.Count | Should -Be 50
+            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+        }
+
+        It 'reports each described host as what it is' {
+            $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].status | Should -Be 'Unreachable'
+            $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].errors[0].errorId | Should -Be 'TargetUnreachable'
+            $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
+            $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'NonCompliant'
+            $laptop = $byName[(Get-FleetHost 'LAPTOP-01').ComputerName]
+            $laptop.status | Should -Be 'NonCompliant'
+            @($laptop.findings.ruleId | Sort-Object -Unique) | Should -Be @('capcut', 'tiktok-live-studio', 'tiktok-store', 'tiktok-webapp')
+        }
+
+        It 'lists all 50 hosts in the CSV report, formulas defused' {
+            $rows = Import-Csv -LiteralPath $csvPath
+            @($rows.ComputerName | Sort-Object -Unique) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($rows | Where-Object { $_.AppName -match '^[=+\-@]' }) | Should -BeNullOrEmpty
+        }
+
+        Context 'the HTML report in headless chromium' {
+            BeforeAll {
+                $chromium = Get-Chromium
+            }
+
+            It 'has the tiles, the charts and one row per host' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $dom = Get-ChromiumRun -Chromium $chromium -Url (ConvertTo-FileUrl $htmlPath) -Arguments @('--dump-dom')
+                foreach ($tile in 'targets', 'compliant', 'noncompliant', 'exempt', 'unreachable', 'failed', 'removed') {
+                    $dom | Should -Match "id=`"tile-$tile`" data-count=`"\d+`""
+                }
+                $dom | Should -Match 'id="tile-targets" data-count="50"'
+                $dom | Should -Match '<svg[^>]*id="svg-status"'
+                $dom | Should -Match '<svg[^>]*id="svg-apps"'
+                ([regex]::Matches($dom, '<g class="bar" data-status="')).Count | Should -BeGreaterThan 1
+                ([regex]::Matches($dom, '<tr class="host"')).Count | Should -Be 50
+                # The filter script ran, so the Content-Security-Policy let it.
+                $dom | Should -Match '50 of 50 hosts shown'
+            }
+
+            It 'filters the table from the link' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $unreachable = @($report.targets | Where-Object status -EQ 'Unreachable').Count
+                $dom = Get-ChromiumRun -Chromium $chromium -Url ((ConvertTo-FileUrl $htmlPath) + '#status=Unreachable') -Arguments @('--dump-dom')
+                $dom | Should -Match "$unreachable of 50 hosts shown"
+                ([regex]::Matches($dom, '<tr class="host" data-status="Unreachable">')).Count | Should -Be $unreachable
+                ([regex]::Matches($dom, '<tr class="host" data-status="\w+" hidden=""')).Count | Should -Be (50 - $unreachable)
+            }
+
+            It 'takes a screenshot' {
+                if (-not $chromium) { Set-ItResult -Skipped -Because "headless chromium cannot be had: $script:ChromiumProblem"; return }
+                $png = Join-Path $reportDir 'fleet.png'
+                $null = Get-ChromiumRun -Chromium $chromium -Url (ConvertTo-FileUrl $htmlPath) -Arguments @("--screenshot=$png", '--window-size=1280,2400')
+                $png | Should -Exist
+                $bytes = [System.IO.File]::ReadAllBytes($png)
+                $bytes.Length | Should -BeGreaterThan 10000
+                @($bytes[0..3]) | Should -Be @(0x89, 0x50, 0x4E, 0x47)
+            }
+        }
+    }
+
+    Context 'generated scripts through their documented target parameters' {
+        BeforeAll {
+            $scriptDir = Join-Path $TestDrive 'generated'
+            $null = Export-AppBanConfigMgrScript -Path $scriptDir
+            $null = Export-AppBanIntuneScript -Path $scriptDir
+            # The scripts import the module by name, as on an endpoint: give it a module folder named AppBan.
+            $moduleRoot = Join-Path $TestDrive 'Modules'
+            $null = New-Item -ItemType Directory -Path $moduleRoot
+            $null = New-Item -ItemType SymbolicLink -Path (Join-Path $moduleRoot 'AppBan') -Target $repoRoot
+            $scriptEnvironment = @{ PSModulePath = $moduleRoot + [System.IO.Path]::PathSeparator + $env:PSModulePath }
+
+            # Runs a generated script in a new process against one simulated host, as the documented test parameters allow.
+            function Get-ScriptRun([string] $Script, [string] $HostName, [string[]] $Extra = @()) {
+                $target = Get-FleetHost $HostName
+                Reset-SimulatorHost -Simulator $sim -Name $HostName
+                $password = $target.Credential.GetNetworkCredential().Password -replace "'", "''"
+                $runner = Join-Path $TestDrive 'run-generated.ps1'
+                @"
+`$credential = [pscredential]::new('$($target.Credential.UserName)', (ConvertTo-SecureString '$password' -AsPlainText -Force))
+& '$(Join-Path $scriptDir $Script)' -ComputerName '$($target.ComputerName)' -Credential `$credential -Authentication Basic $($Extra -join ' ')
+exit `$LASTEXITCODE
+"@ | Set-Content -LiteralPath $runner
+                Get-PwshFileRun -Path $runner -Environment $scriptEnvironment
+            }
+        }
+
+        It 'ConfigMgr discovery prints <Output> and exits <Code> for <HostName>' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Output = 'Compliant'; Code = 0 }
+            @{ HostName = 'STORE-01'; Output = 'NonCompliant'; Code = 0 }
+            @{ HostName = 'UNREACHABLE-01'; Output = ''; Code = 1 }
+        ) {
+            $run = Get-ScriptRun 'AppBan-ConfigMgr-Discovery.ps1' $HostName
+            $run.ExitCode | Should -Be $Code -Because $run.StdErr
+            $run.StdOut.Trim() | Should -BeExactly $Output
+            if ($Code -ne 0) { $run.StdErr | Should -Match 'AppBan discovery failed on .*\(Unreachable\)' }
+        }
+
+        It 'ConfigMgr Run Scripts answers <Result> for <Action> on <HostName>, under 4 KB of JSON' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Action = 'Detect'; Result = 'Compliant' }
+            @{ HostName = 'STORE-01'; Action = 'Detect'; Result = 'NonCompliant' }
+            @{ HostName = 'UNREACHABLE-01'; Action = 'Detect'; Result = 'Failed' }
+        ) {
+            $runner = Join-Path $TestDrive 'run-json.ps1'
+            $run = Get-ScriptRun 'AppBan-ConfigMgr-RunScript.ps1' $HostName @('-Action', $Action, '| ConvertTo-Json')
+            $run.ExitCode | Should -Be 0
+            $run.StdOut.Length | Should -BeLessThan 4096
+            $answer = $run.StdOut | ConvertFrom-Json
+            $answer.Result | Should -Be $Result
+            $answer.Action | Should -Be $Action
+        }
+
+        It 'Intune detection exits <Code> for <HostName> with a one-line summary' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+        ) {
+            $run = Get-ScriptRun 'AppBan-Intune-Detection.ps1' $HostName
+            $run.ExitCode | Should -Be $Code
+            $run.StdErr | Should -BeNullOrEmpty
+            $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
+            $lines.Count | Should -Be 1
+            $lines[-1].Length | Should -BeLessOrEqual 2048
+            $lines[-1] | Should -Match $Summary
+        }
+
+    }
+
+}
