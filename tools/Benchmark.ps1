@@ -353,20 +353,22 @@ try {
 
     #region 5. Baseline
     Format-Section 'Baseline: the community script (EnumKey, then 7 GetStringValue per entry, one call at a time)'
+    function Invoke-Baseline([string] $Name) {
+        # A session of its own, as Get-BannedApp opens one per run: both pay for their connections.
+        $target = [AppBan.Engine.Cim.CimTarget]::Parse($simulator.ByName[$Name].ComputerName)
+        $target.Authentication = 'Basic'
+        $target.Credential = $simulator.ByName[$Name].Credential.GetNetworkCredential()
+        $session = [AppBan.Engine.Cim.WsMan.WsManSession]::new($target, $null)
+        try { [CommunityUninstallScript]::Run([AppBan.Engine.Cim.RegistryClient]::new($session)) }
+        finally { $session.Dispose() }
+    }
+    $null = Invoke-Baseline $laptopHosts[0]   # warm-up, at no latency
     $baseline = foreach ($latency in $BaselineLatencies) {
         $name = $laptopHosts[$latency]
-        $target = [AppBan.Engine.Cim.CimTarget]::Parse($simulator.ByName[$name].ComputerName)
-        $target.Authentication = 'Basic'
-        $target.Credential = $simulator.ByName[$name].Credential.GetNetworkCredential()
-        $session = [AppBan.Engine.Cim.WsMan.WsManSession]::new($target, $null)
-        try {
-            $registry = [AppBan.Engine.Cim.RegistryClient]::new($session)
-            $null = [CommunityUninstallScript]::Run($registry)   # warm-up
-            Reset-HostCounter $simulator $name
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $entries = [CommunityUninstallScript]::Run($registry)
-            $watch.Stop()
-        } finally { $session.Dispose() }
+        Reset-HostCounter $simulator $name
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $entries = Invoke-Baseline $name
+        $watch.Stop()
         $appBan = if ($canScan) { $results.SingleHost | Where-Object LatencyMs -EQ $latency } else { [pscustomobject]@{ WallMs = [double]::NaN; Operations = $null } }
         $ops = (Get-HostOperation $simulator $name).Total
         [pscustomobject]@{
