@@ -76,9 +76,9 @@ namespace AppBan.Engine.FanOut
         public CancellationToken Token => cancel.Token;
         public bool IsCancellationRequested => cancel.IsCancellationRequested;
 
+        // ToArray takes a consistent snapshot; LINQ straight over the dictionary races with workers adding and removing
+        // (Count, then CopyTo) and throws IndexOutOfRangeException on the pipeline thread.
         /// <summary>Targets being worked on right now, in start order.</summary>
-        // ToArray is the dictionary's atomic snapshot; LINQ over the live dictionary sizes its buffer from Count
-        // and then enumerates, which throws when a worker starts or ends in between.
         public IReadOnlyList<string> InFlight => inFlight.ToArray().OrderBy(p => p.Key).Select(p => p.Value).ToList();
 
         /// <summary>True once adding is complete, every worker has ended and the queue is drained.</summary>
