@@ -15,6 +15,7 @@ using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Reporting;
 using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
@@ -187,12 +188,17 @@ namespace AppBan.Cmdlets
 
             var done = 0;
             var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            // Removals on this very computer, run elevated on Windows, also go to the Application event log.
+            var localRun = factory.IsWindows && (CimSession == null || CimSession.Length == 0) &&
+                           work.Any(w => string.Equals(w.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase));
+            var auditTrail = localRun ? EventLogAuditTrail.TryOpen(true, WriteWarning) : null;
             while (!results.IsCompleted)
             {
                 if (Stopping) { cancel.Cancel(); break; }
                 if (!results.TryTake(out var result, 100)) continue;
                 done++;
                 Write(result, reported);
+                if (auditTrail != null) Audit(auditTrail, result);
                 WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, done + " of " + requests.Count + " findings done")
                 {
                     PercentComplete = Math.Min(100, done * 100 / requests.Count),
@@ -281,6 +287,15 @@ namespace AppBan.Cmdlets
                     WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
                     break;
             }
+        }
+
+        /// <summary>What ran, or was refused, on the local computer; skipped findings change nothing and are not audited.</summary>
+        private void Audit(EventLogAuditTrail trail, RemovalResult result)
+        {
+            if (!string.Equals(result.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase)) return;
+            if (result.CommandLine == null && result.Status != RemovalStatus.Refused) return;
+            var action = ReportInput.ToAction(PSObjectPropertySource.Of(result));
+            trail.Write(action, Environment.UserDomainName + "\\" + Environment.UserName, policy.Name, policy.Sha256, WriteWarning);
         }
 
         private object TargetObjectFor(RemovalResult result)
