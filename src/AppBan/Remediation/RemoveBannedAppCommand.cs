@@ -37,6 +37,8 @@ namespace AppBan.Cmdlets
         public const int DefaultRemovalTimeoutSec = 600;
 
         private readonly ConcurrentQueue<Finding> scanned = new ConcurrentQueue<Finding>();
+        // Written by workers, drained on the pipeline thread.
+        private readonly ConcurrentQueue<string> lateWarnings = new ConcurrentQueue<string>();
         private readonly List<RemovalRequest> requests = new List<RemovalRequest>();
         private readonly Dictionary<Finding, BannedAppFinding> pipelineObjects = new Dictionary<Finding, BannedAppFinding>();
         private readonly CancellationTokenSource cancel = new CancellationTokenSource();
@@ -195,6 +197,7 @@ namespace AppBan.Cmdlets
             while (!results.IsCompleted)
             {
                 if (Stopping) { cancel.Cancel(); break; }
+                while (lateWarnings.TryDequeue(out var warning)) WriteWarning(warning);
                 if (!results.TryTake(out var result, 100)) continue;
                 done++;
                 Write(result, reported);
@@ -205,6 +208,7 @@ namespace AppBan.Cmdlets
                     CurrentOperation = result.ComputerName + ": " + result.AppName + " " + result.Status,
                 });
             }
+            while (lateWarnings.TryDequeue(out var last)) WriteWarning(last);
             WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, "Done") { RecordType = ProgressRecordType.Completed });
             try { run.Wait(); }
             catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OperationCanceledException)) { }
@@ -218,7 +222,9 @@ namespace AppBan.Cmdlets
             {
                 // A finding may be older than an exemption granted since: read the device's exemptions again.
                 var registry = new RegistryClient(session, new CimCallOptions { OperationTimeout = OperationTimeout });
-                var device = await DeviceExemptionStore.ReadAllAsync(registry, computerName, new List<string>(), ct).ConfigureAwait(false);
+                var problems = new List<string>();
+                var device = await DeviceExemptionStore.ReadAllAsync(registry, computerName, problems, ct).ConfigureAwait(false);
+                foreach (var problem in problems) lateWarnings.Enqueue(problem);
                 var exemptions = policy.Exemptions.Concat(device).ToList();
                 foreach (var request in hostRequests.Where(r => r.Finding.Status != FindingStatus.Exempt))
                     request.LateExemption = ExemptionMatcher.FindApplicable(exemptions, request.Finding.RuleId, request.Finding.App, computerName, now);
