@@ -29,7 +29,7 @@ namespace AppBan.Engine.Inventory
     /// </summary>
     public sealed class InventoryReader : IInstallVerifier
     {
-        public const int DefaultMaxConcurrentOperations = 8;
+        public const int DefaultMaxConcurrentOperations = 16;
 
         public InventoryReader(RegistryClient registry)
         {
@@ -40,8 +40,9 @@ namespace AppBan.Engine.Inventory
         public string ComputerName => Registry.Session.ComputerName;
 
         /// <summary>
-        /// Operations in flight at once on this target. [guess] 8 stays far below WinRM's default per-user quotas
-        /// (MaxConcurrentOperationsPerUser) while hiding most of the round-trip latency.
+        /// Operations in flight at once on this target. 16 matches the WS-Man client's connections per target and, on
+        /// the simulated laptop at 10 ms latency, roughly halves a scan's wall time compared with 8. [guess] It stays far
+        /// below WinRM's default per-user quota (MaxConcurrentOperationsPerUser) and what WMI's provider host absorbs.
         /// </summary>
         public int MaxConcurrentOperations { get; set; } = DefaultMaxConcurrentOperations;
 

@@ -54,13 +54,22 @@ namespace AppBan.Discovery
             {
                 var path = LanguagePrimitives.ConvertTo<string>(bound["PolicyPath"]);
                 if (string.IsNullOrEmpty(path)) return null;
-                var runspace = Runspace.DefaultRunspace;
-                var full = runspace != null
-                    ? runspace.SessionStateProxy.Path.GetUnresolvedProviderPathFromPSPath(path)
-                    : Path.GetFullPath(path);
-                return PolicyLoader.LoadFile(full);
+                return PolicyLoader.LoadFile(ResolveInCurrentLocation(path));
             }
             return PolicyLoader.BuiltIn();
+        }
+
+        /// <summary>The file system path of <paramref name="path"/>, relative paths taken from the session's current location.</summary>
+        private static string ResolveInCurrentLocation(string path)
+        {
+            if (Runspace.DefaultRunspace == null) return Path.GetFullPath(path);
+            using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+            {
+                ps.AddScript("param($p) $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p)").AddArgument(path);
+                var resolved = ps.Invoke();
+                if (ps.HadErrors || resolved.Count != 1) throw new ArgumentException("Cannot resolve the policy path '" + path + "'.");
+                return resolved[0].BaseObject as string ?? throw new ArgumentException("Cannot resolve the policy path '" + path + "'.");
+            }
         }
     }
 }

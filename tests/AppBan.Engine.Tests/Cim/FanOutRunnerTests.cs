@@ -81,6 +81,9 @@ namespace AppBan.Engine.Tests.Cim
                 while (output == null)
                     if (runner.TryTake(out var e, 50) && e.Kind == FanOutEventKind.Output) output = e;
                 Assert.Equal("fast", output.Data);
+                // The slow worker may not have been scheduled yet when the fast result arrives; it cannot finish
+                // before the gate opens, so it must show up as in flight.
+                Assert.True(SpinWait.SpinUntil(() => runner.InFlight.Contains("slow"), TimeSpan.FromSeconds(30)));
                 Assert.Equal(new[] { "slow" }, runner.InFlight);
                 Assert.False(runner.IsCompleted);
                 gate.Set();
@@ -104,6 +107,29 @@ namespace AppBan.Engine.Tests.Cim
                 Assert.Equal(2, events.Count(e => e.Kind == FanOutEventKind.Failed && e.Error is OperationCanceledException));
                 Assert.Equal(6, runner.Completed);
                 Assert.Empty(runner.InFlight);
+            }
+        }
+
+        [Fact]
+        public void In_flight_can_be_read_while_targets_start_and_finish()
+        {
+            // The pipeline thread reads InFlight for progress while workers add and remove themselves; a read that
+            // races with them must not throw (it did with LINQ straight over the concurrent dictionary).
+            using (var runner = new FanOutRunner(64))
+            {
+                for (var i = 0; i < 3000; i++)
+                    runner.Add("h" + i, async (sink, ct) => { await Task.Delay(1, ct); sink.WriteObject(sink.Target); });
+                runner.CompleteAdding();
+                var outputs = 0;
+                var reads = 0;
+                while (!runner.IsCompleted)
+                {
+                    Assert.True(runner.InFlight.Count <= 64);
+                    reads++;
+                    while (runner.TryTake(out var e, 0)) if (e.Kind == FanOutEventKind.Output) outputs++;
+                }
+                Assert.Equal(3000, outputs);
+                Assert.True(reads > 0);
             }
         }
 

@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Findings;
+using AppBan.Engine.Inventory;
+using AppBan.Engine.Policy;
+using AppBan.Engine.Tests.Simulation;
+using Xunit;
+
+namespace AppBan.Engine.Tests.Inventory
+{
+    /// <summary>One simulator serving the sample laptop and the clean host for the end-to-end inventory tests.</summary>
+    public sealed class InventorySimulatorFixture : IDisposable
+    {
+        public InventorySimulatorFixture() { Simulator = SimulatorProcess.Start("laptop-01.json", "clean-01.json"); }
+        public SimulatorProcess Simulator { get; }
+        public void Dispose() => Simulator.Dispose();
+    }
+
+    /// <summary>The inventory reader against the simulated sample laptop, over the real WS-Man transport.</summary>
+    public class SimulatedInventoryTests : IClassFixture<InventorySimulatorFixture>
+    {
+        private const string Alex = "S-1-5-21-3623811015-3361044348-30300820-1001";
+        private const string Sam = "S-1-5-21-3623811015-3361044348-30300820-1002";
+        private const string Jo = "S-1-5-21-3623811015-3361044348-30300820-1003";
+        private const int LaptopUninstallKeys = 162;
+        private readonly SimulatorProcess simulator;
+
+        public SimulatedInventoryTests(InventorySimulatorFixture fixture) { simulator = fixture.Simulator; }
+
+        private ICimSession Open(string name)
+        {
+            var host = simulator[name];
+            var target = CimTarget.Parse(host.ComputerName);
+            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
+            target.Authentication = CimAuthentication.Basic;
+            return new WsManSession(target);
+        }
+
+        private async Task<(InventoryResult Result, IReadOnlyDictionary<string, int> Counts)> ReadAsync(string name, Func<string, string, bool> filter)
+        {
+            await simulator.ResetCountersAsync(name);
+            using var session = Open(name);
+            var result = await new InventoryReader(new RegistryClient(session)).ReadAsync(filter, CancellationToken.None);
+            return (result, await simulator.GetOperationCountsAsync(name));
+        }
+
+        [Fact]
+        public async Task The_sample_laptop_gives_exactly_the_expected_uninstall_entries()
+        {
+            var (result, _) = await ReadAsync("LAPTOP-01", PolicyLoader.BuiltIn().MightMatch);
+
+            Assert.False(result.IsPartial, string.Join(" | ", result.Warnings));
+            var entries = result.Apps.Where(a => a.PackageFullName == null).OrderBy(a => a.KeyPath, StringComparer.Ordinal).ToList();
+            Assert.Equal(3, entries.Count);
+
+            var live = entries.Single(a => a.KeyName == "TikTok LIVE Studio");
+            Assert.Equal(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio", live.KeyPath);
+            Assert.Equal((AppKind.Exe, AppScope.Machine, RegistryView.Registry64), (live.Kind, live.Scope, live.RegistryView));
+            Assert.Equal("0.86.2", live.DisplayVersion);
+            Assert.Equal("TikTok Pte. Ltd.", live.Publisher);
+            Assert.Equal(@"""C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe"" /S", live.QuietUninstallString);
+            Assert.Equal(@"C:\Program Files\TikTok LIVE Studio", live.InstallLocation);
+            Assert.Equal("20250402", live.InstallDate);
+            Assert.False(live.FromUserWritableLocation);
+            Assert.Null(live.ProductCode);
+
+            var web = entries.Single(a => a.Kind == AppKind.WebApp);
+            Assert.Equal(@"HKU\" + Alex + @"\Software\Microsoft\Windows\CurrentVersion\Uninstall\0a7e4c1f9b2d43e58f6a1c2b3d4e5f60", web.KeyPath);
+            Assert.Equal((AppScope.User, RegistryView.User, Alex, "alex"), (web.Scope, web.RegistryView, web.UserSid, web.UserName));
+            Assert.Equal("TikTok", web.DisplayName);
+            Assert.Equal("Microsoft Edge", web.Publisher);
+            Assert.True(web.FromUserWritableLocation);
+
+            var capcut = entries.Single(a => a.KeyName == "CapCut");
+            Assert.Equal((AppKind.Exe, AppScope.User, Sam, "sam"), (capcut.Kind, capcut.Scope, capcut.UserSid, capcut.UserName));
+            Assert.Equal("5.1.0.2059", capcut.DisplayVersion);
+            Assert.Equal(@"""C:\Users\sam\AppData\Local\CapCut\Apps\uninst.exe""", capcut.UninstallString);
+            Assert.Equal(@"C:\Users\sam\AppData\Local\CapCut", capcut.InstallLocation);
+            Assert.True(capcut.FromUserWritableLocation);
+
+            Assert.Equal(LaptopUninstallKeys, result.UninstallKeyCount);
+            Assert.Equal(new[] { "alex", "jo", "sam" }, result.Users.Select(u => u.UserName).OrderBy(n => n).ToArray());
+            var notScanned = Assert.Single(result.UsersNotScanned);
+            Assert.Equal((Jo, "jo", UserNotScannedReason.HiveNotLoaded), (notScanned.Sid, notScanned.UserName, notScanned.Reason));
+        }
+
+        [Fact]
+        public async Task Store_packages_are_exactly_the_simulators_per_user_and_provisioned()
+        {
+            var (result, _) = await ReadAsync("LAPTOP-01", PolicyLoader.BuiltIn().MightMatch);
+            var packages = (await simulator.GetPackagesAsync("LAPTOP-01")).EnumerateArray().ToList();
+
+            var expectedPerUser = packages.SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString() + " " + p.GetProperty("fullName").GetString()))
+                .OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            var actualPerUser = result.Apps.Where(a => a.Kind == AppKind.StoreApp).Select(a => a.UserSid + " " + a.PackageFullName)
+                .OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            Assert.True(expectedPerUser.SequenceEqual(actualPerUser), "missing: " + string.Join(", ", expectedPerUser.Except(actualPerUser))
+                + " | extra: " + string.Join(", ", actualPerUser.Except(expectedPerUser)) + " | warnings: " + string.Join(" ", result.Warnings));
+
+            var expectedProvisioned = packages.Where(p => p.GetProperty("provisioned").GetBoolean()).Select(p => p.GetProperty("fullName").GetString())
+                .OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            var actualProvisioned = result.Apps.Where(a => a.Kind == AppKind.ProvisionedStoreApp).Select(a => a.PackageFullName)
+                .OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            Assert.Equal(expectedProvisioned, actualProvisioned);
+
+            // Jo's hive is not loaded, but her Store packages live in HKLM and are found.
+            Assert.Contains(result.Apps, a => a.Kind == AppKind.StoreApp && a.UserSid == Jo && a.UserName == "jo");
+            var tiktok = result.Apps.Single(a => a.Kind == AppKind.StoreApp && a.PackageName == "BytedancePte.Ltd.TikTok");
+            Assert.Equal((Alex, "BytedancePte.Ltd.TikTok_6yccndn6064se", "38.5.1.0"), (tiktok.UserSid, tiktok.PackageFamilyName, tiktok.DisplayVersion));
+        }
+
+        [Fact]
+        public async Task Without_a_pre_filter_every_visible_entry_is_returned()
+        {
+            var (result, _) = await ReadAsync("LAPTOP-01", null);
+            // 162 keys: 11 without DisplayName, 21 SystemComponent=1, 3 with ParentKeyName, 127 visible.
+            Assert.Equal(127, result.Apps.Count(a => a.PackageFullName == null));
+            Assert.Equal(11, result.HiddenKeyCount);
+            Assert.Equal(24, result.ExcludedKeyCount);
+        }
+
+        [Fact]
+        public async Task The_scan_stays_within_its_operation_budget_on_the_simulators_counters()
+        {
+            var (result, counts) = await ReadAsync("LAPTOP-01", PolicyLoader.BuiltIn().MightMatch);
+
+            var registryOps = counts.Where(c => c.Key.StartsWith("StdRegProv.", StringComparison.Ordinal)).Sum(c => c.Value);
+            var allOps = counts.Where(c => !c.Key.StartsWith("Identify", StringComparison.Ordinal)).Sum(c => c.Value);
+            Assert.Equal(registryOps, allOps);                         // nothing but StdRegProv: no query, no Win32_Product
+            Assert.Equal(result.OperationCount, registryOps);
+            // One DisplayName read per key; everything else is a constant per root and user, plus the few candidates.
+            Assert.Equal(LaptopUninstallKeys, counts["StdRegProv.GetStringValue"] - CandidateStringReads(result));
+            var perCandidate = 1 + UninstallEntryRules.ExclusionValueNames.Count + UninstallEntryRules.DetailValueNames.Count;
+            var budget = LaptopUninstallKeys + 2 * result.UninstallRootCount + 4 * result.Users.Count + 4 + perCandidate * result.CandidateKeyCount;
+            Assert.InRange(registryOps, LaptopUninstallKeys, budget);
+            Assert.Equal(3, result.CandidateKeyCount);
+        }
+
+        // String values read for candidates beyond DisplayName (REG_SZ ones), counted from what was returned.
+        private static int CandidateStringReads(InventoryResult result) =>
+            result.Apps.Where(a => a.PackageFullName == null).Sum(a =>
+                new[] { a.DisplayVersion, a.Publisher, a.InstallLocation, a.InstallDate, a.UninstallString, a.QuietUninstallString }.Count(v => v != null));
+
+        [Fact]
+        public async Task A_clean_host_has_no_candidate_and_the_verifier_sees_what_is_there()
+        {
+            var (result, _) = await ReadAsync("CLEAN-01", PolicyLoader.BuiltIn().MightMatch);
+            Assert.Empty(result.Apps.Where(a => a.PackageFullName == null));
+            Assert.Equal(0, result.CandidateKeyCount);
+
+            using var session = Open("LAPTOP-01");
+            var reader = new InventoryReader(new RegistryClient(session));
+            var laptop = await reader.ReadAsync(PolicyLoader.BuiltIn().MightMatch, CancellationToken.None);
+            foreach (var app in laptop.Apps.Where(a => a.PackageFullName == null || a.PackageName == "BytedancePte.Ltd.TikTok"))
+                Assert.True(await reader.IsStillInstalledAsync(app, CancellationToken.None), app.KeyPath);
+            var gone = new InstalledApp { Kind = AppKind.Exe, KeyPath = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\NotThere" };
+            Assert.False(await reader.IsStillInstalledAsync(gone, CancellationToken.None));
+            var otherUser = laptop.Apps.Single(a => a.Kind == AppKind.StoreApp && a.PackageName == "BytedancePte.Ltd.TikTok");
+            var forSam = new InstalledApp { Kind = AppKind.StoreApp, UserSid = Sam, PackageFullName = otherUser.PackageFullName };
+            Assert.False(await reader.IsStillInstalledAsync(forSam, CancellationToken.None));
+        }
+
+        [Fact]
+        public async Task The_scanner_reports_the_laptops_findings()
+        {
+            await simulator.ResetCountersAsync("LAPTOP-01");
+            using var session = Open("LAPTOP-01");
+            var scan = await TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), SystemClock.Instance).ScanAsync(session, CancellationToken.None);
+            Assert.Equal(ComplianceStatus.NonCompliant, scan.Status);
+            var findings = scan.Findings.Select(f => f.RuleId + " " + f.App.Kind + " " + (f.App.UserName ?? "machine")).OrderBy(x => x, StringComparer.Ordinal).ToArray();
+            Assert.Equal(new[]
+            {
+                "capcut Exe sam",
+                "tiktok-live-studio Exe machine",
+                "tiktok-store ProvisionedStoreApp machine",
+                "tiktok-store StoreApp alex",
+                "tiktok-webapp WebApp alex",
+            }, findings);
+        }
+    }
+}
