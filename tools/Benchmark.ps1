@@ -423,11 +423,16 @@ try {
 
         $worker = Join-Path $PSScriptRoot 'Measure-FleetScan.ps1'
         $fleet = [System.Collections.Generic.List[object]]::new()
-        foreach ($size in ($FleetSize | Sort-Object)) {
-            foreach ($throttle in ($ThrottleLimit | Sort-Object -Descending)) {
+        # Largest fleet first: if the budget runs out, the smaller fleets are the ones dropped. Removal keeps a minute.
+        $fleetBudget = $BudgetSeconds - $(if ($RemovalHostCount -gt 0 -and $canRemove) { 60 } else { 0 })
+        $secondsPerHost = 0.0
+        foreach ($size in ($FleetSize | Sort-Object -Descending)) {
+            foreach ($throttle in ($ThrottleLimit | Sort-Object)) {
                 $ideal = [math]::Ceiling($size / $throttle) * $oneHost
-                if ($clock.Elapsed.TotalSeconds + [math]::Max($ideal, 5) -gt $BudgetSeconds) {
-                    $dropped.Add("fleet $size hosts, ThrottleLimit ${throttle}: the run had used $([int]$clock.Elapsed.TotalSeconds) s of its $BudgetSeconds s budget")
+                # Estimated from the runs so far, plus a child process's start-up.
+                $estimate = [math]::Max($ideal, $secondsPerHost * $size) + 5
+                if ($clock.Elapsed.TotalSeconds + $estimate -gt $fleetBudget) {
+                    $dropped.Add("fleet $size hosts, ThrottleLimit ${throttle}: about $([int]$estimate) s more would pass the $fleetBudget s budget (used: $([int]$clock.Elapsed.TotalSeconds) s)")
                     continue
                 }
                 $names = @($fleetNames | Select-Object -First $size)
@@ -464,8 +469,10 @@ try {
                 if ($run.Errors) { Write-Warning "$($run.Errors) errors in the fleet scan of $size hosts; the first: $($run.FirstError)" }
                 Write-Host ("{0} hosts, ThrottleLimit {1}: {2:0.00} s, {3:0.00}x the ideal, {4:0} MB peak" -f $size, $throttle, $row.WallSeconds, $row.RatioToIdeal, $row.PeakMB)
                 $fleet.Add($row)
+                $secondsPerHost = [math]::Max($secondsPerHost, $run.WallSeconds / $size)
             }
         }
+        $fleet = @($fleet | Sort-Object Hosts, ThrottleLimit)
         Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, RatioToBound, CpuBusyPercent, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
         $results.Fleet = @($fleet)
     }
