@@ -231,20 +231,38 @@ $pwshExe = $pwsh[0]
 [string[]] $pwshArgs = @($pwsh | Select-Object -Skip 1)
 
 #region 4. Import-Module, cold (first, while no simulator competes for the cores)
-Format-Section "Import-Module, cold ($ImportSamples fresh processes)"
-$importCommand = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($manifest.Replace("'", "''"))'; `$w.Stop(); [Console]::Out.WriteLine(`$w.Elapsed.TotalMilliseconds.ToString([Globalization.CultureInfo]::InvariantCulture))"
-$importTimes = foreach ($i in 1..$ImportSamples) {
-    $output = & $pwshExe @pwshArgs -NoProfile -NonInteractive -Command $importCommand
-    if ($LASTEXITCODE -ne 0) { throw "Import-Module failed in a fresh process (exit code $LASTEXITCODE)." }
+Format-Section "Import-Module, cold ($ImportSamples fresh processes each)"
+function Measure-ColdImport([string] $Path) {
+    # Timed inside a fresh pwsh, so process start-up is not counted and nothing is cached in the process.
+    $command = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$($Path.Replace("'", "''"))'; `$w.Stop(); " +
+        "[Console]::Out.WriteLine(`$w.Elapsed.TotalMilliseconds.ToString([Globalization.CultureInfo]::InvariantCulture))"
+    $output = & $pwshExe @pwshArgs -NoProfile -NonInteractive -Command $command
+    if ($LASTEXITCODE -ne 0) { throw "Import-Module $Path failed in a fresh process (exit code $LASTEXITCODE)." }
     [double]::Parse(@($output)[-1], [Globalization.CultureInfo]::InvariantCulture)
 }
-$results.Import = [ordered]@{
-    Samples  = @($importTimes | ForEach-Object { [math]::Round($_, 1) })
-    MedianMs = [math]::Round((Get-Median $importTimes), 1)
-    MinMs    = [math]::Round(($importTimes | Measure-Object -Minimum).Minimum, 1)
-    MaxMs    = [math]::Round(($importTimes | Measure-Object -Maximum).Maximum, 1)
+function Get-Spread([double[]] $Times) {
+    [ordered]@{
+        Samples  = @($Times | ForEach-Object { [math]::Round($_, 1) })
+        MedianMs = [math]::Round((Get-Median $Times), 1)
+        MinMs    = [math]::Round(($Times | Measure-Object -Minimum).Minimum, 1)
+        MaxMs    = [math]::Round(($Times | Measure-Object -Maximum).Maximum, 1)
+    }
 }
-Write-Table ([pscustomobject]$results.Import) MedianMs, MinMs, MaxMs
+# The binary module alone (no manifest, so no format file) shows what the format data costs; taken in turn with
+# the manifest so both see the same machine load.
+$binaryModule = Join-Path $root 'module/lib/AppBan.dll'
+$manifestTimes = [System.Collections.Generic.List[double]]::new()
+$binaryTimes = [System.Collections.Generic.List[double]]::new()
+foreach ($i in 1..$ImportSamples) {
+    $manifestTimes.Add((Measure-ColdImport $manifest))
+    $binaryTimes.Add((Measure-ColdImport $binaryModule))
+}
+$results.Import = Get-Spread $manifestTimes
+$results.ImportBinaryOnly = Get-Spread $binaryTimes
+Write-Table @(
+    [pscustomobject]@{ Import = 'AppBan.psd1 (the module)'; MedianMs = $results.Import.MedianMs; MinMs = $results.Import.MinMs; MaxMs = $results.Import.MaxMs }
+    [pscustomobject]@{ Import = 'module/lib/AppBan.dll alone (no format data)'; MedianMs = $results.ImportBinaryOnly.MedianMs; MinMs = $results.ImportBinaryOnly.MinMs; MaxMs = $results.ImportBinaryOnly.MaxMs }
+)
 #endregion
 
 Import-Module $manifest -Force
@@ -405,11 +423,16 @@ try {
 
         $worker = Join-Path $PSScriptRoot 'Measure-FleetScan.ps1'
         $fleet = [System.Collections.Generic.List[object]]::new()
-        foreach ($size in ($FleetSize | Sort-Object)) {
-            foreach ($throttle in ($ThrottleLimit | Sort-Object -Descending)) {
+        # Largest fleet first: if the budget runs out, the smaller fleets are the ones dropped. Removal keeps a minute.
+        $fleetBudget = $BudgetSeconds - $(if ($RemovalHostCount -gt 0 -and $canRemove) { 60 } else { 0 })
+        $secondsPerHost = 0.0
+        foreach ($size in ($FleetSize | Sort-Object -Descending)) {
+            foreach ($throttle in ($ThrottleLimit | Sort-Object)) {
                 $ideal = [math]::Ceiling($size / $throttle) * $oneHost
-                if ($clock.Elapsed.TotalSeconds + [math]::Max($ideal, 5) -gt $BudgetSeconds) {
-                    $dropped.Add("fleet $size hosts, ThrottleLimit ${throttle}: the run had used $([int]$clock.Elapsed.TotalSeconds) s of its $BudgetSeconds s budget")
+                # Estimated from the runs so far, plus a child process's start-up.
+                $estimate = [math]::Max($ideal, $secondsPerHost * $size) + 5
+                if ($clock.Elapsed.TotalSeconds + $estimate -gt $fleetBudget) {
+                    $dropped.Add("fleet $size hosts, ThrottleLimit ${throttle}: about $([int]$estimate) s more would pass the $fleetBudget s budget (used: $([int]$clock.Elapsed.TotalSeconds) s)")
                     continue
                 }
                 $names = @($fleetNames | Select-Object -First $size)
@@ -433,6 +456,8 @@ try {
                     OpsPerSecond   = [math]::Round(($after.Operations - $before.Operations) / $run.WallSeconds, 0)
                     # The wall time the scanning process and the simulator need with every core to themselves.
                     CpuFloorSeconds = [math]::Round(($run.CpuSeconds + $simulatorCpu) / [Environment]::ProcessorCount, 2)
+                    # Against the larger of the two bounds: latency (the ideal) and CPU (the floor).
+                    RatioToBound   = [math]::Round($run.WallSeconds / [math]::Max($ideal, ($run.CpuSeconds + $simulatorCpu) / [Environment]::ProcessorCount), 2)
                     # Share of all cores busy in the scanning process and the simulator together during the run.
                     CpuBusyPercent = [math]::Round(100 * ($run.CpuSeconds + $simulatorCpu) / $run.WallSeconds / [Environment]::ProcessorCount, 0)
                     ScanCpuSeconds = [math]::Round($run.CpuSeconds, 2)
@@ -444,9 +469,11 @@ try {
                 if ($run.Errors) { Write-Warning "$($run.Errors) errors in the fleet scan of $size hosts; the first: $($run.FirstError)" }
                 Write-Host ("{0} hosts, ThrottleLimit {1}: {2:0.00} s, {3:0.00}x the ideal, {4:0} MB peak" -f $size, $throttle, $row.WallSeconds, $row.RatioToIdeal, $row.PeakMB)
                 $fleet.Add($row)
+                $secondsPerHost = [math]::Max($secondsPerHost, $run.WallSeconds / $size)
             }
         }
-        Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, CpuBusyPercent, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
+        $fleet = @($fleet | Sort-Object Hosts, ThrottleLimit)
+        Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, RatioToBound, CpuBusyPercent, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
         $results.Fleet = @($fleet)
     }
     #endregion
