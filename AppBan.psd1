@@ -24,6 +24,7 @@
         'Get-AppExemption'
         'Get-BannedApp'
         'Test-AppBanCompliance'
+        'Remove-BannedApp'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

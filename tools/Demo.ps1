@@ -4,8 +4,9 @@
     The AppBan demo against a simulated Windows fleet (run by build.ps1 Demo after Build).
 .DESCRIPTION
     Starts a small fleet (a Windows 11 laptop, a clean host, a host with planted malicious entries and an
-    unreachable one), each on its own loopback address at the WinRM port, shows what exists on it, runs the
-    module's commands that exist so far, and stops the fleet whatever happens.
+    unreachable one), each on its own loopback address at the WinRM port, shows what exists on it, then runs the
+    main job: find the banned apps, show them, remove them, show the results, write an HTML and a JSON report.
+    It stops the fleet whatever happens.
 #>
 [CmdletBinding()]
 param(
@@ -58,27 +59,38 @@ try {
     }
     $rows | Format-Table Host, Kind, Name -AutoSize | Out-Host
 
-    if (Get-Command Get-AppBanPolicy -Module AppBan -ErrorAction SilentlyContinue) {
-        Write-Host '== The policy' -ForegroundColor Cyan
-        Get-AppBanPolicy | Format-Table -AutoSize | Out-Host
-    } else {
-        Write-Host '(Get-AppBanPolicy is not in the module yet.)' -ForegroundColor DarkGray
+    Write-Host '== The policy' -ForegroundColor Cyan
+    Get-AppBanPolicy | Format-Table -AutoSize | Out-Host
+
+    # Each simulated host has its own administrator password, as machines outside a domain would.
+    $targets = foreach ($h in $sim.Hosts) {
+        @{ ComputerName = $h.Address; Port = $h.Port; Credential = $h.Credential; Authentication = 'Basic' }
     }
 
-    foreach ($command in 'Test-AppBanConnection', 'Get-BannedApp') {
-        if (-not (Get-Command $command -Module AppBan -ErrorAction SilentlyContinue)) {
-            Write-Host "($command is not in the module yet.)" -ForegroundColor DarkGray
-            continue
-        }
-        Write-Host "== $command" -ForegroundColor Cyan
-        foreach ($h in $sim.Hosts) {
-            $target = @{ ComputerName = $h.Address; Port = $h.Port }
-            try {
-                & $command @target -Credential $h.Credential -ErrorAction Continue | Format-Table -AutoSize | Out-Host
-            } catch {
-                Write-Warning "${command} on $($h.Name): $($_.Exception.Message)"
-            }
-        }
+    Write-Host '== Get-BannedApp: what the module finds' -ForegroundColor Cyan
+    $findings = foreach ($target in $targets) { Get-BannedApp @target -IncludeExempt -ErrorAction Continue }
+    $findings | Format-Table -AutoSize | Out-Host
+
+    Write-Host '== Remove-BannedApp: removing every violation, each proven by a re-scan' -ForegroundColor Cyan
+    $removals = foreach ($target in $targets) {
+        $mine = @($findings | Where-Object ComputerName -EQ "$($target.ComputerName):$($target.Port)")
+        if ($mine.Count -eq 0) { $mine = @($findings | Where-Object ComputerName -EQ $target.ComputerName) }
+        # Findings carry their computer; only the credential travels with them.
+        if ($mine.Count) { $mine | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force -ErrorAction Continue }
+    }
+    $removals | Format-Table ComputerName, AppName, User, Method, Status, ExitCode -AutoSize | Out-Host
+
+    Write-Host '== Test-AppBanCompliance: every host accounted for, after removal' -ForegroundColor Cyan
+    $compliance = foreach ($target in $targets) { Test-AppBanCompliance @target -ErrorAction SilentlyContinue }
+    $compliance | Format-Table -AutoSize | Out-Host
+
+    $reportDir = Join-Path $root 'out/demo'
+    New-Item -ItemType Directory -Force -Path $reportDir | Out-Null
+    $everything = @($findings) + @($removals) + @($compliance) | Where-Object { $_ }
+    foreach ($format in 'Html', 'Json') {
+        $path = Join-Path $reportDir ("report." + $format.ToLowerInvariant())
+        $everything | Export-AppBanReport -Path $path -Format $format
+        Write-Host "Report written: $path"
     }
 
     Write-Host '== Operations the fleet answered' -ForegroundColor Cyan

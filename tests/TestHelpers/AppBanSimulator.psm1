@@ -96,9 +96,13 @@ function Start-AppBanSimulator {
     $null = $process.StandardOutput.ReadToEndAsync()
 
     $summary = Invoke-RestMethod -Uri ($controlUrl + 'hosts') -Method Get
+    # A lookup, not a Where-Object per host: that is quadratic and took most of a minute for a 1,000-host fleet.
+    $byName = @{}
+    foreach ($entry in $summary) { $byName[$entry.name] = $entry }
     $hosts = foreach ($h in $hostLines) {
-        $entry = $summary | Where-Object name -EQ $h.Name
-        $admin = @($entry.accounts | Where-Object isAdmin) + @($entry.accounts) | Select-Object -First 1
+        $entry = $byName[$h.Name]
+        $accounts = @($entry.accounts)
+        $admin = @($accounts.Where({ $_.isAdmin }, 'First')) + $accounts | Select-Object -First 1
         $uri = [uri]$h.Url
         [pscustomobject]@{
             PSTypeName   = 'AppBan.SimulatedHost'

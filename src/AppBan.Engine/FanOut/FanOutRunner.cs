@@ -76,8 +76,10 @@ namespace AppBan.Engine.FanOut
         public CancellationToken Token => cancel.Token;
         public bool IsCancellationRequested => cancel.IsCancellationRequested;
 
+        // ToArray takes a consistent snapshot; LINQ straight over the dictionary races with workers adding and removing
+        // (Count, then CopyTo) and throws IndexOutOfRangeException on the pipeline thread.
         /// <summary>Targets being worked on right now, in start order.</summary>
-        public IReadOnlyList<string> InFlight => inFlight.OrderBy(p => p.Key).Select(p => p.Value).ToList();
+        public IReadOnlyList<string> InFlight => inFlight.ToArray().OrderBy(p => p.Key).Select(p => p.Value).ToList();
 
         /// <summary>True once adding is complete, every worker has ended and the queue is drained.</summary>
         public bool IsCompleted => events.IsCompleted;

@@ -107,6 +107,29 @@ namespace AppBan.Engine.Tests.Cim
             }
         }
 
+        [Fact]
+        public void In_flight_can_be_read_while_targets_start_and_finish()
+        {
+            // The pipeline thread reads InFlight for progress while workers add and remove themselves; a read that
+            // races with them must not throw (it did with LINQ straight over the concurrent dictionary).
+            using (var runner = new FanOutRunner(64))
+            {
+                for (var i = 0; i < 3000; i++)
+                    runner.Add("h" + i, async (sink, ct) => { await Task.Delay(1, ct); sink.WriteObject(sink.Target); });
+                runner.CompleteAdding();
+                var outputs = 0;
+                var reads = 0;
+                while (!runner.IsCompleted)
+                {
+                    Assert.True(runner.InFlight.Count <= 64);
+                    reads++;
+                    while (runner.TryTake(out var e, 0)) if (e.Kind == FanOutEventKind.Output) outputs++;
+                }
+                Assert.Equal(3000, outputs);
+                Assert.True(reads > 0);
+            }
+        }
+
         private static void InterlockedMax(ref int target, int value)
         {
             int seen;

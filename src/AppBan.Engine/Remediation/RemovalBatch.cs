@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AppBan.Engine.Findings;
+using AppBan.Engine.Inventory;
+
+namespace AppBan.Engine.Remediation
+{
+    /// <summary>Orders and completes the removal requests of one host before they run, one at a time.</summary>
+    public static class RemovalBatch
+    {
+        /// <summary>
+        /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> from what else was found on the host, and
+        /// orders the requests: provisioned copies first (so that no new user gets the package meanwhile), then
+        /// Store apps, MSI and EXE uninstallers, then what needs no command.
+        /// </summary>
+        public static IReadOnlyList<RemovalRequest> Prepare(IEnumerable<RemovalRequest> requests)
+        {
+            var list = (requests ?? Enumerable.Empty<RemovalRequest>()).Where(r => r?.Finding?.App != null).ToList();
+            foreach (var request in list)
+            {
+                var app = request.Finding.App;
+                if (app.Kind != AppKind.StoreApp) continue;
+                var family = FamilyOf(app);
+                // Removing for all users would also take the copy of a user who keeps it (exempt or in grace).
+                var kept = list.Any(other => !ReferenceEquals(other, request) &&
+                                             other.Finding.App.Kind == AppKind.StoreApp &&
+                                             string.Equals(other.Finding.ComputerName, request.Finding.ComputerName, StringComparison.OrdinalIgnoreCase) &&
+                                             string.Equals(FamilyOf(other.Finding.App), family, StringComparison.OrdinalIgnoreCase) &&
+                                             IsKept(other));
+                request.AllowAllUsersFallback = family != null && !kept;
+            }
+            return list.Select((r, i) => new { r, i })
+                .OrderBy(x => Order(x.r.Finding.App.Kind))
+                .ThenBy(x => x.i)
+                .Select(x => x.r)
+                .ToList();
+        }
+
+        private static bool IsKept(RemovalRequest request) =>
+            request.Finding.Status == FindingStatus.Exempt || request.LateExemption != null ||
+            (request.Finding.Status == FindingStatus.GracePeriod && !request.IncludeGracePeriod);
+
+        private static string FamilyOf(InstalledApp app) =>
+            !string.IsNullOrEmpty(app.PackageFamilyName) ? app.PackageFamilyName : PackageIdentity.TryParse(app.PackageFullName)?.FamilyName;
+
+        private static int Order(AppKind kind)
+        {
+            switch (kind)
+            {
+                case AppKind.ProvisionedStoreApp: return 0;
+                case AppKind.StoreApp: return 1;
+                case AppKind.Msi: return 2;
+                case AppKind.Exe: return 3;
+                default: return 4;
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Findings;
+using AppBan.Engine.Inventory;
+
+namespace AppBan.Engine.Remediation
+{
+    public sealed class RemovalExecutorOptions
+    {
+        /// <summary>The bound for one finding: every attempt, 1618 back-off and wait included.</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+        /// <summary>The first wait after a 1618 (another installation in progress); it doubles each time.</summary>
+        public TimeSpan BusyRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+        public TimeSpan BusyRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>How often a running uninstaller is polled; null keeps ProcessClient's default.</summary>
+        public TimeSpan? PollInterval { get; set; }
+        /// <summary>Per-call options for every CIM operation (the operation timeout); null for the transport's.</summary>
+        public CimCallOptions CallOptions { get; set; }
+    }
+
+    /// <summary>
+    /// Removes one finding at a time on one target: plans, runs the command through
+    /// <see cref="ProcessClient.RunAsync"/> within a bounded time, retries 1618 with back-off, then re-scans
+    /// through <see cref="IInstallVerifier"/>. The status comes from the re-scan, never from the exit code alone.
+    /// One executor serves one target; its callers run removals on that target one after another, because
+    /// installers collide (1618).
+    /// </summary>
+    public sealed class RemovalExecutor
+    {
+        private readonly ProcessClient processes;
+        private readonly RegistryClient registry;
+        private readonly IInstallVerifier verifier;
+        private readonly RemovalExecutorOptions options;
+        private readonly string computerName;
+        private Task<TargetEnvironment> environment;
+
+        public RemovalExecutor(ICimSession session, IInstallVerifier verifier, RemovalExecutorOptions options = null)
+        {
+            if (session == null) throw new ArgumentNullException(nameof(session));
+            this.verifier = verifier ?? throw new ArgumentNullException(nameof(verifier));
+            this.options = options ?? new RemovalExecutorOptions();
+            processes = new ProcessClient(session, this.options.CallOptions);
+            if (this.options.PollInterval.HasValue) processes.PollInterval = this.options.PollInterval.Value;
+            registry = new RegistryClient(session, this.options.CallOptions);
+            computerName = session.ComputerName;
+        }
+
+        public async Task<RemovalResult> ExecuteAsync(RemovalRequest request, CancellationToken ct = default)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            var watch = Stopwatch.StartNew();
+            var result = NewResult(request.Finding);
+            try
+            {
+                var plan = RemovalPlanner.Plan(request, null);
+                if (plan.Deferred)
+                    plan = RemovalPlanner.Plan(request, await GetEnvironmentAsync(ct).ConfigureAwait(false));
+                result.Method = plan.Method;
+                if (plan.FinalStatus.HasValue)
+                {
+                    result.Status = plan.FinalStatus.Value;
+                    result.Error = plan.Reason;
+                    return result;
+                }
+
+                var app = request.Finding.App;
+                // Idempotence: a finding that is already gone is reported as such, and nothing runs.
+                if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
+                {
+                    result.Status = RemovalStatus.AlreadyAbsent;
+                    return result;
+                }
+
+                var deadline = watch.Elapsed + options.Timeout;
+                var outcome = await RunWithRetryAsync(plan.CommandLine, result, watch, deadline, ct).ConfigureAwait(false);
+                if (outcome != null) return outcome;
+
+                var meaning = UninstallExitCodes.Interpret(result.ExitCode);
+                var stillInstalled = await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false);
+                if (stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline)
+                {
+                    // [3rd] -User sometimes leaves the package: remove it for all users (no one else is exempt).
+                    result.Method = RemovalMethod.StoreAppForAllUsers;
+                    outcome = await RunWithRetryAsync(plan.FallbackCommandLine, result, watch, deadline, ct).ConfigureAwait(false);
+                    if (outcome != null) return outcome;
+                    meaning = UninstallExitCodes.Interpret(result.ExitCode);
+                    stillInstalled = await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false);
+                }
+                return Verdict(result, meaning, stillInstalled);
+            }
+            catch (CimException ex)
+            {
+                result.Status = RemovalStatus.Failed;
+                result.Error = computerName + ": " + ex.Kind + ": " + ex.Message;
+                result.Cause = ex;
+                return result;
+            }
+            finally
+            {
+                result.Duration = watch.Elapsed;
+            }
+        }
+
+        /// <summary>Null when the command ran to an exit code; otherwise the final result (start failure, timeout).</summary>
+        private async Task<RemovalResult> RunWithRetryAsync(string commandLine, RemovalResult result, Stopwatch watch, TimeSpan deadline, CancellationToken ct)
+        {
+            var delay = options.BusyRetryDelay;
+            result.CommandLine = commandLine;
+            while (true)
+            {
+                var remaining = deadline - watch.Elapsed;
+                if (remaining <= TimeSpan.Zero) return TimedOut(result, "no time was left to start the uninstaller");
+                var run = await processes.RunAsync(commandLine, remaining, ct).ConfigureAwait(false);
+                result.Attempts++;
+                if (!run.Start.Started)
+                {
+                    result.Status = RemovalStatus.Failed;
+                    result.Error = computerName + ": the uninstaller could not be started (Win32_Process.Create returned " +
+                                   run.Start.ReturnValue.ToString(CultureInfo.InvariantCulture) + ", " + run.Start.Outcome + ")";
+                    return result;
+                }
+                if (run.TimedOut)
+                    return TimedOut(result, "the uninstaller was still running after " + Seconds(options.Timeout) +
+                                            " (process " + run.Start.ProcessId + "); it was left running");
+                result.ExitCode = run.ExitCode;
+                if (UninstallExitCodes.Interpret(run.ExitCode) != ExitCodeMeaning.InstallerBusy) return null;
+
+                // 1618: another installation holds the Windows Installer mutex. Back off within the bound.
+                if (deadline - watch.Elapsed <= delay) return InstallerBusy(result);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                if (deadline - watch.Elapsed <= TimeSpan.Zero) return InstallerBusy(result);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.BusyRetryMaxDelay.Ticks));
+            }
+        }
+
+        private RemovalResult Verdict(RemovalResult result, ExitCodeMeaning meaning, bool stillInstalled)
+        {
+            var code = result.ExitCode.HasValue ? result.ExitCode.Value.ToString(CultureInfo.InvariantCulture) : "no exit code";
+            result.RebootRequired = UninstallExitCodes.MeansReboot(meaning);
+            if (!stillInstalled)
+            {
+                switch (meaning)
+                {
+                    case ExitCodeMeaning.AlreadyAbsent: result.Status = RemovalStatus.AlreadyAbsent; break;
+                    case ExitCodeMeaning.RebootRequired:
+                    case ExitCodeMeaning.RebootInitiated: result.Status = RemovalStatus.RebootRequired; break;
+                    case ExitCodeMeaning.Success: result.Status = RemovalStatus.Removed; break;
+                    default:
+                        result.Status = RemovalStatus.Removed;
+                        result.Error = "the uninstaller exited with " + code + ", but the re-scan finds the app gone";
+                        break;
+                }
+                return result;
+            }
+
+            result.Status = RemovalStatus.Failed;
+            switch (meaning)
+            {
+                case ExitCodeMeaning.Success:
+                    result.Error = computerName + ": the uninstaller reported success, but the re-scan still finds the app"; break;
+                case ExitCodeMeaning.AlreadyAbsent:
+                    result.Error = computerName + ": Windows Installer does not know the product (1605), but the re-scan still finds the entry"; break;
+                case ExitCodeMeaning.RebootRequired:
+                case ExitCodeMeaning.RebootInitiated:
+                    result.Error = computerName + ": the uninstaller asked for a restart (" + code + ") and the re-scan still finds the app; check again after the restart"; break;
+                case ExitCodeMeaning.Unknown:
+                    result.Error = computerName + ": the exit code could not be read back, and the re-scan still finds the app"; break;
+                default:
+                    result.Error = computerName + ": the uninstaller failed with exit code " + code + DescribeFailure(result.ExitCode); break;
+            }
+            return result;
+        }
+
+        private Task<TargetEnvironment> GetEnvironmentAsync(CancellationToken ct) =>
+            environment ?? (environment = TargetEnvironmentReader.ReadAsync(registry, ct));
+
+        private RemovalResult InstallerBusy(RemovalResult result)
+        {
+            result.Status = RemovalStatus.Failed;
+            result.Error = computerName + ": another installation was still in progress (1618) after " +
+                           result.Attempts.ToString(CultureInfo.InvariantCulture) + " attempts within " + Seconds(options.Timeout);
+            return result;
+        }
+
+        private RemovalResult TimedOut(RemovalResult result, string why)
+        {
+            result.Status = RemovalStatus.TimedOut;
+            result.Error = computerName + ": " + why;
+            return result;
+        }
+
+        private static string DescribeFailure(int? exitCode)
+        {
+            switch (exitCode)
+            {
+                case UninstallExitCodes.FatalError: return " (fatal error during installation)";
+                case UninstallExitCodes.UserCancelled: return " (cancelled)";
+                default: return string.Empty;
+            }
+        }
+
+        private static string Seconds(TimeSpan t) => ((int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + " s";
+
+        internal static RemovalResult NewResult(Finding finding)
+        {
+            var app = finding.App;
+            return new RemovalResult
+            {
+                ComputerName = app?.ComputerName,
+                AppName = app?.DisplayName ?? app?.PackageName,
+                Version = app?.DisplayVersion,
+                Kind = app?.Kind ?? AppKind.Exe,
+                Scope = app?.Scope ?? AppScope.Machine,
+                UserName = app?.UserName,
+                UserSid = app?.UserSid,
+                RuleId = finding.RuleId,
+                Method = RemovalMethod.None,
+                Finding = finding,
+            };
+        }
+    }
+}

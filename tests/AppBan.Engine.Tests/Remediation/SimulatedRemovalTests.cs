@@ -1,0 +1,244 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Findings;
+using AppBan.Engine.Inventory;
+using AppBan.Engine.Policy;
+using AppBan.Engine.Remediation;
+using AppBan.Engine.Tests.Simulation;
+using Xunit;
+
+namespace AppBan.Engine.Tests.Remediation
+{
+    /// <summary>One simulator for every test of the class; each test resets the host it uses.</summary>
+    public sealed class RemediationFleet : IDisposable
+    {
+        public RemediationFleet() { Simulator = SimulatorProcess.Start("remediation", "laptop-01.json", "malicious-01.json"); }
+        public SimulatorProcess Simulator { get; }
+        public void Dispose() => Simulator.Dispose();
+    }
+
+    /// <summary>
+    /// The executor end to end: scan a simulated host over WS-Man, remove through Win32_Process, re-scan through
+    /// StdRegProv, and check the simulator's registry, packages and command log.
+    /// </summary>
+    public class SimulatedRemovalTests : IClassFixture<RemediationFleet>
+    {
+        private const string Uninstall64 = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
+        private const string LiveStudioCode = "{5B0C2F7A-1D3E-4A6B-9C8D-7E6F5A4B3C21}";
+        private const string BlockingProductCode = "{0E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B}";
+        private static readonly AppBanPolicy Policy = PolicyLoader.BuiltIn();
+
+        private readonly SimulatorProcess sim;
+
+        public SimulatedRemovalTests(RemediationFleet fleet) { sim = fleet.Simulator; }
+
+        private static RemovalExecutorOptions Options(TimeSpan? timeout = null) => new RemovalExecutorOptions
+        {
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            BusyRetryDelay = TimeSpan.FromMilliseconds(250),
+            BusyRetryMaxDelay = TimeSpan.FromSeconds(1),
+            PollInterval = TimeSpan.FromMilliseconds(100),
+        };
+
+        private async Task<WsManSession> OpenAsync(string name)
+        {
+            await sim.ResetAsync(name);
+            var host = sim[name];
+            var target = CimTarget.Parse(host.ComputerName);
+            target.Authentication = CimAuthentication.Basic;
+            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
+            return new WsManSession(target);
+        }
+
+        private static async Task<IReadOnlyList<Finding>> ScanAsync(ICimSession session)
+        {
+            var result = await TargetScanner.ForPolicy(Policy, SystemClock.Instance).ScanAsync(session, CancellationToken.None);
+            Assert.Null(result.Error);
+            return result.Findings;
+        }
+
+        private static RemovalRequest Request(Finding finding) => new RemovalRequest(finding, Policy.FindRule(finding.RuleId)?.Removal);
+
+        private static Task<RemovalResult> RemoveAsync(ICimSession session, Finding finding, RemovalExecutorOptions options = null, IInstallVerifier verifier = null) =>
+            new RemovalExecutor(session, verifier ?? new InventoryReader(new RegistryClient(session)), options ?? Options())
+                .ExecuteAsync(Request(finding));
+
+        private async Task<bool> KeyExistsAsync(string host, string path) => (await sim.GetRegistryAsync(host, path)).HasValue;
+
+        [Fact]
+        public async Task Msi_exit_0_is_Removed_and_the_key_is_gone()
+        {
+            using var session = await OpenAsync("REM-MSI-1618");
+            var live = (await ScanAsync(session)).Single(f => f.RuleId == "tiktok-live-studio");
+            var result = await RemoveAsync(session, live);
+            Assert.Equal(RemovalStatus.Removed, result.Status);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal("msiexec.exe /x " + LiveStudioCode + " /qn /norestart", result.CommandLine);
+            Assert.False(await KeyExistsAsync("REM-MSI-1618", Uninstall64 + "\\" + LiveStudioCode));
+            Assert.True(await KeyExistsAsync("REM-MSI-1618", Uninstall64 + "\\" + BlockingProductCode));
+        }
+
+        [Fact]
+        public async Task Msi_exit_1605_is_AlreadyAbsent_when_the_product_went_since_the_scan()
+        {
+            using var session = await OpenAsync("REM-MSI-3010");
+            var live = (await ScanAsync(session)).Single(f => f.RuleId == "tiktok-live-studio");
+            // The finding still names a product code, but the product was removed meanwhile (another tool, a user).
+            var stale = new Finding
+            {
+                RuleId = live.RuleId, Status = live.Status,
+                App = new InstalledApp
+                {
+                    ComputerName = live.App.ComputerName, Kind = AppKind.Msi, Scope = AppScope.Machine, RegistryView = RegistryView.Registry64,
+                    DisplayName = live.App.DisplayName, KeyName = "{11111111-2222-4333-8444-555555555555}", WindowsInstaller = true,
+                    ProductCode = "{11111111-2222-4333-8444-555555555555}", KeyPath = Uninstall64 + "\\{11111111-2222-4333-8444-555555555555}",
+                },
+            };
+            var result = await RemoveAsync(session, stale, verifier: new StaleVerifier(new InventoryReader(new RegistryClient(session))));
+            Assert.Equal(RemovalStatus.AlreadyAbsent, result.Status);
+            Assert.Equal(1605, result.ExitCode);
+            Assert.Equal(1, (await sim.GetCommandLinesAsync("REM-MSI-3010")).Count);
+        }
+
+        [Fact]
+        public async Task Msi_exit_3010_is_RebootRequired()
+        {
+            using var session = await OpenAsync("REM-MSI-3010");
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single());
+            Assert.Equal(RemovalStatus.RebootRequired, result.Status);
+            Assert.True(result.RebootRequired);
+            Assert.Equal(3010, result.ExitCode);
+            Assert.False(await KeyExistsAsync("REM-MSI-3010", Uninstall64 + "\\" + LiveStudioCode));
+        }
+
+        [Fact]
+        public async Task Msi_exit_1603_is_Failed_and_the_key_stays()
+        {
+            using var session = await OpenAsync("REM-MSI-1603");
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single());
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Equal(1603, result.ExitCode);
+            Assert.Contains("1603", result.Error);
+            Assert.True(await KeyExistsAsync("REM-MSI-1603", Uninstall64 + "\\" + LiveStudioCode));
+        }
+
+        [Fact]
+        public async Task Msi_exit_1618_is_retried_until_the_other_installation_ends()
+        {
+            using var session = await OpenAsync("REM-MSI-1618");
+            var live = (await ScanAsync(session)).Single(f => f.RuleId == "tiktok-live-studio");
+            // Another removal (3 s in the simulator) holds the Windows Installer when ours starts.
+            var blocker = await new ProcessClient(session).CreateAsync(RemovalCommands.Msi(BlockingProductCode));
+            Assert.True(blocker.Started);
+
+            var result = await RemoveAsync(session, live);
+            Assert.Equal(RemovalStatus.Removed, result.Status);
+            Assert.True(result.Attempts >= 2, "attempts: " + result.Attempts);
+            var ours = (await sim.GetCommandsAsync("REM-MSI-1618")).EnumerateArray()
+                .Where(c => c.GetProperty("commandLine").GetString().Contains(LiveStudioCode)).ToList();
+            Assert.Equal(result.Attempts, ours.Count);
+            Assert.EndsWith("/d 1618 /f", LastExecuted(ours.First()));
+            Assert.EndsWith("/d 0 /f", LastExecuted(ours.Last()));
+            Assert.False(await KeyExistsAsync("REM-MSI-1618", Uninstall64 + "\\" + LiveStudioCode));
+        }
+
+        [Fact]
+        public async Task A_hanging_uninstaller_is_TimedOut_and_left_running()
+        {
+            using var session = await OpenAsync("REM-EXE-HANG");
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single(), Options(TimeSpan.FromSeconds(2)));
+            Assert.Equal(RemovalStatus.TimedOut, result.Status);
+            Assert.Null(result.ExitCode);
+            Assert.Equal(RemovalMethod.QuietUninstallString, result.Method);
+            var command = Assert.Single((await sim.GetCommandsAsync("REM-EXE-HANG")).EnumerateArray().ToList());
+            Assert.False(command.GetProperty("finished").GetBoolean());
+            Assert.True(await KeyExistsAsync("REM-EXE-HANG", Uninstall64 + "\\TikTok LIVE Studio"));
+        }
+
+        [Fact]
+        public async Task The_store_app_is_removed_for_its_user_and_from_provisioning()
+        {
+            using var session = await OpenAsync("LAPTOP-01");
+            var findings = await ScanAsync(session);
+            var store = findings.Where(f => f.App.Kind == AppKind.StoreApp || f.App.Kind == AppKind.ProvisionedStoreApp).ToList();
+            Assert.Equal(2, store.Count);
+            var results = new ConcurrentBag<RemovalResult>();
+            var work = new RemovalHostWork(session.ComputerName, store.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
+
+            Assert.All(results, r => Assert.Equal(RemovalStatus.Removed, r.Status));
+            Assert.Contains(results, r => r.Method == RemovalMethod.StoreAppForUser);
+            Assert.Contains(results, r => r.Method == RemovalMethod.ProvisionedPackage);
+            var packages = (await sim.GetPackagesAsync("LAPTOP-01")).EnumerateArray()
+                .Where(p => p.GetProperty("fullName").GetString().StartsWith("BytedancePte.Ltd.TikTok_", StringComparison.Ordinal)).ToList();
+            Assert.Empty(packages);
+            var commands = await sim.GetCommandLinesAsync("LAPTOP-01");
+            Assert.Equal(2, commands.Count);
+            Assert.Contains(commands, c => c.Contains("Remove-AppxProvisionedPackage -Online -PackageName 'BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se'"));
+            Assert.Contains(commands, c => c.Contains("-User 'S-1-5-21-3623811015-3361044348-30300820-1001'"));
+        }
+
+        [Theory]
+        [InlineData("MALICIOUS-01")]
+        [InlineData("REM-INJECT")]
+        public async Task Planted_entries_are_refused_or_left_to_the_user_and_nothing_from_the_registry_runs(string name)
+        {
+            using var session = await OpenAsync(name);
+            var findings = await ScanAsync(session);
+            Assert.True(findings.Count >= 5, "planted entries found: " + findings.Count);
+            var results = new ConcurrentBag<RemovalResult>();
+            var work = new RemovalHostWork(name, findings.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
+
+            Assert.Equal(findings.Count, results.Count);
+            Assert.All(results, r =>
+            {
+                Assert.Contains(r.Status, new[] { RemovalStatus.Refused, RemovalStatus.RequiresUserAction });
+                Assert.Null(r.CommandLine);
+                Assert.False(string.IsNullOrEmpty(r.Error));
+            });
+            Assert.Empty(await sim.GetCommandLinesAsync(name));
+            foreach (var f in findings.Where(f => f.App.KeyPath != null))
+                Assert.True(await KeyExistsAsync(name, f.App.KeyPath), f.App.KeyPath + " should stay");
+        }
+
+        private static string LastExecuted(JsonElement command)
+        {
+            var executed = command.GetProperty("executed").EnumerateArray().Select(e => e.GetString()).ToList();
+            return executed[executed.Count - 1];
+        }
+
+        /// <summary>A finding from an earlier scan: installed at the first look, the truth afterwards.</summary>
+        private sealed class StaleVerifier : IInstallVerifier
+        {
+            private readonly IInstallVerifier real;
+            private int calls;
+            public StaleVerifier(IInstallVerifier real) { this.real = real; }
+            public Task<bool> IsStillInstalledAsync(InstalledApp app, CancellationToken cancellationToken) =>
+                Interlocked.Increment(ref calls) == 1 ? Task.FromResult(true) : real.IsStillInstalledAsync(app, cancellationToken);
+        }
+
+        /// <summary>The test keeps its session; the runner's disposal must not close it.</summary>
+        private sealed class Unowned : ICimSession
+        {
+            private readonly ICimSession inner;
+            public Unowned(ICimSession inner) { this.inner = inner; }
+            public string ComputerName => inner.ComputerName;
+            public string TransportName => inner.TransportName;
+            public Task QueryAsync(string namespaceName, string wql, Action<CimObject> onInstance, CimCallOptions options) =>
+                inner.QueryAsync(namespaceName, wql, onInstance, options);
+            public Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
+                IReadOnlyList<CimParameter> inParameters, CimCallOptions options) =>
+                inner.InvokeMethodAsync(namespaceName, className, methodName, inParameters, options);
+            public void Dispose() { }
+        }
+    }
+}
