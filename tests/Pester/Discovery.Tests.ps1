@@ -363,9 +363,15 @@ Describe 'Fan-out' {
     It 'streams the first host''s findings while another host hangs, and stops promptly on Ctrl+C' {
         $laptop = Get-SimHost 'LAPTOP-01'
         $hanging = Get-SimHost 'LAPTOP-HANG'
+        # One command in a runspace that already has the module: a stopped multi-statement batch can still touch
+        # its runspace from a worker thread after disposal, which kills the process.
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.ImportPSModule((Join-Path $PSScriptRoot '../../AppBan.psd1'))
+        $runspace = [runspacefactory]::CreateRunspace($state)
+        $runspace.Open()
         $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AppBan.psd1')).AddStatement()
             $null = $ps.AddCommand('Get-BannedApp').AddParameter('ComputerName', @($hanging.ComputerName, $laptop.ComputerName)).
                 AddParameter('Credential', $laptop.Credential).AddParameter('Authentication', 'Basic').AddParameter('OperationTimeoutSec', 300).
                 AddParameter('WarningAction', 'SilentlyContinue')
@@ -386,6 +392,7 @@ Describe 'Fan-out' {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         } finally {
             $ps.Dispose()
+            $runspace.Dispose()
         }
     }
 }
