@@ -16,6 +16,7 @@
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
         'Export-AppBanReport'
+        'Invoke-AppBanRemediation'
         'Export-AppBanConfigMgrScript'
         'Export-AppBanIntuneScript'
         'Test-AppBanConnection'

@@ -149,6 +149,25 @@ Describe 'Device exemptions' {
         (Get-ExemptionKey).Keys | Should -Be @($before.Keys)
     }
 
+    It 'every grant and revoke gives an ExemptionChange that Export-AppBanReport files under its target' {
+        $granted = Grant-AppExemption @target -Rule capcut -User 'EXEMPT-01\sam' -Reason 'Video course' -ApprovedBy 'Head of press' -Expires (Get-Date).AddDays(7)
+        $revoked = Revoke-AppExemption @target -Id $granted.Id
+        $reportPath = Join-Path $TestDrive 'exemption-report.json'
+        $granted, $revoked | Export-AppBanReport -Path $reportPath
+        $report = Get-Content -Raw $reportPath | ConvertFrom-Json -DateKind String
+        $report.Summary.ExemptionChanges | Should -Be 2
+        $changes = @(($report.Targets | Where-Object ComputerName -EQ $pc.ComputerName).ExemptionChanges)
+        $changes | Should -HaveCount 2
+        ($changes | ForEach-Object { "$($_.Change)" } | Sort-Object) | Should -Be @('Granted', 'Revoked')
+        $changes | ForEach-Object {
+            $_.ExemptionId | Should -Be $granted.Id
+            $_.RuleId | Should -Be 'capcut'
+            $_.UserSid | Should -Be $samSid
+            $_.Reason | Should -Be 'Video course'
+            $_.ApprovedBy | Should -Be 'Head of press'
+        }
+    }
+
     Context 'bad input gives a clear error and writes nothing' {
         BeforeEach {
             Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name -CountersOnly
@@ -227,7 +246,7 @@ Describe 'What a scan makes of exemptions' {
         function Get-Finding([string] $RuleId, [string] $Kind, [string] $UserSid, [object[]] $From) {
             @($From | Where-Object { $_.RuleId -eq $RuleId -and "$($_.Kind)" -eq $Kind -and "$($_.UserSid)" -eq $UserSid })
         }
-        function Invoke-Scan {
+        function Get-ScanFinding {
             param([hashtable] $Extra = @{})
             Get-BannedApp @target -IncludeExempt -WarningAction SilentlyContinue @Extra
         }
@@ -238,7 +257,7 @@ Describe 'What a scan makes of exemptions' {
     }
 
     It 'before any grant, both users'' copies of the TikTok Store app are violations' {
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
         (Get-Finding tiktok-store StoreApp $samSid $findings).Status | Should -Be 'Violation'
         (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
     }
@@ -246,7 +265,7 @@ Describe 'What a scan makes of exemptions' {
     It 'a user-scoped device grant makes that user''s copy Exempt, with the exemption''s id, reason and expiry, and only that copy' {
         $expires = (Get-Date).AddDays(14)
         $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office account' -Expires $expires
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
 
         $sam = Get-Finding tiktok-store StoreApp $samSid $findings
         $sam | Should -HaveCount 1
@@ -262,29 +281,47 @@ Describe 'What a scan makes of exemptions' {
         @(Get-BannedApp @target -WarningAction SilentlyContinue | Where-Object { $_.RuleId -eq 'tiktok-store' -and $_.UserSid -eq $samSid }) | Should -HaveCount 0
     }
 
+    It 'Remove-BannedApp skips the exempt copy, runs nothing for it, and removes the copies that are not exempt' {
+        Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14) | Out-Null
+        Reset-SimulatorHost -Simulator $sim -ComputerName $pc.Name -CountersOnly
+        $results = Get-BannedApp @target -Rule tiktok-store -IncludeExempt -WarningAction SilentlyContinue |
+            Remove-BannedApp -Credential $pc.Credential -Authentication Basic -Confirm:$false -WarningAction SilentlyContinue
+
+        $sam = @($results | Where-Object UserSid -EQ $samSid)
+        $sam | Should -HaveCount 1
+        "$($sam.Status)" | Should -Be 'SkippedExempt'
+        "$(($results | Where-Object UserSid -EQ $alexSid).Status)" | Should -Be 'Removed'
+
+        $commands = @(Get-SimulatorCommandLine -Simulator $sim -ComputerName $pc.Name)
+        $commands | Where-Object { $_ -match [regex]::Escape($samSid) } | Should -BeNullOrEmpty
+        $commands | Where-Object { $_ -match [regex]::Escape($alexSid) } | Should -HaveCount 1
+        $tiktok = Get-SimulatorPackage -Simulator $sim -ComputerName $pc.Name | Where-Object fullName -Like 'BytedancePte.Ltd.TikTok_*'
+        @($tiktok.users) | Should -Be @($samSid)
+    }
+
     It 'a revoke makes the finding a Violation again' {
         $granted = Grant-AppExemption @target -Rule tiktok-store -User 'EXEMPT-01\sam' -Reason 'Press office' -Expires (Get-Date).AddDays(14)
-        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Exempt'
+        (Get-Finding tiktok-store StoreApp $samSid (Get-ScanFinding)).Status | Should -Be 'Exempt'
         Revoke-AppExemption @target -Id $granted.Id | Out-Null
-        (Get-Finding tiktok-store StoreApp $samSid (Invoke-Scan)).Status | Should -Be 'Violation'
+        (Get-Finding tiktok-store StoreApp $samSid (Get-ScanFinding)).Status | Should -Be 'Violation'
     }
 
     It 'an expired exemption gives a Violation: the one that expired last year, and a new one once its date has passed' {
         # The seeded CapCut exemption for sam expired in 2025.
-        $capcut = Get-Finding capcut Exe $samSid (Invoke-Scan)
+        $capcut = Get-Finding capcut Exe $samSid (Get-ScanFinding)
         $capcut.Status | Should -Be 'Violation'
         $capcut.ExemptionId | Should -BeNullOrEmpty
 
         $granted = Grant-AppExemption @target -Rule capcut -User $samSid -Reason 'Video course' -Expires (Get-Date).AddDays(1)
-        (Get-Finding capcut Exe $samSid (Invoke-Scan)).ExemptionId | Should -Be $granted.Id
-        $later = Get-Finding capcut Exe $samSid (Invoke-Scan @{ AsOf = (Get-Date).AddDays(2) })
+        (Get-Finding capcut Exe $samSid (Get-ScanFinding)).ExemptionId | Should -Be $granted.Id
+        $later = Get-Finding capcut Exe $samSid (Get-ScanFinding @{ AsOf = (Get-Date).AddDays(2) })
         $later.Status | Should -Be 'Violation'
         $later.ExemptionId | Should -BeNullOrEmpty
     }
 
     It 'a device-wide grant (no user) exempts every copy on the device' {
         Grant-AppExemption @target -Rule tiktok-store -Reason 'Kiosk for the press' -Expires (Get-Date).AddDays(1) | Out-Null
-        $tiktok = @((Invoke-Scan) | Where-Object RuleId -EQ 'tiktok-store')
+        $tiktok = @((Get-ScanFinding) | Where-Object RuleId -EQ 'tiktok-store')
         $tiktok.Count | Should -BeGreaterOrEqual 3
         $tiktok.Status | Sort-Object -Unique | Should -Be 'Exempt'
     }
@@ -298,7 +335,7 @@ Describe 'What a scan makes of exemptions' {
             $_.UserSid | Should -Be $samSid
             $_.UserName | Should -Be 'EXEMPT-01\sam'
         }
-        $findings = Invoke-Scan
+        $findings = Get-ScanFinding
         @($findings | Where-Object UserSid -EQ $samSid).Status | Sort-Object -Unique | Should -Be 'Exempt'
         (Get-Finding tiktok-store StoreApp $alexSid $findings).Status | Should -Be 'Violation'
     }
@@ -318,7 +355,7 @@ Describe 'What a scan makes of exemptions' {
         $policyFile = Join-Path $TestDrive 'scan-policy.json'
         New-AppBanPolicy -Path $policyFile -Force | Out-Null
         $granted = Grant-AppExemption -PolicyPath $policyFile -Rule tiktok-store -User 'EXEMPT-01\alex' -Reason 'Press office' -Expires (Get-Date).AddDays(7)
-        $findings = Invoke-Scan @{ PolicyPath = $policyFile }
+        $findings = Get-ScanFinding @{ PolicyPath = $policyFile }
         $alex = Get-Finding tiktok-store StoreApp $alexSid $findings
         $alex.Status | Should -Be 'Exempt'
         $alex.ExemptionId | Should -Be $granted.Id

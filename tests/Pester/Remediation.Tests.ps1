@@ -297,6 +297,22 @@ Describe 'Remove-BannedApp' {
             @(Get-SimulatorCommandLine -ComputerName REM-STORE | Where-Object { $_ -like "*$Bob*" -or $_ -like '*-AllUsers*' }) | Should -BeNullOrEmpty
         }
 
+        It 'honours an exemption granted after the scan, over the older finding' {
+            Reset-SimulatorHost -ComputerName REM-STORE
+            $target = Get-Target REM-STORE
+            $findings = @(Get-BannedApp @target)
+            $stale = @($findings | Where-Object UserSid -EQ $Alice)
+            $stale.Count | Should -Be 1
+            $stale[0].Status | Should -Be 'Violation'
+            $null = Grant-AppExemption @target -Rule tiktok-store -User $Alice -Reason 'Granted after the scan' -ApprovedBy 'CISO' -Confirm:$false
+            Reset-SimulatorHost -ComputerName REM-STORE -CountersOnly
+
+            $result = $stale | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force
+            $result.Status | Should -Be 'SkippedExempt'
+            Get-SimulatorCommandLine -ComputerName REM-STORE | Should -BeNullOrEmpty
+            @((Get-SimulatorPackage -ComputerName REM-STORE | Where-Object fullName -EQ $TikTokPackage).users) | Should -Contain $Alice
+        }
+
         It 'removes grace-period findings only with -IncludeGracePeriod' {
             Reset-SimulatorHost -ComputerName REM-MSI-3010
             $target = Get-Target REM-MSI-3010

@@ -254,6 +254,7 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a parameter without its value'; Arguments = @('-PolicyPath'); Message = '-PolicyPath needs a value' }
         @{ Case = 'a malformed number'; Arguments = @('-ThrottleLimit', 'many'); Message = '-ThrottleLimit must be a whole number' }
         @{ Case = 'a stray argument'; Arguments = @('pc1'); Message = "unexpected argument 'pc1'" }
+        @{ Case = 'a missing policy file'; Arguments = @('-PolicyPath', '/nonexistent/policy.json', '-ComputerName', '127.0.0.1:1'); Message = 'does not exist' }
         @{ Case = 'a missing computer list'; Arguments = @('-ComputerListPath', '/nonexistent/fleet.txt'); Message = 'cannot read the computer list' }
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
     ) {
@@ -344,6 +345,78 @@ Describe 'Runs against the simulated fleet' {
             @($rows.ComputerName | Sort-Object -Unique) | Should -Be @($fleet.ComputerName | Sort-Object)
             @($rows | Where-Object { $_.AppName -match '^[=+\-@]' }) | Should -BeNullOrEmpty
         }
+    }
+
+    Context 'Invoke-AppBanRemediation over all 50 hosts' {
+        BeforeAll {
+            $reportDir = Join-Path $TestDrive 'reports'
+            $jsonPath = Join-Path $reportDir 'fleet.json'
+            $csvPath = Join-Path $reportDir 'fleet.csv'
+            $htmlPath = Join-Path $reportDir 'fleet.html'
+            $logPath = Join-Path $reportDir 'fleet.log'
+            $outcome = Invoke-AppBanRemediation -ComputerName $fleet.ComputerName -Credential $credential -Authentication Basic `
+                -ReportPath $jsonPath, $csvPath, $htmlPath -LogPath $logPath -OperationTimeoutSec 20 -TimeoutSec 600 `
+                -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable runErrors -WarningAction SilentlyContinue
+            $report = Get-Content -Raw -LiteralPath $jsonPath | ConvertFrom-Json
+            $byName = @{}
+            foreach ($entry in $report.targets) { $byName[$entry.computerName] = $entry }
+        }
+
+        It 'returns an outcome whose exit code is the report''s' {
+            $outcome.Targets | Should -Be 50
+            $outcome.ExitCode | Should -Be 3 -Because 'an unreachable and a non-admin host are in the fleet'
+            $report.summary.exitCode | Should -Be $outcome.ExitCode
+            @($outcome.ReportPath) | Should -Be @($jsonPath, $csvPath, $htmlPath)
+        }
+
+        It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
+            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
+            $report.targets.Count | Should -Be 50
+            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+        }
+
+        It 'reports each described host as what it is' {
+            $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].status | Should -Be 'Unreachable'
+            # nonadmin-01 can be read but not changed: its removals fail and its apps remain.
+            $nonAdmin = $byName[(Get-FleetHost 'NONADMIN-01').ComputerName]
+            $nonAdmin.status | Should -Be 'NonCompliant'
+            @($nonAdmin.actions).Count | Should -BeGreaterOrEqual 1
+            @($nonAdmin.actions | Where-Object outcome -NE 'Failed') | Should -BeNullOrEmpty
+            $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
+            $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'Remediated'
+            # laptop-01 keeps a per-user CapCut and a web app that only their users can remove.
+            $laptop = $byName[(Get-FleetHost 'LAPTOP-01').ComputerName]
+            $laptop.status | Should -Be 'NonCompliant'
+            @($laptop.actions | Where-Object outcome -EQ 'Refused').Count | Should -BeGreaterOrEqual 1
+            @($laptop.actions | Where-Object outcome -EQ 'Removed').Count | Should -BeGreaterOrEqual 1
+        }
+
+        It 'removed what it says it removed, on the simulated hosts' {
+            $packages = Get-SimulatorPackage -Simulator $sim -ComputerName 'STORE-01'
+            @($packages | Where-Object { "$($_.fullName)" -like 'BytedancePte.Ltd.TikTok_*' }) | Should -BeNullOrEmpty
+            @($byName[(Get-FleetHost 'STORE-01').ComputerName].actions | Where-Object outcome -EQ 'Removed').Count | Should -BeGreaterOrEqual 1
+        }
+
+        It 'writes one error per failed host and per failed removal' {
+            @($runErrors | Where-Object { $_.TargetObject -eq (Get-FleetHost 'UNREACHABLE-01').ComputerName }).Count | Should -Be 1
+            $nonAdmin = (Get-FleetHost 'NONADMIN-01').ComputerName
+            $removalErrors = @($runErrors | Where-Object { $_.FullyQualifiedErrorId -like 'UninstallFailed,*' -and $_.TargetObject.ComputerName -eq $nonAdmin })
+            $removalErrors.Count | Should -Be @($byName[$nonAdmin].actions).Count
+            $removalErrors[0].Exception.Message | Should -BeLike "*AccessDenied*"
+        }
+
+        It 'lists all 50 hosts in the CSV report, formulas defused' {
+            $rows = Import-Csv -LiteralPath $csvPath
+            @($rows.ComputerName | Sort-Object -Unique) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($rows | Where-Object { $_.AppName -match '^[=+\-@]' }) | Should -BeNullOrEmpty
+        }
+
+        It 'logs the run' {
+            $log = Get-Content -Raw -LiteralPath $logPath
+            $log | Should -Match 'run started by'
+            $log | Should -Match ([regex]::Escape("Run ended. $($outcome.Summary)"))
+        }
 
         Context 'the HTML report in headless chromium' {
             BeforeAll {
@@ -357,6 +430,7 @@ Describe 'Runs against the simulated fleet' {
                     $dom | Should -Match "id=`"tile-$tile`" data-count=`"\d+`""
                 }
                 $dom | Should -Match 'id="tile-targets" data-count="50"'
+                $dom | Should -Match "id=`"tile-removed`" data-count=`"$($report.summary.removed)`""
                 $dom | Should -Match '<svg[^>]*id="svg-status"'
                 $dom | Should -Match '<svg[^>]*id="svg-apps"'
                 ([regex]::Matches($dom, '<g class="bar" data-status="')).Count | Should -BeGreaterThan 1
@@ -423,9 +497,20 @@ exit `$LASTEXITCODE
             if ($Code -ne 0) { $run.StdErr | Should -Match 'AppBan discovery failed on .*\(Unreachable\)' }
         }
 
+        It 'ConfigMgr remediation on <HostName> exits <Code>' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Code = 0; Output = 'Exit 0 \(compliant\)' }
+            @{ HostName = 'STORE-01'; Code = 0; Output = 'Exit 1 \(remediated, now compliant\)' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 1; Output = 'AppBan remediation failed on .*Exit 3' }
+        ) {
+            $run = Get-ScriptRun 'AppBan-ConfigMgr-Remediation.ps1' $HostName
+            $run.ExitCode | Should -Be $Code -Because $run.StdErr
+            if ($Code -eq 0) { $run.StdOut | Should -Match $Output } else { ($run.StdErr -replace '\s+', ' ') | Should -Match $Output }
+        }
+
         It 'ConfigMgr Run Scripts answers <Result> for <Action> on <HostName>, under 4 KB of JSON' -ForEach @(
             @{ HostName = 'CLEAN-01'; Action = 'Detect'; Result = 'Compliant' }
             @{ HostName = 'STORE-01'; Action = 'Detect'; Result = 'NonCompliant' }
+            @{ HostName = 'STORE-01'; Action = 'Remediate'; Result = 'Remediated' }
             @{ HostName = 'UNREACHABLE-01'; Action = 'Detect'; Result = 'Failed' }
         ) {
             $runner = Join-Path $TestDrive 'run-json.ps1'
@@ -451,6 +536,45 @@ exit `$LASTEXITCODE
             $lines[-1] | Should -Match $Summary
         }
 
+        It 'Intune remediation exits <Code> for <HostName> with a one-line summary' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ HostName = 'STORE-01'; Code = 0; Summary = '^AppBan: Remediated on ' }
+            @{ HostName = 'LAPTOP-01'; Code = 1; Summary = '^AppBan: NonCompliant on ' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Failed on ' }
+        ) {
+            $run = Get-ScriptRun 'AppBan-Intune-Remediation.ps1' $HostName
+            $run.ExitCode | Should -Be $Code
+            $run.StdErr | Should -BeNullOrEmpty
+            $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
+            $lines.Count | Should -Be 1
+            $lines[-1].Length | Should -BeLessOrEqual 2048
+            $lines[-1] | Should -Match $Summary
+        }
     }
 
+    Context 'Invoke-AppBanScheduled.ps1 against simulated hosts' {
+        BeforeAll {
+            $credentialPath = Join-Path $TestDrive 'fleet-credential.xml'
+            $credential | Export-Clixml -LiteralPath $credentialPath
+        }
+
+        It 'exits <Code> (<Meaning>) for <HostName>' -ForEach @(
+            @{ HostName = 'CLEAN-01'; Code = 0; Meaning = 'compliant' }
+            @{ HostName = 'STORE-01'; Code = 1; Meaning = 'remediated, now compliant' }
+            @{ HostName = 'LAPTOP-01'; Code = 2; Meaning = 'non-compliant remains' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 3; Meaning = 'some targets failed' }
+        ) {
+            $target = Get-FleetHost $HostName
+            Reset-SimulatorHost -Simulator $sim -Name $HostName
+            $report = Join-Path $TestDrive "scheduled-$HostName-{date}.json"
+            $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-ComputerName', $target.ComputerName, '-CredentialPath', $credentialPath,
+                '-Authentication', 'Basic', '-ReportPath', $report, '-OperationTimeoutSec', '20')
+            $run.ExitCode | Should -Be $Code -Because "$($run.StdOut) $($run.StdErr)"
+            $run.StdOut | Should -Match ([regex]::Escape("Exit $Code ($Meaning"))
+            $written = @(Get-ChildItem -LiteralPath $TestDrive -Filter "scheduled-$HostName-*.json")
+            $written.Count | Should -Be 1
+            $written[0].Name | Should -Match "^scheduled-$HostName-\d{8}-\d{6}\.json$"
+            (Get-Content -Raw -LiteralPath $written[0].FullName | ConvertFrom-Json).summary.exitCode | Should -Be $Code
+        }
+    }
 }

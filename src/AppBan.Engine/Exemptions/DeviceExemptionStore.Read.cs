@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
@@ -61,44 +62,67 @@ namespace AppBan.Engine.Exemptions
             return null;
         }
 
+        private static readonly string[] ValueNames =
+        {
+            RuleIdValue, UserSidValue, UserNameValue, ReasonValue, ApprovedByValue, GrantedOnValue, ExpiresValue, NotBeforeValue,
+        };
+
         private static async Task<Exemption> ReadOneAsync(RegistryClient registry, string computerName, string id,
             ICollection<string> problems, CancellationToken ct)
         {
             var key = RootKey + "\\" + id;
-            async Task<string> Read(string name)
+            var where = "Device exemption HKLM\\" + key + " on " + computerName;
+            // The values are read concurrently: one round trip's latency per exemption, not one per value.
+            var reads = ValueNames.Select(name => registry.GetStringValueAsync(RegistryHive.LocalMachine, key, name, ct)).ToList();
+            var results = await Task.WhenAll(reads).ConfigureAwait(false);
+            var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < ValueNames.Length; i++)
             {
-                var r = await registry.GetStringValueAsync(RegistryHive.LocalMachine, key, name, ct).ConfigureAwait(false);
-                return r.Success && !string.IsNullOrEmpty(r.Value) ? r.Value : null;
+                var r = results[i];
+                if (r.Success) values[ValueNames[i]] = string.IsNullOrEmpty(r.Value) ? null : r.Value;
+                else if (r.Outcome != RegistryOutcome.ValueNotFound)
+                {
+                    // A value that is there but unreadable (another type, access denied) must not read as "not set":
+                    // an Expires that cannot be read would otherwise mean "never expires".
+                    lock (problems) problems.Add(where + ": the value " + ValueNames[i] + " cannot be read (" + r.Outcome + "); the exemption is ignored.");
+                    return null;
+                }
             }
+            string Value(string name) => values.TryGetValue(name, out var v) ? v : null;
 
             var e = new Exemption
             {
                 Id = id,
                 Source = ExemptionSource.Device,
                 Location = "HKLM\\" + key,
-                RuleId = await Read(RuleIdValue).ConfigureAwait(false),
-                UserSid = await Read(UserSidValue).ConfigureAwait(false),
-                UserName = await Read(UserNameValue).ConfigureAwait(false),
+                RuleId = Value(RuleIdValue),
+                UserSid = Value(UserSidValue),
+                UserName = Value(UserNameValue),
                 // A device exemption covers the device it lives on, whatever name that device was addressed by when it
                 // was granted (the stored ComputerName) or is scanned by now (IP, FQDN, "localhost" for a local run).
                 ComputerName = computerName,
-                Reason = await Read(ReasonValue).ConfigureAwait(false),
-                ApprovedBy = await Read(ApprovedByValue).ConfigureAwait(false),
+                Reason = Value(ReasonValue),
+                ApprovedBy = Value(ApprovedByValue),
             };
             try
             {
-                e.GrantedOn = ParseDate(await Read(GrantedOnValue).ConfigureAwait(false));
-                e.Expires = ParseDate(await Read(ExpiresValue).ConfigureAwait(false));
-                e.NotBefore = ParseDate(await Read(NotBeforeValue).ConfigureAwait(false));
+                e.GrantedOn = ParseDate(Value(GrantedOnValue));
+                e.Expires = ParseDate(Value(ExpiresValue));
+                e.NotBefore = ParseDate(Value(NotBeforeValue));
             }
             catch (FormatException ex)
             {
-                lock (problems) problems.Add("Device exemption HKLM\\" + key + " on " + computerName + " has a bad date: " + ex.Message);
+                lock (problems) problems.Add(where + " has a bad date: " + ex.Message);
                 return null;
             }
             if (string.IsNullOrEmpty(e.RuleId) || string.IsNullOrEmpty(e.Reason))
             {
-                lock (problems) problems.Add("Device exemption HKLM\\" + key + " on " + computerName + " lacks a RuleId or Reason and is ignored.");
+                lock (problems) problems.Add(where + " lacks a RuleId or Reason and is ignored.");
+                return null;
+            }
+            if (e.UserSid != null && !UserReference.IsValidSid(e.UserSid))
+            {
+                lock (problems) problems.Add(where + " has a UserSid that is not a SID ('" + e.UserSid + "') and is ignored.");
                 return null;
             }
             return e;

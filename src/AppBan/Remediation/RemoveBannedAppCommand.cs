@@ -15,6 +15,7 @@ using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Reporting;
 using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
@@ -36,6 +37,8 @@ namespace AppBan.Cmdlets
         public const int DefaultRemovalTimeoutSec = 600;
 
         private readonly ConcurrentQueue<Finding> scanned = new ConcurrentQueue<Finding>();
+        // Written by workers, drained on the pipeline thread.
+        private readonly ConcurrentQueue<string> lateWarnings = new ConcurrentQueue<string>();
         private readonly List<RemovalRequest> requests = new List<RemovalRequest>();
         private readonly Dictionary<Finding, BannedAppFinding> pipelineObjects = new Dictionary<Finding, BannedAppFinding>();
         private readonly CancellationTokenSource cancel = new CancellationTokenSource();
@@ -187,18 +190,25 @@ namespace AppBan.Cmdlets
 
             var done = 0;
             var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            // Removals on this very computer, run elevated on Windows, also go to the Application event log.
+            var localRun = factory.IsWindows && (CimSession == null || CimSession.Length == 0) &&
+                           work.Any(w => string.Equals(w.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase));
+            var auditTrail = localRun ? EventLogAuditTrail.TryOpen(true, WriteWarning) : null;
             while (!results.IsCompleted)
             {
                 if (Stopping) { cancel.Cancel(); break; }
+                while (lateWarnings.TryDequeue(out var warning)) WriteWarning(warning);
                 if (!results.TryTake(out var result, 100)) continue;
                 done++;
                 Write(result, reported);
+                if (auditTrail != null) Audit(auditTrail, result);
                 WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, done + " of " + requests.Count + " findings done")
                 {
                     PercentComplete = Math.Min(100, done * 100 / requests.Count),
                     CurrentOperation = result.ComputerName + ": " + result.AppName + " " + result.Status,
                 });
             }
+            while (lateWarnings.TryDequeue(out var last)) WriteWarning(last);
             WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, "Done") { RecordType = ProgressRecordType.Completed });
             try { run.Wait(); }
             catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OperationCanceledException)) { }
@@ -212,7 +222,9 @@ namespace AppBan.Cmdlets
             {
                 // A finding may be older than an exemption granted since: read the device's exemptions again.
                 var registry = new RegistryClient(session, new CimCallOptions { OperationTimeout = OperationTimeout });
-                var device = await DeviceExemptionStore.ReadAllAsync(registry, computerName, new List<string>(), ct).ConfigureAwait(false);
+                var problems = new List<string>();
+                var device = await DeviceExemptionStore.ReadAllAsync(registry, computerName, problems, ct).ConfigureAwait(false);
+                foreach (var problem in problems) lateWarnings.Enqueue(problem);
                 var exemptions = policy.Exemptions.Concat(device).ToList();
                 foreach (var request in hostRequests.Where(r => r.Finding.Status != FindingStatus.Exempt))
                     request.LateExemption = ExemptionMatcher.FindApplicable(exemptions, request.Finding.RuleId, request.Finding.App, computerName, now);
@@ -281,6 +293,15 @@ namespace AppBan.Cmdlets
                     WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
                     break;
             }
+        }
+
+        /// <summary>What ran, or was refused, on the local computer; skipped findings change nothing and are not audited.</summary>
+        private void Audit(EventLogAuditTrail trail, RemovalResult result)
+        {
+            if (!string.Equals(result.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase)) return;
+            if (result.CommandLine == null && result.Status != RemovalStatus.Refused) return;
+            var action = ReportInput.ToAction(PSObjectPropertySource.Of(result));
+            trail.Write(action, Environment.UserDomainName + "\\" + Environment.UserName, policy.Name, policy.Sha256, WriteWarning);
         }
 
         private object TargetObjectFor(RemovalResult result)

@@ -81,6 +81,9 @@ namespace AppBan.Engine.Tests.Cim
                 while (output == null)
                     if (runner.TryTake(out var e, 50) && e.Kind == FanOutEventKind.Output) output = e;
                 Assert.Equal("fast", output.Data);
+                // The slow worker may not have been scheduled yet when the fast result arrives; it cannot finish
+                // before the gate opens, so it must show up as in flight.
+                Assert.True(SpinWait.SpinUntil(() => runner.InFlight.Contains("slow"), TimeSpan.FromSeconds(30)));
                 Assert.Equal(new[] { "slow" }, runner.InFlight);
                 Assert.False(runner.IsCompleted);
                 gate.Set();

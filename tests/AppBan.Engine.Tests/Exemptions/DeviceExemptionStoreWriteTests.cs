@@ -206,5 +206,31 @@ namespace AppBan.Engine.Tests.Exemptions
             var read = Assert.Single(await DeviceExemptionStore.ReadAllAsync(registry, "localhost", new List<string>(), CancellationToken.None));
             Assert.Equal("localhost", read.ComputerName);
         }
+    
+        [Fact]
+        public async Task An_expiry_of_the_wrong_type_is_not_read_as_never_expiring()
+        {
+            var s = new FakeRegistrySession();
+            var id = ExemptionId.New();
+            s.SetValue(Root + @"\" + id, "RuleId", "tiktok-store");
+            s.SetValue(Root + @"\" + id, "Reason", "x");
+            s.SetValue(Root + @"\" + id, "Expires", 20250101);
+            var problems = new List<string>();
+            Assert.Empty(await DeviceExemptionStore.ReadAllAsync(new RegistryClient(s), "PC-01", problems, CancellationToken.None));
+            Assert.Contains(problems, p => p.Contains("Expires") && p.Contains("TypeMismatch") && p.Contains("PC-01"));
+        }
+
+        [Fact]
+        public async Task A_user_sid_that_is_not_a_sid_is_ignored_with_a_problem()
+        {
+            var s = new FakeRegistrySession();
+            var id = ExemptionId.New();
+            s.SetValue(Root + @"\" + id, "RuleId", "tiktok-store");
+            s.SetValue(Root + @"\" + id, "Reason", "x");
+            s.SetValue(Root + @"\" + id, "UserSid", "alice");
+            var problems = new List<string>();
+            Assert.Empty(await DeviceExemptionStore.ReadAllAsync(new RegistryClient(s), "PC-01", problems, CancellationToken.None));
+            Assert.Contains(problems, p => p.Contains("UserSid") && p.Contains("alice"));
+        }
     }
 }
