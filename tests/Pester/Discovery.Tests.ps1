@@ -43,6 +43,10 @@ BeforeAll {
         Export-DerivedHost laptop-01.json 'LAPTOP-DENIED' {
             param($h) $h.faults = @{ accessDenied = @(@{ path = (UserUninstall $alex); operations = 'all' }) }
         }
+        # The sample laptop that stops answering from its third operation on, until the request's timeout.
+        Export-DerivedHost laptop-01.json 'LAPTOP-HANG' {
+            param($h) $h.faults = @{ operations = @(@{ on = 3; andAfter = $true; kind = 'hang' }) }
+        }
         # A clean host where robin's per-user entries are denied: nothing found, but nothing can be claimed either.
         Export-DerivedHost clean-01.json 'CLEAN-DENIED' {
             param($h) $h.faults = @{ accessDenied = @(@{ path = (UserUninstall $h.users[0].sid); operations = 'read' }) }
@@ -352,6 +356,44 @@ Describe 'Errors behave as PowerShell users expect' {
         { Get-BannedApp @clean -PolicyPath (Join-Path $TestDrive 'missing.json') } | Should -Throw -ErrorId 'PolicyFileNotFound,AppBan.Cmdlets.GetBannedAppCommand'
         $counts = Get-SimulatorOperation -ComputerName 'CLEAN-01' -Count
         @($counts.PSObject.Properties).Count | Should -Be 0
+    }
+}
+
+Describe 'Fan-out' {
+    It 'streams the first host''s findings while another host hangs, and stops promptly on Ctrl+C' {
+        $laptop = Get-SimHost 'LAPTOP-01'
+        $hanging = Get-SimHost 'LAPTOP-HANG'
+        # One command in a runspace that already has the module: a stopped multi-statement batch can still touch
+        # its runspace from a worker thread after disposal, which kills the process.
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.ImportPSModule((Join-Path $PSScriptRoot '../../AppBan.psd1'))
+        $runspace = [runspacefactory]::CreateRunspace($state)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $null = $ps.AddCommand('Get-BannedApp').AddParameter('ComputerName', @($hanging.ComputerName, $laptop.ComputerName)).
+                AddParameter('Credential', $laptop.Credential).AddParameter('Authentication', 'Basic').AddParameter('OperationTimeoutSec', 300).
+                AddParameter('WarningAction', 'SilentlyContinue')
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]] $null, $output)
+            # A hang guard, not a speed assertion: wait for the laptop's five findings.
+            $deadline = [datetime]::UtcNow.AddSeconds(60)
+            while ($output.Count -lt 5 -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $output.Count | Should -Be 5
+            # Index, do not enumerate: enumerating an open PSDataCollection waits for it to close.
+            $arrived = for ($i = 0; $i -lt $output.Count; $i++) { $output[$i] }
+            $arrived.ComputerName | Sort-Object -Unique | Should -Be $laptop.ComputerName
+            $ps.InvocationStateInfo.State | Should -Be 'Running' -Because 'the hanging host is still being scanned'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $stop = $ps.BeginStop($null, $null)
+            $stop.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(60)) | Should -BeTrue
+            Write-Host "    Ctrl+C took $([int]$watch.Elapsed.TotalMilliseconds) ms with a hanging target"
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        } finally {
+            $ps.Dispose()
+            $runspace.Dispose()
+        }
     }
 }
 
