@@ -24,7 +24,7 @@ namespace AppBan.Engine.Reporting
             _run = new ReportRun
             {
                 StartTime = _clock.UtcNow,
-                Operator = CurrentOperator(),
+                Operator = OperatorIdentity.Current(),
                 Host = SafeMachineName(),
                 ModuleVersion = typeof(ReportBuilder).Assembly.GetName().Version?.ToString(3),
             };
@@ -312,17 +312,6 @@ namespace AppBan.Engine.Reporting
                 _order.Add(state);
             }
             return state;
-        }
-
-        private static string CurrentOperator()
-        {
-            try
-            {
-                var domain = Environment.UserDomainName;
-                var user = Environment.UserName;
-                return string.IsNullOrEmpty(domain) ? user : domain + "\\" + user;
-            }
-            catch (Exception) { return null; }
         }
 
         private static string SafeMachineName()
