@@ -85,6 +85,32 @@ namespace AppBan.Engine.Cim
             return new CimTarget { Host = host, ExplicitPort = port, ComputerName = text };
         }
 
+        /// <summary>
+        /// Whether <paramref name="computerName"/> (as a target or a result names it) is the machine this runs on:
+        /// "localhost", this machine's name or DNS name, or a loopback address, with or without a port. Decides
+        /// what goes to this machine's own audit trail, so an unparsable or foreign name is never "this computer".
+        /// </summary>
+        public static bool IsThisComputer(string computerName)
+        {
+            if (string.IsNullOrWhiteSpace(computerName)) return false;
+            CimTarget target;
+            try { target = Parse(computerName); }
+            catch (ArgumentException) { return false; }
+            var host = target.Host.TrimEnd('.');
+            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+            if (IPAddress.TryParse(host, out var address)) return IPAddress.IsLoopback(address);
+            var machine = Environment.MachineName;
+            if (string.Equals(host, machine, StringComparison.OrdinalIgnoreCase)) return true;
+            var domain = LocalDomainName();
+            return !string.IsNullOrEmpty(domain) && string.Equals(host, machine + "." + domain, StringComparison.OrdinalIgnoreCase);
+        }
+
+        private static string LocalDomainName()
+        {
+            try { return System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().DomainName?.TrimEnd('.'); }
+            catch (Exception) { return null; }
+        }
+
         private static int ParsePort(string s, string whole)
         {
             if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port < 1 || port > 65535)

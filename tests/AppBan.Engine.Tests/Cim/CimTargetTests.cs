@@ -8,6 +8,27 @@ namespace AppBan.Engine.Tests.Cim
     public class CimTargetTests
     {
         [Theory]
+        [InlineData("localhost", true)]
+        [InlineData("LOCALHOST:5985", true)]
+        [InlineData("127.0.0.1", true)]
+        [InlineData("127.0.1.3:5985", true)]
+        [InlineData("[::1]:5986", true)]
+        [InlineData("10.0.0.5", false)]
+        [InlineData("laptop-01.example.org", false)]
+        [InlineData("", false)]
+        [InlineData("bad host", false)]
+        public void Only_names_of_this_machine_are_this_computer(string name, bool expected) =>
+            Assert.Equal(expected, CimTarget.IsThisComputer(name));
+
+        [Fact]
+        public void The_machine_name_is_this_computer_in_any_case()
+        {
+            Assert.True(CimTarget.IsThisComputer(System.Environment.MachineName.ToUpperInvariant()));
+            Assert.True(CimTarget.IsThisComputer(System.Environment.MachineName.ToLowerInvariant() + ":5985"));
+            Assert.False(CimTarget.IsThisComputer(System.Environment.MachineName + "-other"));
+        }
+
+        [Theory]
         [InlineData("laptop-01", "laptop-01", null, "http://laptop-01:5985/wsman")]
         [InlineData("laptop-01.corp.example:8080", "laptop-01.corp.example", 8080, "http://laptop-01.corp.example:8080/wsman")]
         [InlineData("127.0.0.1:41234", "127.0.0.1", 41234, "http://127.0.0.1:41234/wsman")]
