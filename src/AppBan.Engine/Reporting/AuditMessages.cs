@@ -22,6 +22,14 @@ namespace AppBan.Engine.Reporting
 
         public enum Level { Information, Warning, Error }
 
+        /// <summary>
+        /// Whether a removal belongs in the audit trail: a command was run on the machine, or the safety checks refused
+        /// one (a forged uninstall string is worth an event). Skipped, per-user and never-started removals changed nothing.
+        /// </summary>
+        public static bool IsAudited(ReportAction action) =>
+            action != null && (!string.IsNullOrEmpty(action.CommandLine) ||
+                               string.Equals(action.Status, "Refused", StringComparison.OrdinalIgnoreCase));
+
         public static int EventIdOf(ReportAction action) =>
             action.Outcome == ActionOutcome.Removed ? AppRemoved
             : action.Outcome == ActionOutcome.Refused ? RemovalRefused

@@ -1,11 +1,27 @@
 using System;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
+using AppBan.Engine.Remediation;
 
 namespace AppBan.Engine.Reporting
 {
     /// <summary>Turns the engine's own result types into report records.</summary>
     public static class ReportRecords
     {
+        /// <summary>A removal result as a report action (and as the audit trail words it).</summary>
+        public static ReportAction FromRemoval(RemovalResult result)
+        {
+            if (result == null) throw new ArgumentNullException(nameof(result));
+            return ReportInput.ToAction(DictionaryPropertySource.FromObject(result));
+        }
+
+        /// <summary>An exemption grant or revoke as a report's exemption change (and as the audit trail words it).</summary>
+        public static ReportExemptionChange FromExemptionChange(ExemptionChange change)
+        {
+            if (change == null) throw new ArgumentNullException(nameof(change));
+            return ReportInput.ToExemptionChange(DictionaryPropertySource.FromObject(change));
+        }
+
         public static ReportFinding FromFinding(Finding finding)
         {
             if (finding == null) throw new ArgumentNullException(nameof(finding));

@@ -1,3 +1,5 @@
+using AppBan.Engine.Exemptions;
+using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
 using Xunit;
 using static AppBan.Engine.Tests.Reporting.ReportSamples;
@@ -56,6 +58,63 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(AuditMessages.ExemptionGranted, AuditMessages.EventIdOf(change));
             change.Change = "Revoked";
             Assert.Equal(AuditMessages.ExemptionRevoked, AuditMessages.EventIdOf(change));
+        }
+
+        [Theory]
+        [InlineData(RemovalStatus.Removed, "msiexec.exe /x {11111111-2222-3333-4444-555555555555} /qn /norestart", true)]
+        [InlineData(RemovalStatus.Failed, "msiexec.exe /x {11111111-2222-3333-4444-555555555555} /qn /norestart", true)]
+        [InlineData(RemovalStatus.TimedOut, "\"C:\\Program Files\\TikTok\\uninstall.exe\" /S", true)]
+        [InlineData(RemovalStatus.Refused, null, true)]
+        [InlineData(RemovalStatus.Failed, null, false)]
+        [InlineData(RemovalStatus.RequiresUserAction, null, false)]
+        [InlineData(RemovalStatus.SkippedExempt, null, false)]
+        [InlineData(RemovalStatus.SkippedGracePeriod, null, false)]
+        public void Only_removals_that_ran_a_command_or_were_refused_are_audited(RemovalStatus status, string commandLine, bool audited)
+        {
+            var result = new RemovalResult { ComputerName = "localhost", AppName = "TikTok", Status = status, CommandLine = commandLine };
+            var action = ReportRecords.FromRemoval(result);
+            Assert.Equal(status.ToString(), action.Status);
+            Assert.Equal(commandLine, action.CommandLine);
+            Assert.Equal(audited, AuditMessages.IsAudited(action));
+        }
+
+        [Fact]
+        public void A_device_grant_is_worded_from_the_change_the_cmdlet_emits()
+        {
+            var exemption = new Exemption
+            {
+                Id = "0f8fad5b-d9cb-469f-a165-70867728950e", RuleId = "tiktok-store", Source = ExemptionSource.Device,
+                UserName = "CORP\\alice", UserSid = "S-1-5-21-1-2-3-1001", ComputerName = "PC-7", Reason = "Press office",
+                ApprovedBy = "CORP\\ciso", Expires = Start.AddDays(30),
+                Location = "HKLM\\SOFTWARE\\AppBan\\Exemptions\\0f8fad5b-d9cb-469f-a165-70867728950e",
+            };
+            var change = ExemptionChange.Of(exemption, ExemptionAction.Granted, "localhost", "CORP\\admin", Start);
+            var record = ReportRecords.FromExemptionChange(change);
+            var text = AuditMessages.ExemptionChange(record);
+            Assert.Equal(AuditMessages.ExemptionGranted, AuditMessages.EventIdOf(record));
+            Assert.StartsWith("AppBan exemption granted.", text);
+            Assert.Contains("Id: " + exemption.Id, text);
+            Assert.Contains("Rule: tiktok-store", text);
+            Assert.Contains("User: CORP\\alice", text);
+            Assert.Contains("User SID: S-1-5-21-1-2-3-1001", text);
+            Assert.Contains("Computer: PC-7", text);
+            Assert.Contains("Reason: Press office", text);
+            Assert.Contains("Expires: " + exemption.Expires.Value.ToString("o", System.Globalization.CultureInfo.InvariantCulture), text);
+            Assert.Contains("Changed by: CORP\\admin", text);
+            Assert.Contains("Stored in: " + exemption.Location, text);
+        }
+
+        [Fact]
+        public void A_policy_revoke_names_the_file_it_was_removed_from()
+        {
+            var exemption = new Exemption { Id = "EX-7", RuleId = "*", Source = ExemptionSource.Policy, ComputerName = "PRESS-*", Reason = "Press", Location = "/etc/appban/policy.json" };
+            var record = ReportRecords.FromExemptionChange(ExemptionChange.Of(exemption, ExemptionAction.Revoked, "/etc/appban/policy.json", "CORP\\admin", Start));
+            Assert.Null(record.ComputerName);
+            Assert.Equal(AuditMessages.ExemptionRevoked, AuditMessages.EventIdOf(record));
+            var text = AuditMessages.ExemptionChange(record);
+            Assert.StartsWith("AppBan exemption revoked.", text);
+            Assert.Contains("Computer: PRESS-*", text);
+            Assert.Contains("Stored in: /etc/appban/policy.json", text);
         }
 
         [Fact]
