@@ -50,7 +50,8 @@ namespace AppBan.Cmdlets
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
-        private bool sessionsQueued, progressShown, cleartextWarned;
+        private bool sessionsQueued, progressShown, cleartextWarned, auditTrailOpened;
+        private EventLogAuditTrail auditTrail;
         private readonly Stopwatch progressClock = new Stopwatch();
 
         /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
@@ -107,6 +108,26 @@ namespace AppBan.Cmdlets
         protected virtual bool HandleTargetFailure(string computerName, string transport, Exception error, TargetSink sink) => false;
 
         protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
+
+        /// <summary>
+        /// This machine's audit trail (Application event log), for changes made to this machine; null where it does not
+        /// apply. Opened, and its source registered, on first use: read it on the pipeline thread, only once a change was made.
+        /// </summary>
+        private protected EventLogAuditTrail LocalAuditTrail
+        {
+            get
+            {
+                if (!auditTrailOpened)
+                {
+                    auditTrailOpened = true;
+                    auditTrail = EventLogAuditTrail.TryOpen(WriteWarning);
+                }
+                return auditTrail;
+            }
+        }
+
+        /// <summary>Writes an object a target's work produced, on the pipeline thread.</summary>
+        protected virtual void WriteTargetOutput(string computerName, object value) => WriteObject(value);
 
         protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
 
@@ -263,7 +284,7 @@ namespace AppBan.Cmdlets
                 }
                 switch (e.Kind)
                 {
-                    case FanOutEventKind.Output: WriteObject(e.Data); break;
+                    case FanOutEventKind.Output: WriteTargetOutput(e.Target, e.Data); break;
                     case FanOutEventKind.Warning: WriteWarning(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Verbose: WriteVerbose(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Failed:

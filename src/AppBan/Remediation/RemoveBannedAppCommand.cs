@@ -190,10 +190,6 @@ namespace AppBan.Cmdlets
 
             var done = 0;
             var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            // Removals on this very computer, run elevated on Windows, also go to the Application event log.
-            var localRun = factory.IsWindows && (CimSession == null || CimSession.Length == 0) &&
-                           work.Any(w => string.Equals(w.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase));
-            var auditTrail = localRun ? EventLogAuditTrail.TryOpen(true, WriteWarning) : null;
             while (!results.IsCompleted)
             {
                 if (Stopping) { cancel.Cancel(); break; }
@@ -201,7 +197,8 @@ namespace AppBan.Cmdlets
                 if (!results.TryTake(out var result, 100)) continue;
                 done++;
                 Write(result, reported);
-                if (auditTrail != null) Audit(auditTrail, result);
+                // Removals on this very computer also go to its Application event log (elevated, on Windows).
+                if (CimTarget.IsThisComputer(result.ComputerName)) LocalAuditTrail?.Record(result, policy.Name, policy.Sha256, WriteWarning);
                 WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, done + " of " + requests.Count + " findings done")
                 {
                     PercentComplete = Math.Min(100, done * 100 / requests.Count),
@@ -269,21 +266,10 @@ namespace AppBan.Cmdlets
         private void Write(RemovalResult result, HashSet<string> reportedHosts)
         {
             WriteObject(result);
-            var target = TargetObjectFor(result);
+            var error = RemovalErrorRecords.For(result, TargetObjectFor(result), reportedHosts.Add);
+            if (error != null) WriteError(error);
             switch (result.Status)
             {
-                case RemovalStatus.Failed:
-                    if (result.Cause is CimException cim)
-                    {
-                        // A computer that cannot be reached fails each of its findings, but is one error.
-                        if (reportedHosts.Add(result.ComputerName + "|" + cim.Kind)) WriteError(CimErrorRecords.FromException(cim, result.ComputerName));
-                        break;
-                    }
-                    WriteError(new ErrorRecord(new InvalidOperationException(result.Error), "UninstallFailed", ErrorCategory.InvalidResult, target));
-                    break;
-                case RemovalStatus.TimedOut:
-                    WriteError(new ErrorRecord(new TimeoutException(result.Error), "UninstallTimedOut", ErrorCategory.OperationTimeout, target));
-                    break;
                 case RemovalStatus.Refused:
                     WriteWarning(result.ComputerName + ": " + result.AppName + " was not removed: " + result.Error);
                     break;
@@ -293,15 +279,6 @@ namespace AppBan.Cmdlets
                     WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
                     break;
             }
-        }
-
-        /// <summary>What ran, or was refused, on the local computer; skipped findings change nothing and are not audited.</summary>
-        private void Audit(EventLogAuditTrail trail, RemovalResult result)
-        {
-            if (!string.Equals(result.ComputerName, "localhost", StringComparison.OrdinalIgnoreCase)) return;
-            if (result.CommandLine == null && result.Status != RemovalStatus.Refused) return;
-            var action = ReportInput.ToAction(PSObjectPropertySource.Of(result));
-            trail.Write(action, Environment.UserDomainName + "\\" + Environment.UserName, policy.Name, policy.Sha256, WriteWarning);
         }
 
         private object TargetObjectFor(RemovalResult result)

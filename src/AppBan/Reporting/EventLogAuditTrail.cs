@@ -1,14 +1,17 @@
 using System;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using AppBan.Engine;
+using AppBan.Engine.Exemptions;
+using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
 {
     /// <summary>
-    /// Writes removals and exemption changes to the Application event log under source AppBan, when the module runs
-    /// elevated on Windows against the local machine. System.Diagnostics.EventLog is reached by reflection, so nothing
-    /// Windows-only is loaded anywhere else (the module must import on Linux, and one build serves .NET Framework,
+    /// Writes removals and exemption changes made to this machine to the Application event log under source AppBan,
+    /// when the module runs elevated on Windows; the caller decides which changes were made to this machine.
+    /// System.Diagnostics.EventLog is reached by reflection, so nothing Windows-only is loaded anywhere else (the module must import on Linux, and one build serves .NET Framework,
     /// where EventLog lives in System.dll, and PowerShell 7, which ships System.Diagnostics.EventLog.dll).
     /// </summary>
     internal sealed class EventLogAuditTrail
@@ -25,27 +28,24 @@ namespace AppBan.Cmdlets
         public static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
         /// <summary>
-        /// The audit trail for this run, or null when it does not apply (not Windows, not local, not elevated) or the
-        /// source cannot be registered, in which case <paramref name="warn"/> says why.
+        /// The audit trail, or null when it does not apply (not Windows, not elevated) or the source cannot be registered,
+        /// in which case <paramref name="warn"/> says why. Registers the source: call it only once a change is about to be
+        /// recorded on this machine, never for -WhatIf or remote-only work.
         /// </summary>
-        public static EventLogAuditTrail TryOpen(bool localTarget, Action<string> warn)
+        public static EventLogAuditTrail TryOpen(Action<string> warn)
         {
-            if (!IsWindows || !localTarget || !IsElevated()) return null;
+            if (!IsWindows || !IsElevated()) return null;
             try
             {
-                var eventLog = FindEventLogType();
-                if (eventLog == null)
+                var api = EventLogApi.Bind();
+                if (api == null)
                 {
                     warn("The AppBan event log audit trail is off: System.Diagnostics.EventLog is not available in this PowerShell.");
                     return null;
                 }
-                var sourceExists = eventLog.GetMethod("SourceExists", new[] { typeof(string) });
-                if (!(bool)sourceExists.Invoke(null, new object[] { AuditMessages.EventSource }))
-                    eventLog.GetMethod("CreateEventSource", new[] { typeof(string), typeof(string) })
-                        .Invoke(null, new object[] { AuditMessages.EventSource, AuditMessages.LogName });
-                var entryType = eventLog.Assembly.GetType("System.Diagnostics.EventLogEntryType", true);
-                var writeEntry = eventLog.GetMethod("WriteEntry", new[] { typeof(string), typeof(string), entryType, typeof(int) });
-                return new EventLogAuditTrail(writeEntry, entryType);
+                if (!(bool)api.SourceExists.Invoke(null, new object[] { AuditMessages.EventSource }))
+                    api.CreateEventSource.Invoke(null, new object[] { AuditMessages.EventSource, AuditMessages.LogName });
+                return new EventLogAuditTrail(api.WriteEntry, api.EntryType);
             }
             catch (Exception ex)
             {
@@ -56,11 +56,22 @@ namespace AppBan.Cmdlets
             }
         }
 
-        public void Write(ReportAction action, string operatorName, string policyName, string policySha256, Action<string> warn) =>
-            Write(AuditMessages.Removal(action, operatorName, policyName, policySha256), AuditMessages.LevelOf(action), AuditMessages.EventIdOf(action), warn);
+        /// <summary>Records a removal that ran a command or was refused (<see cref="AuditMessages.IsAudited"/>); others changed nothing.</summary>
+        public void Record(ReportAction action, string policyName, string policySha256, Action<string> warn)
+        {
+            if (!AuditMessages.IsAudited(action)) return;
+            Write(AuditMessages.Removal(action, OperatorIdentity.Current(), policyName, policySha256),
+                AuditMessages.LevelOf(action), AuditMessages.EventIdOf(action), warn);
+        }
 
-        public void Write(ReportExemptionChange change, Action<string> warn) =>
-            Write(AuditMessages.ExemptionChange(change), AuditMessages.Level.Information, AuditMessages.EventIdOf(change), warn);
+        public void Record(RemovalResult result, string policyName, string policySha256, Action<string> warn) =>
+            Record(ReportRecords.FromRemoval(result), policyName, policySha256, warn);
+
+        public void Record(ExemptionChange change, Action<string> warn)
+        {
+            var record = ReportRecords.FromExemptionChange(change);
+            Write(AuditMessages.ExemptionChange(record), AuditMessages.Level.Information, AuditMessages.EventIdOf(record), warn);
+        }
 
         private void Write(string message, AuditMessages.Level level, int eventId, Action<string> warn)
         {
@@ -77,9 +88,31 @@ namespace AppBan.Cmdlets
             }
         }
 
-        private static Type FindEventLogType() =>
-            Type.GetType("System.Diagnostics.EventLog, System.Diagnostics.EventLog", false)
-            ?? Type.GetType("System.Diagnostics.EventLog, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089", false);
+        /// <summary>The members of System.Diagnostics.EventLog the audit trail calls, found by name.</summary>
+        internal sealed class EventLogApi
+        {
+            public MethodInfo SourceExists, CreateEventSource, WriteEntry;
+            public Type EntryType;
+
+            /// <summary>Null when this runtime has no EventLog; throws when it has one without the members AppBan calls.</summary>
+            public static EventLogApi Bind()
+            {
+                var eventLog = Type.GetType("System.Diagnostics.EventLog, System.Diagnostics.EventLog", false)
+                    ?? Type.GetType("System.Diagnostics.EventLog, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089", false);
+                if (eventLog == null) return null;
+                var entryType = eventLog.Assembly.GetType("System.Diagnostics.EventLogEntryType", true);
+                return new EventLogApi
+                {
+                    SourceExists = Required(eventLog.GetMethod("SourceExists", new[] { typeof(string) }), "SourceExists"),
+                    CreateEventSource = Required(eventLog.GetMethod("CreateEventSource", new[] { typeof(string), typeof(string) }), "CreateEventSource"),
+                    WriteEntry = Required(eventLog.GetMethod("WriteEntry", new[] { typeof(string), typeof(string), entryType, typeof(int) }), "WriteEntry"),
+                    EntryType = entryType,
+                };
+            }
+
+            private static MethodInfo Required(MethodInfo method, string name) =>
+                method ?? throw new MissingMethodException("System.Diagnostics.EventLog", name);
+        }
 
         /// <summary>Whether the process token is in the Administrators role (elevated), by reflection for the same reason.</summary>
         internal static bool IsElevated()

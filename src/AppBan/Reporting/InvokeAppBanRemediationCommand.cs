@@ -33,6 +33,8 @@ namespace AppBan.Cmdlets
 
         private readonly ConcurrentDictionary<string, bool> _removalAllowed = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentQueue<ErrorRecord> _removalErrors = new ConcurrentQueue<ErrorRecord>();
+        // Warnings from worker threads (the audit trail's), written on the pipeline thread.
+        private readonly ConcurrentQueue<string> _lateWarnings = new ConcurrentQueue<string>();
         private readonly ConcurrentDictionary<string, bool> _failedHosts = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         private readonly List<KeyValuePair<string, ReportFormat>> _reports = new List<KeyValuePair<string, ReportFormat>>();
         private readonly IClock _clock = SystemClock.Instance;
@@ -85,7 +87,6 @@ namespace AppBan.Cmdlets
             _builder = ReportSession.NewBuilder(this);
             _builder.SetPolicy(_policy.Name, _policy.Sha256, _policy.Source);
             _deadline = TimeoutSec > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(TimeoutSec)) : new CancellationTokenSource();
-            _audit = EventLogAuditTrail.TryOpen(IsLocalRun(), WriteWarning);
             _log?.Write("AppBan " + (MyInvocation.MyCommand.Module?.Version?.ToString() ?? "") + " run started by " +
                         _builder.Build().Run.Operator + " on " + Environment.MachineName + "; policy " + _policy.Name + " (SHA-256 " +
                         _policy.Sha256 + ", " + _policy.Source + ")" + (TimeoutSec > 0 ? "; time limit " + TimeoutSec + " s" : ""));
@@ -95,14 +96,17 @@ namespace AppBan.Cmdlets
         {
             _builder.DeclareTargets(new[] { computerName });
             // Every target is scanned; the question is whether its banned apps may be removed (-WhatIf, -Confirm).
-            _removalAllowed[computerName] = ShouldProcess(computerName, "Remove banned apps");
+            var allowed = ShouldProcess(computerName, "Remove banned apps");
+            _removalAllowed[computerName] = allowed;
+            // Removals on this very computer also go to its Application event log; opened here, on the pipeline thread.
+            if (allowed && _audit == null && CimTarget.IsThisComputer(computerName)) _audit = LocalAuditTrail;
             return true;
         }
 
         protected override void ProcessRecord()
         {
             base.ProcessRecord();
-            FlushRemovalErrors();
+            FlushWorkerMessages();
         }
 
         protected override async Task ProcessTargetAsync(TargetContext context)
@@ -141,29 +145,15 @@ namespace AppBan.Cmdlets
         {
             // Exempt and grace-period findings are not actions: the findings already say why they stay.
             if (result.Status == RemovalStatus.SkippedExempt || result.Status == RemovalStatus.SkippedGracePeriod) return;
-            var action = ReportInput.ToAction(DictionaryPropertySource.FromObject(result));
+            var action = ReportRecords.FromRemoval(result);
             if (string.IsNullOrEmpty(action.ComputerName)) action.ComputerName = computer;
             action.Time = _clock.UtcNow;
             _builder.AddAction(action);
             _log?.WriteAction(action);
-            _audit?.Write(action, _builder.Build().Run.Operator, _policy.Name, _policy.Sha256, _ => { });
+            if (CimTarget.IsThisComputer(computer)) _audit?.Record(action, _policy.Name, _policy.Sha256, _lateWarnings.Enqueue);
             // The same error records as Remove-BannedApp: one per failed app, one per unreachable host.
-            object target = (object)result.Finding ?? computer;
-            if (result.Status == RemovalStatus.Failed)
-            {
-                if (result.Cause is CimException cim)
-                {
-                    if (_failedHosts.TryAdd(computer + "|" + cim.Kind, true)) _removalErrors.Enqueue(CimErrorRecords.FromException(cim, computer));
-                }
-                else
-                {
-                    _removalErrors.Enqueue(new ErrorRecord(new InvalidOperationException(result.Error), "UninstallFailed", ErrorCategory.InvalidResult, target));
-                }
-            }
-            else if (result.Status == RemovalStatus.TimedOut)
-            {
-                _removalErrors.Enqueue(new ErrorRecord(new TimeoutException(result.Error), "UninstallTimedOut", ErrorCategory.OperationTimeout, target));
-            }
+            var error = RemovalErrorRecords.For(result, (object)result.Finding ?? computer, key => _failedHosts.TryAdd(key, true));
+            if (error != null) _removalErrors.Enqueue(error);
         }
 
         protected override bool HandleTargetFailure(string computerName, string transport, Exception error, TargetSink sink)
@@ -186,7 +176,7 @@ namespace AppBan.Cmdlets
         protected override void EndProcessing()
         {
             base.EndProcessing();
-            FlushRemovalErrors();
+            FlushWorkerMessages();
             if (Stopping) return;
             if (_deadline.IsCancellationRequested && TimeoutSec > 0)
             {
@@ -241,18 +231,10 @@ namespace AppBan.Cmdlets
             if (!Stopping) WriteWarning(text);
         }
 
-        private void FlushRemovalErrors()
+        private void FlushWorkerMessages()
         {
             while (_removalErrors.TryDequeue(out var record)) WriteError(record);
-        }
-
-        /// <summary>The run is against this machine only: no -ComputerName (or only names for this machine), no -CimSession.</summary>
-        private bool IsLocalRun()
-        {
-            if (CimSession != null && CimSession.Length > 0) return false;
-            if (ComputerName == null || ComputerName.Length == 0) return !MyInvocation.ExpectingInput;
-            return ComputerName.All(n => string.Equals(n, "localhost", StringComparison.OrdinalIgnoreCase) || n == "." ||
-                                         string.Equals(n, Environment.MachineName, StringComparison.OrdinalIgnoreCase));
+            while (_lateWarnings.TryDequeue(out var warning)) WriteWarning(warning);
         }
 
         /// <summary>The base class owns the session; the removal runner must not close it.</summary>
