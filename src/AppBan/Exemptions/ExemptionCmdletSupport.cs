@@ -57,13 +57,6 @@ namespace AppBan.Cmdlets
             return new DateTimeOffset(d);
         }
 
-        /// <summary>The operator, for the audit trail: DOMAIN\name of the account running the cmdlet.</summary>
-        public static string CurrentUser()
-        {
-            var domain = Environment.UserDomainName;
-            return string.IsNullOrEmpty(domain) ? Environment.UserName : domain + "\\" + Environment.UserName;
-        }
-
         public static string Describe(ExemptionRequest r, string user)
         {
             var who = user == null ? "every user" : "user '" + user + "'";

@@ -20,23 +20,16 @@ namespace AppBan.Cmdlets
     [Cmdlet(VerbsSecurity.Grant, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = TargetSet)]
     [OutputType(typeof(ExemptionChange))]
-    public sealed class GrantAppExemptionCommand : AppBanTargetCmdlet
+    public sealed class GrantAppExemptionCommand : ExemptionChangeCmdlet<GrantAppExemptionCommand.PendingGrant>
     {
-        private const string TargetSet = "Target";
-        private const string PolicySet = "Policy";
         private const string FindingSet = "Finding";
         private const string FindingPolicySet = "FindingPolicy";
 
-        private readonly IClock clock = SystemClock.Instance;
         private readonly List<BannedAppFinding> findings = new List<BannedAppFinding>();
-        // Grants per target as ShouldProcess approved them on the pipeline thread; the workers only read them.
-        private readonly Dictionary<string, List<PendingGrant>> approved = new Dictionary<string, List<PendingGrant>>(StringComparer.OrdinalIgnoreCase);
-        private Dictionary<string, List<PendingGrant>> pendingByTarget;
         private ExemptionRequest template;
         private UserReference user;
         private AppBanPolicy effectivePolicy;
         private string policyFile;
-        private string changedBy;
 
         /// <summary>Write into this policy file instead of onto devices.</summary>
         [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
@@ -93,7 +86,7 @@ namespace AppBan.Cmdlets
 
         protected override void BeginProcessing()
         {
-            changedBy = ExemptionCmdletSupport.CurrentUser();
+            base.BeginProcessing();
             template = new ExemptionRequest
             {
                 RuleId = Rule,
@@ -113,15 +106,15 @@ namespace AppBan.Cmdlets
             }
             else
             {
-                base.BeginProcessing();
+                BeginTargets();
                 effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
             }
 
             // Findings bring rule, user and computer with them; what they share is checked now, the rest per finding.
             var check = FromFindings
-                ? ExemptionValidator.ValidateReasonAndDates(template, clock)
+                ? ExemptionValidator.ValidateReasonAndDates(template, Clock)
                 : ExemptionValidator.Validate(template, IntoPolicy ? ExemptionSource.Policy : ExemptionSource.Device,
-                    effectivePolicy.Rules.Select(r => r.Id), clock);
+                    effectivePolicy.Rules.Select(r => r.Id), Clock);
             if (!check.IsValid) ThrowTerminatingError(ExemptionCmdletSupport.InvalidRequest(check, IntoPolicy ? (object)policyFile : Rule));
             user = check.User;
             foreach (var warning in check.Warnings) WriteWarning(warning);
@@ -151,23 +144,9 @@ namespace AppBan.Cmdlets
                     GrantIntoPolicy(PendingFromFindings(ExemptionSource.Policy));
                     return;
                 case FindingSet:
-                    pendingByTarget = PendingFromFindings(ExemptionSource.Device)
+                    RunOnTargets(PendingFromFindings(ExemptionSource.Device)
                         .GroupBy(g => g.Target, StringComparer.OrdinalIgnoreCase)
-                        .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
-                    if (pendingByTarget.Count == 0) return;
-                    if (CimSession != null && CimSession.Length > 0)
-                    {
-                        var names = new HashSet<string>(CimSession.Select(s => string.IsNullOrEmpty(s.ComputerName) ? "localhost" : s.ComputerName), StringComparer.OrdinalIgnoreCase);
-                        foreach (var orphan in pendingByTarget.Keys.Where(k => !names.Contains(k)).ToList())
-                        {
-                            WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", where the finding was made; nothing was written there."),
-                                "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
-                            pendingByTarget.Remove(orphan);
-                        }
-                    }
-                    else ComputerName = pendingByTarget.Keys.ToArray();
-                    base.ProcessRecord();
-                    base.EndProcessing();
+                        .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase), "where the finding was made");
                     return;
                 default:
                     base.EndProcessing();
@@ -179,29 +158,25 @@ namespace AppBan.Cmdlets
         {
             if (ParameterSetName == TargetSet)
                 return ShouldProcess(computerName, ExemptionCmdletSupport.Describe(template, user?.ToString()));
-            if (pendingByTarget == null || !pendingByTarget.TryGetValue(computerName, out var pending)) return false;
-            var yes = pending.Where(g => ShouldProcess(computerName, ExemptionCmdletSupport.Describe(g.Request, g.UserLabel))).ToList();
-            lock (approved) approved[computerName] = yes;
-            return yes.Count > 0;
+            if (PendingByTarget == null || !PendingByTarget.TryGetValue(computerName, out var pending)) return false;
+            return Approve(computerName, pending, g => ExemptionCmdletSupport.Describe(g.Request, g.UserLabel));
         }
 
         protected override async Task ProcessTargetAsync(TargetContext context)
         {
-            var service = new DeviceExemptionService(context.Session, context.CallOptions, clock);
+            var service = new DeviceExemptionService(context.Session, context.CallOptions, Clock);
             if (ParameterSetName == TargetSet)
             {
                 var granted = await service.GrantAsync(template, user, context.CancellationToken).ConfigureAwait(false);
-                context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, changedBy, clock.UtcNow));
+                context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
                 return;
             }
-            List<PendingGrant> mine;
-            lock (approved) approved.TryGetValue(context.ComputerName, out mine);
-            foreach (var grant in mine ?? new List<PendingGrant>())
+            foreach (var grant in ApprovedFor(context.ComputerName))
             {
                 try
                 {
                     var granted = await service.GrantAsync(grant.Request, grant.User, context.CancellationToken).ConfigureAwait(false);
-                    context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, changedBy, clock.UtcNow));
+                    context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
                 }
                 catch (ExemptionException ex)
                 {
@@ -235,7 +210,7 @@ namespace AppBan.Cmdlets
                     Expires = template.Expires,
                     NotBefore = template.NotBefore,
                 };
-                var check = ExemptionValidator.Validate(request, store, ruleIds, clock);
+                var check = ExemptionValidator.Validate(request, store, ruleIds, Clock);
                 if (!check.IsValid)
                 {
                     WriteError(ExemptionCmdletSupport.InvalidRequest(check, f));
@@ -254,7 +229,7 @@ namespace AppBan.Cmdlets
                 var description = ExemptionCmdletSupport.Describe(grant.Request, grant.UserLabel) +
                                   (grant.Request.Computer != null ? " on '" + grant.Request.Computer + "'" : "");
                 if (!ShouldProcess(policyFile, description)) continue;
-                var exemption = ExemptionGrants.ForPolicy(grant.Request, grant.User, clock);
+                var exemption = ExemptionGrants.ForPolicy(grant.Request, grant.User, Clock);
                 try
                 {
                     writer.Add(exemption);
@@ -264,13 +239,14 @@ namespace AppBan.Cmdlets
                     WriteError(ExemptionCmdletSupport.ErrorFor(ex, policyFile));
                     continue;
                 }
-                WriteObject(ExemptionChange.Of(exemption, ExemptionAction.Granted, policyFile, changedBy, clock.UtcNow));
+                WritePolicyChange(ExemptionChange.Of(exemption, ExemptionAction.Granted, policyFile, ChangedBy, Clock.UtcNow));
             }
         }
 
-        private sealed class PendingGrant
+        /// <summary>One grant waiting for its target: the request, its resolved user, where it goes.</summary>
+        public sealed class PendingGrant
         {
-            public PendingGrant(ExemptionRequest request, UserReference user, string target, string userLabel)
+            internal PendingGrant(ExemptionRequest request, UserReference user, string target, string userLabel)
             {
                 Request = request;
                 User = user;

@@ -16,17 +16,11 @@ namespace AppBan.Cmdlets
     [Cmdlet(VerbsSecurity.Revoke, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = TargetSet)]
     [OutputType(typeof(ExemptionChange))]
-    public sealed class RevokeAppExemptionCommand : AppBanTargetCmdlet
+    public sealed class RevokeAppExemptionCommand : ExemptionChangeCmdlet<string>
     {
-        private const string TargetSet = "Target";
-        private const string PolicySet = "Policy";
         private const string InputSet = "InputObject";
 
-        private readonly IClock clock = SystemClock.Instance;
         private readonly List<ExemptionRecord> records = new List<ExemptionRecord>();
-        private readonly Dictionary<string, List<string>> approved = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
-        private Dictionary<string, List<string>> idsByTarget;
-        private string changedBy;
 
         /// <summary>The ids of the exemptions to revoke.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
@@ -48,7 +42,7 @@ namespace AppBan.Cmdlets
 
         protected override void BeginProcessing()
         {
-            changedBy = ExemptionCmdletSupport.CurrentUser();
+            base.BeginProcessing();
             if (ParameterSetName == PolicySet)
             {
                 ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
@@ -62,7 +56,7 @@ namespace AppBan.Cmdlets
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + bad + "' is not an exemption id: a device exemption id is a GUID. Nothing was revoked."),
                         "InvalidExemptionId", ErrorCategory.InvalidArgument, bad));
             }
-            base.BeginProcessing();
+            BeginTargets();
         }
 
         protected override void ProcessRecord()
@@ -89,7 +83,7 @@ namespace AppBan.Cmdlets
                 case InputSet:
                     foreach (var file in records.Where(r => r.Source == ExemptionSource.Policy && !string.IsNullOrEmpty(r.Target)).GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase))
                         RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, file.Key), file.Select(r => r.Id).ToList());
-                    idsByTarget = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+                    var idsByTarget = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
                     foreach (var r in records.Where(r => r.Source == ExemptionSource.Device))
                     {
                         if (string.IsNullOrEmpty(r.Target) || !ExemptionId.IsValid(r.Id))
@@ -101,20 +95,7 @@ namespace AppBan.Cmdlets
                         if (!idsByTarget.TryGetValue(r.Target, out var ids)) idsByTarget[r.Target] = ids = new List<string>();
                         ids.Add(r.Id);
                     }
-                    if (idsByTarget.Count == 0) return;
-                    if (CimSession != null && CimSession.Length > 0)
-                    {
-                        var names = new HashSet<string>(CimSession.Select(c => string.IsNullOrEmpty(c.ComputerName) ? "localhost" : c.ComputerName), StringComparer.OrdinalIgnoreCase);
-                        foreach (var orphan in idsByTarget.Keys.Where(k => !names.Contains(k)).ToList())
-                        {
-                            WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", where the exemption was read; it was not revoked."),
-                                "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
-                            idsByTarget.Remove(orphan);
-                        }
-                    }
-                    else ComputerName = idsByTarget.Keys.ToArray();
-                    base.ProcessRecord();
-                    base.EndProcessing();
+                    RunOnTargets(idsByTarget, "where the exemption was read");
                     return;
                 default:
                     base.EndProcessing();
@@ -125,27 +106,23 @@ namespace AppBan.Cmdlets
         protected override bool ShouldProcessTarget(string computerName)
         {
             IEnumerable<string> ids = ParameterSetName == TargetSet ? Id
-                : idsByTarget != null && idsByTarget.TryGetValue(computerName, out var mine) ? mine : Enumerable.Empty<string>();
-            var yes = ids.Where(id => ShouldProcess(computerName, "Revoke exemption " + id)).ToList();
-            lock (approved) approved[computerName] = yes;
-            return yes.Count > 0;
+                : PendingByTarget != null && PendingByTarget.TryGetValue(computerName, out var mine) ? mine : Enumerable.Empty<string>();
+            return Approve(computerName, ids, id => "Revoke exemption " + id);
         }
 
         protected override async Task ProcessTargetAsync(TargetContext context)
         {
-            List<string> ids;
-            lock (approved) approved.TryGetValue(context.ComputerName, out ids);
-            var service = new DeviceExemptionService(context.Session, context.CallOptions, clock);
-            foreach (var id in ids ?? new List<string>())
+            var service = new DeviceExemptionService(context.Session, context.CallOptions, Clock);
+            foreach (var id in ApprovedFor(context.ComputerName))
             {
                 try
                 {
                     var removed = await service.RevokeAsync(id, context.CancellationToken).ConfigureAwait(false);
-                    context.WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, context.ComputerName, changedBy, clock.UtcNow));
+                    context.WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, context.ComputerName, ChangedBy, Clock.UtcNow));
                 }
                 catch (ExemptionException ex)
                 {
-                    context.Sink.WriteError(ex);
+                    context.WriteError(ex);
                 }
             }
         }
@@ -172,7 +149,7 @@ namespace AppBan.Cmdlets
                         "No exemption with id " + id + " exists in " + file + "."), file));
                     continue;
                 }
-                WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, file, changedBy, clock.UtcNow));
+                WritePolicyChange(ExemptionChange.Of(removed, ExemptionAction.Revoked, file, ChangedBy, Clock.UtcNow));
             }
         }
     }

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using AppBan.Engine;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
+
+namespace AppBan.Cmdlets
+{
+    /// <summary>
+    /// What Grant- and Revoke-AppExemption share: who makes the change, the clock, the changes ShouldProcess approved per
+    /// target (asked on the pipeline thread, read by the workers), sending pipeline input to the computers it came from,
+    /// and the audit trail: every change made to this computer's device store, or to a policy file here, is also written
+    /// to the Application event log when elevated on Windows.
+    /// </summary>
+    /// <typeparam name="TChange">One pending change (a grant or an exemption id to revoke).</typeparam>
+    public abstract class ExemptionChangeCmdlet<TChange> : AppBanTargetCmdlet
+    {
+        protected const string TargetSet = "Target";
+        protected const string PolicySet = "Policy";
+
+        private readonly Dictionary<string, List<TChange>> approved = new Dictionary<string, List<TChange>>(StringComparer.OrdinalIgnoreCase);
+
+        protected IClock Clock { get; } = SystemClock.Instance;
+
+        /// <summary>DOMAIN\name of the operator, recorded in every ExemptionChange.</summary>
+        protected string ChangedBy { get; private set; }
+
+        /// <summary>Changes that came down the pipeline, by the computer they are for; null when none did.</summary>
+        protected Dictionary<string, List<TChange>> PendingByTarget { get; private set; }
+
+        protected override void BeginProcessing()
+        {
+            ChangedBy = OperatorIdentity.Current();
+        }
+
+        /// <summary>Starts the target machinery (connection parameters checked); policy-file runs never call it.</summary>
+        protected void BeginTargets() => base.BeginProcessing();
+
+        /// <summary>Asks ShouldProcess for each change on <paramref name="computerName"/> and keeps the approved ones for its worker.</summary>
+        protected bool Approve(string computerName, IEnumerable<TChange> changes, Func<TChange, string> describe)
+        {
+            var yes = changes.Where(c => ShouldProcess(computerName, describe(c))).ToList();
+            lock (approved) approved[computerName] = yes;
+            return yes.Count > 0;
+        }
+
+        /// <summary>On a worker: the changes approved for this target.</summary>
+        protected List<TChange> ApprovedFor(string computerName)
+        {
+            lock (approved) return approved.TryGetValue(computerName, out var mine) ? mine : new List<TChange>();
+        }
+
+        /// <summary>
+        /// Runs the pipeline's changes on the computers they came from: through the matching -CimSession, or by name.
+        /// A computer no -CimSession is for gets an error and nothing is written there.
+        /// </summary>
+        protected void RunOnTargets(Dictionary<string, List<TChange>> byTarget, string cameFrom)
+        {
+            PendingByTarget = byTarget;
+            if (byTarget.Count == 0) return;
+            if (CimSession != null && CimSession.Length > 0)
+            {
+                var names = new HashSet<string>(CimSession.Select(s => string.IsNullOrEmpty(s.ComputerName) ? "localhost" : s.ComputerName),
+                    StringComparer.OrdinalIgnoreCase);
+                foreach (var orphan in byTarget.Keys.Where(k => !names.Contains(k)).ToList())
+                {
+                    WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", " + cameFrom + "; nothing was written there."),
+                        "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
+                    byTarget.Remove(orphan);
+                }
+            }
+            else ComputerName = byTarget.Keys.ToArray();
+            base.ProcessRecord();
+            base.EndProcessing();
+        }
+
+        /// <summary>A change made to a policy file, on the pipeline thread: written out and audited (the file is edited here).</summary>
+        protected void WritePolicyChange(ExemptionChange change)
+        {
+            WriteObject(change);
+            LocalAuditTrail?.Record(change, WriteWarning);
+        }
+
+        protected override void WriteTargetOutput(string computerName, object value)
+        {
+            base.WriteTargetOutput(computerName, value);
+            if (value is ExemptionChange change && CimTarget.IsThisComputer(computerName)) LocalAuditTrail?.Record(change, WriteWarning);
+        }
+    }
+}
