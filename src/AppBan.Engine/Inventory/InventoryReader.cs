@@ -539,12 +539,13 @@ namespace AppBan.Engine.Inventory
                     Warn("Cannot list Store packages under HKLM\\" + subKey + " on " + computer + ": " + Describe(list) + ".", true);
                     return;
                 }
+                var ignored = new List<string>();
                 foreach (var fullName in list.Value)
                 {
                     var identity = PackageIdentity.TryParse(fullName);
                     if (identity == null)
                     {
-                        Warn("Ignored HKLM\\" + subKey + "\\" + fullName + " on " + computer + ": not a valid package full name.", false);
+                        ignored.Add(fullName);
                         continue;
                     }
                     var app = new InstalledApp
@@ -566,6 +567,10 @@ namespace AppBan.Engine.Inventory
                     Interlocked.Increment(ref packages);
                     lock (gate) apps.Add(app);
                 }
+                // One warning per store key, however many odd names it holds: a fleet scan must stay readable.
+                if (ignored.Count > 0)
+                    Warn("Ignored " + ignored.Count.ToString(CultureInfo.InvariantCulture) + " subkey(s) of HKLM\\" + subKey + " on " + computer +
+                         " that are not valid package full names: " + string.Join(", ", ignored.Take(3)) + (ignored.Count > 3 ? ", ..." : "") + ".", false);
             }
         }
     }

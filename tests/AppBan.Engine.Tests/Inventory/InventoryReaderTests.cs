@@ -161,8 +161,21 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Null(provisioned.UserSid);
 
             Assert.Equal(4, result.StorePackageCount);
-            Assert.Contains(result.Warnings, w => w.Contains("not a valid package full name") && w.Contains("laptop-01"));
+            Assert.Contains(result.Warnings, w => w.Contains("not valid package full names") && w.Contains("laptop-01"));
             Assert.DoesNotContain(result.Apps, a => a.KeyName.Contains("calc"));
+        }
+
+        [Fact]
+        public async Task Odd_store_key_names_give_one_warning_per_store_key()
+        {
+            using var session = Laptop();
+            for (var i = 0; i < 5; i++) session.Key(Appx + @"\" + Bob + @"\junk-" + i);
+            var result = await Read(session);
+            var warning = Assert.Single(result.Warnings, w => w.Contains("not valid package full names"));
+            Assert.Contains("Ignored 6 subkey(s)", warning);
+            Assert.Contains(Bob, warning);
+            Assert.Contains(", ...", warning);
+            Assert.Equal(4, result.StorePackageCount);
         }
 
         [Fact]
