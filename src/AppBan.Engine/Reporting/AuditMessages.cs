@@ -97,7 +97,8 @@ namespace AppBan.Engine.Reporting
         {
             if (string.IsNullOrEmpty(value)) return;
             // One value per line: a value read from the target cannot forge further lines of the record.
-            text.Append(label).Append(": ").AppendLine(value.Replace("\r", "\\r").Replace("\n", "\\n"));
+            text.Append(label).Append(": ").AppendLine(value.Replace("\r", "\\r").Replace("\n", "\\n")
+                .Replace("\u0085", "\\u0085").Replace("\u2028", "\\u2028").Replace("\u2029", "\\u2029"));
         }
 
         private static string Limit(string text) =>

@@ -43,6 +43,17 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "^Operator:", System.Text.RegularExpressions.RegexOptions.Multiline));
         }
 
+        [Theory]
+        [InlineData("\u0085")]
+        [InlineData("\u2028")]
+        [InlineData("\u2029")]
+        public void Unicode_line_separators_cannot_forge_lines_either(string separator)
+        {
+            var text = AuditMessages.Removal(Removal("pc-1", "TikTok" + separator + "Operator: CORP\\ceo"), "CORP\\admin", null, null);
+            Assert.DoesNotContain(separator, text);
+            Assert.Contains("App: TikTok\\u" + ((int)separator[0]).ToString("x4") + "Operator: CORP\\ceo", text);
+        }
+
         [Fact]
         public void Exemption_changes_say_who_what_and_until_when()
         {
