@@ -198,7 +198,8 @@ namespace AppBan.Cmdlets
             QueueTarget(target);
         }
 
-        private CimTarget Configure(CimTarget target)
+        /// <summary>Applies the connection parameters (-Port, -UseSSL, -Credential, ...) to a target; no PowerShell API, any thread.</summary>
+        private protected CimTarget Configure(CimTarget target)
         {
             target.Port = Port > 0 ? Port : (int?)null;
             target.UseSsl = UseSSL.IsPresent;

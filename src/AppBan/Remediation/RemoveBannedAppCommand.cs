@@ -240,14 +240,7 @@ namespace AppBan.Cmdlets
             // A finding from a scan of the local computer names it "localhost"; it is reached the same way again.
             var target = string.Equals(computerName, "localhost", StringComparison.OrdinalIgnoreCase) && factory.IsWindows
                 ? CimTarget.Local() : CimTarget.Parse(computerName);
-            target.Port = Port > 0 ? Port : (int?)null;
-            target.UseSsl = UseSSL.IsPresent;
-            target.Credential = Credential?.GetNetworkCredential();
-            target.Authentication = Authentication;
-            target.SkipCertificateCheck = SkipCertificateCheck.IsPresent;
-            target.OperationTimeout = OperationTimeout;
-            target.ForceWsMan = UseWsMan.IsPresent;
-            return factory.Create(target);
+            return factory.Create(Configure(target));
         }
 
         // Apart, so that nothing of MI is loaded unless -CimSession was given (it cannot load on Linux or macOS).
