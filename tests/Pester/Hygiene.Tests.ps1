@@ -251,6 +251,22 @@ Describe 'Scripts' {
         $violations | Should -BeNullOrEmpty
     }
 
+    It 'finds in module code what Windows PowerShell 5.1 cannot run' {
+        $probe = Join-Path $TestDrive 'needs-7.ps1'
+        Set-Content -LiteralPath $probe -Value @(
+            '#Requires -Version 7.0'
+            '$a = $x ? 1 : 2'
+            '$b = $y ?? 3'
+            'Get-Item . && Get-Item .'
+            'if ($IsWindows) { $null = ConvertFrom-Json ''{}'' -AsHashtable }'
+            'Set-Content -Path x -Value 1 -Encoding utf8NoBOM'
+            '1..3 | Select-Object -Skip 1'
+        )
+        $found = @(Get-ScriptHygieneViolation -Path $probe -ModuleCode | Where-Object Rule -EQ 'WindowsPowerShell')
+        @($found.Line) | Should -Be @(1, 2, 3, 4, 5, 5, 6)
+        @(Get-ScriptHygieneViolation -Path $probe | Where-Object Rule -EQ 'WindowsPowerShell') | Should -BeNullOrEmpty -Because 'tools and tests run on PowerShell 7'
+    }
+
     It 'PSScriptAnalyzer reports no errors' {
         $analyzer = Get-Module -ListAvailable -Name PSScriptAnalyzer | Sort-Object Version -Descending | Select-Object -First 1
         if (-not $analyzer) {

@@ -93,6 +93,80 @@ function Test-DeclaresShouldProcess {
     $false
 }
 
+# Parameters that Windows PowerShell 5.1's cmdlets lack (added in PowerShell 6 or 7), by command.
+$script:ParametersNewerThan51 = @{
+    'ForEach-Object'   = @('Parallel', 'ThrottleLimit', 'AsJob')
+    'ConvertFrom-Json' = @('AsHashtable', 'Depth', 'NoEnumerate')
+    'ConvertTo-Json'   = @('AsArray', 'EnumsAsStrings', 'EscapeHandling')
+    'Get-Content'      = @('AsByteStream')
+    'Set-Content'      = @('AsByteStream')
+    'Add-Content'      = @('AsByteStream')
+    'Join-Path'        = @('AdditionalChildPath')
+    'Invoke-WebRequest' = @('SkipCertificateCheck', 'SkipHttpErrorCheck', 'Authentication', 'Token', 'StatusCodeVariable')
+    'Invoke-RestMethod' = @('SkipCertificateCheck', 'SkipHttpErrorCheck', 'Authentication', 'Token', 'StatusCodeVariable')
+    'Select-Object'    = @('SkipIndex')
+    'Get-Date'         = @('AsUTC', 'UnixTimeSeconds')
+}
+# Encodings only PowerShell 6 and later know by name.
+$script:EncodingsNewerThan51 = @('utf8NoBOM', 'utf8BOM')
+# Commands Windows PowerShell 5.1 does not have.
+$script:CommandsNewerThan51 = @('Test-Json', 'Get-Error', 'ConvertFrom-Markdown', 'Join-String', 'Get-Uptime', 'Remove-Alias', 'Remove-Service')
+
+function Get-WindowsPowerShellIncompatibility {
+    # What in a parsed script Windows PowerShell 5.1 cannot run: Line and Message per finding.
+    param([System.Management.Automation.Language.ScriptBlockAst] $Ast)
+    $lang = 'System.Management.Automation.Language'
+    $found = [System.Collections.Generic.List[object]]::new()
+    $add = { param($node, $message) $found.Add([pscustomobject]@{ Line = $node.Extent.StartLineNumber; Message = $message }) }
+
+    $requirements = $Ast.ScriptRequirements
+    if ($requirements -and $requirements.RequiredPSVersion -and $requirements.RequiredPSVersion.Major -ge 6) {
+        $found.Add([pscustomobject]@{ Line = 1; Message = "#Requires -Version $($requirements.RequiredPSVersion) shuts out Windows PowerShell 5.1." })
+    }
+    if ($requirements -and @($requirements.RequiredPSEditions) -contains 'Core') {
+        $found.Add([pscustomobject]@{ Line = 1; Message = '#Requires -PSEdition Core shuts out Windows PowerShell 5.1.' })
+    }
+    foreach ($node in $Ast.FindAll({ $true }, $true)) {
+        $type = $node.GetType().Name
+        if ($type -eq 'TernaryExpressionAst') { & $add $node 'the ?: operator needs PowerShell 7; use if/else.' }
+        elseif ($type -eq 'PipelineChainAst') { & $add $node '&& and || between pipelines need PowerShell 7; use if ($?).' }
+        elseif ($type -eq 'BinaryExpressionAst' -and "$($node.Operator)" -eq 'QuestionQuestion') { & $add $node 'the ?? operator needs PowerShell 7; use if ($null -eq ...).' }
+        elseif ($type -eq 'AssignmentStatementAst' -and "$($node.Operator)" -eq 'QuestionQuestionEquals') { & $add $node 'the ??= operator needs PowerShell 7.' }
+        elseif ($type -in 'MemberExpressionAst', 'InvokeMemberExpressionAst', 'IndexExpressionAst' -and $node.PSObject.Properties['NullConditional'] -and $node.NullConditional) {
+            & $add $node '?. and ?[] need PowerShell 7.'
+        }
+        elseif ($type -eq 'VariableExpressionAst' -and $node.VariablePath.UserPath -in 'IsWindows', 'IsLinux', 'IsMacOS', 'IsCoreCLR') {
+            & $add $node "`$$($node.VariablePath.UserPath) does not exist in Windows PowerShell 5.1 (it reads as `$null there)."
+        }
+        elseif ($type -eq 'CommandAst') {
+            $name = $node.GetCommandName()
+            if (-not $name) { continue }
+            if ($script:CommandsNewerThan51 -contains $name) { & $add $node "$name does not exist in Windows PowerShell 5.1." }
+            $newer = $script:ParametersNewerThan51[$name]
+            for ($i = 0; $i -lt $node.CommandElements.Count; $i++) {
+                $element = $node.CommandElements[$i]
+                if ($element -isnot [System.Management.Automation.Language.CommandParameterAst]) { continue }
+                if ($element.ParameterName -eq 'Encoding') {
+                    $value = if ($element.Argument) { $element.Argument } elseif ($i + 1 -lt $node.CommandElements.Count) { $node.CommandElements[$i + 1] }
+                    if ($value -is [System.Management.Automation.Language.StringConstantExpressionAst] -and $script:EncodingsNewerThan51 -contains $value.Value) {
+                        & $add $node "-Encoding $($value.Value) does not exist in Windows PowerShell 5.1."
+                    }
+                }
+                # A name that is a whole parameter 5.1 has (-Skip) is not an abbreviation of a newer one (-SkipIndex).
+                $olderNames = if ($newer) { @((Get-Command $name -ErrorAction Ignore).Parameters.Keys | Where-Object { $newer -notcontains $_ }) } else { @() }
+                if ($olderNames -contains $element.ParameterName) { continue }
+                foreach ($parameter in @($newer)) {
+                    if ($parameter -and $parameter.StartsWith($element.ParameterName, [System.StringComparison]::OrdinalIgnoreCase) -and $element.ParameterName.Length -ge 2) {
+                        & $add $node "$name -$parameter does not exist in Windows PowerShell 5.1."
+                    }
+                }
+            }
+        }
+    }
+    if ($Ast.PSObject.Properties['CleanBlock'] -and $Ast.CleanBlock) { & $add $Ast.CleanBlock 'a clean block needs PowerShell 7.3.' }
+    $found
+}
+
 function Get-ScriptHygieneViolation {
     <#
     .SYNOPSIS
@@ -109,6 +183,11 @@ function Get-ScriptHygieneViolation {
                               [CmdletBinding(SupportsShouldProcess)] (PSScriptAnalyzer's suppression attribute,
                               with a justification, is honoured).
           PlaintextSecret     a [string] parameter named *Password*, *Secret* or *Credential*.
+          WindowsPowerShell   in module code (-ModuleCode), anything Windows PowerShell 5.1 cannot run: module
+                              scripts and the generated ConfigMgr and Intune scripts run there as SYSTEM.
+                              Operators from PowerShell 6 and later (?:, ??, ??=, &&, ||, ?. and ?[]),
+                              $IsWindows and its kin (undefined, so false, on 5.1), #Requires -Version 6+ or
+                              -PSEdition Core, and parameters 5.1's cmdlets do not have.
     #>
     [CmdletBinding()]
     [OutputType([pscustomobject])]
@@ -141,6 +220,12 @@ function Get-ScriptHygieneViolation {
                 }
                 if ($ModuleCode -and $name -eq 'Write-Host') {
                     ConvertTo-Violation $file $command.Extent.StartLineNumber 'NoWriteHost' 'Write-Host in module code; use Write-Output, Write-Verbose or Write-Information.'
+                }
+            }
+
+            if ($ModuleCode) {
+                foreach ($finding in Get-WindowsPowerShellIncompatibility $ast) {
+                    ConvertTo-Violation $file $finding.Line 'WindowsPowerShell' $finding.Message
                 }
             }
 
