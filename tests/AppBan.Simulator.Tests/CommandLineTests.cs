@@ -119,6 +119,22 @@ public sealed class CommandLineTests
         finally { File.Delete(file); }
     }
 
+    [Fact]
+    public void Remote_Enable_on_a_namespace_the_simulator_does_not_know_stops_the_start()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"typo-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            { "schemaVersion": 1, "computerName": "X",
+              "accounts": [ { "user": "u", "password": "p", "remoteManagementUsers": true, "remoteEnableNamespaces": ["root\\cimv"] } ] }
+            """);
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
+            Assert.Contains(@"Remote Enable on 'root\cimv'", error.Message);
+        }
+        finally { File.Delete(file); }
+    }
+
     private static Process? TryGet(int pid)
     {
         try { return Process.GetProcessById(pid); } catch (ArgumentException) { return null; }
