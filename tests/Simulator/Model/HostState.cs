@@ -15,7 +15,7 @@ public sealed class Account
 
     /// <summary>
     /// WinRM admits Administrators and, for WMI resources, Remote Management Users; everyone else gets 401
-    /// [doc: WinRM "Authentication for Remote Connections", Remote Management Users group description].
+    /// [doc: WinRM "Authentication for Remote Connections"; 3rd: the group's own description, and the 401].
     /// </summary>
     public bool MayUseWinRm => IsAdmin || RemoteManagementUsers;
 
