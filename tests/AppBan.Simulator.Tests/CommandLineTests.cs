@@ -20,9 +20,10 @@ public sealed class CommandLineTests
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static async Task<string> CsName(SimulatedHost host, HttpMessageHandler? handler = null)
+    private static async Task<string> CsName(SimulatedHost host, HttpMessageHandler? handler = null, string? user = null)
     {
-        using var client = new RawWsMan(host.Url, host.AdminUser, host.AdminPassword, handler: handler);
+        var account = host.Accounts.SingleOrDefault(a => a.User == user);
+        using var client = new RawWsMan(host.Url, account?.User ?? host.AdminUser, account?.Password ?? host.AdminPassword, handler: handler);
         var items = await client.QueryAllAsync("SELECT CSName FROM Win32_OperatingSystem");
         return items.Single().Element("CSName")!.Value;
     }
@@ -49,7 +50,8 @@ public sealed class CommandLineTests
         Assert.Equal($"http://127.0.77.2:{port}/wsman", sim["UNREACHABLE-01"].Url);
         Assert.Equal($"http://127.0.77.3:{port}/wsman", sim["NONADMIN-01"].Url);
         Assert.Equal("CLEAN-01", await CsName(sim["CLEAN-01"]));
-        Assert.Equal("NONADMIN-01", await CsName(sim["NONADMIN-01"]));
+        // NONADMIN-01 has no administrator: its student has been granted Remote Enable.
+        Assert.Equal("NONADMIN-01", await CsName(sim["NONADMIN-01"], user: "student"));
         using var tcp = new TcpClient();
         var refused = await Assert.ThrowsAsync<SocketException>(() => tcp.ConnectAsync(IPAddress.Parse("127.0.77.2"), port));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
@@ -113,6 +115,22 @@ public sealed class CommandLineTests
         {
             var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
             Assert.Contains("schemaVersion must be 1", error.Message);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Remote_Enable_on_a_namespace_the_simulator_does_not_know_stops_the_start()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"typo-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """
+            { "schemaVersion": 1, "computerName": "X",
+              "accounts": [ { "user": "u", "password": "p", "remoteManagementUsers": true, "remoteEnableNamespaces": ["root\\cimv"] } ] }
+            """);
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
+            Assert.Contains(@"Remote Enable on 'root\cimv'", error.Message);
         }
         finally { File.Delete(file); }
     }

@@ -114,6 +114,10 @@ Describe 'Test-AppBanConnection against the simulated fleet' {
             $h = $byName[$Name]
             Test-AppBanConnection -ComputerName $h.ComputerName -Authentication Basic -Credential ($Credential ?? $h.Credential) -UseWsMan -Quiet:$Quiet
         }
+        function Get-AccountCredential([string] $Name, [string] $User) {
+            $account = @($byName[$Name].Accounts | Where-Object user -EQ $User)[0]
+            [pscredential]::new($account.user, (ConvertTo-SecureString $account.password -AsPlainText -Force))
+        }
     }
     AfterAll { if ($sim) { Stop-AppBanSimulator -Simulator $sim } }
 
@@ -156,8 +160,39 @@ Describe 'Test-AppBanConnection against the simulated fleet' {
         $r.IsAdministrator | Should -BeFalse
     }
 
-    It 'reports a standard account as able to read but not an administrator' {
-        $r = Test-Simulated NONADMIN-01
+    It 'reports a standard account outside Remote Management Users as refused by WinRM, with nothing read' {
+        Reset-SimulatorHost -ComputerName NONADMIN-01 -Simulator $sim
+        $r = Test-Simulated NONADMIN-01 -Credential (Get-AccountCredential NONADMIN-01 kiosk)
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeFalse
+        $r.CanReadRegistry | Should -BeFalse
+        $r.IsAdministrator | Should -BeFalse
+        $r.ErrorId | Should -Be 'AuthenticationFailed'
+        $r.Error | Should -Match 'Remote Management Users'
+        $r.Success | Should -BeFalse
+        $ops = @(Get-SimulatorOperation -ComputerName NONADMIN-01 -Simulator $sim)
+        $ops.Count | Should -BeGreaterThan 0
+        @($ops | Where-Object { $_.operation -ne 'Unauthorized' -or $_.result -ne '401' }) | Should -BeNullOrEmpty
+    }
+
+    It 'reports a Remote Management User without Remote Enable as denied by WMI, with nothing read' {
+        Reset-SimulatorHost -ComputerName NONADMIN-01 -Simulator $sim
+        $r = Test-Simulated NONADMIN-01 -Credential (Get-AccountCredential NONADMIN-01 helpdesk)
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeTrue
+        $r.OSCaption | Should -BeNullOrEmpty
+        $r.CanReadRegistry | Should -BeFalse
+        $r.IsAdministrator | Should -BeFalse
+        $r.ErrorId | Should -Be 'AccessDenied'
+        $r.Error | Should -Match "The WMI service returned an 'access denied' error"
+        $r.Success | Should -BeFalse
+        $ops = @(Get-SimulatorOperation -ComputerName NONADMIN-01 -Simulator $sim)
+        @($ops.operation) | Should -Contain 'StdRegProv.EnumKey'
+        @($ops | Where-Object result -NE 'fault:AccessDenied') | Should -BeNullOrEmpty
+    }
+
+    It 'reports a standard account granted Remote Enable as able to read but not an administrator' {
+        $r = Test-Simulated NONADMIN-01 -Credential (Get-AccountCredential NONADMIN-01 student)
         $r.Reachable | Should -BeTrue
         $r.Authenticated | Should -BeTrue
         $r.CanReadRegistry | Should -BeTrue

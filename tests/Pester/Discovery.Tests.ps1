@@ -55,9 +55,14 @@ BeforeAll {
     $paths = @('laptop-01.json', 'clean-01.json', 'malicious-01.json', 'unreachable-01.json', 'nonadmin-01.json') | ForEach-Object { Join-Path $hostsDir $_ }
     $script:sim = Start-AppBanSimulator -HostPath ($paths + $derived)
     function script:Get-SimHost([string] $Name) { $sim.Hosts | Where-Object Name -EQ $Name }
-    function script:Connect([string] $Name) {
+    function script:Connect([string] $Name, [string] $User) {
         $h = Get-SimHost $Name
-        @{ ComputerName = $h.ComputerName; Credential = $h.Credential; Authentication = 'Basic' }
+        $credential = $h.Credential
+        if ($User) {
+            $account = @($h.Accounts | Where-Object user -EQ $User)[0]
+            $credential = [pscredential]::new($account.user, (ConvertTo-SecureString $account.password -AsPlainText -Force))
+        }
+        @{ ComputerName = $h.ComputerName; Credential = $credential; Authentication = 'Basic' }
     }
     function script:Id($Finding) {
         $where = if ($Finding.PackageFullName) { $Finding.PackageFullName } else { $Finding.KeyPath }
@@ -327,9 +332,50 @@ Describe 'Errors behave as PowerShell users expect' {
         Test-AppBanCompliance @unreachable -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
     }
 
-    It 'a standard account sees what it may read, and the hives it may not are named as not scanned' {
-        # The simulated standard user can read HKLM and its own hive, not other users' hives.
-        $nonAdmin = Connect 'NONADMIN-01'
+    It 'a standard account outside Remote Management Users fails authentication, and nothing is read' {
+        # NONADMIN-01's first account, kiosk: WinRM admits only administrators and Remote Management Users.
+        Reset-SimulatorHost -ComputerName 'NONADMIN-01' -CountersOnly
+        $kiosk = Connect 'NONADMIN-01' kiosk
+        $result = Test-AppBanCompliance @kiosk -ErrorVariable errs -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorId | Should -Be 'AuthenticationFailed'
+        $result.ErrorCategory | Should -Be 'AuthenticationError'
+        $result.Error | Should -Match ([regex]::Escape($kiosk.ComputerName))
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'AuthenticationFailed,AppBan.Cmdlets.TestAppBanComplianceCommand'
+        $errs[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $errs[0].TargetObject | Should -Be $kiosk.ComputerName
+        $findings = @(Get-BannedApp @kiosk -ErrorVariable findErrs -ErrorAction SilentlyContinue)
+        $findings | Should -BeNullOrEmpty
+        $findErrs[0].FullyQualifiedErrorId | Should -Be 'AuthenticationFailed,AppBan.Cmdlets.GetBannedAppCommand'
+        $ops = @(Get-SimulatorOperation -ComputerName 'NONADMIN-01')
+        $ops.Count | Should -BeGreaterThan 0
+        @($ops | Where-Object { $_.operation -ne 'Unauthorized' -or $_.result -ne '401' }) | Should -BeNullOrEmpty -Because 'no request got past WinRM'
+    }
+
+    It 'a Remote Management User without Remote Enable on root\cimv2 is denied by WMI, and no registry read reaches the host' {
+        Reset-SimulatorHost -ComputerName 'NONADMIN-01' -CountersOnly
+        $helpdesk = Connect 'NONADMIN-01' helpdesk
+        $result = Test-AppBanCompliance @helpdesk -ErrorVariable errs -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorId | Should -Be 'AccessDenied'
+        $result.ErrorCategory | Should -Be 'PermissionDenied'
+        $result.Error | Should -Match ([regex]::Escape($helpdesk.ComputerName))
+        $result.Error | Should -Match "The WMI service returned an 'access denied' error"
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'AccessDenied,AppBan.Cmdlets.TestAppBanComplianceCommand'
+        $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $findings = @(Get-BannedApp @helpdesk -ErrorVariable findErrs -ErrorAction SilentlyContinue)
+        $findings | Should -BeNullOrEmpty
+        $findErrs[0].FullyQualifiedErrorId | Should -Be 'AccessDenied,AppBan.Cmdlets.GetBannedAppCommand'
+        $ops = @(Get-SimulatorOperation -ComputerName 'NONADMIN-01')
+        @($ops | Where-Object operation -Like 'StdRegProv.*').Count | Should -BeGreaterThan 0
+        @($ops | Where-Object result -NE 'fault:AccessDenied') | Should -BeNullOrEmpty -Because 'WMI refused every request'
+    }
+
+    It 'a standard account granted Remote Enable sees what it may read, and the hives it may not are named as not scanned' {
+        # student, granted Remote Enable on root\cimv2, can read HKLM and its own hive, not other users' hives.
+        $nonAdmin = Connect 'NONADMIN-01' student
         $teacher = 'S-1-5-21-2712384010-3011984587-1230846214-1002'
         $result = Test-AppBanCompliance @nonAdmin -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 0

@@ -290,7 +290,7 @@ Describe 'Runs against the simulated fleet' {
         foreach ($name in $described.Keys) {
             $source = if ($name -like 'ReportingHosts/*') { Join-Path $PSScriptRoot $name } else { Join-Path $repoRoot "tests/hosts/$name" }
             $hostJson = Get-Content -Raw -LiteralPath $source | ConvertFrom-Json -AsHashtable
-            # nonadmin-01 keeps its point: the fleet's account exists there but is not an administrator.
+            # nonadmin-01 keeps its point: the fleet's account exists there but as a standard account, which WinRM refuses.
             $hostJson.accounts = @(@{ user = $fleetAccount.user; password = $fleetAccount.password; isAdmin = $described[$name] })
             $hostJson | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $fleetDir ([System.IO.Path]::GetFileName($name)))
         }
@@ -335,6 +335,11 @@ Describe 'Runs against the simulated fleet' {
             $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].errors[0].errorId | Should -Be 'TargetUnreachable'
             $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
             $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'NonCompliant'
+            $nonAdmin = $byName[(Get-FleetHost 'NONADMIN-01').ComputerName]
+            $nonAdmin.status | Should -Be 'Failed'
+            $nonAdmin.errors[0].errorId | Should -Be 'AuthenticationFailed'
+            $nonAdmin.errors[0].category | Should -Be 'AuthenticationError'
+            @($nonAdmin.findings) | Should -BeNullOrEmpty
             $laptop = $byName[(Get-FleetHost 'LAPTOP-01').ComputerName]
             $laptop.status | Should -Be 'NonCompliant'
             @($laptop.findings.ruleId | Sort-Object -Unique) | Should -Be @('capcut', 'tiktok-live-studio', 'tiktok-store', 'tiktok-webapp')
@@ -378,11 +383,11 @@ Describe 'Runs against the simulated fleet' {
 
         It 'reports each described host as what it is' {
             $byName[(Get-FleetHost 'UNREACHABLE-01').ComputerName].status | Should -Be 'Unreachable'
-            # nonadmin-01 can be read but not changed: its removals fail and its apps remain.
+            # nonadmin-01 refuses the fleet's account (a standard account there): nothing is scanned or attempted.
             $nonAdmin = $byName[(Get-FleetHost 'NONADMIN-01').ComputerName]
-            $nonAdmin.status | Should -Be 'NonCompliant'
-            @($nonAdmin.actions).Count | Should -BeGreaterOrEqual 1
-            @($nonAdmin.actions | Where-Object outcome -NE 'Failed') | Should -BeNullOrEmpty
+            $nonAdmin.status | Should -Be 'Failed'
+            $nonAdmin.errors[0].errorId | Should -Be 'AuthenticationFailed'
+            @($nonAdmin.actions) | Should -BeNullOrEmpty
             $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
             $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'Remediated'
             # laptop-01 keeps a per-user CapCut and a web app that only their users can remove.
@@ -401,9 +406,14 @@ Describe 'Runs against the simulated fleet' {
         It 'writes one error per failed host and per failed removal' {
             @($runErrors | Where-Object { $_.TargetObject -eq (Get-FleetHost 'UNREACHABLE-01').ComputerName }).Count | Should -Be 1
             $nonAdmin = (Get-FleetHost 'NONADMIN-01').ComputerName
-            $removalErrors = @($runErrors | Where-Object { $_.FullyQualifiedErrorId -like 'UninstallFailed,*' -and $_.TargetObject.ComputerName -eq $nonAdmin })
-            $removalErrors.Count | Should -Be @($byName[$nonAdmin].actions).Count
-            $removalErrors[0].Exception.Message | Should -BeLike "*AccessDenied*"
+            $hostErrors = @($runErrors | Where-Object { $_.TargetObject -eq $nonAdmin })
+            $hostErrors.Count | Should -Be 1
+            $hostErrors[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
+            $hostErrors[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $hostErrors[0].Exception.Message | Should -Match ([regex]::Escape($nonAdmin))
+            # Nothing got past WinRM there: no registry read, no process started.
+            @(Get-SimulatorOperation -Simulator $sim -ComputerName 'NONADMIN-01' | Where-Object result -NE '401') | Should -BeNullOrEmpty
+            @(Get-SimulatorCommandLine -Simulator $sim -ComputerName 'NONADMIN-01') | Should -BeNullOrEmpty
         }
 
         It 'lists all 50 hosts in the CSV report, formulas defused' {

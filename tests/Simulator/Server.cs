@@ -169,11 +169,23 @@ public static class WsManEndpoint
         }
         var unauthenticatedIdentify = string.Equals(http.Request.Headers["WSMANIDENTIFY"].ToString(), "unauthenticated", StringComparison.OrdinalIgnoreCase);
         var account = Authenticate(http, host);
+        if (account is { MayUseWinRm: false })
+        {
+            // A valid password is not enough: WinRM's access check admits Administrators and Remote Management Users
+            // only, and answers everyone else as it answers a wrong password [3rd: Basic clients report "credentials
+            // rejected" for such accounts]. [guess] the same WWW-Authenticate header as for a wrong password.
+            if (!unauthenticatedIdentify)
+            {
+                lock (host.Lock) Record(host, "Unauthorized", null, null, "401", account.User).Detail = "not an administrator or a member of Remote Management Users";
+                Unauthorized(http);
+                return;
+            }
+            account = null;
+        }
         if (account is null && !unauthenticatedIdentify)
         {
             lock (host.Lock) Record(host, "Unauthorized", null, null, "401");
-            http.Response.StatusCode = 401;
-            http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
+            Unauthorized(http);
             return;
         }
         var contentType = http.Request.ContentType ?? "";
@@ -196,8 +208,7 @@ public static class WsManEndpoint
         }
         if (account is null && !request.IsIdentify)
         {
-            http.Response.StatusCode = 401;
-            http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
+            Unauthorized(http);
             return;
         }
 
@@ -283,6 +294,12 @@ public static class WsManEndpoint
         http.Response.StatusCode = 500;
         http.Response.ContentType = SoapContentType;
         await http.Response.WriteAsync(fault.ToEnvelope(relatesTo), Encoding.UTF8);
+    }
+
+    private static void Unauthorized(HttpContext http)
+    {
+        http.Response.StatusCode = 401;
+        http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
     }
 
     private static async Task Delay(TimeSpan delay, HttpContext http, CancellationToken stopping)

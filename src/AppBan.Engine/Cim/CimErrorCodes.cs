@@ -17,6 +17,10 @@ namespace AppBan.Engine.Cim
         public const uint WsManNameNotResolved = 0x803381B9;
         public const uint WsManMaxShellsExceeded = 0x803381A5;
         public const uint WsManMaxOperationsExceeded = 0x803381A6;
+        // The WMI plugin's wrappers for WMI refusing the account (wsmerror.h): WMI service, WMI provider, connecting to WMI.
+        public const uint WsManWmiServiceAccessDenied = 0x80338104;
+        public const uint WsManWmiProviderAccessDenied = 0x80338105;
+        public const uint WsManWmiConnectAccessDenied = 0x80338106;
 
         // WBEM (WMI) HRESULTs [doc: WMI Error Constants].
         public const uint WbemFailed = 0x80041001;
@@ -79,6 +83,9 @@ namespace AppBan.Engine.Cim
                 case WbemQuotaViolation:
                 case WbemOutOfMemory: return CimErrorKind.QuotaExceeded;
                 case WbemAccessDenied:
+                case WsManWmiServiceAccessDenied:
+                case WsManWmiProviderAccessDenied:
+                case WsManWmiConnectAccessDenied:
                 case EAccessDenied: return CimErrorKind.AccessDenied;
                 case WbemNotFound: return CimErrorKind.NotFound;
                 case WbemInvalidParameter:

@@ -283,10 +283,60 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal(0, await Sim.GetOpenEnumerationCountAsync("SLOW-01"));
         }
 
+        private SimulatedAccount NonAdmin(string user) => Sim["NONADMIN-01"].Accounts.Single(a => a.User == user);
+
+        private async Task<List<JsonElement>> NonAdminLog() => (await Sim.GetOperationsAsync("NONADMIN-01")).EnumerateArray().ToList();
+
         [Fact]
-        public async Task The_non_admin_account_reads_but_cannot_write_HKLM()
+        public async Task A_standard_account_outside_Remote_Management_Users_fails_authentication_and_reads_nothing()
         {
-            var student = Sim["NONADMIN-01"].Accounts.Single();
+            await Sim.ResetAsync("NONADMIN-01");
+            var kiosk = NonAdmin("kiosk");
+            using (var s = Session("NONADMIN-01", kiosk.User, kiosk.Password))
+            {
+                var result = await ConnectionTester.TestAsync(s, null, CancellationToken.None);
+                Assert.True(result.Reachable);
+                Assert.False(result.Authenticated || result.CanReadRegistry || result.IsAdministrator);
+                Assert.Equal(CimErrorKind.AuthenticationFailed, result.ErrorKind);
+                Assert.Contains("Remote Management Users", result.Error);
+                var ex = await Assert.ThrowsAsync<CimException>(() => new RegistryClient(s).EnumKeyAsync(RegistryHive.LocalMachine, Uninstall));
+                Assert.Equal(CimErrorKind.AuthenticationFailed, ex.Kind);
+                Assert.Equal(401, ex.NativeCode);
+                Assert.DoesNotContain(kiosk.Password, ex.Message);
+            }
+            var log = await NonAdminLog();
+            Assert.NotEmpty(log);
+            Assert.All(log, e => Assert.Equal(("Unauthorized", "401", "kiosk"),
+                (e.GetProperty("operation").GetString(), e.GetProperty("result").GetString(), e.GetProperty("user").GetString())));
+        }
+
+        [Fact]
+        public async Task A_Remote_Management_User_without_Remote_Enable_is_denied_by_WMI_and_reads_nothing()
+        {
+            await Sim.ResetAsync("NONADMIN-01");
+            var helpdesk = NonAdmin("helpdesk");
+            using (var s = Session("NONADMIN-01", helpdesk.User, helpdesk.Password))
+            {
+                var result = await ConnectionTester.TestAsync(s, null, CancellationToken.None);
+                Assert.True(result.Reachable && result.Authenticated);
+                Assert.False(result.CanReadRegistry || result.IsAdministrator);
+                Assert.Null(result.OSCaption);
+                Assert.Equal(CimErrorKind.AccessDenied, result.ErrorKind);
+                Assert.Contains("The WMI service returned an 'access denied' error.", result.Error);
+                var ex = await Assert.ThrowsAsync<CimException>(() => new RegistryClient(s).EnumKeyAsync(RegistryHive.LocalMachine, Uninstall));
+                Assert.Equal(CimErrorKind.AccessDenied, ex.Kind);
+                Assert.Equal(0x80338104L, ex.NativeCode);
+                Assert.StartsWith(s.ComputerName + ": ", ex.Message);
+            }
+            var log = await NonAdminLog();
+            Assert.Contains(log, e => e.GetProperty("operation").GetString() == "StdRegProv.EnumKey");
+            Assert.All(log, e => Assert.Equal(("fault:AccessDenied", "helpdesk"), (e.GetProperty("result").GetString(), e.GetProperty("user").GetString())));
+        }
+
+        [Fact]
+        public async Task An_account_granted_Remote_Enable_reads_but_cannot_write_HKLM()
+        {
+            var student = NonAdmin("student");
             using (var s = Session("NONADMIN-01", student.User, student.Password))
             {
                 var result = await ConnectionTester.TestAsync(s, null, CancellationToken.None);

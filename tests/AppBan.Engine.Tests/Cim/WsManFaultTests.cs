@@ -9,6 +9,7 @@ namespace AppBan.Engine.Tests.Cim
         [Theory]
         [InlineData("fault-access-denied.xml", CimErrorKind.AccessDenied, 0x5L)]
         [InlineData("fault-wmi-access-denied.xml", CimErrorKind.AccessDenied, 0x80041003L)]
+        [InlineData("fault-wmi-namespace-access-denied.xml", CimErrorKind.AccessDenied, 0x80338104L)]
         [InlineData("fault-invalid-namespace.xml", CimErrorKind.InvalidNamespace, 0x8004100EL)]
         [InlineData("fault-invalid-class.xml", CimErrorKind.InvalidClass, 0x80041010L)]
         [InlineData("fault-invalid-query.xml", CimErrorKind.InvalidQuery, 0x80041017L)]
@@ -52,6 +53,24 @@ namespace AppBan.Engine.Tests.Cim
         public void Without_codes_the_subcode_then_the_soap_code_decide(string code, string subcode, CimErrorKind kind)
         {
             Assert.Equal(kind, WsManFaultMapper.KindOf(new WsManFault { Code = code, Subcode = subcode }));
+        }
+
+        [Theory]
+        [InlineData(0x80338104L)]
+        [InlineData(0x80338105L)]
+        [InlineData(0x80338106L)]
+        public void WinRMs_WMI_access_denied_codes_are_access_denied_whatever_the_subcode(long code)
+        {
+            var fault = new WsManFault { Code = "s:Receiver", Subcode = "w:InternalError", WsManCode = code, AllWsManCodes = new[] { code } };
+            Assert.Equal(CimErrorKind.AccessDenied, WsManFaultMapper.KindOf(fault));
+        }
+
+        [Fact]
+        public void The_WMI_namespace_refusal_names_itself_in_the_message()
+        {
+            var ex = WsManFaultMapper.ToException(WsManParser.Parse(Fixtures.Read("fault-wmi-namespace-access-denied.xml")).Fault, "nonadmin-01");
+            Assert.Equal("nonadmin-01: The WS-Management service cannot process the request. The WMI service returned an 'access denied' error. (0x80338104)", ex.Message);
+            Assert.Equal("w:AccessDenied", ex.Detail);
         }
 
         [Theory]

@@ -103,7 +103,11 @@ public static class ControlApi
         reachable = !h.Description.Faults.Unreachable,
         os = h.Description.Os.Caption,
         // Simulated accounts only: the password is what test helpers need to build a credential.
-        accounts = h.Accounts.Select(a => new { user = a.User, password = a.Password, isAdmin = a.IsAdmin, sid = a.Sid }).ToList(),
+        accounts = h.Accounts.Select(a => new
+        {
+            user = a.User, password = a.Password, isAdmin = a.IsAdmin, sid = a.Sid,
+            remoteManagementUsers = a.RemoteManagementUsers, remoteEnableNamespaces = a.RemoteEnableNamespaces.Order().ToList(),
+        }).ToList(),
         operations = h.Operations.Count,
         commands = h.Commands.Count,
         enumerations = h.Enumerations.Count,

@@ -110,7 +110,11 @@ public static class FleetGenerator
         {
             SchemaVersion = 1, ComputerName = name, Domain = t.Domain,
             Os = new OsDescription { Caption = os.Caption, Version = os.Version, BuildNumber = os.BuildNumber },
-            Accounts = t.Accounts.Select(a => new AccountDescription { User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid }).ToList(),
+            Accounts = t.Accounts.Select(a => new AccountDescription
+            {
+                User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid,
+                RemoteManagementUsers = a.RemoteManagementUsers, RemoteEnableNamespaces = [.. a.RemoteEnableNamespaces],
+            }).ToList(),
         };
         var machine = HostState.SidFor(name, "x");
         machine = machine[..machine.LastIndexOf('-')];

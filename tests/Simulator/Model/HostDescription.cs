@@ -42,6 +42,13 @@ public sealed class AccountDescription
     public bool IsAdmin { get; set; }
     /// <summary>SID of the account; HKCU is this SID's hive. Defaults to a SID derived from the name.</summary>
     public string? Sid { get; set; }
+    /// <summary>Member of the local Remote Management Users group: WinRM admits it to WMI resources. Administrators need not be.</summary>
+    public bool RemoteManagementUsers { get; set; }
+    /// <summary>
+    /// WMI namespaces ("root\cimv2") whose security grants this account Remote Enable, as an administrator would set in
+    /// WMI Control. By default only Administrators hold it.
+    /// </summary>
+    public List<string> RemoteEnableNamespaces { get; set; } = [];
 }
 
 public sealed class UserDescription
@@ -190,6 +197,10 @@ public static class HostJson
         if (host.SchemaVersion != 1) throw new InvalidDataException($"{source}: schemaVersion must be 1 (found {host.SchemaVersion}).");
         if (string.IsNullOrWhiteSpace(host.ComputerName)) throw new InvalidDataException($"{source}: computerName is required.");
         if (host.Accounts.Count == 0 && !host.Faults.Unreachable) throw new InvalidDataException($"{source}: at least one account is required.");
+        foreach (var a in host.Accounts)
+            foreach (var ns in a.RemoteEnableNamespaces)
+                if (!Wmi.WmiCatalog.NamespaceExists(Wmi.WmiCatalog.NormalizeNamespace(ns)))
+                    throw new InvalidDataException($"{source}: account '{a.User}' has Remote Enable on '{ns}', which is not a namespace the simulator knows.");
         foreach (var e in host.UninstallEntries)
         {
             if (e.View is not ("64" or "32" or "user")) throw new InvalidDataException($"{source}: uninstall entry '{e.Key}' has view '{e.View}' (64, 32 or user).");

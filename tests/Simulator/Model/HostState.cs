@@ -9,6 +9,18 @@ public sealed class Account
     public required string Password { get; init; }
     public bool IsAdmin { get; init; }
     public required string Sid { get; init; }
+    public bool RemoteManagementUsers { get; init; }
+    /// <summary>Namespaces granting Remote Enable beyond the default, normalised ("root/cimv2").</summary>
+    public IReadOnlySet<string> RemoteEnableNamespaces { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// WinRM admits Administrators and, for WMI resources, Remote Management Users; everyone else gets 401
+    /// [doc: WinRM "Authentication for Remote Connections"; 3rd: the group's own description, and the 401].
+    /// </summary>
+    public bool MayUseWinRm => IsAdmin || RemoteManagementUsers;
+
+    /// <summary>Remote Enable on a namespace: Administrators by default [doc: WBEM_REMOTE_ACCESS], others only where granted.</summary>
+    public bool HasRemoteEnable(string ns) => IsAdmin || RemoteEnableNamespaces.Contains(ns);
 }
 
 public sealed class PackageState
@@ -84,6 +96,8 @@ public sealed class HostState
         Accounts = description.Accounts.Select(a => new Account
         {
             User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid ?? SidFor(description.ComputerName, a.User),
+            RemoteManagementUsers = a.RemoteManagementUsers,
+            RemoteEnableNamespaces = a.RemoteEnableNamespaces.Select(Wmi.WmiCatalog.NormalizeNamespace).ToHashSet(StringComparer.OrdinalIgnoreCase),
         }).ToList();
         ResetCounters();
     }

@@ -26,6 +26,9 @@ public static class WmiCatalog
 
     public static bool NamespaceExists(string ns) => KnownNamespaces.Contains(ns, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>"root\CIMV2" or "root/cimv2/" as the resource URI spells it: "root/cimv2".</summary>
+    public static string NormalizeNamespace(string ns) => ns.Replace('\\', '/').Trim('/').ToLowerInvariant();
+
     public static IWmiClass? Find(string ns, string className) =>
         Classes.FirstOrDefault(c => string.Equals(c.Name, className, StringComparison.OrdinalIgnoreCase) && c.Namespaces.Contains(ns, StringComparer.OrdinalIgnoreCase));
 }

@@ -92,6 +92,7 @@ public sealed class WsManFault : Exception
     public const uint InvalidBodyCode = 0x80338027;
     public const uint OperationTimedOut = 0x80338029;
     public const uint QuotaOperationsCode = 0x803381A6;
+    public const uint WmiServiceAccessDenied = 0x80338104; // ERROR_WSMAN_WMI_SVC_ACCESS_DENIED
     public const uint WbemFailed = 0x80041001;
     public const uint WbemAccessDenied = 0x80041003;
     public const uint WbemInvalidParameter = 0x80041008;
@@ -154,9 +155,24 @@ public sealed class WsManFault : Exception
         WsManFaultDetail(QuotaOperationsCode, "The WS-Management service cannot process the request. This user is allowed a maximum number of 15 concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user. "),
         QuotaOperationsCode);
 
-    /// <summary>WinRM refusing an authenticated user (not an administrator or Remote Management User).</summary>
+    /// <summary>
+    /// A WinRM plugin's own security descriptor refusing an admitted user (Code 5, as reported for the shell plugin
+    /// and a Remote Management User).
+    /// </summary>
     public static WsManFault AccessDenied() => new(Ns.ActionWsManFault, "s:Sender", "w:AccessDenied",
         "Access is denied. ", WsManFaultDetail(5, "Access is denied. "), 5);
+
+    /// <summary>
+    /// The WMI plugin told by WMI that the account may not use the namespace remotely (no Remote Enable). The text and
+    /// 0x80338104 are what WinRM reports for it, and Get-CimInstance shows it as PermissionDenied with the id
+    /// "HRESULT 0x80338104" [3rd]. [guess] the w:AccessDenied subcode (MS-WSTIM's fault for an access-control
+    /// refusal) and the MSFT_WmiError detail with CIMStatusCode 2 (access denied) and error_Category 18 (PermissionDenied).
+    /// </summary>
+    public static WsManFault WmiAccessDenied()
+    {
+        const string message = "The WS-Management service cannot process the request. The WMI service returned an 'access denied' error. ";
+        return new(Ns.ActionWsManFault, "s:Sender", "w:AccessDenied", message, WmiErrorDetail(2, WmiServiceAccessDenied, message, 18), WmiServiceAccessDenied);
+    }
 
     public static WsManFault ActionNotSupported(string action) => new(Ns.ActionAddressingFault, "s:Sender", "a:ActionNotSupported",
         "The action is not supported by the service.",

@@ -78,6 +78,15 @@ public static class WsManService
     private static CallContext Context(HostState host, Account account, WsManRequest req, string ns) =>
         new(host, account, Architecture(req), ns);
 
+    /// <summary>
+    /// WMI checks the namespace's security when the plugin connects to it, before any class or query is looked at
+    /// [guess: the order]. Remote Enable belongs to Administrators unless granted [doc: WBEM_REMOTE_ACCESS].
+    /// </summary>
+    private static void CheckRemoteEnable(Account account, string ns)
+    {
+        if (!account.HasRemoteEnable(ns)) throw WsManFault.WmiAccessDenied();
+    }
+
     private static void CheckProviderError(HostState host, string cls, string? method)
     {
         var rule = host.Description.Faults.ProviderErrors.FirstOrDefault(p =>
@@ -108,6 +117,7 @@ public static class WsManService
         var maxElements = ParseMax(body.Element(W + "MaxElements")?.Value);
         if (ns is null) throw WsManFault.ResourceNotFound(WsManFault.ResourceNotFoundCode, "The resource URI is not a WMI resource URI. ");
         if (!WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
+        CheckRemoteEnable(account, ns);
 
         WqlQuery? query = null;
         string className;
@@ -202,6 +212,7 @@ public static class WsManService
     {
         var (ns, cls) = SplitResource(req.ResourceUri!);
         if (ns is null || !WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
+        CheckRemoteEnable(account, ns);
         var wmiClass = WmiCatalog.Find(ns, cls) ?? throw WsManFault.InvalidClass();
         CheckProviderError(host, wmiClass.Name, null);
         log.Detail = string.Join(",", req.Selectors.Select(s => s.Key + "=" + s.Value));
@@ -218,6 +229,7 @@ public static class WsManService
     {
         var (ns, cls) = SplitResource(req.ResourceUri!);
         if (ns is null || !WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
+        CheckRemoteEnable(account, ns);
         var wmiClass = WmiCatalog.Find(ns, cls) ?? throw WsManFault.InvalidClass();
         var canonical = wmiClass.CanonicalMethod(method) ?? throw WsManFault.MethodNotFound(method);
         if (!string.Equals(req.Body.Name.LocalName, method + "_INPUT", StringComparison.OrdinalIgnoreCase))

@@ -123,8 +123,12 @@ namespace AppBan.Engine.Cim.WsMan
             switch (code)
             {
                 case 401:
+                    // WinRM answers 401 both to wrong credentials and to a valid account it does not admit (one that is
+                    // neither an administrator nor in Remote Management Users); the reply does not say which.
                     return new CimException(CimErrorKind.AuthenticationFailed, computerName,
-                        computerName + ": the target rejected the credentials or the authentication method (HTTP 401).", code);
+                        computerName + ": the target rejected the credentials or the authentication method (HTTP 401). " +
+                        "Windows answers this way to a wrong user name or password, to an authentication method it does not allow, " +
+                        "and to an account that is neither an administrator nor a member of Remote Management Users there.", code);
                 case 403:
                     return new CimException(CimErrorKind.AccessDenied, computerName, computerName + ": access denied by the WS-Management service (HTTP 403).", code);
                 case 404:
