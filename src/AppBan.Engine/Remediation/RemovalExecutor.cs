@@ -30,7 +30,8 @@ namespace AppBan.Engine.Remediation
     /// through <see cref="IInstallVerifier"/>. The status comes from the re-scan, never from the exit code alone.
     /// One executor serves one target; its callers run removals on that target one after another, because
     /// installers collide (1618). The first removal that reaches the target first sweeps the exit-code keys that
-    /// earlier runs left behind (timed out or cancelled), so they never outlive the next removal run on a host.
+    /// earlier runs left behind (timed out or cancelled): a key nobody waits for any more does not outlive the next
+    /// removal run on the host (<see cref="ProcessClient.SweepRunsAsync"/>).
     /// </summary>
     public sealed class RemovalExecutor
     {
