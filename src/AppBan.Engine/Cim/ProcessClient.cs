@@ -39,6 +39,21 @@ namespace AppBan.Engine.Cim
         public TimeSpan Duration { get; set; }
     }
 
+    /// <summary>What one sweep of HKLM\SOFTWARE\AppBan\Runs found and did.</summary>
+    public sealed class RunSweepResult
+    {
+        /// <summary>EnumKey of Runs: KeyNotFound when nothing ever ran, AccessDenied and the like when it could not look.</summary>
+        public RegistryOutcome Outcome { get; set; }
+        /// <summary>Run keys deleted: their waiter had given up, or their name does not say (an older AppBan).</summary>
+        public int Deleted { get; set; }
+        /// <summary>Run keys kept because their waiter may still read them.</summary>
+        public int Awaited { get; set; }
+        /// <summary>Subkeys whose names are not run keys: never touched.</summary>
+        public int Ignored { get; set; }
+        /// <summary>Run keys whose deletion failed (a subkey under them, access denied); left for a later sweep.</summary>
+        public int NotDeleted { get; set; }
+    }
+
     public sealed class RunningProcess
     {
         public uint ProcessId { get; set; }
@@ -50,11 +65,25 @@ namespace AppBan.Engine.Cim
     /// Win32_Process over the CIM port. Processes start in session 0 as the connecting identity.
     /// Win32_Process.Create gives no exit code, so <see cref="RunAsync"/> wraps the command in cmd.exe and has
     /// it write %ERRORLEVEL% to an admin-only registry key that is read back and deleted afterwards.
+    /// A run that times out or is cancelled leaves its uninstaller running, and cmd.exe writes the key later with
+    /// nobody left to read it: <see cref="SweepRunsAsync"/> deletes such keys. The key's name
+    /// (<see cref="RunKeyName"/>) carries the time after which its waiter no longer reads it, so the sweep needs no
+    /// per-key read and no process query, and never takes the key of a run that another AppBan (another
+    /// administrator, a scheduled task) is still waiting for. cmd.exe writes the key only as its last statement,
+    /// so no key exists while its wrapper still waits on the uninstaller ([guess] as cmd.exe /c waits, see
+    /// <see cref="WrapForExitCode"/>); a key whose waiter is gone is therefore finished with, and the sweep
+    /// queries no processes.
     /// </summary>
     public sealed class ProcessClient
     {
         public const string ClassName = "Win32_Process";
         public const string RunsKey = @"SOFTWARE\AppBan\Runs";
+        /// <summary>
+        /// How long after its waiter's deadline a run key is still left alone: the waiter's last poll, read-back and
+        /// delete take a few CIM operations past the deadline, and the waiter's clock may be behind the sweeper's
+        /// (Kerberos expects domain clocks within 5 minutes, MS-KILE; [guess] the computers AppBan runs from keep it).
+        /// </summary>
+        public static readonly TimeSpan RunKeyGrace = TimeSpan.FromMinutes(15);
         private static readonly Regex CmdMetacharacters = new Regex("[&|<>^%!\"\\r\\n]", RegexOptions.CultureInvariant);
 
         private readonly RegistryClient registry;
@@ -70,6 +99,8 @@ namespace AppBan.Engine.Cim
         public CimCallOptions Defaults { get; }
         /// <summary>How often a running process is polled. Tests and the benchmark may shorten it.</summary>
         public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+        /// <summary>The time written into run key names and compared by the sweep.</summary>
+        public IClock Clock { get; set; } = SystemClock.Instance;
 
         public async Task<ProcessStartResult> CreateAsync(string commandLine, CancellationToken ct = default)
         {
@@ -143,7 +174,7 @@ namespace AppBan.Engine.Cim
         /// </summary>
         public async Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default)
         {
-            var runId = Guid.NewGuid().ToString("N");
+            var runId = RunKeyName.New(RunKeyName.Later(Clock.UtcNow, timeout));
             var commandLine = WrapForExitCode(innerCommand, runId);
             var watch = Stopwatch.StartNew();
             var result = new ProcessRunResult { CommandLine = innerCommand };
@@ -157,9 +188,37 @@ namespace AppBan.Engine.Cim
                 var key = RunsKey + "\\" + runId;
                 var code = await registry.GetStringValueAsync(RegistryHive.LocalMachine, key, "ExitCode", ct).ConfigureAwait(false);
                 if (code.Success && int.TryParse(code.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var exit)) result.ExitCode = exit;
-                await registry.DeleteKeyTreeAsync(RegistryHive.LocalMachine, key, ct).ConfigureAwait(false);
+                // reg.exe writes a value, never a subkey: one DeleteKey removes it.
+                await registry.DeleteKeyAsync(RegistryHive.LocalMachine, key, ct).ConfigureAwait(false);
             }
             result.Duration = watch.Elapsed;
+            return result;
+        }
+
+        /// <summary>
+        /// Deletes the run keys nobody will read: those whose name says their waiter has given up (more than
+        /// <see cref="RunKeyGrace"/> ago), and those of an older layout that says nothing. Only subkeys of Runs named
+        /// exactly 32 lowercase hex digits are deleted, one DeleteKey each (which refuses a key with subkeys);
+        /// anything else under Runs is neither opened nor followed. An empty or missing Runs costs one EnumKey.
+        /// Registry refusals come back in the result; transport failures throw <see cref="CimException"/>.
+        /// </summary>
+        public async Task<RunSweepResult> SweepRunsAsync(CancellationToken ct = default)
+        {
+            var result = new RunSweepResult();
+            var names = await registry.EnumKeyAsync(RegistryHive.LocalMachine, RunsKey, ct).ConfigureAwait(false);
+            result.Outcome = names.Outcome;
+            if (!names.Success) return result;
+            var now = Clock.UtcNow;
+            foreach (var name in names.Value)
+            {
+                if (!RunKeyName.IsRunKeyName(name)) { result.Ignored++; continue; }
+                var waitEnds = RunKeyName.WaitEndsOf(name);
+                if (waitEnds.HasValue && now - RunKeyGrace <= waitEnds.Value) { result.Awaited++; continue; }
+                var deleted = await registry.DeleteKeyAsync(RegistryHive.LocalMachine, RunsKey + "\\" + name, ct).ConfigureAwait(false);
+                // Gone meanwhile: another sweep, or its own waiter, took it.
+                if (deleted.Success || deleted.Outcome == RegistryOutcome.KeyNotFound) result.Deleted++;
+                else result.NotDeleted++;
+            }
             return result;
         }
     }

@@ -80,10 +80,16 @@ namespace AppBan.Engine.Cim
             return Result(r, _ => true);
         }
 
+        public partial async Task<RegistryResult<bool>> DeleteKeyAsync(RegistryHive hive, string subKey, CancellationToken ct)
+        {
+            RefuseHiveRoot(subKey);
+            var r = await CallAsync("DeleteKey", ct, Hive(hive), Key(subKey)).ConfigureAwait(false);
+            return Result(r, _ => true);
+        }
+
         public partial async Task<RegistryResult<bool>> DeleteKeyTreeAsync(RegistryHive hive, string subKey, CancellationToken ct)
         {
-            if (string.IsNullOrEmpty(subKey?.Trim('\\')))
-                throw new ArgumentException("Refusing to delete a hive root.", nameof(subKey));
+            RefuseHiveRoot(subKey);
             var children = await EnumKeyAsync(hive, subKey, ct).ConfigureAwait(false);
             if (!children.Success) return new RegistryResult<bool>(children.Outcome, children.ReturnValue, false);
             foreach (var child in children.Value)
@@ -91,8 +97,13 @@ namespace AppBan.Engine.Cim
                 var sub = await DeleteKeyTreeAsync(hive, subKey.TrimEnd('\\') + "\\" + child, ct).ConfigureAwait(false);
                 if (!sub.Success) return sub;
             }
-            var r = await CallAsync("DeleteKey", ct, Hive(hive), Key(subKey)).ConfigureAwait(false);
-            return Result(r, _ => true);
+            return await DeleteKeyAsync(hive, subKey, ct).ConfigureAwait(false);
+        }
+
+        private static void RefuseHiveRoot(string subKey)
+        {
+            if (string.IsNullOrEmpty(subKey?.Trim('\\')))
+                throw new ArgumentException("Refusing to delete a hive root.", nameof(subKey));
         }
 
         public partial async Task<RegistryResult<bool>> DeleteValueAsync(RegistryHive hive, string subKey, string valueName, CancellationToken ct)

@@ -91,6 +91,11 @@ namespace AppBan.Engine.Cim
         public partial Task<RegistryResult<bool>> SetDWordValueAsync(RegistryHive hive, string subKey, string valueName, uint value, CancellationToken ct = default);
         /// <summary>Creates missing parents too.</summary>
         public partial Task<RegistryResult<bool>> CreateKeyAsync(RegistryHive hive, string subKey, CancellationToken ct = default);
+        /// <summary>
+        /// Deletes one key with its values. A key that has subkeys is refused: [guess] StdRegProv.DeleteKey behaves
+        /// as RegDeleteKey, which documents it; the StdRegProv page does not say.
+        /// </summary>
+        public partial Task<RegistryResult<bool>> DeleteKeyAsync(RegistryHive hive, string subKey, CancellationToken ct = default);
         /// <summary>Deletes the key and its whole subtree, bottom up (StdRegProv.DeleteKey refuses a key with subkeys).</summary>
         public partial Task<RegistryResult<bool>> DeleteKeyTreeAsync(RegistryHive hive, string subKey, CancellationToken ct = default);
         public partial Task<RegistryResult<bool>> DeleteValueAsync(RegistryHive hive, string subKey, string valueName, CancellationToken ct = default);

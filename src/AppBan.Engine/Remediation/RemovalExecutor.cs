@@ -20,6 +20,8 @@ namespace AppBan.Engine.Remediation
         public TimeSpan? PollInterval { get; set; }
         /// <summary>Per-call options for every CIM operation (the operation timeout); null for the transport's.</summary>
         public CimCallOptions CallOptions { get; set; }
+        /// <summary>The time run keys are named and swept by (see <see cref="ProcessClient.SweepRunsAsync"/>); null for the system clock.</summary>
+        public IClock Clock { get; set; }
     }
 
     /// <summary>
@@ -27,7 +29,9 @@ namespace AppBan.Engine.Remediation
     /// <see cref="ProcessClient.RunAsync"/> within a bounded time, retries 1618 with back-off, then re-scans
     /// through <see cref="IInstallVerifier"/>. The status comes from the re-scan, never from the exit code alone.
     /// One executor serves one target; its callers run removals on that target one after another, because
-    /// installers collide (1618).
+    /// installers collide (1618). The first removal that reaches the target first sweeps the exit-code keys that
+    /// earlier runs left behind (timed out or cancelled): a key nobody waits for any more does not outlive the next
+    /// removal run on the host (<see cref="ProcessClient.SweepRunsAsync"/>).
     /// </summary>
     public sealed class RemovalExecutor
     {
@@ -37,6 +41,7 @@ namespace AppBan.Engine.Remediation
         private readonly RemovalExecutorOptions options;
         private readonly string computerName;
         private Task<TargetEnvironment> environment;
+        private bool swept;
 
         public RemovalExecutor(ICimSession session, IInstallVerifier verifier, RemovalExecutorOptions options = null)
         {
@@ -45,6 +50,7 @@ namespace AppBan.Engine.Remediation
             this.options = options ?? new RemovalExecutorOptions();
             processes = new ProcessClient(session, this.options.CallOptions);
             if (this.options.PollInterval.HasValue) processes.PollInterval = this.options.PollInterval.Value;
+            if (this.options.Clock != null) processes.Clock = this.options.Clock;
             registry = new RegistryClient(session, this.options.CallOptions);
             computerName = session.ComputerName;
         }
@@ -67,6 +73,7 @@ namespace AppBan.Engine.Remediation
                     return result;
                 }
 
+                await SweepRunKeysOnceAsync(ct).ConfigureAwait(false);
                 var app = request.Finding.App;
                 // Idempotence: a finding that is already gone is reported as such, and nothing runs.
                 if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
@@ -173,6 +180,15 @@ namespace AppBan.Engine.Remediation
                     result.Error = computerName + ": the uninstaller failed with exit code " + code + DescribeFailure(result.ExitCode); break;
             }
             return result;
+        }
+
+        /// <summary>Housekeeping: a sweep that fails (access denied, a provider error) must not fail the removal.</summary>
+        private async Task SweepRunKeysOnceAsync(CancellationToken ct)
+        {
+            if (swept) return;
+            swept = true;
+            try { await processes.SweepRunsAsync(ct).ConfigureAwait(false); }
+            catch (CimException) { }
         }
 
         private Task<TargetEnvironment> GetEnvironmentAsync(CancellationToken ct) =>

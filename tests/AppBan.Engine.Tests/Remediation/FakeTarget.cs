@@ -42,6 +42,10 @@ namespace AppBan.Engine.Tests.Remediation
         public Func<string, int, FakeProgram> Programs { get; set; } = (_, __) => new FakeProgram { ExitCode = 0 };
         public uint CreateReturnValue { get; set; }
         public HashSet<string> Packages { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Every StdRegProv call, as "Method key".</summary>
+        public List<string> RegistryCalls { get; } = new List<string>();
+        /// <summary>Keys (and their subtrees) where every StdRegProv call returns 5.</summary>
+        public HashSet<string> DeniedKeys { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         public void SetValue(string key, string name, string value)
         {
@@ -83,6 +87,9 @@ namespace AppBan.Engine.Tests.Remediation
             var key = args["sSubKeyName"].AsString();
             lock (gate)
             {
+                RegistryCalls.Add(methodName + " " + key);
+                if (DeniedKeys.Any(d => key.Equals(d, StringComparison.OrdinalIgnoreCase) || key.StartsWith(d + "\\", StringComparison.OrdinalIgnoreCase)))
+                    return Task.FromResult(Result(5));
                 switch (methodName)
                 {
                     case "GetStringValue":
@@ -97,6 +104,8 @@ namespace AppBan.Engine.Tests.Remediation
                         return Task.FromResult(Result(0, ("sNames", children.Count == 0 ? CimValue.Null : CimValue.FromStringArray(children))));
                     case "DeleteKey":
                         if (!keys.ContainsKey(key)) return Task.FromResult(Result(2));
+                        // StdRegProv.DeleteKey refuses a key that has subkeys.
+                        if (keys.Keys.Any(k => k.StartsWith(key + "\\", StringComparison.OrdinalIgnoreCase))) return Task.FromResult(Result(5));
                         keys.Remove(key);
                         return Task.FromResult(Result(0));
                     default:
