@@ -131,7 +131,9 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalStatus.Failed, result.Status);
             Assert.Equal(1618, result.ExitCode);
             Assert.Contains("1618", result.Error);
-            Assert.True(result.Attempts >= 2);
+            // How many attempts fit in 200 ms depends on the machine's load; that 1618 is retried at all is
+            // Exit_1618_is_retried_until_the_installer_is_free's to show. Every attempt is one command run.
+            Assert.Equal(target.InnerCommands.Count, result.Attempts);
             Assert.True(target.KeyExists(MsiKey));
         }
 
