@@ -7,42 +7,9 @@ BeforeAll {
     $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
     $manifest = Join-Path $repoRoot 'AppBan.psd1'
     Import-Module $manifest -Force
+    Import-Module (Join-Path $repoRoot 'tools/ModuleTooling.psm1') -Force
     $schemaPath = Join-Path $repoRoot 'module/AppBan.report.schema.json'
     $wrapperPath = Join-Path $repoRoot 'module/Invoke-AppBanScheduled.ps1'
-
-    # The command line that starts this same PowerShell (pwsh, or 'dotnet pwsh.dll' as the tool runs it).
-    function Get-TestPwshCommandLine {
-        $process = (Get-Process -Id $PID).Path
-        if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, [Environment]::GetCommandLineArgs()[0]) } else { @($process) }
-    }
-
-    # Runs a script with 'pwsh -File' in a new process, with the environment given added to this one's.
-    function Get-PwshFileRun {
-        param([string] $Path, [string[]] $Arguments = @(), [hashtable] $Environment = @{})
-        $commandLine = @(Get-TestPwshCommandLine)
-        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
-        foreach ($argument in ($commandLine | Select-Object -Skip 1)) { $startInfo.ArgumentList.Add($argument) }
-        foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $Path) + $Arguments) { $startInfo.ArgumentList.Add($argument) }
-        foreach ($key in $Environment.Keys) { $startInfo.Environment[$key] = $Environment[$key] }
-        $startInfo.UseShellExecute = $false
-        $startInfo.RedirectStandardOutput = $true
-        $startInfo.RedirectStandardError = $true
-        $startInfo.RedirectStandardInput = $true
-        $process = [System.Diagnostics.Process]::Start($startInfo)
-        try {
-            $process.StandardInput.Close()
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEndAsync()
-            $process.WaitForExit()
-            [pscustomobject]@{
-                ExitCode = $process.ExitCode
-                StdOut   = $stdout.GetAwaiter().GetResult()
-                StdErr   = $stderr.GetAwaiter().GetResult()
-            }
-        } finally {
-            $process.Dispose()
-        }
-    }
 
     # Debian's chromium, installed with apt-get when it is missing and this is a Debian-like system run as root.
     # Returns the executable, or $null with the reason in $script:ChromiumProblem.
@@ -258,14 +225,14 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a missing computer list'; Arguments = @('-ComputerListPath', '/nonexistent/fleet.txt'); Message = 'cannot read the computer list' }
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
     ) {
-        $run = Get-PwshFileRun -Path $wrapperPath -Arguments $Arguments
+        $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList $Arguments
         $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
         $run.StdErr | Should -Match ([regex]::Escape($Message))
     }
 
     It 'logs a bad-input exit to -LogPath' {
         $log = Join-Path $TestDrive 'bad.log'
-        $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-LogPath', $log, '-Nope')
+        $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-LogPath', $log, '-Nope')
         $run.ExitCode | Should -Be 4
         Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
     }
@@ -482,7 +449,7 @@ Describe 'Runs against the simulated fleet' {
 & '$(Join-Path $scriptDir $Script)' -ComputerName '$($target.ComputerName)' -Credential `$credential -Authentication Basic $($Extra -join ' ')
 exit `$LASTEXITCODE
 "@ | Set-Content -LiteralPath $runner
-                Get-PwshFileRun -Path $runner -Environment $scriptEnvironment
+                Invoke-FreshPwsh -File $runner -Environment $scriptEnvironment
             }
         }
 
@@ -567,7 +534,7 @@ exit `$LASTEXITCODE
             $target = Get-FleetHost $HostName
             Reset-SimulatorHost -Simulator $sim -Name $HostName
             $report = Join-Path $TestDrive "scheduled-$HostName-{date}.json"
-            $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-ComputerName', $target.ComputerName, '-CredentialPath', $credentialPath,
+            $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-ComputerName', $target.ComputerName, '-CredentialPath', $credentialPath,
                 '-Authentication', 'Basic', '-ReportPath', $report, '-OperationTimeoutSec', '20')
             $run.ExitCode | Should -Be $Code -Because "$($run.StdOut) $($run.StdErr)"
             $run.StdOut | Should -Match ([regex]::Escape("Exit $Code ($Meaning"))
