@@ -265,6 +265,15 @@ Describe 'Runs against the simulated fleet' {
         $fleet = @($sim.Hosts)
         $credential = $fleet[0].Credential
         function Get-FleetHost([string] $Name) { $fleet | Where-Object Name -EQ $Name }
+
+        # A fleet run's JSON report: valid against the shipped schema, with every host of the fleet once.
+        function Assert-WholeFleetInJsonReport([string] $Path) {
+            Test-Json -Json (Get-Content -Raw -LiteralPath $Path) -SchemaFile $schemaPath | Should -BeTrue
+            $written = Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json
+            $written.targets.Count | Should -Be 50
+            @($written.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($written.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+        }
     }
 
     AfterAll {
@@ -291,10 +300,7 @@ Describe 'Runs against the simulated fleet' {
         }
 
         It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
-            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
-            $report.targets.Count | Should -Be 50
-            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
-            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            Assert-WholeFleetInJsonReport $jsonPath
         }
 
         It 'reports each described host as what it is' {
@@ -337,10 +343,7 @@ Describe 'Runs against the simulated fleet' {
         }
 
         It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
-            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
-            $report.targets.Count | Should -Be 50
-            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
-            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            Assert-WholeFleetInJsonReport $jsonPath
         }
 
         It 'reports each described host as what it is' {
@@ -489,27 +492,16 @@ exit `$LASTEXITCODE
             $answer.Action | Should -Be $Action
         }
 
-        It 'Intune detection exits <Code> for <HostName> with a one-line summary' -ForEach @(
-            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
-            @{ HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+        It '<Script> exits <Code> for <HostName> with a one-line summary' -ForEach @(
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'STORE-01'; Code = 0; Summary = '^AppBan: Remediated on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'LAPTOP-01'; Code = 1; Summary = '^AppBan: NonCompliant on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Failed on ' }
         ) {
-            $run = Get-ScriptRun 'AppBan-Intune-Detection.ps1' $HostName
-            $run.ExitCode | Should -Be $Code
-            $run.StdErr | Should -BeNullOrEmpty
-            $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
-            $lines.Count | Should -Be 1
-            $lines[-1].Length | Should -BeLessOrEqual 2048
-            $lines[-1] | Should -Match $Summary
-        }
-
-        It 'Intune remediation exits <Code> for <HostName> with a one-line summary' -ForEach @(
-            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
-            @{ HostName = 'STORE-01'; Code = 0; Summary = '^AppBan: Remediated on ' }
-            @{ HostName = 'LAPTOP-01'; Code = 1; Summary = '^AppBan: NonCompliant on ' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Failed on ' }
-        ) {
-            $run = Get-ScriptRun 'AppBan-Intune-Remediation.ps1' $HostName
+            $run = Get-ScriptRun $Script $HostName
             $run.ExitCode | Should -Be $Code
             $run.StdErr | Should -BeNullOrEmpty
             $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
