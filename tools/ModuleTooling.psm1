@@ -155,20 +155,28 @@ function Get-PwshCommandLine {
 function Invoke-FreshPwsh {
     <#
     .SYNOPSIS
-        Runs a command in a new 'pwsh -NoProfile -NonInteractive' process and returns its exit code, standard
-        output and standard error separately.
+        Runs a command, or a script file with arguments, in a new 'pwsh -NoProfile -NonInteractive' process and
+        returns its exit code, standard output and standard error separately.
+    .PARAMETER Environment
+        Variables to set in the new process, on top of this one's environment.
     #>
-    [CmdletBinding(SupportsShouldProcess)]
+    [CmdletBinding(SupportsShouldProcess, DefaultParameterSetName = 'Command')]
     [OutputType([pscustomobject])]
     param(
-        [Parameter(Mandatory)] [string] $Command,
+        [Parameter(Mandatory, ParameterSetName = 'Command')] [string] $Command,
+        [Parameter(Mandatory, ParameterSetName = 'File')] [string] $File,
+        [Parameter(ParameterSetName = 'File')] [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{},
         [string] $WorkingDirectory = (Get-Location).ProviderPath
     )
-    if (-not $PSCmdlet.ShouldProcess($Command, 'Run in a new PowerShell process')) { return }
+    $what = if ($PSCmdlet.ParameterSetName -eq 'File') { $File } else { $Command }
+    if (-not $PSCmdlet.ShouldProcess($what, 'Run in a new PowerShell process')) { return }
+    $pwshArguments = if ($PSCmdlet.ParameterSetName -eq 'File') { @('-File', $File) + $ArgumentList } else { '-Command', $Command }
     $commandLine = Get-PwshCommandLine
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
     foreach ($argument in ($commandLine | Select-Object -Skip 1)) { $startInfo.ArgumentList.Add($argument) }
-    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Command) { $startInfo.ArgumentList.Add($argument) }
+    foreach ($argument in @('-NoProfile', '-NonInteractive') + $pwshArguments) { $startInfo.ArgumentList.Add($argument) }
+    foreach ($name in $Environment.Keys) { $startInfo.Environment[$name] = $Environment[$name] }
     $startInfo.WorkingDirectory = $WorkingDirectory
     $startInfo.UseShellExecute = $false
     $startInfo.RedirectStandardOutput = $true

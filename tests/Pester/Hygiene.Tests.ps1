@@ -314,3 +314,20 @@ Import-Module $(ConvertTo-SingleQuoted $manifestPath)
         @($report.NativeMi) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Test tooling' {
+    It 'Invoke-FreshPwsh runs a script file with its arguments and extra environment, and keeps the streams apart' {
+        $script = Join-Path $TestDrive 'echo.ps1'
+        Set-Content -LiteralPath $script -Value @'
+param([string] $Word, [string] $Other)
+"$Word|$Other|$env:APPBAN_FRESH_PWSH_VALUE"
+[Console]::Error.WriteLine('to stderr')
+exit 7
+'@
+        $run = Invoke-FreshPwsh -File $script -ArgumentList @('-Word', "it's two words", '-Other', 'a;b') -Environment @{ APPBAN_FRESH_PWSH_VALUE = 'from the caller' }
+        $run.ExitCode | Should -Be 7
+        $run.StdOut.Trim() | Should -BeExactly "it's two words|a;b|from the caller"
+        $run.StdErr.Trim() | Should -BeExactly 'to stderr'
+        $env:APPBAN_FRESH_PWSH_VALUE | Should -BeNullOrEmpty -Because 'the variable is set for the new process only'
+    }
+}

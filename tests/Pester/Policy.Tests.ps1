@@ -231,6 +231,17 @@ Describe 'New-AppBanPolicy' {
         }
     }
 
+    It 'the schema and Test-AppBanPolicy agree on the SID <Sid>: valid <Valid>' -ForEach @(
+        @{ Sid = 'S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14'; Valid = $true }
+        @{ Sid = 'S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15'; Valid = $false }
+        @{ Sid = 'S-1-5-21-12345678901'; Valid = $false }
+    ) {
+        $json = $ValidJson.Replace('"user": "PARL\\jdoe"', """userSid"": ""$Sid""")
+        $json | Should -Match ([regex]::Escape($Sid))
+        Test-Json -Json $json -SchemaFile $SchemaPath -ErrorAction SilentlyContinue | Should -Be $Valid
+        Test-AppBanPolicy -Path (Write-Policy (Join-Path $TestDrive 'sid.json') $json) -Quiet | Should -Be $Valid
+    }
+
     It 'uses -Name for the policy name' {
         $path = Join-Path $TestDrive 'named.json'
         New-AppBanPolicy -Path $path -Name 'Parliament of Somewhere' | Out-Null

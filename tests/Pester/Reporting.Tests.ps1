@@ -7,42 +7,9 @@ BeforeAll {
     $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
     $manifest = Join-Path $repoRoot 'AppBan.psd1'
     Import-Module $manifest -Force
+    Import-Module (Join-Path $repoRoot 'tools/ModuleTooling.psm1') -Force
     $schemaPath = Join-Path $repoRoot 'module/AppBan.report.schema.json'
     $wrapperPath = Join-Path $repoRoot 'module/Invoke-AppBanScheduled.ps1'
-
-    # The command line that starts this same PowerShell (pwsh, or 'dotnet pwsh.dll' as the tool runs it).
-    function Get-TestPwshCommandLine {
-        $process = (Get-Process -Id $PID).Path
-        if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, [Environment]::GetCommandLineArgs()[0]) } else { @($process) }
-    }
-
-    # Runs a script with 'pwsh -File' in a new process, with the environment given added to this one's.
-    function Get-PwshFileRun {
-        param([string] $Path, [string[]] $Arguments = @(), [hashtable] $Environment = @{})
-        $commandLine = @(Get-TestPwshCommandLine)
-        $startInfo = [System.Diagnostics.ProcessStartInfo]::new($commandLine[0])
-        foreach ($argument in ($commandLine | Select-Object -Skip 1)) { $startInfo.ArgumentList.Add($argument) }
-        foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $Path) + $Arguments) { $startInfo.ArgumentList.Add($argument) }
-        foreach ($key in $Environment.Keys) { $startInfo.Environment[$key] = $Environment[$key] }
-        $startInfo.UseShellExecute = $false
-        $startInfo.RedirectStandardOutput = $true
-        $startInfo.RedirectStandardError = $true
-        $startInfo.RedirectStandardInput = $true
-        $process = [System.Diagnostics.Process]::Start($startInfo)
-        try {
-            $process.StandardInput.Close()
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEndAsync()
-            $process.WaitForExit()
-            [pscustomobject]@{
-                ExitCode = $process.ExitCode
-                StdOut   = $stdout.GetAwaiter().GetResult()
-                StdErr   = $stderr.GetAwaiter().GetResult()
-            }
-        } finally {
-            $process.Dispose()
-        }
-    }
 
     # Debian's chromium, installed with apt-get when it is missing and this is a Debian-like system run as root.
     # Returns the executable, or $null with the reason in $script:ChromiumProblem.
@@ -258,14 +225,14 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a missing computer list'; Arguments = @('-ComputerListPath', '/nonexistent/fleet.txt'); Message = 'cannot read the computer list' }
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
     ) {
-        $run = Get-PwshFileRun -Path $wrapperPath -Arguments $Arguments
+        $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList $Arguments
         $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
         $run.StdErr | Should -Match ([regex]::Escape($Message))
     }
 
     It 'logs a bad-input exit to -LogPath' {
         $log = Join-Path $TestDrive 'bad.log'
-        $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-LogPath', $log, '-Nope')
+        $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-LogPath', $log, '-Nope')
         $run.ExitCode | Should -Be 4
         Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
     }
@@ -298,6 +265,15 @@ Describe 'Runs against the simulated fleet' {
         $fleet = @($sim.Hosts)
         $credential = $fleet[0].Credential
         function Get-FleetHost([string] $Name) { $fleet | Where-Object Name -EQ $Name }
+
+        # A fleet run's JSON report: valid against the shipped schema, with every host of the fleet once.
+        function Assert-WholeFleetInJsonReport([string] $Path) {
+            Test-Json -Json (Get-Content -Raw -LiteralPath $Path) -SchemaFile $schemaPath | Should -BeTrue
+            $written = Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json
+            $written.targets.Count | Should -Be 50
+            @($written.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            @($written.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+        }
     }
 
     AfterAll {
@@ -324,10 +300,7 @@ Describe 'Runs against the simulated fleet' {
         }
 
         It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
-            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
-            $report.targets.Count | Should -Be 50
-            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
-            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            Assert-WholeFleetInJsonReport $jsonPath
         }
 
         It 'reports each described host as what it is' {
@@ -375,10 +348,7 @@ Describe 'Runs against the simulated fleet' {
         }
 
         It 'lists all 50 hosts in the JSON report, which validates against the shipped schema' {
-            Test-Json -Json (Get-Content -Raw -LiteralPath $jsonPath) -SchemaFile $schemaPath | Should -BeTrue
-            $report.targets.Count | Should -Be 50
-            @($report.targets.computerName | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
-            @($report.run.targets | Sort-Object) | Should -Be @($fleet.ComputerName | Sort-Object)
+            Assert-WholeFleetInJsonReport $jsonPath
         }
 
         It 'reports each described host as what it is' {
@@ -492,7 +462,7 @@ Describe 'Runs against the simulated fleet' {
 & '$(Join-Path $scriptDir $Script)' -ComputerName '$($target.ComputerName)' -Credential `$credential -Authentication Basic $($Extra -join ' ')
 exit `$LASTEXITCODE
 "@ | Set-Content -LiteralPath $runner
-                Get-PwshFileRun -Path $runner -Environment $scriptEnvironment
+                Invoke-FreshPwsh -File $runner -Environment $scriptEnvironment
             }
         }
 
@@ -532,27 +502,16 @@ exit `$LASTEXITCODE
             $answer.Action | Should -Be $Action
         }
 
-        It 'Intune detection exits <Code> for <HostName> with a one-line summary' -ForEach @(
-            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
-            @{ HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+        It '<Script> exits <Code> for <HostName> with a one-line summary' -ForEach @(
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'STORE-01'; Code = 1; Summary = '^AppBan: NonCompliant on .* - 2 violation\(s\)' }
+            @{ Script = 'AppBan-Intune-Detection.ps1'; HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Unreachable on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'STORE-01'; Code = 0; Summary = '^AppBan: Remediated on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'LAPTOP-01'; Code = 1; Summary = '^AppBan: NonCompliant on ' }
+            @{ Script = 'AppBan-Intune-Remediation.ps1'; HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Failed on ' }
         ) {
-            $run = Get-ScriptRun 'AppBan-Intune-Detection.ps1' $HostName
-            $run.ExitCode | Should -Be $Code
-            $run.StdErr | Should -BeNullOrEmpty
-            $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
-            $lines.Count | Should -Be 1
-            $lines[-1].Length | Should -BeLessOrEqual 2048
-            $lines[-1] | Should -Match $Summary
-        }
-
-        It 'Intune remediation exits <Code> for <HostName> with a one-line summary' -ForEach @(
-            @{ HostName = 'CLEAN-01'; Code = 0; Summary = '^AppBan: Compliant on ' }
-            @{ HostName = 'STORE-01'; Code = 0; Summary = '^AppBan: Remediated on ' }
-            @{ HostName = 'LAPTOP-01'; Code = 1; Summary = '^AppBan: NonCompliant on ' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 1; Summary = '^AppBan: Failed on ' }
-        ) {
-            $run = Get-ScriptRun 'AppBan-Intune-Remediation.ps1' $HostName
+            $run = Get-ScriptRun $Script $HostName
             $run.ExitCode | Should -Be $Code
             $run.StdErr | Should -BeNullOrEmpty
             $lines = @($run.StdOut -split '\r?\n' | Where-Object { $_ })
@@ -577,7 +536,7 @@ exit `$LASTEXITCODE
             $target = Get-FleetHost $HostName
             Reset-SimulatorHost -Simulator $sim -Name $HostName
             $report = Join-Path $TestDrive "scheduled-$HostName-{date}.json"
-            $run = Get-PwshFileRun -Path $wrapperPath -Arguments @('-ComputerName', $target.ComputerName, '-CredentialPath', $credentialPath,
+            $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-ComputerName', $target.ComputerName, '-CredentialPath', $credentialPath,
                 '-Authentication', 'Basic', '-ReportPath', $report, '-OperationTimeoutSec', '20')
             $run.ExitCode | Should -Be $Code -Because "$($run.StdOut) $($run.StdErr)"
             $run.StdOut | Should -Match ([regex]::Escape("Exit $Code ($Meaning"))

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using AppBan.Engine.Exemptions;
+using AppBan.Engine.Inventory;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -25,7 +26,6 @@ namespace AppBan.Engine.Policy
 
         private static readonly Regex RuleIdSyntax = new Regex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
         private static readonly Regex ExemptionIdSyntax = new Regex(@"^[A-Za-z0-9{}][A-Za-z0-9{}._-]{0,127}$");
-        internal static readonly Regex SidSyntax = new Regex(@"^S-1-\d+(-\d+){1,14}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         private static readonly Regex UserNameSyntax = new Regex(@"^([^\\/\[\]:;|=,+*?<>""\p{Cc}]+\\)?[^\\/\[\]:;|=,+*?<>""\p{Cc}]+$");
         // A plain switch such as /S, /qn, --silent or -q=1: nothing a command interpreter would act on.
         private static readonly Regex SilentSwitchSyntax = new Regex(@"^(/|-{1,2})[A-Za-z0-9][A-Za-z0-9_.:=+-]{0,63}$");
@@ -492,12 +492,12 @@ namespace AppBan.Engine.Policy
             var user = OptionalString(o, "user", label);
             var userSid = OptionalString(o, "userSid", label);
             var computer = OptionalString(o, "computer", label);
-            if (userSid != null && !SidSyntax.IsMatch(userSid))
+            if (userSid != null && !SecurityIdentifiers.IsValid(userSid))
                 Problem(Property(o, "userSid"), label + ": 'userSid' '" + userSid + "' is not a SID such as S-1-5-21-1004336348-1177238915-682003330-1001");
             string userName = user;
             if (user != null && user.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase))
             {
-                if (!SidSyntax.IsMatch(user))
+                if (!SecurityIdentifiers.IsValid(user))
                     Problem(Property(o, "user"), label + ": 'user' '" + user + "' looks like a SID but is not one; a SID looks like S-1-5-21-1004336348-1177238915-682003330-1001");
                 else if (userSid != null && !string.Equals(user, userSid, StringComparison.OrdinalIgnoreCase))
                     Problem(Property(o, "user"), label + ": 'user' is the SID " + user + " but 'userSid' is " + userSid + "; they must name the same person");

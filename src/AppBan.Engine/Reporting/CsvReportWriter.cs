@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -23,98 +24,105 @@ namespace AppBan.Engine.Reporting
 
         private const string LineEnd = "\r\n";
 
+        // Every row has these three; the maps below say which other columns each kind of record fills.
+        private static readonly int RecordTypeColumn = ColumnIndex("RecordType");
+        private static readonly int ComputerNameColumn = ColumnIndex("ComputerName");
+        private static readonly int TargetStatusColumn = ColumnIndex("TargetStatus");
+
+        private static readonly RowMap<ReportFinding> FindingRow = new RowMap<ReportFinding>("Finding")
+        {
+            { "RuleId", f => f.RuleId },
+            { "RuleName", f => f.RuleName },
+            { "AppName", f => f.AppName },
+            { "Version", f => f.Version },
+            { "Publisher", f => f.Publisher },
+            { "Kind", f => f.Kind },
+            { "Scope", f => f.Scope },
+            { "UserName", f => f.UserName },
+            { "UserSid", f => f.UserSid },
+            { "FindingStatus", f => f.Status },
+            { "ExemptionId", f => f.ExemptionId },
+            { "ExemptionExpires", f => Date(f.ExemptionExpires) },
+            { "EnforceAfter", f => Date(f.EnforceAfter) },
+            { "Location", f => f.Location },
+        };
+
+        private static readonly RowMap<ReportAction> ActionRow = new RowMap<ReportAction>("Action")
+        {
+            { "AppName", a => a.AppName },
+            { "Version", a => a.Version },
+            { "Kind", a => a.Kind },
+            { "UserSid", a => a.UserSid },
+            { "Method", a => a.Method },
+            { "CommandLine", a => a.CommandLine },
+            { "ExitCode", a => Number(a.ExitCode) },
+            { "ActionStatus", a => a.Status },
+            { "Outcome", a => a.Outcome.ToString() },
+            { "RebootRequired", a => a.RebootRequired ? "True" : "False" },
+            { "DurationSeconds", a => Seconds(a.DurationSeconds) },
+            { "Message", a => a.Error },
+            { "Time", a => Date(a.Time) },
+        };
+
+        private static readonly RowMap<ReportExemptionChange> ExemptionChangeRow = new RowMap<ReportExemptionChange>("ExemptionChange")
+        {
+            { "Change", c => c.Change },
+            { "Source", c => c.Source },
+            { "ExemptionId", c => c.ExemptionId },
+            { "RuleId", c => c.RuleId },
+            { "UserName", c => c.UserName },
+            { "UserSid", c => c.UserSid },
+            { "CoveredComputer", c => c.CoveredComputer },
+            { "Reason", c => c.Reason },
+            { "ApprovedBy", c => c.ApprovedBy },
+            { "GrantedOn", c => Date(c.GrantedOn) },
+            { "ExemptionExpires", c => Date(c.Expires) },
+            { "NotBefore", c => Date(c.NotBefore) },
+            { "ChangedBy", c => c.ChangedBy },
+            { "Location", c => c.Location },
+            { "Time", c => Date(c.Time) },
+        };
+
+        private static readonly RowMap<ReportError> ErrorRow = new RowMap<ReportError>("Error")
+        {
+            { "AppName", e => e.AppName },
+            { "ErrorId", e => e.ErrorId },
+            { "ErrorCategory", e => e.Category },
+            { "Message", e => e.Message },
+            { "Time", e => Date(e.Time) },
+        };
+
+        /// <summary>The row of a target that has nothing else to show.</summary>
+        private static readonly RowMap<TargetReport> TargetRow = new RowMap<TargetReport>("Target")
+        {
+            { "Message", t => t.StatusDetail },
+        };
+
         public static void Write(AppBanReport report, TextWriter writer)
         {
-            WriteRow(writer, Columns);
+            WriteLine(writer, Columns);
             foreach (var target in report.Targets)
             {
                 var status = target.Status.ToString();
                 int rows = 0;
-                foreach (var f in target.Findings)
-                {
-                    var row = NewRow("Finding", target.ComputerName, status);
-                    row["RuleId"] = f.RuleId;
-                    row["RuleName"] = f.RuleName;
-                    row["AppName"] = f.AppName;
-                    row["Version"] = f.Version;
-                    row["Publisher"] = f.Publisher;
-                    row["Kind"] = f.Kind;
-                    row["Scope"] = f.Scope;
-                    row["UserName"] = f.UserName;
-                    row["UserSid"] = f.UserSid;
-                    row["FindingStatus"] = f.Status;
-                    row["ExemptionId"] = f.ExemptionId;
-                    row["ExemptionExpires"] = Date(f.ExemptionExpires);
-                    row["EnforceAfter"] = Date(f.EnforceAfter);
-                    row["Location"] = f.Location;
-                    WriteRow(writer, row);
-                    rows++;
-                }
-                foreach (var a in target.Actions)
-                {
-                    var row = NewRow("Action", target.ComputerName, status);
-                    row["AppName"] = a.AppName;
-                    row["Version"] = a.Version;
-                    row["Kind"] = a.Kind;
-                    row["UserSid"] = a.UserSid;
-                    row["Method"] = a.Method;
-                    row["CommandLine"] = a.CommandLine;
-                    row["ExitCode"] = Number(a.ExitCode);
-                    row["ActionStatus"] = a.Status;
-                    row["Outcome"] = a.Outcome.ToString();
-                    row["RebootRequired"] = a.RebootRequired ? "True" : "False";
-                    row["DurationSeconds"] = a.DurationSeconds.HasValue ? new Numeric(a.DurationSeconds.Value.ToString("0.###", CultureInfo.InvariantCulture)) : null;
-                    row["Message"] = a.Error;
-                    row["Time"] = Date(a.Time);
-                    WriteRow(writer, row);
-                    rows++;
-                }
-                foreach (var c in target.ExemptionChanges)
-                {
-                    WriteRow(writer, ExemptionChangeRow(c, target.ComputerName, status));
-                    rows++;
-                }
-                foreach (var e in target.Errors)
-                {
-                    var row = NewRow("Error", target.ComputerName, status);
-                    row["AppName"] = e.AppName;
-                    row["ErrorId"] = e.ErrorId;
-                    row["ErrorCategory"] = e.Category;
-                    row["Message"] = e.Message;
-                    row["Time"] = Date(e.Time);
-                    WriteRow(writer, row);
-                    rows++;
-                }
-                if (rows == 0)
-                {
-                    var row = NewRow("Target", target.ComputerName, status);
-                    row["Message"] = target.StatusDetail;
-                    WriteRow(writer, row);
-                }
+                rows += WriteRows(writer, FindingRow, target.Findings, target.ComputerName, status);
+                rows += WriteRows(writer, ActionRow, target.Actions, target.ComputerName, status);
+                rows += WriteRows(writer, ExemptionChangeRow, target.ExemptionChanges, target.ComputerName, status);
+                rows += WriteRows(writer, ErrorRow, target.Errors, target.ComputerName, status);
+                if (rows == 0) WriteRows(writer, TargetRow, new[] { target }, target.ComputerName, status);
             }
-            foreach (var c in report.PolicyExemptionChanges ?? new List<ReportExemptionChange>())
-                WriteRow(writer, ExemptionChangeRow(c, null, null));
+            WriteRows(writer, ExemptionChangeRow, report.PolicyExemptionChanges ?? new List<ReportExemptionChange>(), null, null);
         }
 
-        private static Dictionary<string, object> ExemptionChangeRow(ReportExemptionChange c, string computerName, string targetStatus)
+        private static int WriteRows<T>(TextWriter writer, RowMap<T> map, IEnumerable<T> records, string computerName, string targetStatus)
         {
-            var row = NewRow("ExemptionChange", computerName, targetStatus);
-            row["Change"] = c.Change;
-            row["Source"] = c.Source;
-            row["ExemptionId"] = c.ExemptionId;
-            row["RuleId"] = c.RuleId;
-            row["UserName"] = c.UserName;
-            row["UserSid"] = c.UserSid;
-            row["CoveredComputer"] = c.CoveredComputer;
-            row["Reason"] = c.Reason;
-            row["ApprovedBy"] = c.ApprovedBy;
-            row["GrantedOn"] = Date(c.GrantedOn);
-            row["ExemptionExpires"] = Date(c.Expires);
-            row["NotBefore"] = Date(c.NotBefore);
-            row["ChangedBy"] = c.ChangedBy;
-            row["Location"] = c.Location;
-            row["Time"] = Date(c.Time);
-            return row;
+            int count = 0;
+            foreach (var record in records)
+            {
+                WriteLine(writer, map.Cells(record, computerName, targetStatus));
+                count++;
+            }
+            return count;
         }
 
         /// <summary>
@@ -136,42 +144,31 @@ namespace AppBan.Engine.Reporting
             return "\"" + value.Replace("\"", "\"\"") + "\"";
         }
 
-        private static Dictionary<string, object> NewRow(string recordType, string computerName, string targetStatus)
-        {
-            return new Dictionary<string, object>(StringComparer.Ordinal)
-            {
-                ["RecordType"] = recordType,
-                ["ComputerName"] = computerName,
-                ["TargetStatus"] = targetStatus,
-            };
-        }
-
-        private static void WriteRow(TextWriter writer, IReadOnlyList<string> header)
+        /// <summary>One line: the header's names, or a row's cells in column order.</summary>
+        private static void WriteLine(TextWriter writer, IReadOnlyList<object> cells)
         {
             var line = new StringBuilder();
-            for (var i = 0; i < header.Count; i++)
+            for (var i = 0; i < cells.Count; i++)
             {
                 if (i > 0) line.Append(',');
-                line.Append(EscapeText(header[i]));
+                if (cells[i] is Numeric number) line.Append(number.Text);
+                else line.Append(EscapeText(cells[i] as string));
             }
             writer.Write(line.Append(LineEnd).ToString());
         }
 
-        private static void WriteRow(TextWriter writer, Dictionary<string, object> row)
+        private static int ColumnIndex(string column)
         {
-            var line = new StringBuilder();
-            for (var i = 0; i < Columns.Length; i++)
-            {
-                if (i > 0) line.Append(',');
-                row.TryGetValue(Columns[i], out var cell);
-                if (cell is Numeric number) line.Append(number.Text);
-                else line.Append(EscapeText(cell as string));
-            }
-            writer.Write(line.Append(LineEnd).ToString());
+            var index = Array.IndexOf(Columns, column);
+            if (index < 0) throw new ArgumentException("'" + column + "' is not a CSV column.", nameof(column));
+            return index;
         }
 
         private static object Number(long? value) =>
             value.HasValue ? new Numeric(value.Value.ToString(CultureInfo.InvariantCulture)) : null;
+
+        private static object Seconds(double? value) =>
+            value.HasValue ? new Numeric(value.Value.ToString("0.###", CultureInfo.InvariantCulture)) : null;
 
         private static string Date(DateTimeOffset? value) =>
             value.HasValue ? value.Value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null;
@@ -181,6 +178,33 @@ namespace AppBan.Engine.Reporting
         {
             public Numeric(string text) { Text = text; }
             public string Text { get; }
+        }
+
+        /// <summary>
+        /// The columns one kind of record fills, each with the field it is read from; the columns not named stay
+        /// empty. A name that is not in <see cref="Columns"/> fails when the writer is first used.
+        /// </summary>
+        private sealed class RowMap<T> : IEnumerable
+        {
+            private readonly string recordType;
+            private readonly List<KeyValuePair<int, Func<T, object>>> cells = new List<KeyValuePair<int, Func<T, object>>>();
+
+            public RowMap(string recordType) { this.recordType = recordType; }
+
+            public void Add(string column, Func<T, object> cell) =>
+                cells.Add(new KeyValuePair<int, Func<T, object>>(ColumnIndex(column), cell));
+
+            public object[] Cells(T record, string computerName, string targetStatus)
+            {
+                var row = new object[Columns.Length];
+                row[RecordTypeColumn] = recordType;
+                row[ComputerNameColumn] = computerName;
+                row[TargetStatusColumn] = targetStatus;
+                foreach (var cell in cells) row[cell.Key] = cell.Value(record);
+                return row;
+            }
+
+            IEnumerator IEnumerable.GetEnumerator() => cells.GetEnumerator();
         }
     }
 }

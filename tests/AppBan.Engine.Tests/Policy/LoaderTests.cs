@@ -223,6 +223,28 @@ namespace AppBan.Engine.Tests.Policy
             Assert.Equal("capcut", policy.Exemptions[0].RuleId);
         }
 
+        // Exemption SIDs are checked as everywhere else in the module (SecurityIdentifiers): at most 15
+        // subauthorities (MS-DTYP 2.4.2), each at most 10 ASCII digits, and nothing after the last one.
+        [Theory]
+        [InlineData("S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14", true)]
+        [InlineData("S-1-5-21-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15", false)]
+        [InlineData("S-1-5-21-4294967295", true)]
+        [InlineData("S-1-5-21-12345678901", false)]
+        [InlineData("S-1-5-21-1\\n", false)]
+        [InlineData("S-1-5-21-\u0663", false)]
+        public void Exemption_SIDs_follow_the_module_SID_syntax(string sid, bool valid)
+        {
+            var read = sid.Replace("\\n", "\n"); // the value once the JSON escape is read
+            foreach (var (field, problem) in new[] { ("userSid", "'userSid' '" + read + "' is not a SID"), ("user", "'user' '" + read + "' looks like a SID but is not one") })
+            {
+                var json = "{ 'schemaVersion': 1, 'name': 'n', 'rules': [" + Rule + "], 'exemptions': [ { 'id': 'e', 'ruleId': 'capcut', '" + field + "': '" + sid + "', 'reason': 'r' } ] }";
+                if (valid)
+                    Assert.Equal(sid, PolicyLoader.LoadJson(json.Replace('\'', '"'), "p").Exemptions[0].UserSid);
+                else
+                    Assert.Contains(problem, Single(json).Message);
+            }
+        }
+
         [Theory]
         [InlineData("'schemaVersion': 2, 'name': 'n', 'rules': []", 1, "schemaVersion 2 is not supported")]
         [InlineData("'schemaVersion': '1', 'name': 'n', 'rules': [" + Rule + "]", 1, "must be the number 1")]
