@@ -162,7 +162,7 @@ namespace AppBan.Engine.Cim
             if (string.IsNullOrWhiteSpace(innerCommand)) throw new ArgumentException("A command is required.", nameof(innerCommand));
             if (CmdMetacharacters.IsMatch(innerCommand.Replace("\"", string.Empty)))
                 throw new ArgumentException("The command carries cmd.exe metacharacters and cannot be wrapped safely.", nameof(innerCommand));
-            if (!Regex.IsMatch(runId ?? string.Empty, "^[0-9a-f]{32}$"))
+            if (!Regex.IsMatch(runId ?? string.Empty, @"\A[0-9a-f]{32}\z"))
                 throw new ArgumentException("A run id is 32 lowercase hex digits.", nameof(runId));
             return "cmd.exe /d /v:on /s /c \"" + innerCommand +
                    " & reg.exe add \"HKLM\\" + RunsKey + "\\" + runId + "\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"";

@@ -16,7 +16,7 @@ namespace AppBan.Engine.Cim
         public const char LayoutMark = 'a';
         private const int TimeDigits = 12;
         private const long MaxEncodableMilliseconds = (1L << (TimeDigits * 4)) - 1;
-        private static readonly Regex Shape = new Regex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant);
+        private static readonly Regex Shape = new Regex(@"\A[0-9a-f]{32}\z", RegexOptions.CultureInvariant);
         private static readonly long MaxDateMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
         /// <summary>Exactly 32 lowercase hex digits: the only names under Runs that AppBan ever deletes.</summary>

@@ -49,10 +49,18 @@ namespace AppBan.Engine.Tests.Cim
         [InlineData("0123456789abcdef0123456789abcdeg")]
         [InlineData("{0123456789abcdef0123456789abcd}")]
         [InlineData("0123456789abcdef0123456789abcde\n")]
+        [InlineData("0123456789abcdef0123456789abcdef\n")]
         public void Anything_but_32_lowercase_hex_digits_is_not_a_run_key(string name)
         {
             Assert.False(RunKeyName.IsRunKeyName(name));
             Assert.Null(RunKeyName.WaitEndsOf(name));
+        }
+
+        [Fact]
+        public void The_wrapper_refuses_a_run_id_with_a_trailing_line_break()
+        {
+            Assert.Throws<System.ArgumentException>(() =>
+                ProcessClient.WrapForExitCode("msiexec.exe /x {5B0C2F7A-1D3E-4A6B-9C8D-7E6F5A4B3C21} /qn /norestart", "0123456789abcdef0123456789abcdef\n"));
         }
 
         [Fact]
