@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.Net;
 
@@ -87,7 +89,8 @@ namespace AppBan.Engine.Cim
 
         /// <summary>
         /// Whether <paramref name="computerName"/> (as a target or a result names it) is the machine this runs on:
-        /// "localhost", this machine's name or DNS name, or a loopback address, with or without a port. Decides
+        /// "localhost" or a loopback address, or this machine's NetBIOS or DNS name, short or fully qualified. A port
+        /// other than WinRM's 5985/5986 says a tunnel or forward, which may lead anywhere: not this computer. Decides
         /// what goes to this machine's own audit trail, so an unparsable or foreign name is never "this computer".
         /// </summary>
         public static bool IsThisComputer(string computerName)
@@ -96,19 +99,30 @@ namespace AppBan.Engine.Cim
             CimTarget target;
             try { target = Parse(computerName); }
             catch (ArgumentException) { return false; }
+            if (target.ExplicitPort.HasValue && target.ExplicitPort != HttpPort && target.ExplicitPort != HttpsPort) return false;
             var host = target.Host.TrimEnd('.');
             if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
             if (IPAddress.TryParse(host, out var address)) return IPAddress.IsLoopback(address);
-            var machine = Environment.MachineName;
-            if (string.Equals(host, machine, StringComparison.OrdinalIgnoreCase)) return true;
-            var domain = LocalDomainName();
-            return !string.IsNullOrEmpty(domain) && string.Equals(host, machine + "." + domain, StringComparison.OrdinalIgnoreCase);
+            return LocalNames().Contains(host, StringComparer.OrdinalIgnoreCase);
         }
 
-        private static string LocalDomainName()
+        /// <summary>This machine's names: NetBIOS (at most 15 characters) and DNS host name, each alone and with the DNS domain.</summary>
+        private static IEnumerable<string> LocalNames()
         {
-            try { return System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().DomainName?.TrimEnd('.'); }
-            catch (Exception) { return null; }
+            string hostName = null, domain = null;
+            try
+            {
+                var properties = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties();
+                hostName = properties.HostName;
+                domain = properties.DomainName?.TrimEnd('.');
+            }
+            catch (Exception) { /* names from the environment only */ }
+            foreach (var name in new[] { Environment.MachineName, hostName })
+            {
+                if (string.IsNullOrEmpty(name)) continue;
+                yield return name;
+                if (!string.IsNullOrEmpty(domain)) yield return name + "." + domain;
+            }
         }
 
         private static int ParsePort(string s, string whole)

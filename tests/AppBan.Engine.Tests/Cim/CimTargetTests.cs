@@ -13,6 +13,8 @@ namespace AppBan.Engine.Tests.Cim
         [InlineData("127.0.0.1", true)]
         [InlineData("127.0.1.3:5985", true)]
         [InlineData("[::1]:5986", true)]
+        [InlineData("localhost:15985", false)]
+        [InlineData("127.0.0.1:41234", false)]
         [InlineData("10.0.0.5", false)]
         [InlineData("laptop-01.example.org", false)]
         [InlineData("", false)]
@@ -26,6 +28,9 @@ namespace AppBan.Engine.Tests.Cim
             Assert.True(CimTarget.IsThisComputer(System.Environment.MachineName.ToUpperInvariant()));
             Assert.True(CimTarget.IsThisComputer(System.Environment.MachineName.ToLowerInvariant() + ":5985"));
             Assert.False(CimTarget.IsThisComputer(System.Environment.MachineName + "-other"));
+            Assert.False(CimTarget.IsThisComputer(System.Environment.MachineName + ":8080"));
+            var dnsName = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().HostName;
+            Assert.True(CimTarget.IsThisComputer(dnsName));
         }
 
         [Theory]
