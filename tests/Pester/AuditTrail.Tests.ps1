@@ -1,8 +1,8 @@
 #Requires -Version 7.0
 # The local audit trail (Application event log, source AppBan). Writing events needs Windows and elevation, which
 # these tests do not have; what they check is that the module binds the EventLog members it calls by reflection
-# (a typo there would only show on an elevated Windows run), and that where the trail does not apply, changes made
-# to a loopback target are neither blocked nor noisy.
+# (a typo there would only show on an elevated Windows run), and that where the trail does not apply, changes are
+# neither blocked nor noisy.
 
 BeforeAll {
     $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
@@ -12,7 +12,7 @@ BeforeAll {
 }
 
 Describe 'Event log binding' {
-    It 'finds SourceExists, CreateEventSource and WriteEntry with the signatures it calls' {
+    It 'finds SourceExists, CreateEventSource, WriteEntry and EventSourceCreationData as it calls them' {
         $apiType = $moduleAssembly.GetType('AppBan.Cmdlets.EventLogAuditTrail+EventLogApi', $true)
         $api = $apiType.GetMethod('Bind').Invoke($null, @())
         if ($null -eq $api) {
@@ -21,7 +21,11 @@ Describe 'Event log binding' {
         }
         $api.SourceExists.DeclaringType.FullName | Should -Be 'System.Diagnostics.EventLog'
         $api.SourceExists.ReturnType | Should -Be ([bool])
-        @($api.CreateEventSource.GetParameters().ParameterType) | Should -Be @([string], [string])
+        @($api.CreateEventSource.GetParameters().ParameterType.FullName) | Should -Be @('System.Diagnostics.EventSourceCreationData')
+        # Off Windows every EventLog member throws, so the creation data is checked by its shape, not built.
+        $api.SourceDataType.GetConstructor([type[]] @([string], [string])) | Should -Not -BeNullOrEmpty
+        $api.MessageResourceFile.PropertyType | Should -Be ([string])
+        $api.MessageResourceFile.CanWrite | Should -BeTrue
         @($api.WriteEntry.GetParameters().ParameterType.Name) | Should -Be @('String', 'String', 'EventLogEntryType', 'Int32')
         # The trail writes these numbers for Error, Warning and Information.
         [int][Enum]::Parse($api.EntryType, 'Error') | Should -Be 1
@@ -38,7 +42,7 @@ Describe 'Where the audit trail does not apply' -Skip:$IsWindows {
     }
     AfterAll { Stop-AppBanSimulator $sim }
 
-    It 'grants and revokes on a loopback target (this computer) with no warning' {
+    It 'grants and revokes with no warning' {
         $granted = Grant-AppExemption @target -Rule 'tiktok-store' -Reason 'Press office' -Expires (Get-Date).AddDays(7) -Confirm:$false -WarningVariable grantWarnings
         $granted.Action | Should -Be 'Granted'
         (Get-SimulatorRegistry -Simulator $sim -ComputerName $pc.Name -Path "HKLM\SOFTWARE\AppBan\Exemptions\$($granted.Id)") | Should -Not -BeNullOrEmpty

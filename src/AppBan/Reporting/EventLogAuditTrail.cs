@@ -1,6 +1,8 @@
 using System;
+using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Threading;
 using AppBan.Engine;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Remediation;
@@ -11,18 +13,26 @@ namespace AppBan.Cmdlets
     /// <summary>
     /// Writes removals and exemption changes made to this machine to the Application event log under source AppBan,
     /// when the module runs elevated on Windows; the caller decides which changes were made to this machine.
-    /// System.Diagnostics.EventLog is reached by reflection, so nothing Windows-only is loaded anywhere else (the module must import on Linux, and one build serves .NET Framework,
-    /// where EventLog lives in System.dll, and PowerShell 7, which ships System.Diagnostics.EventLog.dll).
+    /// System.Diagnostics.EventLog is reached by reflection, so nothing Windows-only is loaded anywhere else (the module
+    /// must import on Linux, and one build serves .NET Framework, where EventLog lives in System.dll, and PowerShell 7,
+    /// which ships System.Diagnostics.EventLog.dll). Thread-safe: workers record the changes they made.
     /// </summary>
     internal sealed class EventLogAuditTrail
     {
+        // A source is usable only once Windows has refreshed its list of sources; a write right after registering may
+        // fail (EventLog.CreateEventSource docs). [guess] A couple of seconds is enough.
+        private const int FreshSourceAttempts = 5;
+        private static readonly TimeSpan FreshSourceRetryDelay = TimeSpan.FromMilliseconds(500);
+
         private readonly MethodInfo _writeEntry;
         private readonly Type _entryType;
+        private volatile bool _sourceIsFresh;
 
-        private EventLogAuditTrail(MethodInfo writeEntry, Type entryType)
+        private EventLogAuditTrail(MethodInfo writeEntry, Type entryType, bool sourceIsFresh)
         {
             _writeEntry = writeEntry;
             _entryType = entryType;
+            _sourceIsFresh = sourceIsFresh;
         }
 
         public static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
@@ -43,9 +53,13 @@ namespace AppBan.Cmdlets
                     warn("The AppBan event log audit trail is off: System.Diagnostics.EventLog is not available in this PowerShell.");
                     return null;
                 }
+                var created = false;
                 if (!(bool)api.SourceExists.Invoke(null, new object[] { AuditMessages.EventSource }))
-                    api.CreateEventSource.Invoke(null, new object[] { AuditMessages.EventSource, AuditMessages.LogName });
-                return new EventLogAuditTrail(api.WriteEntry, api.EntryType);
+                {
+                    api.CreateEventSource.Invoke(null, new[] { api.NewSourceData(AuditMessages.EventSource, AuditMessages.LogName, FrameworkMessageFile()) });
+                    created = true;
+                }
+                return new EventLogAuditTrail(api.WriteEntry, api.EntryType, created);
             }
             catch (Exception ex)
             {
@@ -77,22 +91,56 @@ namespace AppBan.Cmdlets
         {
             // EventLogEntryType: Error = 1, Warning = 2, Information = 4.
             var type = Enum.ToObject(_entryType, level == AuditMessages.Level.Error ? 1 : level == AuditMessages.Level.Warning ? 2 : 4);
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                _writeEntry.Invoke(null, new object[] { AuditMessages.EventSource, message, type, eventId });
+                try
+                {
+                    _writeEntry.Invoke(null, new object[] { AuditMessages.EventSource, message, type, eventId });
+                    _sourceIsFresh = false;
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    if (_sourceIsFresh && attempt < FreshSourceAttempts)
+                    {
+                        Thread.Sleep(FreshSourceRetryDelay);
+                        continue;
+                    }
+                    var inner = ex is TargetInvocationException tie && tie.InnerException != null ? tie.InnerException : ex;
+                    warn("Cannot write to the " + AuditMessages.LogName + " event log: " + inner.Message);
+                    return;
+                }
             }
-            catch (Exception ex)
-            {
-                var inner = ex is TargetInvocationException tie && tie.InnerException != null ? tie.InnerException : ex;
-                warn("Cannot write to the " + AuditMessages.LogName + " event log: " + inner.Message);
-            }
+        }
+
+        /// <summary>
+        /// The .NET Framework's EventLogMessages.dll (one "%1" message for every id), which every Windows with .NET
+        /// Framework 4 has. PowerShell 7 would register the copy in its own runtime folder, whose path changes with each
+        /// PowerShell update and then leaves the events without a description. Null when it is not there.
+        /// </summary>
+        private static string FrameworkMessageFile()
+        {
+            var windows = Environment.GetEnvironmentVariable("SystemRoot");
+            if (string.IsNullOrEmpty(windows)) return null;
+            var framework = Environment.Is64BitOperatingSystem ? "Framework64" : "Framework";
+            var path = Path.Combine(windows, "Microsoft.NET", framework, "v4.0.30319", "EventLogMessages.dll");
+            return File.Exists(path) ? path : null;
         }
 
         /// <summary>The members of System.Diagnostics.EventLog the audit trail calls, found by name.</summary>
         internal sealed class EventLogApi
         {
             public MethodInfo SourceExists, CreateEventSource, WriteEntry;
-            public Type EntryType;
+            public Type EntryType, SourceDataType;
+            public PropertyInfo MessageResourceFile;
+
+            /// <summary>An EventSourceCreationData for the source in the log, with the message file when there is one.</summary>
+            public object NewSourceData(string source, string log, string messageFile)
+            {
+                var data = Activator.CreateInstance(SourceDataType, source, log);
+                if (messageFile != null) MessageResourceFile.SetValue(data, messageFile);
+                return data;
+            }
 
             /// <summary>Null when this runtime has no EventLog; throws when it has one without the members AppBan calls.</summary>
             public static EventLogApi Bind()
@@ -101,10 +149,13 @@ namespace AppBan.Cmdlets
                     ?? Type.GetType("System.Diagnostics.EventLog, System, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089", false);
                 if (eventLog == null) return null;
                 var entryType = eventLog.Assembly.GetType("System.Diagnostics.EventLogEntryType", true);
+                var sourceDataType = eventLog.Assembly.GetType("System.Diagnostics.EventSourceCreationData", true);
                 return new EventLogApi
                 {
                     SourceExists = Required(eventLog.GetMethod("SourceExists", new[] { typeof(string) }), "SourceExists"),
-                    CreateEventSource = Required(eventLog.GetMethod("CreateEventSource", new[] { typeof(string), typeof(string) }), "CreateEventSource"),
+                    CreateEventSource = Required(eventLog.GetMethod("CreateEventSource", new[] { sourceDataType }), "CreateEventSource"),
+                    SourceDataType = sourceDataType,
+                    MessageResourceFile = sourceDataType.GetProperty("MessageResourceFile") ?? throw new MissingMemberException(sourceDataType.FullName, "MessageResourceFile"),
                     WriteEntry = Required(eventLog.GetMethod("WriteEntry", new[] { typeof(string), typeof(string), entryType, typeof(int) }), "WriteEntry"),
                     EntryType = entryType,
                 };
