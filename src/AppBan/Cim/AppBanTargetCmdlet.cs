@@ -52,6 +52,7 @@ namespace AppBan.Cmdlets
         private FanOutRunner runner;
         private bool sessionsQueued, progressShown, cleartextWarned, auditTrailOpened;
         private EventLogAuditTrail auditTrail;
+        private readonly object auditTrailGate = new object();
         private readonly Stopwatch progressClock = new Stopwatch();
 
         /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
@@ -111,23 +112,21 @@ namespace AppBan.Cmdlets
 
         /// <summary>
         /// This machine's audit trail (Application event log), for changes made to this machine; null where it does not
-        /// apply. Opened, and its source registered, on first use: read it on the pipeline thread, only once a change was made.
+        /// apply. Opened, and its source registered, by the first change to record, on whichever thread made it;
+        /// <paramref name="warn"/> is that thread's way to say the source cannot be registered.
         /// </summary>
-        private protected EventLogAuditTrail LocalAuditTrail
+        private protected EventLogAuditTrail LocalAuditTrail(Action<string> warn)
         {
-            get
+            lock (auditTrailGate)
             {
                 if (!auditTrailOpened)
                 {
                     auditTrailOpened = true;
-                    auditTrail = EventLogAuditTrail.TryOpen(WriteWarning);
+                    auditTrail = EventLogAuditTrail.TryOpen(warn);
                 }
                 return auditTrail;
             }
         }
-
-        /// <summary>Writes an object a target's work produced, on the pipeline thread.</summary>
-        protected virtual void WriteTargetOutput(string computerName, object value) => WriteObject(value);
 
         protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
 
@@ -285,7 +284,7 @@ namespace AppBan.Cmdlets
                 }
                 switch (e.Kind)
                 {
-                    case FanOutEventKind.Output: WriteTargetOutput(e.Target, e.Data); break;
+                    case FanOutEventKind.Output: WriteObject(e.Data); break;
                     case FanOutEventKind.Warning: WriteWarning(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Verbose: WriteVerbose(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Failed:

@@ -12,7 +12,7 @@ namespace AppBan.Cmdlets
     /// What Grant- and Revoke-AppExemption share: who makes the change, the clock, the changes ShouldProcess approved per
     /// target (asked on the pipeline thread, read by the workers), sending pipeline input to the computers it came from,
     /// and the audit trail: every change made to this computer's device store, or to a policy file here, is also written
-    /// to the Application event log when elevated on Windows.
+    /// to the Application event log when elevated on Windows, before the change goes down the pipeline.
     /// </summary>
     /// <typeparam name="TChange">One pending change (a grant or an exemption id to revoke).</typeparam>
     public abstract class ExemptionChangeCmdlet<TChange> : AppBanTargetCmdlet
@@ -76,17 +76,21 @@ namespace AppBan.Cmdlets
             base.EndProcessing();
         }
 
-        /// <summary>A change made to a policy file, on the pipeline thread: written out and audited (the file is edited here).</summary>
+        /// <summary>A change made to a policy file, on the pipeline thread: audited (the file is edited here), then written out.</summary>
         protected void WritePolicyChange(ExemptionChange change)
         {
+            LocalAuditTrail(WriteWarning)?.Record(change, WriteWarning);
             WriteObject(change);
-            LocalAuditTrail?.Record(change, WriteWarning);
         }
 
-        protected override void WriteTargetOutput(string computerName, object value)
+        /// <summary>
+        /// A change made to a target's device store, on its worker: audited first when the target is this computer (a
+        /// stopped pipeline may drop the object, never the event), then sent down the pipeline.
+        /// </summary>
+        protected void WriteDeviceChange(TargetContext context, ExemptionChange change)
         {
-            base.WriteTargetOutput(computerName, value);
-            if (value is ExemptionChange change && CimTarget.IsThisComputer(computerName)) LocalAuditTrail?.Record(change, WriteWarning);
+            if (CimTarget.IsThisComputer(context.ComputerName)) LocalAuditTrail(context.WriteWarning)?.Record(change, context.WriteWarning);
+            context.WriteObject(change);
         }
     }
 }

@@ -168,7 +168,7 @@ namespace AppBan.Cmdlets
             if (ParameterSetName == TargetSet)
             {
                 var granted = await service.GrantAsync(template, user, context.CancellationToken).ConfigureAwait(false);
-                context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
+                WriteDeviceChange(context, ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
                 return;
             }
             foreach (var grant in ApprovedFor(context.ComputerName))
@@ -176,7 +176,7 @@ namespace AppBan.Cmdlets
                 try
                 {
                     var granted = await service.GrantAsync(grant.Request, grant.User, context.CancellationToken).ConfigureAwait(false);
-                    context.WriteObject(ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
+                    WriteDeviceChange(context, ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));
                 }
                 catch (ExemptionException ex)
                 {

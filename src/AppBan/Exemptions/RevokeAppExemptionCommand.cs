@@ -118,7 +118,7 @@ namespace AppBan.Cmdlets
                 try
                 {
                     var removed = await service.RevokeAsync(id, context.CancellationToken).ConfigureAwait(false);
-                    context.WriteObject(ExemptionChange.Of(removed, ExemptionAction.Revoked, context.ComputerName, ChangedBy, Clock.UtcNow));
+                    WriteDeviceChange(context, ExemptionChange.Of(removed, ExemptionAction.Revoked, context.ComputerName, ChangedBy, Clock.UtcNow));
                 }
                 catch (ExemptionException ex)
                 {

@@ -183,9 +183,12 @@ namespace AppBan.Cmdlets
                 .Select(g => new RemovalHostWork(g.Key, g.ToList(), ct => OpenAsync(factory, g.Key, g.ToList(), now, ct)))
                 .ToList();
 
+            // -WhatIf runs nothing; the refusals it still reports are not events of this machine.
+            var audit = !IsWhatIf();
             var results = new BlockingCollection<RemovalResult>();
             var run = Task.Run(() => RemovalRunner.RunAsync(work, ThrottleLimit,
-                    session => new InventoryReader(new RegistryClient(session, callOptions)), options, results.Add, cancel.Token))
+                    session => new InventoryReader(new RegistryClient(session, callOptions)), options,
+                    result => { if (audit) Audit(result); results.Add(result); }, cancel.Token))
                 .ContinueWith(t => { results.CompleteAdding(); return t; }, TaskScheduler.Default).Unwrap();
 
             var done = 0;
@@ -197,8 +200,6 @@ namespace AppBan.Cmdlets
                 if (!results.TryTake(out var result, 100)) continue;
                 done++;
                 Write(result, reported);
-                // Removals on this very computer also go to its Application event log (elevated, on Windows).
-                if (CimTarget.IsThisComputer(result.ComputerName)) LocalAuditTrail?.Record(result, policy.Name, policy.Sha256, WriteWarning);
                 WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, done + " of " + requests.Count + " findings done")
                 {
                     PercentComplete = Math.Min(100, done * 100 / requests.Count),
@@ -272,6 +273,18 @@ namespace AppBan.Cmdlets
                     WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
                     break;
             }
+        }
+
+        /// <summary>
+        /// On a worker, as each removal ends: one that ran a command or was refused on this very computer goes to its
+        /// Application event log (elevated, on Windows), before the result can be lost to a stopped pipeline.
+        /// </summary>
+        private void Audit(RemovalResult result)
+        {
+            if (!CimTarget.IsThisComputer(result.ComputerName)) return;
+            var action = ReportRecords.FromRemoval(result);
+            if (!AuditMessages.IsAudited(action)) return;
+            LocalAuditTrail(lateWarnings.Enqueue)?.Record(action, policy.Name, policy.Sha256, lateWarnings.Enqueue);
         }
 
         private object TargetObjectFor(RemovalResult result)

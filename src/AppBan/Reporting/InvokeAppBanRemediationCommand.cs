@@ -41,7 +41,6 @@ namespace AppBan.Cmdlets
         private AppBanPolicy _policy;
         private ReportBuilder _builder;
         private RunLog _log;
-        private EventLogAuditTrail _audit;
         private CancellationTokenSource _deadline;
         private int _finished;
 
@@ -96,10 +95,7 @@ namespace AppBan.Cmdlets
         {
             _builder.DeclareTargets(new[] { computerName });
             // Every target is scanned; the question is whether its banned apps may be removed (-WhatIf, -Confirm).
-            var allowed = ShouldProcess(computerName, "Remove banned apps");
-            _removalAllowed[computerName] = allowed;
-            // Removals on this very computer also go to its Application event log; opened here, on the pipeline thread.
-            if (allowed && _audit == null && CimTarget.IsThisComputer(computerName)) _audit = LocalAuditTrail;
+            _removalAllowed[computerName] = ShouldProcess(computerName, "Remove banned apps");
             return true;
         }
 
@@ -150,7 +146,9 @@ namespace AppBan.Cmdlets
             action.Time = _clock.UtcNow;
             _builder.AddAction(action);
             _log?.WriteAction(action);
-            if (CimTarget.IsThisComputer(computer)) _audit?.Record(action, _policy.Name, _policy.Sha256, _lateWarnings.Enqueue);
+            // Removals on this very computer also go to its Application event log (elevated, on Windows).
+            if (AuditMessages.IsAudited(action) && CimTarget.IsThisComputer(computer))
+                LocalAuditTrail(_lateWarnings.Enqueue)?.Record(action, _policy.Name, _policy.Sha256, _lateWarnings.Enqueue);
             // The same error records as Remove-BannedApp: one per failed app, one per unreachable host.
             var error = RemovalErrorRecords.For(result, (object)result.Finding ?? computer, key => _failedHosts.TryAdd(key, true));
             if (error != null) _removalErrors.Enqueue(error);
