@@ -85,7 +85,9 @@ namespace AppBan.Cmdlets
             {
                 case CimErrorKind.Unreachable: return "Check the name, that WinRM listens (winrm quickconfig) and that the firewall allows port 5985/5986.";
                 case CimErrorKind.AuthenticationFailed: return "Check -Credential and -Authentication; Basic works only for local accounts where it is enabled.";
-                case CimErrorKind.AccessDenied: return "Use an account that is an administrator on the target.";
+                case CimErrorKind.AccessDenied:
+                    return "Use an account that is an administrator on the target. In a workgroup, UAC remote restrictions make a local " +
+                           "administrator other than the built-in Administrator a standard user remotely (LocalAccountTokenFilterPolicy).";
                 case CimErrorKind.EncryptionRequired: return "Use -UseSSL (port 5986), or a CimSession on Windows.";
                 case CimErrorKind.TlsFailure: return "Install a trusted certificate on the target's HTTPS listener, or pass -SkipCertificateCheck.";
                 case CimErrorKind.Timeout: return "Raise -OperationTimeoutSec, or check the target's load.";

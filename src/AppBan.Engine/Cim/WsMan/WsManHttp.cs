@@ -128,7 +128,9 @@ namespace AppBan.Engine.Cim.WsMan
                     return new CimException(CimErrorKind.AuthenticationFailed, computerName,
                         computerName + ": the target rejected the credentials or the authentication method (HTTP 401). " +
                         "Windows answers this way to a wrong user name or password, to an authentication method it does not allow, " +
-                        "and to an account that is neither an administrator nor a member of Remote Management Users there.", code);
+                        "and to an account that is neither an administrator nor a member of Remote Management Users there. " +
+                        "In a workgroup, UAC remote restrictions also strip administrator rights from local accounts other than the " +
+                        "built-in Administrator (see LocalAccountTokenFilterPolicy).", code);
                 case 403:
                     return new CimException(CimErrorKind.AccessDenied, computerName, computerName + ": access denied by the WS-Management service (HTTP 403).", code);
                 case 404:
