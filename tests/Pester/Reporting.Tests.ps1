@@ -178,7 +178,7 @@ Describe 'Generated ConfigMgr and Intune scripts' {
         $intune = Export-AppBanIntuneScript -Path $scriptDir
         $generated = @($configMgr) + @($intune)
         $hygiene = Join-Path $repoRoot 'tests/TestHelpers/ScriptHygiene.psm1'
-        if (Test-Path -LiteralPath $hygiene) { Import-Module $hygiene -Force }
+        Import-Module $hygiene -Force
     }
 
     It 'writes the three ConfigMgr scripts and the Intune pair' {
@@ -199,9 +199,7 @@ Describe 'Generated ConfigMgr and Intune scripts' {
         $bytes = [System.IO.File]::ReadAllBytes($path)
         $bytes[0] | Should -Not -Be 0xEF
         @($bytes | Where-Object { $_ -gt 0x7E -or ($_ -lt 0x20 -and $_ -ne 0x0D -and $_ -ne 0x0A) }) | Should -BeNullOrEmpty
-        if (Get-Command Get-ScriptHygieneViolation -ErrorAction Ignore) {
-            @(Get-ScriptHygieneViolation -Path $path -ModuleCode) | Should -BeNullOrEmpty
-        }
+        @(Get-ScriptHygieneViolation -Path $path -ModuleCode | ForEach-Object { "line $($_.Line) $($_.Rule): $($_.Message)" }) | Should -BeNullOrEmpty
     }
 
     It 'embeds the policy so that it loads back with the same hash' {
