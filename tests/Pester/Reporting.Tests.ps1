@@ -240,12 +240,12 @@ Describe 'Runs against the simulated fleet' {
     BeforeAll {
         Import-Module (Join-Path $repoRoot 'tests/TestHelpers/AppBanSimulator.psm1') -Force
         $simulatorDll = Join-Path $repoRoot 'tests/Simulator/bin/Release/net10.0/AppBan.Simulator.dll'
-        # The fleet shares one admin account, so that one run covers every host: 45 hosts generated from the template
-        # (with its own fault mix) and five described ones with known faults or contents.
+        # The fleet shares one admin account, so that one run covers every host: 44 hosts generated from the template
+        # (with its own fault mix) and six described ones with known faults or contents.
         $fleetDir = Join-Path $TestDrive 'fleet'
         $null = New-Item -ItemType Directory -Path $fleetDir
         $template = Join-Path $repoRoot 'tests/hosts/templates/fleet-template.json'
-        & dotnet $simulatorDll --generate 45 --template $template --seed 8 --out $fleetDir | Out-Null
+        & dotnet $simulatorDll --generate 44 --template $template --seed 8 --out $fleetDir | Out-Null
         $LASTEXITCODE | Should -Be 0
         $fleetAccount = (Get-Content -Raw -LiteralPath $template | ConvertFrom-Json).accounts[0]
         $described = @{
@@ -259,6 +259,15 @@ Describe 'Runs against the simulated fleet' {
             $hostJson.accounts = @(@{ user = $fleetAccount.user; password = $fleetAccount.password; isAdmin = $described[$name] })
             $hostJson | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $fleetDir ([System.IO.Path]::GetFileName($name)))
         }
+        # NONADMIN-02: the same machine, where an administrator let the fleet's standard account in (Remote Management
+        # Users and Remote Enable), so it can read what a standard user may read but not remove anything.
+        $variant = Get-Content -Raw -LiteralPath (Join-Path $repoRoot 'tests/hosts/nonadmin-01.json') | ConvertFrom-Json -AsHashtable
+        $variant.computerName = 'NONADMIN-02'
+        $variant.accounts = @(@{
+                user = $fleetAccount.user; password = $fleetAccount.password; isAdmin = $false
+                remoteManagementUsers = $true; remoteEnableNamespaces = @('root\cimv2', 'root\default')
+            })
+        $variant | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $fleetDir 'nonadmin-02.json')
         $sim = Start-AppBanSimulator -HostPath $fleetDir
         $fleet = @($sim.Hosts)
         $credential = $fleet[0].Credential
@@ -356,6 +365,11 @@ Describe 'Runs against the simulated fleet' {
             $nonAdmin.status | Should -Be 'Failed'
             $nonAdmin.errors[0].errorId | Should -Be 'AuthenticationFailed'
             @($nonAdmin.actions) | Should -BeNullOrEmpty
+            # nonadmin-02 lets the account read but not change: its removal fails and the app remains.
+            $readOnly = $byName[(Get-FleetHost 'NONADMIN-02').ComputerName]
+            $readOnly.status | Should -Be 'NonCompliant'
+            @($readOnly.actions).Count | Should -BeGreaterOrEqual 1
+            @($readOnly.actions | Where-Object outcome -NE 'Failed') | Should -BeNullOrEmpty
             $byName[(Get-FleetHost 'CLEAN-01').ComputerName].status | Should -Be 'Compliant'
             $byName[(Get-FleetHost 'STORE-01').ComputerName].status | Should -Be 'Remediated'
             # laptop-01 keeps a per-user CapCut and a web app that only their users can remove.
@@ -382,6 +396,13 @@ Describe 'Runs against the simulated fleet' {
             # Nothing got past WinRM there: no registry read, no process started.
             @(Get-SimulatorOperation -Simulator $sim -ComputerName 'NONADMIN-01' | Where-Object result -NE '401') | Should -BeNullOrEmpty
             @(Get-SimulatorCommandLine -Simulator $sim -ComputerName 'NONADMIN-01') | Should -BeNullOrEmpty
+            # nonadmin-02: one UninstallFailed per failed removal, saying access was denied; its app is still installed.
+            $readOnly = (Get-FleetHost 'NONADMIN-02').ComputerName
+            $removalErrors = @($runErrors | Where-Object { $_.FullyQualifiedErrorId -like 'UninstallFailed,*' -and $_.TargetObject.ComputerName -eq $readOnly })
+            $removalErrors.Count | Should -Be @($byName[$readOnly].actions).Count
+            $removalErrors[0].Exception.Message | Should -BeLike '*AccessDenied*'
+            $uninstall = Get-SimulatorRegistry -Simulator $sim -ComputerName 'NONADMIN-02' -Path 'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio'
+            $uninstall | Should -Not -BeNullOrEmpty
         }
 
         It 'lists all 50 hosts in the CSV report, formulas defused' {
