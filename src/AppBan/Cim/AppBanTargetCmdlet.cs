@@ -7,7 +7,9 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.FanOut;
+using AppBan.Engine.Reporting;
 using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
@@ -111,11 +113,28 @@ namespace AppBan.Cmdlets
         protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
 
         /// <summary>
-        /// This machine's audit trail (Application event log), for changes made to this machine; null where it does not
-        /// apply. Opened, and its source registered, by the first change to record, on whichever thread made it;
-        /// <paramref name="warn"/> is that thread's way to say the source cannot be registered.
+        /// Records a removal on this computer's audit trail (Application event log, elevated on Windows) when it ran a
+        /// command or was refused there; removals on other computers and those that changed nothing are not recorded.
+        /// Any thread, as soon as the removal ends; <paramref name="warn"/> must be safe on that thread.
         /// </summary>
-        private protected EventLogAuditTrail LocalAuditTrail(Action<string> warn)
+        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn)
+        {
+            if (!AuditMessages.IsAudited(action) || !CimTarget.IsThisComputer(computerName)) return;
+            LocalAuditTrail(warn)?.Record(action, policyName, policySha256, warn);
+        }
+
+        /// <summary>
+        /// Records an exemption change made to <paramref name="computerName"/>'s device store when that is this computer,
+        /// or (null) to a policy file here. Any thread, before the change goes down the pipeline.
+        /// </summary>
+        private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn)
+        {
+            if (computerName != null && !CimTarget.IsThisComputer(computerName)) return;
+            LocalAuditTrail(warn)?.Record(change, warn);
+        }
+
+        /// <summary>The audit trail, opened (source registered) by the first change to record; null where it does not apply.</summary>
+        private EventLogAuditTrail LocalAuditTrail(Action<string> warn)
         {
             lock (auditTrailGate)
             {

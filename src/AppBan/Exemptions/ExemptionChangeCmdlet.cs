@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using AppBan.Engine;
-using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 
 namespace AppBan.Cmdlets
@@ -79,7 +78,7 @@ namespace AppBan.Cmdlets
         /// <summary>A change made to a policy file, on the pipeline thread: audited (the file is edited here), then written out.</summary>
         protected void WritePolicyChange(ExemptionChange change)
         {
-            LocalAuditTrail(WriteWarning)?.Record(change, WriteWarning);
+            AuditExemptionChange(null, change, WriteWarning);
             WriteObject(change);
         }
 
@@ -89,7 +88,7 @@ namespace AppBan.Cmdlets
         /// </summary>
         protected void WriteDeviceChange(TargetContext context, ExemptionChange change)
         {
-            if (CimTarget.IsThisComputer(context.ComputerName)) LocalAuditTrail(context.WriteWarning)?.Record(change, context.WriteWarning);
+            AuditExemptionChange(context.ComputerName, change, context.WriteWarning);
             context.WriteObject(change);
         }
     }

@@ -188,7 +188,12 @@ namespace AppBan.Cmdlets
             var results = new BlockingCollection<RemovalResult>();
             var run = Task.Run(() => RemovalRunner.RunAsync(work, ThrottleLimit,
                     session => new InventoryReader(new RegistryClient(session, callOptions)), options,
-                    result => { if (audit) Audit(result); results.Add(result); }, cancel.Token))
+                    result =>
+                    {
+                        // Recorded as each removal ends, so a stopped pipeline loses no event.
+                        if (audit) AuditRemoval(result.ComputerName, ReportRecords.FromRemoval(result), policy.Name, policy.Sha256, lateWarnings.Enqueue);
+                        results.Add(result);
+                    }, cancel.Token))
                 .ContinueWith(t => { results.CompleteAdding(); return t; }, TaskScheduler.Default).Unwrap();
 
             var done = 0;
@@ -273,18 +278,6 @@ namespace AppBan.Cmdlets
                     WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
                     break;
             }
-        }
-
-        /// <summary>
-        /// On a worker, as each removal ends: one that ran a command or was refused on this very computer goes to its
-        /// Application event log (elevated, on Windows), before the result can be lost to a stopped pipeline.
-        /// </summary>
-        private void Audit(RemovalResult result)
-        {
-            if (!CimTarget.IsThisComputer(result.ComputerName)) return;
-            var action = ReportRecords.FromRemoval(result);
-            if (!AuditMessages.IsAudited(action)) return;
-            LocalAuditTrail(lateWarnings.Enqueue)?.Record(action, policy.Name, policy.Sha256, lateWarnings.Enqueue);
         }
 
         private object TargetObjectFor(RemovalResult result)

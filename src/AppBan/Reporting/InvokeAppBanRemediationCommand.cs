@@ -146,9 +146,7 @@ namespace AppBan.Cmdlets
             action.Time = _clock.UtcNow;
             _builder.AddAction(action);
             _log?.WriteAction(action);
-            // Removals on this very computer also go to its Application event log (elevated, on Windows).
-            if (AuditMessages.IsAudited(action) && CimTarget.IsThisComputer(computer))
-                LocalAuditTrail(_lateWarnings.Enqueue)?.Record(action, _policy.Name, _policy.Sha256, _lateWarnings.Enqueue);
+            AuditRemoval(computer, action, _policy.Name, _policy.Sha256, _lateWarnings.Enqueue);
             // The same error records as Remove-BannedApp: one per failed app, one per unreachable host.
             var error = RemovalErrorRecords.For(result, (object)result.Finding ?? computer, key => _failedHosts.TryAdd(key, true));
             if (error != null) _removalErrors.Enqueue(error);
