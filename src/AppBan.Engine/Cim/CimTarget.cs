@@ -101,10 +101,15 @@ namespace AppBan.Engine.Cim
             catch (ArgumentException) { return false; }
             if (target.ExplicitPort.HasValue && target.ExplicitPort != HttpPort && target.ExplicitPort != HttpsPort) return false;
             var host = target.Host.TrimEnd('.');
-            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
-            if (IPAddress.TryParse(host, out var address)) return IPAddress.IsLoopback(address);
+            if (IsLoopbackHost(host)) return true;
+            if (IPAddress.TryParse(host, out _)) return false;
             return LocalNames().Contains(host, StringComparer.OrdinalIgnoreCase);
         }
+
+        /// <summary>"localhost" or a loopback address (127.0.0.0/8, ::1): traffic to it never leaves the machine.</summary>
+        public static bool IsLoopbackHost(string host) =>
+            string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ||
+            (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
         /// <summary>This machine's names: NetBIOS (at most 15 characters) and DNS host name, each alone and with the DNS domain.</summary>
         private static IEnumerable<string> LocalNames()

@@ -252,8 +252,7 @@ namespace AppBan.Cmdlets
         private void WarnIfCleartext(CimTarget target)
         {
             if (cleartextWarned || target.IsLocal || target.UseSsl || target.Authentication != CimAuthentication.Basic) return;
-            if (System.Net.IPAddress.TryParse(target.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)) return;
-            if (string.Equals(target.Host, "localhost", StringComparison.OrdinalIgnoreCase)) return;
+            if (CimTarget.IsLoopbackHost(target.Host)) return;
             cleartextWarned = true;
             WriteWarning("Basic authentication over HTTP sends the password and all data unencrypted. Use -UseSSL where the targets have an HTTPS listener.");
         }
