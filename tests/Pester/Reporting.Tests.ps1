@@ -80,6 +80,37 @@ BeforeAll {
 }
 
 Describe 'Export-AppBanReport' {
+    BeforeAll {
+        # Pipes two results into Export-AppBanReport, then stops the pipeline while it waits for a third; returns
+        # what the stopped runspace reported, for the assertion messages.
+        function Invoke-StoppedExport {
+            [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it writes only the report file of the test that calls it.')]
+            param([string] $Path, [bool] $WhatIfPreference)
+            $ready = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Manifest, $Path, $Ready, $WhatIf)
+                        Import-Module $Manifest
+                        $WhatIfPreference = $WhatIf
+                        & {
+                            [pscustomobject]@{ ComputerName = 'pc-1'; Status = 'Compliant' }
+                            [pscustomobject]@{ ComputerName = 'pc-2'; Status = 'Unreachable'; Error = 'pc-2: refused' }
+                            Set-Content -LiteralPath $Ready -Value 'ready' -WhatIf:$false
+                            Start-Sleep -Seconds 120
+                            [pscustomobject]@{ ComputerName = 'pc-3'; Status = 'Compliant' }
+                        } | Export-AppBanReport -Path $Path
+                    }).AddArgument($manifest).AddArgument($Path).AddArgument($ready).AddArgument($WhatIfPreference)
+                $async = $ps.BeginInvoke()
+                while (-not (Test-Path -LiteralPath $ready) -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 100 }
+                $ps.Stop()
+                ($ps.Streams.Error | Out-String) + ($ps.InvocationStateInfo.Reason | Out-String)
+            } finally {
+                $ps.Dispose()
+            }
+        }
+    }
+
     It 'writes <Format> chosen by the file extension' -ForEach @(
         @{ Format = 'Json'; Extension = 'json'; Start = '{' }
         @{ Format = 'Csv'; Extension = 'csv'; Start = "$([char]0xFEFF)RecordType," }
@@ -142,32 +173,18 @@ Describe 'Export-AppBanReport' {
 
     It 'writes what arrived before the pipeline was stopped, marked as cancelled' {
         $path = Join-Path $TestDrive 'stopped.json'
-        $ready = Join-Path $TestDrive 'ready'
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddScript({
-                    param($Manifest, $Path, $Ready)
-                    Import-Module $Manifest
-                    & {
-                        [pscustomobject]@{ ComputerName = 'pc-1'; Status = 'Compliant' }
-                        [pscustomobject]@{ ComputerName = 'pc-2'; Status = 'Unreachable'; Error = 'pc-2: refused' }
-                        Set-Content -LiteralPath $Ready -Value 'ready'
-                        Start-Sleep -Seconds 120
-                        [pscustomobject]@{ ComputerName = 'pc-3'; Status = 'Compliant' }
-                    } | Export-AppBanReport -Path $Path
-                }).AddArgument($manifest).AddArgument($path).AddArgument($ready)
-            $async = $ps.BeginInvoke()
-            while (-not (Test-Path -LiteralPath $ready) -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 100 }
-            $ps.Stop()
-            $streams = ($ps.Streams.Error | Out-String) + ($ps.InvocationStateInfo.Reason | Out-String)
-        } finally {
-            $ps.Dispose()
-        }
+        $streams = Invoke-StoppedExport -Path $path -WhatIfPreference $false
         $path | Should -Exist -Because "the stopped pipeline must leave its report ($streams)"
         $report = Get-Content -Raw -LiteralPath $path | ConvertFrom-Json
         $report.run.cancelled | Should -BeTrue
         @($report.targets.computerName) | Should -Be @('pc-1', 'pc-2')
         Test-Json -Json (Get-Content -Raw -LiteralPath $path) -SchemaFile $schemaPath | Should -BeTrue
+    }
+
+    It 'writes nothing when the stopped pipeline ran under $WhatIfPreference' {
+        $path = Join-Path $TestDrive 'stopped-whatif.json'
+        $streams = Invoke-StoppedExport -Path $path -WhatIfPreference $true
+        $path | Should -Not -Exist -Because "-WhatIf set by preference changes nothing, stopped or not ($streams)"
     }
 }
 

@@ -155,19 +155,12 @@ namespace AppBan.Cmdlets
         private bool Approve(string target, string action)
         {
             var confirmAsked = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
-            if (Force.IsPresent && !confirmAsked && !IsWhatIf())
+            if (Force.IsPresent && !confirmAsked && !WhatIfMode.IsRequested(this))
             {
                 WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\".");
                 return true;
             }
             return ShouldProcess(target, action);
-        }
-
-        private bool IsWhatIf()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)) return ((SwitchParameter)w).IsPresent;
-            var preference = GetVariableValue("WhatIfPreference");
-            return LanguagePrimitives.IsTrue(preference);
         }
 
         private void RunRemovals()
@@ -184,7 +177,7 @@ namespace AppBan.Cmdlets
                 .ToList();
 
             // -WhatIf runs nothing; the refusals it still reports are not events of this machine.
-            var audit = !IsWhatIf();
+            var audit = !WhatIfMode.IsRequested(this);
             var results = new BlockingCollection<RemovalResult>();
             var run = Task.Run(() => RemovalRunner.RunAsync(work, ThrottleLimit,
                     session => new InventoryReader(new RegistryClient(session, callOptions)), options,

@@ -21,6 +21,7 @@ namespace AppBan.Cmdlets
         private string _fullPath;
         private ReportFormat _format;
         private int _written;
+        private bool _whatIf;
 
         /// <summary>Anything AppBan emits.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -77,6 +78,8 @@ namespace AppBan.Cmdlets
             _builder = ReportSession.NewBuilder(this);
             if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
             _builder.DeclareTargets(ExpectedTarget);
+            // Read now: StopProcessing runs on another thread, where no PowerShell API may be called.
+            _whatIf = WhatIfMode.IsRequested(this);
         }
 
         protected override void ProcessRecord()
@@ -102,7 +105,7 @@ namespace AppBan.Cmdlets
         /// <summary>Ctrl+C: write what arrived so far. Runs on another thread: no PowerShell API here.</summary>
         protected override void StopProcessing()
         {
-            if (_builder == null || MyInvocation.BoundParameters.ContainsKey("WhatIf")) return;
+            if (_builder == null || _whatIf) return;
             try { Write(cancelled: true); }
             catch (Exception) { /* nothing can be reported from here; the stop goes on */ }
         }
