@@ -43,6 +43,10 @@ namespace AppBan.Engine.Cim
         public static ICimSession FromCimSession(object cimSession, TimeSpan? operationTimeout) =>
             Mi.MiSessions.Wrap(cimSession, operationTimeout);
 
+        /// <summary>How results and errors name a CimSession the user passed in: its ComputerName, "localhost" for a local one.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static string ComputerNameOf(object cimSession) => Mi.MiSessions.ComputerNameOf(cimSession);
+
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static ICimSession CreateMi(CimTarget target) => Mi.MiSessions.Create(target);
 

@@ -260,7 +260,7 @@ namespace AppBan.Cmdlets
         [MethodImpl(MethodImplOptions.NoInlining)]
         private void QueueCimSession(MiCimSession session)
         {
-            var name = string.IsNullOrEmpty(session.ComputerName) ? "localhost" : session.ComputerName;
+            var name = CimSessionFactory.ComputerNameOf(session);
             if (!seen.Add(name + "#" + session.InstanceId)) return;
             if (!ShouldProcessTarget(name)) return;
             var timeout = OperationTimeout;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 
 namespace AppBan.Cmdlets
@@ -61,7 +62,7 @@ namespace AppBan.Cmdlets
             if (byTarget.Count == 0) return;
             if (CimSession != null && CimSession.Length > 0)
             {
-                var names = new HashSet<string>(CimSession.Select(s => string.IsNullOrEmpty(s.ComputerName) ? "localhost" : s.ComputerName),
+                var names = new HashSet<string>(CimSession.Select(CimSessionFactory.ComputerNameOf),
                     StringComparer.OrdinalIgnoreCase);
                 foreach (var orphan in byTarget.Keys.Where(k => !names.Contains(k)).ToList())
                 {

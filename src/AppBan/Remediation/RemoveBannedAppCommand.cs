@@ -248,7 +248,7 @@ namespace AppBan.Cmdlets
         {
             foreach (MiCimSession session in CimSession)
             {
-                var name = string.IsNullOrEmpty(session.ComputerName) ? "localhost" : session.ComputerName;
+                var name = CimSessionFactory.ComputerNameOf(session);
                 if (string.Equals(name, computerName, StringComparison.OrdinalIgnoreCase))
                     return CimSessionFactory.FromCimSession(session, OperationTimeout);
             }

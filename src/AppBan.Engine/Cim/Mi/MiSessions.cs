@@ -12,8 +12,13 @@ namespace AppBan.Engine.Cim.Mi
         public static ICimSession Wrap(object cimSession, TimeSpan? operationTimeout)
         {
             var session = cimSession as MiCimSession ?? throw new ArgumentException("Not a CimSession.", nameof(cimSession));
-            var name = string.IsNullOrEmpty(session.ComputerName) ? "localhost" : session.ComputerName;
-            return new MiSession(session, name, ownsSession: false, defaultTimeout: operationTimeout);
+            return new MiSession(session, ComputerNameOf(session), ownsSession: false, defaultTimeout: operationTimeout);
+        }
+
+        public static string ComputerNameOf(object cimSession)
+        {
+            var session = cimSession as MiCimSession ?? throw new ArgumentException("Not a CimSession.", nameof(cimSession));
+            return string.IsNullOrEmpty(session.ComputerName) ? "localhost" : session.ComputerName;
         }
 
         public static ICimSession Create(CimTarget target)
