@@ -63,7 +63,7 @@ namespace AppBan.Cmdlets
             }
             catch (Exception ex)
             {
-                var inner = ex is TargetInvocationException tie && tie.InnerException != null ? tie.InnerException : ex;
+                var inner = Unwrap(ex);
                 warn("Cannot register the event log source '" + AuditMessages.EventSource + "' in the " + AuditMessages.LogName +
                      " log, so removals and exemption changes are not written there: " + inner.Message);
                 return null;
@@ -106,12 +106,16 @@ namespace AppBan.Cmdlets
                         Thread.Sleep(FreshSourceRetryDelay);
                         continue;
                     }
-                    var inner = ex is TargetInvocationException tie && tie.InnerException != null ? tie.InnerException : ex;
+                    var inner = Unwrap(ex);
                     warn("Cannot write to the " + AuditMessages.LogName + " event log: " + inner.Message);
                     return;
                 }
             }
         }
+
+        /// <summary>What a member called by reflection threw, rather than the reflection wrapper around it.</summary>
+        private static Exception Unwrap(Exception ex) =>
+            ex is TargetInvocationException tie && tie.InnerException != null ? tie.InnerException : ex;
 
         /// <summary>
         /// The .NET Framework's EventLogMessages.dll (one "%1" message for every id), which every Windows with .NET
