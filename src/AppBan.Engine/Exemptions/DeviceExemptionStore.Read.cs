@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Text;
 
 namespace AppBan.Engine.Exemptions
 {
@@ -12,7 +13,8 @@ namespace AppBan.Engine.Exemptions
     {
         /// <summary>
         /// Reads every device exemption on the target. A missing root key means none. An entry whose dates do
-        /// not parse is skipped and named in <paramref name="problems"/>, never silently honoured.
+        /// not parse, or that breaks <see cref="ExemptionRules"/>, is skipped and named in <paramref name="problems"/>,
+        /// never silently honoured.
         /// </summary>
         public static async Task<IReadOnlyList<Exemption>> ReadAllAsync(RegistryClient registry, string computerName,
             ICollection<string> problems, CancellationToken ct)
@@ -115,23 +117,33 @@ namespace AppBan.Engine.Exemptions
                 lock (problems) problems.Add(where + " has a bad date: " + ex.Message);
                 return null;
             }
-            if (string.IsNullOrEmpty(e.RuleId) || string.IsNullOrEmpty(e.Reason))
+            // The rules a grant obeys: an entry written by hand that the cmdlet could not have written is not honoured.
+            var broken = ExemptionRules.CheckStored(e, knownRuleIds: null);
+            if (broken.Count > 0)
             {
-                lock (problems) problems.Add(where + " lacks a RuleId or Reason and is ignored.");
-                return null;
-            }
-            if (e.UserSid != null && !UserReference.IsValidSid(e.UserSid))
-            {
-                lock (problems) problems.Add(where + " has a UserSid that is not a SID ('" + e.UserSid + "') and is ignored.");
+                lock (problems) problems.Add(where + " is ignored: " + string.Join(" ", broken.Select(p => ValueNameOf(p) + ": " + p.Message)));
                 return null;
             }
             return e;
         }
 
+        private static string ValueNameOf(ExemptionProblem problem)
+        {
+            switch (problem.ParameterName)
+            {
+                case "Rule": return RuleIdValue;
+                case "User": return UserNameValue;
+                case "UserSid": return UserSidValue;
+                case "NotBefore": return NotBeforeValue;
+                case "Expires": return ExpiresValue;
+                default: return ReasonValue;
+            }
+        }
+
         internal static DateTimeOffset? ParseDate(string text)
         {
             if (string.IsNullOrEmpty(text)) return null;
-            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var d)) return d;
+            if (IsoDate.TryParse(text, out var d)) return d;
             throw new FormatException("'" + text + "' is not an ISO 8601 date.");
         }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Net;
 using AppBan.Engine.Inventory;
-using AppBan.Engine.Policy;
+using AppBan.Engine.Text;
 
 namespace AppBan.Engine.Exemptions
 {
@@ -13,7 +13,7 @@ namespace AppBan.Engine.Exemptions
     /// </summary>
     public static class ExemptionMatcher
     {
-        public const string AllRules = "*";
+        public const string AllRules = ExemptionRules.AnyRule;
 
         // Every app of every target is checked against every exemption: parse each computer pattern once.
         private static readonly ConcurrentDictionary<string, TextPattern> ComputerPatterns = new ConcurrentDictionary<string, TextPattern>(StringComparer.Ordinal);

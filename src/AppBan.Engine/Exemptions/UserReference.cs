@@ -5,7 +5,8 @@ using AppBan.Engine.Inventory;
 namespace AppBan.Engine.Exemptions
 {
     /// <summary>
-    /// A user as an operator names one: a SID (S-1-5-21-...) or DOMAIN\name. Parsing checks the syntax only;
+    /// A user as an operator or a stored exemption names one: a SID (S-1-5-21-...) or DOMAIN\name, the only two
+    /// forms every exemption store accepts (<see cref="ExemptionRules"/>). Parsing checks the syntax only;
     /// <see cref="UserResolver"/> looks the user up on a target.
     /// </summary>
     public sealed class UserReference
@@ -46,6 +47,13 @@ namespace AppBan.Engine.Exemptions
                 error = "A user is required: DOMAIN\\name or a SID (S-1-5-21-...).";
                 return false;
             }
+            // Spaces around a name are trimmed; a control character anywhere (a newline after a SID) is refused, never trimmed away.
+            foreach (var c in text)
+                if (char.IsControl(c))
+                {
+                    error = "'" + text + "' contains a control character; a user is DOMAIN\\name or a SID.";
+                    return false;
+                }
             text = text.Trim();
             if (text.StartsWith("S-", StringComparison.OrdinalIgnoreCase))
             {

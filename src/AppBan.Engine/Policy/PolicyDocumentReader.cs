@@ -5,7 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using AppBan.Engine.Exemptions;
-using AppBan.Engine.Inventory;
+using AppBan.Engine.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -14,8 +14,10 @@ namespace AppBan.Engine.Policy
     /// <summary>
     /// Reads a policy document into the model, collecting every problem with its line and column instead of
     /// stopping at the first. Nothing is silently ignored: unknown properties, comments and duplicates are problems.
+    /// The JSON syntax is <see cref="PolicyJsonSyntax"/>'s job and positions are <see cref="PolicyTextPositions"/>';
+    /// this class checks the schema and every field, and exemption entries against <see cref="ExemptionRules"/>.
     /// </summary>
-    internal sealed class PolicyDocumentReader
+    internal sealed partial class PolicyDocumentReader
     {
         internal static readonly string[] TopLevelProperties = { "$schema", "schemaVersion", "name", "description", "enforceAfter", "rules", "exemptions" };
         internal static readonly string[] RuleProperties = { "id", "displayName", "description", "matchers", "removal" };
@@ -24,32 +26,18 @@ namespace AppBan.Engine.Policy
         internal static readonly string[] MatcherProperties = MatcherKinds.Concat(new[] { "publisher" }).ToArray();
         internal static readonly string[] ExemptionProperties = { "id", "ruleId", "user", "userSid", "computer", "reason", "approvedBy", "grantedOn", "expires", "notBefore" };
 
-        private static readonly Regex RuleIdSyntax = new Regex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        private static readonly Regex ExemptionIdSyntax = new Regex(@"^[A-Za-z0-9{}][A-Za-z0-9{}._-]{0,127}$");
-        private static readonly Regex UserNameSyntax = new Regex(@"^([^\\/\[\]:;|=,+*?<>""\p{Cc}]+\\)?[^\\/\[\]:;|=,+*?<>""\p{Cc}]+$");
         // A plain switch such as /S, /qn, --silent or -q=1: nothing a command interpreter would act on.
         private static readonly Regex SilentSwitchSyntax = new Regex(@"^(/|-{1,2})[A-Za-z0-9][A-Za-z0-9_.:=+-]{0,63}$");
         private static readonly Regex PackageNameChars = new Regex(@"^[A-Za-z0-9.\-*?\[\]`]+$");
         private static readonly Regex PackageFamilyChars = new Regex(@"^[A-Za-z0-9._\-*?\[\]`]+$");
-        private static readonly Regex NewtonsoftPositionSuffix = new Regex(@"\s*Path '.*', line \d+, position \d+\.?\s*$", RegexOptions.Singleline);
 
-        private static readonly string[] DateFormats =
-        {
-            "yyyy-MM-dd",
-            "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-            "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
-        };
-
-        private readonly string _file;
         private readonly string _location;
-        private readonly string[] _lines;
-        private readonly List<PolicyProblem> _problems = new List<PolicyProblem>();
+        private readonly PolicyProblemList _problems;
 
         private PolicyDocumentReader(string json, string file, string location)
         {
-            _file = file;
             _location = location;
-            _lines = Regex.Split(json ?? string.Empty, "\r\n|\r|\n");
+            _problems = new PolicyProblemList(file, new PolicyTextPositions(json));
         }
 
         /// <summary>
@@ -60,10 +48,7 @@ namespace AppBan.Engine.Policy
         {
             var reader = new PolicyDocumentReader(json, file, sourcePath ?? file);
             var policy = reader.ReadDocument(json, sourcePath, sha256);
-            problems = reader._problems
-                .Select((p, order) => new { p, order })
-                .OrderBy(x => x.p.Line).ThenBy(x => x.p.Column).ThenBy(x => x.order)
-                .Select(x => x.p).ToList().AsReadOnly();
+            problems = reader._problems.InDocumentOrder();
             return problems.Count == 0 ? policy : null;
         }
 
@@ -74,7 +59,7 @@ namespace AppBan.Engine.Policy
                 Problem(0, 0, "the file is empty; a policy is a JSON object that starts with '{'");
                 return null;
             }
-            if (!ScanSyntax(json)) return null;
+            if (!PolicyJsonSyntax.Scan(json, _problems)) return null;
 
             JObject root;
             using (var text = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal })
@@ -112,108 +97,6 @@ namespace AppBan.Engine.Policy
             if (_problems.Count > 0) return null;
             return new AppBanPolicy(name, enforceAfter, rules, exemptions, description, sourcePath, sha256);
         }
-
-        // ---- Syntax: one pass over the tokens, so comments, quoting and duplicate names are caught with positions.
-
-        private bool ScanSyntax(string json)
-        {
-            var open = new Stack<HashSet<string>>();   // null entries stand for arrays
-            bool any = false;
-            using (var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal })
-            {
-                try
-                {
-                    while (reader.Read())
-                    {
-                        if (!any && reader.TokenType != JsonToken.Comment)
-                        {
-                            any = true;
-                            if (reader.TokenType != JsonToken.StartObject)
-                            {
-                                Problem(reader.LineNumber, ValueStart(reader.LineNumber, reader.LinePosition),
-                                    "a policy must be one JSON object that starts with '{'");
-                                return false;
-                            }
-                        }
-                        switch (reader.TokenType)
-                        {
-                            case JsonToken.StartObject: open.Push(new HashSet<string>(StringComparer.Ordinal)); break;
-                            case JsonToken.StartArray: open.Push(null); break;
-                            case JsonToken.EndObject:
-                            case JsonToken.EndArray:
-                                if (open.Count > 0) open.Pop();
-                                break;
-                            case JsonToken.Comment:
-                                Problem(reader.LineNumber, CommentStart(reader.LineNumber, reader.LinePosition),
-                                    "comments are not allowed in a policy file (JSON has none); put notes in a 'description' field");
-                                break;
-                            case JsonToken.PropertyName:
-                                var propertyName = (string)reader.Value;
-                                var column = PropertyStart(reader.LineNumber, reader.LinePosition);
-                                if (reader.QuoteChar != '"')
-                                    Problem(reader.LineNumber, column, "the property name " + propertyName + " must be in double quotes: \"" + propertyName + "\"");
-                                var seen = open.Count > 0 ? open.Peek() : null;
-                                if (seen != null && !seen.Add(propertyName))
-                                    Problem(reader.LineNumber, column, "'" + propertyName + "' appears twice in the same object; keep one");
-                                break;
-                            case JsonToken.String:
-                                if (reader.QuoteChar != '"')
-                                    Problem(reader.LineNumber, ValueStart(reader.LineNumber, reader.LinePosition),
-                                        "text must be in double quotes (\"...\"), not single quotes");
-                                break;
-                        }
-                    }
-                }
-                catch (JsonReaderException ex)
-                {
-                    Problem(ex.LineNumber, ex.LinePosition + 1, "this is not valid JSON: " + DescribeSyntaxError(ex.Message));
-                    return false;
-                }
-            }
-            if (!any)
-            {
-                Problem(0, 0, "the file holds no JSON object, only comments or blanks");
-                return false;
-            }
-            if (open.Count > 0)
-            {
-                int last = _lines.Length;
-                while (last > 1 && _lines[last - 1].Trim().Length == 0) last--;
-                Problem(last, _lines[last - 1].Length + 1, "this is not valid JSON: the file ends before every '{' and '[' is closed");
-                return false;
-            }
-            return true;
-        }
-
-        private static string DescribeSyntaxError(string message)
-        {
-            var bare = NewtonsoftPositionSuffix.Replace(message, "").TrimEnd('.');
-            string After(string prefix) => bare.Substring(prefix.Length).Trim();
-            const string missingComma = "After parsing a value an unexpected character was encountered:";
-            const string missingColon = "Invalid character after parsing property name. Expected ':' but got:";
-            const string badValue = "Unexpected character encountered while parsing value:";
-            const string trailing = "Additional text encountered after finished reading JSON content:";
-            const string badName = "Invalid property identifier character:";
-            if (bare.StartsWith(missingComma, StringComparison.Ordinal))
-                return "a comma is missing before this point (found " + Quote(After(missingComma)) + " right after a value)";
-            if (bare.StartsWith(missingColon, StringComparison.Ordinal))
-                return "a ':' is missing after a property name (found " + Quote(After(missingColon)) + ")";
-            if (bare.StartsWith(badValue, StringComparison.Ordinal))
-                return "found " + Quote(After(badValue)) + " where a value was expected; text must be in double quotes";
-            if (bare.StartsWith(trailing, StringComparison.Ordinal))
-                return "there is more text after the policy's closing '}' (found " + Quote(After(trailing)) + ")";
-            if (bare.StartsWith(badName, StringComparison.Ordinal))
-                return "found " + Quote(After(badName)) + " where a property name in double quotes was expected";
-            if (bare.StartsWith("Unterminated string", StringComparison.Ordinal))
-                return "a text value is missing its closing double quote";
-            if (bare.StartsWith("Unexpected end", StringComparison.Ordinal))
-                return "the file ends before the JSON is complete";
-            if (bare.StartsWith("Error parsing", StringComparison.Ordinal) || bare.StartsWith("Unexpected character encountered while parsing number", StringComparison.Ordinal) || bare.StartsWith("Input string", StringComparison.Ordinal))
-                return "a value is misspelt; write true, false, null, a number, or text in double quotes";
-            return bare;
-        }
-
-        private static string Quote(string text) => text.Length == 0 ? "nothing" : "'" + text + "'";
 
         // ---- Rules
 
@@ -260,9 +143,9 @@ namespace AppBan.Engine.Policy
         {
             int before = _problems.Count;
             id = RequiredString(ruleObject, "id", "rule " + position);
-            if (id != null && !RuleIdSyntax.IsMatch(id))
+            if (id != null && !RuleIdSyntax.IsValid(id))
             {
-                Problem(Property(ruleObject, "id"), "rule id '" + id + "' may hold only letters, digits, '.', '_' and '-', must start with a letter or digit, and be at most 64 characters");
+                Problem(Property(ruleObject, "id"), "rule id '" + id + "' " + RuleIdSyntax.Description);
                 id = null;
             }
             var label = id != null ? "rule '" + id + "'" : "rule " + position;
@@ -431,118 +314,6 @@ namespace AppBan.Engine.Policy
             return new RuleRemovalOptions(removeProvisioned, switches);
         }
 
-        // ---- Exemptions (the shape the exemption cmdlets also write)
-
-        private List<Exemption> ReadExemptions(JObject root, List<string> declaredRuleIds)
-        {
-            var exemptions = new List<Exemption>();
-            var property = Property(root, "exemptions");
-            if (property == null || property.Value.Type == JTokenType.Null) return exemptions;
-            if (!(property.Value is JArray array))
-            {
-                Problem(property, "'exemptions' must be a list: \"exemptions\": [ { ... }, ... ]");
-                return exemptions;
-            }
-            var firstLine = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            for (int i = 0; i < array.Count; i++)
-            {
-                if (!(array[i] is JObject exemptionObject))
-                {
-                    Problem(array[i], "exemption " + (i + 1) + " must be an object { \"id\": ..., \"ruleId\": ..., \"reason\": ... }");
-                    continue;
-                }
-                var exemption = ReadExemption(exemptionObject, i + 1, declaredRuleIds);
-                var idProperty = Property(exemptionObject, "id");
-                var id = idProperty?.Value.Type == JTokenType.String ? idProperty.Value.Value<string>() : null;
-                if (!string.IsNullOrEmpty(id))
-                {
-                    if (firstLine.TryGetValue(id, out var line))
-                    {
-                        Problem(idProperty, "exemption '" + id + "' is defined twice (first on line " + line + "); exemption ids must be unique");
-                        continue;
-                    }
-                    firstLine[id] = Where(idProperty).Line;
-                }
-                if (exemption != null) exemptions.Add(exemption);
-            }
-            return exemptions;
-        }
-
-        private Exemption ReadExemption(JObject o, int position, List<string> declaredRuleIds)
-        {
-            int before = _problems.Count;
-            var id = RequiredString(o, "id", "exemption " + position);
-            if (id != null && !ExemptionIdSyntax.IsMatch(id))
-            {
-                Problem(Property(o, "id"), "exemption id '" + id + "' may hold only letters, digits, braces, '.', '_' and '-', and be at most 128 characters");
-                id = null;
-            }
-            var label = id != null ? "exemption '" + id + "'" : "exemption " + position;
-            CheckProperties(o, label, ExemptionProperties);
-
-            var ruleId = RequiredString(o, "ruleId", label);
-            if (ruleId != null && ruleId != "*")
-            {
-                var known = declaredRuleIds.FirstOrDefault(r => string.Equals(r, ruleId, StringComparison.OrdinalIgnoreCase));
-                if (known == null)
-                    Problem(Property(o, "ruleId"), label + " names rule '" + ruleId + "', which this policy does not define (its rules: " + (declaredRuleIds.Count == 0 ? "none" : string.Join(", ", declaredRuleIds)) + "; \"*\" means every rule)");
-                else ruleId = known;
-            }
-
-            var user = OptionalString(o, "user", label);
-            var userSid = OptionalString(o, "userSid", label);
-            var computer = OptionalString(o, "computer", label);
-            if (userSid != null && !SecurityIdentifiers.IsValid(userSid))
-                Problem(Property(o, "userSid"), label + ": 'userSid' '" + userSid + "' is not a SID such as S-1-5-21-1004336348-1177238915-682003330-1001");
-            string userName = user;
-            if (user != null && user.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase))
-            {
-                if (!SecurityIdentifiers.IsValid(user))
-                    Problem(Property(o, "user"), label + ": 'user' '" + user + "' looks like a SID but is not one; a SID looks like S-1-5-21-1004336348-1177238915-682003330-1001");
-                else if (userSid != null && !string.Equals(user, userSid, StringComparison.OrdinalIgnoreCase))
-                    Problem(Property(o, "user"), label + ": 'user' is the SID " + user + " but 'userSid' is " + userSid + "; they must name the same person");
-                else { userSid = user; userName = null; }
-            }
-            else if (user != null && !UserNameSyntax.IsMatch(user))
-                Problem(Property(o, "user"), label + ": 'user' '" + user + "' is not a user name; write DOMAIN\\name (in JSON: \"DOMAIN\\\\name\"), a local name, or a SID");
-            if (computer != null && !TextPattern.TryWildcard(computer, out _, out var computerError))
-                Problem(Property(o, "computer"), label + ": 'computer' " + computerError);
-            if (user == null && userSid == null && computer == null)
-                Problem(o, label + " does not say whom it covers; give a 'user' (DOMAIN\\name or SID), a 'userSid', a 'computer' (name or wildcard), or a user and a computer");
-
-            var reasonProperty = Property(o, "reason");
-            string reason = null;
-            if (reasonProperty == null || reasonProperty.Value.Type == JTokenType.Null)
-                Problem(o, label + " has no reason; every exemption must say why it was granted (\"reason\": \"...\")");
-            else if (reasonProperty.Value.Type != JTokenType.String)
-                Problem(reasonProperty, label + ": 'reason' must be text in double quotes");
-            else if (string.IsNullOrWhiteSpace(reason = reasonProperty.Value.Value<string>()))
-                Problem(reasonProperty, label + " has an empty reason; every exemption must say why it was granted");
-
-            var approvedBy = OptionalString(o, "approvedBy", label);
-            var grantedOn = OptionalDate(o, "grantedOn", label);
-            var expires = OptionalDate(o, "expires", label);
-            var notBefore = OptionalDate(o, "notBefore", label);
-            if (expires.HasValue && notBefore.HasValue && expires.Value <= notBefore.Value)
-                Problem(Property(o, "expires"), label + " expires (" + FormatForPeople(expires.Value) + ") before it starts (notBefore " + FormatForPeople(notBefore.Value) + ")");
-
-            if (_problems.Count > before || id == null) return null;
-            return new Exemption
-            {
-                Id = id,
-                RuleId = ruleId,
-                UserSid = userSid,
-                UserName = userName,
-                ComputerName = computer,
-                Reason = reason,
-                ApprovedBy = approvedBy,
-                GrantedOn = grantedOn,
-                Expires = expires,
-                NotBefore = notBefore,
-                Source = ExemptionSource.Policy,
-                Location = _location,
-            };
-        }
 
         // ---- Field helpers
 
@@ -607,16 +378,11 @@ namespace AppBan.Engine.Policy
         {
             var property = Property(o, name);
             if (property == null || property.Value.Type == JTokenType.Null) return null;
-            if (property.Value.Type == JTokenType.String && TryParseDate(property.Value.Value<string>(), out var date)) return date;
+            if (property.Value.Type == JTokenType.String && IsoDate.TryParse(property.Value.Value<string>(), out var date)) return date;
             var shown = property.Value.Type == JTokenType.String ? "'" + property.Value.Value<string>() + "'" : property.Value.ToString(Formatting.None);
             Problem(property, "'" + name + "' of " + owner + " is " + shown + ", which is not a date; write an ISO 8601 date in double quotes such as \"2027-01-31T00:00:00Z\" (UTC) or \"2027-01-31\", or null");
             return null;
         }
-
-        /// <summary>ISO 8601 only (2027-01-31, 2027-01-31T17:00:00Z, ...+01:00); no zone means UTC.</summary>
-        internal static bool TryParseDate(string text, out DateTimeOffset date) =>
-            DateTimeOffset.TryParseExact(text?.Trim(), DateFormats, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out date);
 
         private static string FormatForPeople(DateTimeOffset date) => date.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 
@@ -631,76 +397,10 @@ namespace AppBan.Engine.Policy
             return d[a.Length, b.Length];
         }
 
-        // ---- Positions. Newtonsoft reports where a token ends; people want where it starts.
+        private void Problem(int line, int column, string message) => _problems.Add(line, column, message);
 
-        private void Problem(int line, int column, string message) => _problems.Add(new PolicyProblem(_file, line, column, message));
+        private void Problem(JToken at, string message) => _problems.Add(at, message);
 
-        private void Problem(JToken at, string message)
-        {
-            var (line, column) = Where(at);
-            Problem(line, column, message);
-        }
-
-        private (int Line, int Column) Where(JToken token)
-        {
-            if (token == null) return (0, 0);
-            if (!(token is JProperty) && token.Parent is JProperty owner) token = owner;
-            var info = (IJsonLineInfo)token;
-            if (!info.HasLineInfo()) return (0, 0);
-            if (token is JProperty) return (info.LineNumber, PropertyStart(info.LineNumber, info.LinePosition));
-            if (token is JContainer) return (info.LineNumber, info.LinePosition);   // just past '{' or '[', i.e. its column
-            return (info.LineNumber, ValueStart(info.LineNumber, info.LinePosition));
-        }
-
-        private string LineText(int line) => line >= 1 && line <= _lines.Length ? _lines[line - 1] : string.Empty;
-
-        // The reader stands just past the ':' of a property; walk back to the name's opening quote.
-        private int PropertyStart(int line, int position)
-        {
-            var text = LineText(line);
-            int i = Math.Min(position, text.Length) - 1;
-            if (i >= 0 && text[i] == ':') i--;
-            while (i >= 0 && char.IsWhiteSpace(text[i])) i--;
-            if (i < 0) return Math.Max(position, 1);
-            if (text[i] == '"' || text[i] == '\'') return OpeningQuote(text, i) + 1;
-            while (i > 0 && !IsDelimiter(text[i - 1])) i--;   // unquoted name
-            return i + 1;
-        }
-
-        private int ValueStart(int line, int position)
-        {
-            var text = LineText(line);
-            int i = Math.Min(position, text.Length) - 1;
-            if (i < 0) return Math.Max(position, 1);
-            if (text[i] == '"' || text[i] == '\'') return OpeningQuote(text, i) + 1;
-            while (i > 0 && !IsDelimiter(text[i - 1])) i--;
-            return i + 1;
-        }
-
-        private int CommentStart(int line, int position)
-        {
-            var text = LineText(line);
-            int end = Math.Min(position, text.Length);
-            int slashes = text.LastIndexOf("//", Math.Max(end - 1, 0), StringComparison.Ordinal);
-            int block = text.LastIndexOf("/*", Math.Max(end - 1, 0), StringComparison.Ordinal);
-            int start = Math.Max(slashes, block);
-            return start >= 0 ? start + 1 : Math.Max(position, 1);
-        }
-
-        private static bool IsDelimiter(char c) => char.IsWhiteSpace(c) || c == ',' || c == '[' || c == '{' || c == ':';
-
-        // Index of the quote that opens the string whose closing quote is at closing.
-        private static int OpeningQuote(string text, int closing)
-        {
-            char quote = text[closing];
-            for (int i = closing - 1; i >= 0; i--)
-            {
-                if (text[i] != quote) continue;
-                int backslashes = 0;
-                for (int j = i - 1; j >= 0 && text[j] == '\\'; j--) backslashes++;
-                if (backslashes % 2 == 0) return i;
-            }
-            return closing;
-        }
+        private (int Line, int Column) Where(JToken token) => _problems.Positions.Where(token);
     }
 }

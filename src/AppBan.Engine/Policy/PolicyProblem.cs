@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Newtonsoft.Json.Linq;
 
 namespace AppBan.Engine.Policy
 {
@@ -66,5 +67,35 @@ namespace AppBan.Engine.Policy
             foreach (var problem in problems) text.Append(Environment.NewLine).Append("  ").Append(problem);
             return text.ToString();
         }
+    }
+
+    /// <summary>The problems found in one document, each placed at the start of what it is about.</summary>
+    internal sealed class PolicyProblemList
+    {
+        private readonly string _file;
+        private readonly List<PolicyProblem> _problems = new List<PolicyProblem>();
+
+        public PolicyProblemList(string file, PolicyTextPositions positions)
+        {
+            _file = file;
+            Positions = positions;
+        }
+
+        public PolicyTextPositions Positions { get; }
+        public int Count => _problems.Count;
+
+        public void Add(int line, int column, string message) => _problems.Add(new PolicyProblem(_file, line, column, message));
+
+        public void Add(JToken at, string message)
+        {
+            var (line, column) = Positions.Where(at);
+            Add(line, column, message);
+        }
+
+        /// <summary>In document order; problems at the same place keep the order they were found in.</summary>
+        public IReadOnlyList<PolicyProblem> InDocumentOrder() =>
+            _problems.Select((p, order) => new { p, order })
+                .OrderBy(x => x.p.Line).ThenBy(x => x.p.Column).ThenBy(x => x.order)
+                .Select(x => x.p).ToList().AsReadOnly();
     }
 }

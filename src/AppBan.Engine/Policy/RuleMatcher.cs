@@ -1,6 +1,7 @@
 using System;
 using System.Text.RegularExpressions;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Text;
 
 namespace AppBan.Engine.Policy
 {

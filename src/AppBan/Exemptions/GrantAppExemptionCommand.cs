@@ -186,37 +186,23 @@ namespace AppBan.Cmdlets
             }
         }
 
-        /// <summary>
-        /// One grant per distinct (computer, rule, user) among the findings. A per-user finding grants for its user; a
-        /// machine-wide one (or a provisioned package) for every user of the device.
-        /// </summary>
+        /// <summary>The findings' grants (one per computer, rule and user, see ExemptionGrants.FromFindings); a refused one is an error.</summary>
         private List<PendingGrant> PendingFromFindings(ExemptionSource store)
         {
-            var list = new List<PendingGrant>();
-            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             // A finding's rule came from the policy that produced it; it is checked only against a policy named here.
             var ruleIds = Policy != null || store == ExemptionSource.Policy ? effectivePolicy.Rules.Select(r => r.Id).ToList() : null;
-            foreach (var f in findings)
+            var grants = ExemptionGrants.FromFindings(findings,
+                f => new GrantSubject(f.ComputerName, f.RuleId, f.Scope == AppScope.User ? f.UserSid : null, f.UserName),
+                template, store, ruleIds, Clock);
+            var list = new List<PendingGrant>();
+            foreach (var grant in grants)
             {
-                var sid = f.Scope == AppScope.User ? f.UserSid : null;
-                if (!seen.Add(f.ComputerName + "|" + f.RuleId + "|" + sid)) continue;
-                var request = new ExemptionRequest
+                if (!grant.Check.IsValid)
                 {
-                    RuleId = f.RuleId,
-                    User = sid,
-                    Computer = store == ExemptionSource.Policy ? f.ComputerName : null,
-                    Reason = template.Reason,
-                    ApprovedBy = template.ApprovedBy,
-                    Expires = template.Expires,
-                    NotBefore = template.NotBefore,
-                };
-                var check = ExemptionValidator.Validate(request, store, ruleIds, Clock);
-                if (!check.IsValid)
-                {
-                    WriteError(ExemptionCmdletSupport.InvalidRequest(check, f));
+                    WriteError(ExemptionCmdletSupport.InvalidRequest(grant.Check, grant.Finding));
                     continue;
                 }
-                list.Add(new PendingGrant(request, check.User, f.ComputerName, sid == null ? null : f.UserName ?? sid));
+                list.Add(new PendingGrant(grant.Request, grant.Check.User, grant.Subject.ComputerName, grant.Subject.UserLabel));
             }
             return list;
         }

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using AppBan.Commands;
 using AppBan.Engine;
 using AppBan.Engine.Exemptions;
+using AppBan.Engine.Policy;
 
 namespace AppBan.Cmdlets
 {

@@ -1,6 +1,7 @@
 using System.Linq;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Text;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Policy

@@ -3,11 +3,11 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
-using AppBan.Engine.Policy;
+using AppBan.Engine.Exemptions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
-namespace AppBan.Engine.Exemptions
+namespace AppBan.Engine.Policy
 {
     /// <summary>
     /// Adds and removes exemption entries in a policy document. Each change happens under <see cref="PolicyFileLock"/>:

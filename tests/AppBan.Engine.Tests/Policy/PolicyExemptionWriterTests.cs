@@ -6,10 +6,11 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Exemptions;
+using AppBan.Engine.Policy;
 using Newtonsoft.Json.Linq;
 using Xunit;
 
-namespace AppBan.Engine.Tests.Exemptions
+namespace AppBan.Engine.Tests.Policy
 {
     public sealed class PolicyExemptionWriterTests : IDisposable
     {
@@ -27,7 +28,7 @@ namespace AppBan.Engine.Tests.Exemptions
 }
 ";
 
-        private static AppBan.Engine.Policy.AppBanPolicy LoadPolicy(string path) => AppBan.Engine.Policy.PolicyLoader.LoadFile(path);
+        private static AppBanPolicy LoadPolicy(string path) => PolicyLoader.LoadFile(path);
 
 
         public PolicyExemptionWriterTests() => Directory.CreateDirectory(dir);

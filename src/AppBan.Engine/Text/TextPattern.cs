@@ -2,11 +2,12 @@ using System;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace AppBan.Engine.Policy
+namespace AppBan.Engine.Text
 {
     /// <summary>
-    /// A case-insensitive text pattern from a policy: a PowerShell-style wildcard (*, ?, [a-z], backtick escapes),
-    /// matched against the whole value, or a .NET regular expression, matched anywhere unless anchored.
+    /// A case-insensitive text pattern, used by policy matchers and exemption computer names: a PowerShell-style
+    /// wildcard (*, ?, [a-z], backtick escapes), matched against the whole value, or a .NET regular expression,
+    /// matched anywhere unless anchored.
     /// </summary>
     public sealed class TextPattern
     {

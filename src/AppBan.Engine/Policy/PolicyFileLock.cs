@@ -1,8 +1,9 @@
 using System;
 using System.IO;
 using System.Threading;
+using AppBan.Engine.Exemptions;
 
-namespace AppBan.Engine.Exemptions
+namespace AppBan.Engine.Policy
 {
     /// <summary>
     /// An exclusive lock on a policy file, held while it is read, edited and replaced, so that several processes
