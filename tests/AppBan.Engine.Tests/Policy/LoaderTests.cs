@@ -206,11 +206,13 @@ namespace AppBan.Engine.Tests.Policy
             Assert.Contains(lines, p => p.Line == 5 && p.Message.Contains("exemption 'e2' has no reason"));
             Assert.Contains(lines, p => p.Line == 6 && p.Message.Contains("exemption 'e3' does not say whom it covers"));
             Assert.Contains(lines, p => p.Line == 7 && p.Message.Contains("'expires' of exemption 'e4' is '31/01/2027', which is not a date"));
+            // A bare name is not a user form Grant-AppExemption accepts, so a policy file may not hold it either.
+            Assert.Contains(lines, p => p.Line == 7 && p.Message.Contains("exemption 'e4': 'user' 'alice' is not DOMAIN\\name or a SID"));
             Assert.Contains(lines, p => p.Line == 8 && p.Message.Contains("is not a SID"));
             Assert.Contains(lines, p => p.Line == 8 && p.Message.Contains("empty reason"));
             Assert.Contains(lines, p => p.Line == 9 && p.Message.Contains("exemption 'e1' is defined twice (first on line 4)"));
             Assert.Contains(lines, p => p.Line == 10 && p.Message.Contains("expires (2027-01-01 00:00:00 UTC) before it starts"));
-            Assert.Equal(8, ex.Problems.Count);
+            Assert.Equal(9, ex.Problems.Count);
             Assert.Equal(ex.Problems.OrderBy(p => p.Line).ThenBy(p => p.Column), ex.Problems);
         }
 
