@@ -1,11 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Tests.Reporting;
+using Json.Schema;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Xunit;
@@ -22,6 +26,15 @@ namespace AppBan.Engine.Tests.Exemptions
         private static readonly string[] RuleIds = { "capcut", "tiktok-store" };
         private const string Alice = @"CONTOSO\alice";
         private const string Sid = "S-1-5-21-1004336348-1177238915-682003330-1001";
+
+        private static readonly Lazy<JsonSchema> PolicySchema = new Lazy<JsonSchema>(() =>
+            JsonSchema.FromText(File.ReadAllText(ReportSamples.ModuleFile("AppBan.policy.schema.json"))));
+
+        // What a JSON schema cannot express: rules that compare fields or documents, and the wildcard grammar.
+        private static readonly HashSet<string> SchemaCannotTell = new HashSet<string>
+        {
+            "rule not in the policy", "notBefore equal to expiry", "notBefore after expiry", "computer unclosed set", "computer lone backtick",
+        };
 
         public static IEnumerable<object[]> Cases()
         {
@@ -107,6 +120,21 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.True(valid == grant.IsValid, name + ": the grant " + (valid ? "refused: " + string.Join(" ", grant.Errors) : "accepted it"));
             // A refused exemption in a file is placed at its line and column, like every other policy problem.
             Assert.All(policyProblems, p => Assert.True(p.Line > 0 && p.Column > 0, name + ": no position for " + p));
+        }
+
+        [Theory]
+        [MemberData(nameof(Cases))]
+        public void The_shipped_schema_states_the_same_field_rules(string name, bool valid, string rule, string user, string computer,
+            string reason, string expires, string notBefore)
+        {
+            if (SchemaCannotTell.Contains(name))
+            {
+                Assert.False(valid, name + " is valid, so the schema must accept it too");
+                return;
+            }
+            using var document = JsonDocument.Parse(PolicyWith(rule, user, computer, reason, expires, notBefore));
+            var result = PolicySchema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+            Assert.True(valid == result.IsValid, name + ": the schema " + (valid ? "refused it" : "accepted it"));
         }
 
         [Theory]
