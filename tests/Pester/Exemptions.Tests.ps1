@@ -476,6 +476,36 @@ while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 10 }
         (Get-FileHash -LiteralPath $policy).Hash | Should -Be $before.Hash
     }
 
+    It 'Grant-AppExemption and a hand-edited policy file agree: <Case>' -ForEach @(
+        @{ Case = 'a bare user name is refused'; User = 'alice'; Reason = 'Press office'; ErrorId = 'InvalidUser' }
+        @{ Case = 'a reason over 2000 characters is refused'; User = 'CONTOSO\alice'; Reason = ('r' * 2001); ErrorId = 'ReasonInvalid' }
+        @{ Case = 'DOMAIN\name with a 2000-character reason is accepted'; User = 'CONTOSO\alice'; Reason = ('r' * 2000); ErrorId = $null }
+    ) {
+        $expires = [DateTime]::UtcNow.AddDays(30)
+        # The same exemption, written into a copy of the file by hand.
+        $document = Get-Content -Raw -LiteralPath $policy | ConvertFrom-Json -AsHashtable
+        $document.exemptions = @(@{ id = 'by-hand'; ruleId = 'capcut'; user = $User; reason = $Reason; expires = $expires.ToString('yyyy-MM-ddTHH:mm:ssZ') })
+        $edited = Join-Path $TestDrive 'by-hand.json'
+        $document | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $edited -Encoding utf8NoBOM
+        $problems = @(Test-AppBanPolicy -Path $edited)
+
+        $before = Get-FileHash -LiteralPath $policy
+        if ($ErrorId) {
+            { Grant-AppExemption -PolicyPath $policy -Rule capcut -User $User -Reason $Reason -Expires $expires -ErrorAction Stop } |
+                Should -Throw -ErrorId "$ErrorId,*"
+            (Get-FileHash -LiteralPath $policy).Hash | Should -Be $before.Hash
+            $problems | Should -HaveCount 1
+            $problems[0].Message | Should -BeLike "exemption 'by-hand'*"
+            $line = (Get-Content -LiteralPath $edited | Select-String -SimpleMatch $(if ($ErrorId -eq 'InvalidUser') { '"user"' } else { '"reason"' })).LineNumber
+            $problems[0].Line | Should -Be $line
+        } else {
+            $granted = Grant-AppExemption -PolicyPath $policy -Rule capcut -User $User -Reason $Reason -Expires $expires
+            $granted.Action | Should -Be 'Granted'
+            (Get-AppExemption -PolicyPath $policy).Id | Should -Be $granted.Id
+            $problems | Should -BeNullOrEmpty
+        }
+    }
+
     It 'refuses -PolicyPath together with targets' {
         { Grant-AppExemption -PolicyPath $policy -ComputerName pc1 -Rule capcut -Computer 'PC-*' -Reason 'x' -ErrorAction Stop } |
             Should -Throw -ErrorId 'PolicyPathWithTargets,*'
