@@ -52,10 +52,14 @@ namespace AppBan.Cmdlets
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
-        private bool sessionsQueued, progressShown, cleartextWarned, auditTrailOpened;
-        private EventLogAuditTrail auditTrail;
-        private readonly object auditTrailGate = new object();
+        private readonly IAuditTrail auditTrail;
+        private bool sessionsQueued, progressShown, cleartextWarned, targetNamed;
         private readonly Stopwatch progressClock = new Stopwatch();
+
+        /// <summary>PowerShell's constructor: changes made to this computer go to the Windows event log.</summary>
+        protected AppBanTargetCmdlet() : this(new EventLogAuditTrail()) { }
+
+        private protected AppBanTargetCmdlet(IAuditTrail auditTrail) => this.auditTrail = auditTrail;
 
         /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -112,40 +116,19 @@ namespace AppBan.Cmdlets
 
         protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
 
-        /// <summary>
-        /// Records a removal on this computer's audit trail (Application event log, elevated on Windows) when it ran a
-        /// command or was refused there; removals on other computers and those that changed nothing are not recorded.
-        /// Any thread, as soon as the removal ends; <paramref name="warn"/> must be safe on that thread.
-        /// </summary>
-        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn)
-        {
-            if (!AuditMessages.IsAudited(action) || !CimTarget.IsThisComputer(computerName)) return;
-            LocalAuditTrail(warn)?.Record(action, policyName, policySha256, warn);
-        }
+        /// <summary>A removal ended on <paramref name="computerName"/>: the audit trail decides whether it is recorded. Any thread.</summary>
+        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn) =>
+            auditTrail.AuditRemoval(computerName, action, policyName, policySha256, warn);
+
+        /// <summary>An exemption change to <paramref name="computerName"/>'s device store, or (null) to a policy file here. Any thread.</summary>
+        private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn) =>
+            auditTrail.AuditExemptionChange(computerName, change, warn);
 
         /// <summary>
-        /// Records an exemption change made to <paramref name="computerName"/>'s device store when that is this computer,
-        /// or (null) to a policy file here. Any thread, before the change goes down the pipeline.
+        /// Whether this computer is the target when the command names none and reads no pipeline input. False for an
+        /// invocation that works on something else (a policy file), which then contacts no computer unless one is named.
         /// </summary>
-        private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn)
-        {
-            if (computerName != null && !CimTarget.IsThisComputer(computerName)) return;
-            LocalAuditTrail(warn)?.Record(change, warn);
-        }
-
-        /// <summary>The audit trail, opened (source registered) by the first change to record; null where it does not apply.</summary>
-        private EventLogAuditTrail LocalAuditTrail(Action<string> warn)
-        {
-            lock (auditTrailGate)
-            {
-                if (!auditTrailOpened)
-                {
-                    auditTrailOpened = true;
-                    auditTrail = EventLogAuditTrail.TryOpen(warn);
-                }
-                return auditTrail;
-            }
-        }
+        protected virtual bool LocalMachineByDefault => true;
 
         protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
 
@@ -161,28 +144,56 @@ namespace AppBan.Cmdlets
                         "CimSessionWithConnectionParameters", ErrorCategory.InvalidArgument, null));
             }
             runner = new FanOutRunner(ThrottleLimit);
+            // Pipeline input names the targets, even when there turns out to be none or none usable: an empty or
+            // invalid target set does nothing and never turns to this computer.
+            targetNamed = MyInvocation.ExpectingInput
+                || MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName))
+                || MyInvocation.BoundParameters.ContainsKey(nameof(CimSession));
         }
 
         protected override void ProcessRecord()
         {
-            if (!sessionsQueued && CimSession != null)
-            {
-                sessionsQueued = true;
-                foreach (var session in CimSession) QueueCimSession(session);
-            }
-            if (ComputerName != null)
-            {
-                if (CimSession != null && CimSession.Length > 0)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use either -ComputerName or -CimSession, not both."),
-                        "ComputerNameWithCimSession", ErrorCategory.InvalidArgument, null));
-                foreach (var name in ComputerName) QueueComputerName(name);
-            }
+            QueueCimSessions();
+            if (ComputerName != null) QueueComputerNames(ComputerName);
             Drain(block: false);
         }
 
+        /// <summary>
+        /// Targets a derived cmdlet found in its pipeline input (the computers findings or exemptions came from), queued
+        /// once that input is complete: through the -CimSession for each when sessions were given (ShouldProcessTarget
+        /// picks them), else by name with the connection parameters. Call before base.EndProcessing.
+        /// </summary>
+        private protected void QueueInputTargets(IReadOnlyCollection<string> computerNames)
+        {
+            targetNamed = true;
+            if (computerNames.Count == 0) return;
+            if (CimSession != null && CimSession.Length > 0) QueueCimSessions();
+            else QueueComputerNames(computerNames);
+        }
+
+        private void QueueComputerNames(IEnumerable<string> names)
+        {
+            targetNamed = true;
+            if (CimSession != null && CimSession.Length > 0)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use either -ComputerName or -CimSession, not both."),
+                    "ComputerNameWithCimSession", ErrorCategory.InvalidArgument, null));
+            foreach (var name in names) QueueComputerName(name);
+        }
+
+        private void QueueCimSessions()
+        {
+            if (sessionsQueued || CimSession == null) return;
+            sessionsQueued = true;
+            targetNamed = true;
+            foreach (var session in CimSession) QueueCimSession(session);
+        }
+
+        /// <summary>This computer is the target only when the command names none and reads no pipeline input.</summary>
+        private bool LocalMachineIsTarget => LocalMachineByDefault && !targetNamed && runner.Added == 0 && seen.Count == 0;
+
         protected override void EndProcessing()
         {
-            if (runner.Added == 0 && seen.Count == 0)
+            if (LocalMachineIsTarget)
             {
                 if (!factory.IsWindows)
                     ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));

@@ -80,6 +80,7 @@ namespace AppBan.Cmdlets
         public AppBanPolicy Policy { get; set; }
 
         private bool IntoPolicy => ParameterSetName == PolicySet || ParameterSetName == FindingPolicySet;
+        protected override bool ChangesPolicyFile => IntoPolicy;
         private bool FromFindings => ParameterSetName == FindingSet || ParameterSetName == FindingPolicySet;
 
         protected override string ProgressActivity => "Granting exemptions";
@@ -104,11 +105,7 @@ namespace AppBan.Cmdlets
                 policyFile = PolicyInput.ResolveFileSystemPath(this, PolicyPath);
                 effectivePolicy = PolicyInput.Load(this, policyFile);
             }
-            else
-            {
-                BeginTargets();
-                effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
-            }
+            else effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
 
             // Findings bring rule, user and computer with them; what they share is checked now, the rest per finding.
             var check = FromFindings
@@ -139,19 +136,17 @@ namespace AppBan.Cmdlets
             {
                 case PolicySet:
                     GrantIntoPolicy(new[] { new PendingGrant(template, user, null, user?.ToString()) });
-                    return;
+                    break;
                 case FindingPolicySet:
                     GrantIntoPolicy(PendingFromFindings(ExemptionSource.Policy));
-                    return;
+                    break;
                 case FindingSet:
-                    RunOnTargets(PendingFromFindings(ExemptionSource.Device)
+                    QueueChangesOnTargets(PendingFromFindings(ExemptionSource.Device)
                         .GroupBy(g => g.Target, StringComparer.OrdinalIgnoreCase)
                         .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase), "where the finding was made");
-                    return;
-                default:
-                    base.EndProcessing();
-                    return;
+                    break;
             }
+            base.EndProcessing();
         }
 
         protected override bool ShouldProcessTarget(string computerName)

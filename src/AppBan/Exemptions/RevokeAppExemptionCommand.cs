@@ -40,14 +40,11 @@ namespace AppBan.Cmdlets
 
         protected override string ProgressActivity => "Revoking exemptions";
 
+        protected override bool ChangesPolicyFile => ParameterSetName == PolicySet;
+
         protected override void BeginProcessing()
         {
-            base.BeginProcessing();
-            if (ParameterSetName == PolicySet)
-            {
-                ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
-                return;
-            }
+            if (ParameterSetName == PolicySet) ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
             if (ParameterSetName == TargetSet)
             {
                 // Device exemption ids become registry paths: only GUIDs get that far.
@@ -56,7 +53,7 @@ namespace AppBan.Cmdlets
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + bad + "' is not an exemption id: a device exemption id is a GUID. Nothing was revoked."),
                         "InvalidExemptionId", ErrorCategory.InvalidArgument, bad));
             }
-            BeginTargets();
+            base.BeginProcessing();
         }
 
         protected override void ProcessRecord()
@@ -79,7 +76,7 @@ namespace AppBan.Cmdlets
             {
                 case PolicySet:
                     RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, PolicyPath), Id);
-                    return;
+                    break;
                 case InputSet:
                     foreach (var file in records.Where(r => r.Source == ExemptionSource.Policy && !string.IsNullOrEmpty(r.Target)).GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase))
                         RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, file.Key), file.Select(r => r.Id).ToList());
@@ -95,12 +92,10 @@ namespace AppBan.Cmdlets
                         if (!idsByTarget.TryGetValue(r.Target, out var ids)) idsByTarget[r.Target] = ids = new List<string>();
                         ids.Add(r.Id);
                     }
-                    RunOnTargets(idsByTarget, "where the exemption was read");
-                    return;
-                default:
-                    base.EndProcessing();
-                    return;
+                    QueueChangesOnTargets(idsByTarget, "where the exemption was read");
+                    break;
             }
+            base.EndProcessing();
         }
 
         protected override bool ShouldProcessTarget(string computerName)
