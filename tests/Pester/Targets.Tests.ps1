@@ -15,7 +15,7 @@ BeforeAll {
     Set-Content -LiteralPath $EmptyFile -Value @() -NoNewline
 
     # Runs a command and returns the FullyQualifiedErrorId of every error it gave, terminating or not, and its output.
-    function Invoke-Collecting([scriptblock] $Command) {
+    function Get-CommandOutcome([scriptblock] $Command) {
         $errors = [System.Collections.Generic.List[string]]::new()
         $output = [System.Collections.Generic.List[object]]::new()
         try {
@@ -68,7 +68,7 @@ Describe 'Every cmdlet with target parameters' {
 
     It '<Name>: an invalid -ComputerName is reported, and nothing else happens' -TestCases $Cases {
         $arguments = $Commands[$Name]
-        $r = Invoke-Collecting { & $Name -ComputerName 'pc 001;x' @arguments }
+        $r = Get-CommandOutcome { & $Name -ComputerName 'pc 001;x' @arguments }
         $r.Errors | Should -Contain "InvalidComputerName,AppBan.Cmdlets.$($Name -replace '-', '')Command"
         $r.Errors | Where-Object { $_ -like 'LocalMachineUnsupported*' } | Should -BeNullOrEmpty
         @($r.Errors).Count | Should -Be 1
@@ -77,7 +77,7 @@ Describe 'Every cmdlet with target parameters' {
 
     It '<Name>: an invalid name from the pipeline is reported, and nothing else happens' -TestCases $Cases {
         $arguments = $Commands[$Name]
-        $r = Invoke-Collecting { 'pc 001;x' | & $Name @arguments }
+        $r = Get-CommandOutcome { 'pc 001;x' | & $Name @arguments }
         $r.Errors | Where-Object { $_ -like 'LocalMachineUnsupported*' } | Should -BeNullOrEmpty
         @($r.Errors | Where-Object { $_ -notlike 'InvalidComputerName,*' -and $_ -notlike 'InputObjectNotBound,*' }) | Should -BeNullOrEmpty
         Get-FleetOperation | Should -BeNullOrEmpty
@@ -85,24 +85,24 @@ Describe 'Every cmdlet with target parameters' {
 
     It '<Name>: an empty pipeline does nothing' -TestCases $Cases {
         $arguments = $Commands[$Name]
-        $r = Invoke-Collecting { @() | & $Name @arguments }
+        $r = Get-CommandOutcome { @() | & $Name @arguments }
         $r.Errors | Should -BeNullOrEmpty
         Get-FleetOperation | Should -BeNullOrEmpty
-        $fromFile = Invoke-Collecting { Get-Content -LiteralPath $EmptyFile | & $Name @arguments }
+        $fromFile = Get-CommandOutcome { Get-Content -LiteralPath $EmptyFile | & $Name @arguments }
         $fromFile.Errors | Should -BeNullOrEmpty
         Get-FleetOperation | Should -BeNullOrEmpty
     }
 
     It '<Name>: an empty pipeline with connection parameters does nothing' -TestCases $Cases {
         $arguments = $Commands[$Name]
-        $r = Invoke-Collecting { @() | & $Name @arguments -Credential $Laptop.Credential -Authentication Basic }
+        $r = Get-CommandOutcome { @() | & $Name @arguments -Credential $Laptop.Credential -Authentication Basic }
         $r.Errors | Should -BeNullOrEmpty
         Get-FleetOperation | Should -BeNullOrEmpty
     }
 
     It '<Name>: with no target at all, it is this computer (LocalMachineUnsupported off Windows)' -TestCases $Cases -Skip:$IsWindows {
         $arguments = $Commands[$Name]
-        $r = Invoke-Collecting { & $Name @arguments }
+        $r = Get-CommandOutcome { & $Name @arguments }
         $r.Errors | Should -Contain "LocalMachineUnsupported,AppBan.Cmdlets.$($Name -replace '-', '')Command"
         Get-FleetOperation | Should -BeNullOrEmpty
     }
@@ -116,7 +116,7 @@ Describe 'The documented pipelines on a clean fleet' {
     It 'Get-BannedApp | Remove-BannedApp removes nothing and contacts nothing else' {
         Reset-SimulatorHost -ComputerName CLEAN-01
         Reset-SimulatorHost -ComputerName LAPTOP-01 -CountersOnly
-        $r = Invoke-Collecting { Get-BannedApp @CleanTarget | Remove-BannedApp -Force }
+        $r = Get-CommandOutcome { Get-BannedApp @CleanTarget | Remove-BannedApp -Force }
         $r.Errors | Should -BeNullOrEmpty
         $r.Output | Should -BeNullOrEmpty
         Get-SimulatorCommandLine -ComputerName CLEAN-01 | Should -BeNullOrEmpty
@@ -125,7 +125,7 @@ Describe 'The documented pipelines on a clean fleet' {
 
     It 'Get-BannedApp | Grant-AppExemption grants nothing anywhere' {
         Reset-SimulatorHost -ComputerName CLEAN-01
-        $r = Invoke-Collecting { Get-BannedApp @CleanTarget | Grant-AppExemption -Reason 'Press office' -Confirm:$false }
+        $r = Get-CommandOutcome { Get-BannedApp @CleanTarget | Grant-AppExemption -Reason 'Press office' -Confirm:$false }
         $r.Errors | Should -BeNullOrEmpty
         $r.Output | Should -BeNullOrEmpty
         Get-SimulatorRegistry -ComputerName CLEAN-01 -Path 'HKLM\SOFTWARE\AppBan\Exemptions' | Should -BeNullOrEmpty
@@ -133,9 +133,112 @@ Describe 'The documented pipelines on a clean fleet' {
 
     It 'Get-AppExemption | Revoke-AppExemption revokes nothing' {
         Reset-SimulatorHost -ComputerName CLEAN-01
-        $r = Invoke-Collecting { Get-AppExemption @CleanTarget | Revoke-AppExemption -Confirm:$false }
+        $r = Get-CommandOutcome { Get-AppExemption @CleanTarget | Revoke-AppExemption -Confirm:$false }
         $r.Errors | Should -BeNullOrEmpty
         $r.Output | Should -BeNullOrEmpty
     }
 
+}
+
+Describe 'Documented examples bind to a parameter set' {
+    BeforeAll {
+        $script:AppBanCommands = @{}
+        foreach ($c in Get-Command -Module AppBan -CommandType Cmdlet) { $AppBanCommands[$c.Name] = $c }
+
+        # The PowerShell code of a documentation file: fenced blocks of Markdown (not the SYNTAX of a cmdlet page, which
+        # is notation), lines indented as code in an about topic.
+        function Get-DocumentedCode([string] $Path) {
+            $lines = Get-Content -LiteralPath $Path
+            $block = [System.Collections.Generic.List[string]]::new()
+            if ($Path -like '*.md') {
+                $inside = $false; $language = ''; $section = ''
+                foreach ($line in $lines) {
+                    if (-not $inside -and $line -match '^## (.+)$') { $section = $Matches[1] }
+                    if ($line -match '^\s*```(\w*)') {
+                        if ($inside) {
+                            if ($language -notin 'yaml', 'json', 'xml', 'text', 'csv' -and $section -ne 'SYNTAX') { ($block -join "`n") }
+                            $block.Clear(); $inside = $false
+                        } else { $inside = $true; $language = $Matches[1] }
+                    } elseif ($inside) { $block.Add($line) }
+                }
+            } else {
+                foreach ($line in $lines + '') {
+                    if ($line -match '^ {8}') { $block.Add($line); continue }
+                    if ($block.Count) { ($block -join "`n"); $block.Clear() }
+                }
+            }
+        }
+
+        # The parameter named by a command-line token, as PowerShell resolves it: full name, alias or unique prefix.
+        function Resolve-Parameter([System.Management.Automation.CommandInfo] $Command, [string] $Token) {
+            $exact = @($Command.Parameters.Values | Where-Object { $_.Name -eq $Token -or $_.Aliases -contains $Token })
+            if ($exact.Count) { return $exact[0] }
+            $prefixed = @($Command.Parameters.Values | Where-Object { $_.Name -like "$Token*" })
+            if ($prefixed.Count -eq 1) { return $prefixed[0] }
+        }
+
+        # Why a command line binds to no parameter set of its AppBan cmdlet; nothing when it binds to one.
+        function Test-CommandBinding([System.Management.Automation.Language.CommandAst] $Ast) {
+            $command = $AppBanCommands[$Ast.GetCommandName()]
+            $pipeline = $Ast.Parent -is [System.Management.Automation.Language.PipelineAst] -and $Ast.Parent.PipelineElements.IndexOf($Ast) -gt 0
+            $splatted = $false; $named = [System.Collections.Generic.List[string]]::new(); $positional = 0
+            $elements = $Ast.CommandElements
+            for ($i = 1; $i -lt $elements.Count; $i++) {
+                $element = $elements[$i]
+                if ($element -is [System.Management.Automation.Language.CommandParameterAst]) {
+                    $parameter = Resolve-Parameter $command $element.ParameterName
+                    if (-not $parameter) { return "-$($element.ParameterName) is not a parameter of $($command.Name)" }
+                    $named.Add($parameter.Name)
+                    if ($parameter.SwitchParameter -or $element.Argument) { continue }
+                    $i++
+                } elseif ($element -is [System.Management.Automation.Language.VariableExpressionAst] -and $element.Splatted) {
+                    $splatted = $true
+                } else { $positional++ }
+            }
+            $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+            foreach ($set in $command.ParameterSets) {
+                $inSet = @($set.Parameters.Name)
+                if (@($named | Where-Object { $_ -notin $inSet -and $_ -notin $common }).Count) { continue }
+                if ($positional -gt @($set.Parameters | Where-Object Position -GE 0).Count) { continue }
+                $missing = @($set.Parameters | Where-Object {
+                        $_.IsMandatory -and $_.Name -notin $named -and
+                        -not ($pipeline -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName)) })
+                if ($missing.Count -and -not $splatted) { continue }
+                return
+            }
+            "no parameter set of $($command.Name) takes -$($named -join ', -')$(if ($pipeline) { ' with pipeline input' })"
+        }
+
+        function Get-AppBanCommandAst([string] $Code) {
+            $tokens = $null; $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($Code, [ref] $tokens, [ref] $errors)
+            $ast.FindAll({ param($a) $a -is [System.Management.Automation.Language.CommandAst] -and $AppBanCommands.ContainsKey("$($a.GetCommandName())") }, $true)
+        }
+    }
+
+    It 'refuses what no parameter set allows (the check can fail)' {
+        $refused = 'Get-BannedApp -CimSession $s -Credential $c', 'Get-BannedApp -ComputerName pc1 -CimSession $s',
+            'Grant-AppExemption -PolicyPath p.json -ComputerName pc1 -Rule capcut -Reason x', 'Revoke-AppExemption -ComputerName pc1',
+            'Test-AppBanConnection -CimSession $s -UseSSL', 'Get-BannedApp -Policy $p -PolicyPath p.json', 'Get-BannedApp -NoSuchParameter'
+        foreach ($line in $refused) { Test-CommandBinding @(Get-AppBanCommandAst $line)[0] | Should -Not -BeNullOrEmpty -Because $line }
+        Test-CommandBinding @(Get-AppBanCommandAst 'Get-BannedApp -CimSession $s -PolicyPath p.json')[0] | Should -BeNullOrEmpty
+        Test-CommandBinding @(Get-AppBanCommandAst '$f | Grant-AppExemption -Reason x')[0] | Should -BeNullOrEmpty
+    }
+
+    It 'every AppBan command line in README.md, docs and about_AppBan binds' {
+        $files = @(Get-Item (Join-Path $RepoRoot 'README.md'), (Join-Path $RepoRoot 'module/en-US/about_AppBan.help.txt')) +
+            @(Get-ChildItem (Join-Path $RepoRoot 'docs') -Filter *.md -Recurse)
+        $checked = 0
+        $failures = foreach ($file in $files) {
+            foreach ($code in Get-DocumentedCode $file.FullName) {
+                foreach ($ast in Get-AppBanCommandAst $code) {
+                    $checked++
+                    $why = Test-CommandBinding $ast
+                    if ($why) { "$($file.Name): $($ast.Extent.Text): $why" }
+                }
+            }
+        }
+        $failures | Should -BeNullOrEmpty
+        $checked | Should -BeGreaterThan 50
+    }
 }

@@ -42,8 +42,8 @@ namespace AppBan.Cmdlets
     /// Base of every cmdlet that works on targets. It binds Get-CimInstance-style target parameters, collects targets
     /// as they arrive on the pipeline, runs the work in parallel (throttled) off the pipeline thread, and writes results,
     /// errors, warnings and progress on the pipeline thread as they come. Ctrl+C cancels every target.
-    /// Parameters carry no parameter sets, so derived cmdlets may define their own; conflicting combinations are
-    /// rejected when the cmdlet starts.
+    /// Its parameters come in two parameter sets, as Get-CimInstance's do: ComputerName (with the connection parameters)
+    /// and CimSession.
     /// </summary>
     public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
     {
@@ -61,33 +61,47 @@ namespace AppBan.Cmdlets
 
         private protected AppBanTargetCmdlet(IAuditTrail auditTrail) => this.auditTrail = auditTrail;
 
-        /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The parameter set of -ComputerName and its connection parameters (Credential, Port, UseSSL, ...).</summary>
+        protected const string ComputerNameSet = "ComputerName";
+
+        /// <summary>The parameter set of -CimSession, which carries its own connection settings.</summary>
+        protected const string CimSessionSet = "CimSession";
+
+        // The target parameters are virtual: a cmdlet with parameter sets of its own (a mode, such as "Finding") overrides
+        // them to place them in "<mode>ComputerName" and "<mode>CimSession", as Get-CimInstance does. PowerShell reads
+        // the attributes of the override only, so an override repeats them all.
+
+        /// <summary>Targets: "host" or "host:port". Without -ComputerName, -CimSession and pipeline input, the local machine.</summary>
+        [Parameter(ParameterSetName = ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("CN", "ServerName", "DNSHostName", "Name")]
         [ValidateNotNullOrEmpty]
-        public string[] ComputerName { get; set; }
+        public virtual string[] ComputerName { get; set; }
 
         /// <summary>Existing CIM sessions (New-CimSession); they are used through MI and left open.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = CimSessionSet, Mandatory = true)]
         [ValidateNotNullOrEmpty]
-        public MiCimSession[] CimSession { get; set; }
+        public virtual MiCimSession[] CimSession { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ComputerNameSet)]
         [Credential]
-        public PSCredential Credential { get; set; }
+        public virtual PSCredential Credential { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ComputerNameSet)]
         [ValidateRange(1, 65535)]
-        public int Port { get; set; }
+        public virtual int Port { get; set; }
 
-        [Parameter]
-        public SwitchParameter UseSSL { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter UseSSL { get; set; }
 
-        [Parameter]
-        public CimAuthentication Authentication { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual CimAuthentication Authentication { get; set; }
 
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>Use the managed WS-Management client on Windows too, instead of MI.</summary>
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter UseWsMan { get; set; }
 
         [Parameter]
         [Alias("OT")]
@@ -98,9 +112,17 @@ namespace AppBan.Cmdlets
         [ValidateRange(0, int.MaxValue)]
         public int ThrottleLimit { get; set; }
 
-        /// <summary>Use the managed WS-Management client on Windows too, instead of MI.</summary>
-        [Parameter]
-        public SwitchParameter UseWsMan { get; set; }
+        /// <summary>The cmdlet's own parameter set, without its "ComputerName" or "CimSession" part ("Target" of "TargetCimSession").</summary>
+        protected string ParameterSetMode
+        {
+            get
+            {
+                var name = ParameterSetName;
+                foreach (var suffix in new[] { ComputerNameSet, CimSessionSet })
+                    if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal)) return name.Substring(0, name.Length - suffix.Length);
+                return name;
+            }
+        }
 
         /// <summary>The work for one target, on a worker thread: no PowerShell API here, only <paramref name="context"/>.</summary>
         protected abstract Task ProcessTargetAsync(TargetContext context);
@@ -132,17 +154,10 @@ namespace AppBan.Cmdlets
 
         protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
 
+        // -ComputerName and -CimSession, and -CimSession and the connection parameters, are in different parameter sets:
+        // PowerShell refuses to combine them before the cmdlet starts.
         protected override void BeginProcessing()
         {
-            if (CimSession != null && CimSession.Length > 0)
-            {
-                var conflicting = new[] { "Credential", "Port", "UseSSL", "Authentication", "SkipCertificateCheck", "UseWsMan" }
-                    .Where(MyInvocation.BoundParameters.ContainsKey).ToList();
-                if (conflicting.Count > 0)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                        "-CimSession carries its own connection settings; do not combine it with -" + string.Join(", -", conflicting) + "."),
-                        "CimSessionWithConnectionParameters", ErrorCategory.InvalidArgument, null));
-            }
             runner = new FanOutRunner(ThrottleLimit);
             // Pipeline input names the targets, even when there turns out to be none or none usable: an empty or
             // invalid target set does nothing and never turns to this computer.
@@ -174,9 +189,6 @@ namespace AppBan.Cmdlets
         private void QueueComputerNames(IEnumerable<string> names)
         {
             targetNamed = true;
-            if (CimSession != null && CimSession.Length > 0)
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use either -ComputerName or -CimSession, not both."),
-                    "ComputerNameWithCimSession", ErrorCategory.InvalidArgument, null));
             foreach (var name in names) QueueComputerName(name);
         }
 

@@ -13,7 +13,7 @@ namespace AppBan.Cmdlets
     /// Lists exemptions on devices (the targets) and/or in a policy file, each with its Status at this moment.
     /// With only -PolicyPath, no device is contacted.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "AppExemption")]
+    [Cmdlet(VerbsCommon.Get, "AppExemption", DefaultParameterSetName = ComputerNameSet)]
     [OutputType(typeof(ExemptionRecord))]
     public sealed class GetAppExemptionCommand : AppBanTargetCmdlet
     {

@@ -5,7 +5,9 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using AppBan.Commands;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
 {
@@ -14,7 +16,7 @@ namespace AppBan.Cmdlets
     /// Each revoke writes an ExemptionChange; -WhatIf writes nothing and connects nowhere.
     /// </summary>
     [Cmdlet(VerbsSecurity.Revoke, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-        DefaultParameterSetName = TargetSet)]
+        DefaultParameterSetName = TargetSet + ComputerNameSet)]
     [OutputType(typeof(ExemptionChange))]
     public sealed class RevokeAppExemptionCommand : ExemptionChangeCmdlet<string>
     {
@@ -22,8 +24,47 @@ namespace AppBan.Cmdlets
 
         private readonly List<ExemptionRecord> records = new List<ExemptionRecord>();
 
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = InputSet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
         /// <summary>The ids of the exemptions to revoke.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + CimSessionSet)]
         [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
         [ValidateNotNullOrEmpty]
         public string[] Id { get; set; }
@@ -34,18 +75,18 @@ namespace AppBan.Cmdlets
         public string PolicyPath { get; set; }
 
         /// <summary>Exemptions from Get-AppExemption: each is revoked where it was read (device or policy file).</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet + CimSessionSet)]
         [Alias("Exemption")]
         public ExemptionRecord InputObject { get; set; }
 
         protected override string ProgressActivity => "Revoking exemptions";
 
-        protected override bool ChangesPolicyFile => ParameterSetName == PolicySet;
+        protected override bool ChangesPolicyFile => ParameterSetMode == PolicySet;
 
         protected override void BeginProcessing()
         {
-            if (ParameterSetName == PolicySet) ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
-            if (ParameterSetName == TargetSet)
+            if (ParameterSetMode == TargetSet)
             {
                 // Device exemption ids become registry paths: only GUIDs get that far.
                 var bad = Id.FirstOrDefault(i => !ExemptionId.IsValid(i));
@@ -58,7 +99,7 @@ namespace AppBan.Cmdlets
 
         protected override void ProcessRecord()
         {
-            switch (ParameterSetName)
+            switch (ParameterSetMode)
             {
                 case InputSet:
                     if (InputObject != null) records.Add(InputObject);
@@ -72,7 +113,7 @@ namespace AppBan.Cmdlets
 
         protected override void EndProcessing()
         {
-            switch (ParameterSetName)
+            switch (ParameterSetMode)
             {
                 case PolicySet:
                     RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, PolicyPath), Id);
@@ -100,7 +141,7 @@ namespace AppBan.Cmdlets
 
         protected override bool ShouldProcessTarget(string computerName)
         {
-            IEnumerable<string> ids = ParameterSetName == TargetSet ? Id
+            IEnumerable<string> ids = ParameterSetMode == TargetSet ? Id
                 : PendingByTarget != null && PendingByTarget.TryGetValue(computerName, out var mine) ? mine : Enumerable.Empty<string>();
             return Approve(computerName, ids, id => "Revoke exemption " + id);
         }
