@@ -201,7 +201,7 @@ namespace AppBan.Cmdlets
         }
 
         /// <summary>This computer is the target only when the command names none and reads no pipeline input.</summary>
-        private bool LocalMachineIsTarget => LocalMachineByDefault && !targetNamed && runner.Added == 0 && seen.Count == 0;
+        private bool LocalMachineIsTarget => LocalMachineByDefault && !targetNamed;
 
         protected override void EndProcessing()
         {
