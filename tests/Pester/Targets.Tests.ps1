@@ -131,6 +131,14 @@ Describe 'The documented pipelines on a clean fleet' {
         Get-SimulatorRegistry -ComputerName CLEAN-01 -Path 'HKLM\SOFTWARE\AppBan\Exemptions' | Should -BeNullOrEmpty
     }
 
+    It 'Remove-BannedApp -InputObject @() is refused by PowerShell and contacts nothing' {
+        foreach ($h in $Simulator.Hosts) { Reset-SimulatorHost -ComputerName $h.Name -CountersOnly }
+        $r = Get-CommandOutcome { Remove-BannedApp -InputObject @() -Force }
+        $r.Errors | Should -Be @('ParameterArgumentValidationErrorEmptyArrayNotAllowed,AppBan.Cmdlets.RemoveBannedAppCommand')
+        $r.Output | Should -BeNullOrEmpty
+        Get-FleetOperation | Should -BeNullOrEmpty
+    }
+
     It 'Get-AppExemption | Revoke-AppExemption revokes nothing' {
         Reset-SimulatorHost -ComputerName CLEAN-01
         $r = Get-CommandOutcome { Get-AppExemption @CleanTarget | Revoke-AppExemption -Confirm:$false }
