@@ -507,7 +507,12 @@ while (-not (Test-Path '$go')) { Start-Sleep -Milliseconds 10 }
     }
 
     It 'refuses -PolicyPath together with targets' {
+        # -PolicyPath and the target parameters are in different parameter sets: PowerShell refuses the call.
+        $before = Get-FileHash -LiteralPath $policy
         { Grant-AppExemption -PolicyPath $policy -ComputerName pc1 -Rule capcut -Computer 'PC-*' -Reason 'x' -ErrorAction Stop } |
-            Should -Throw -ErrorId 'PolicyPathWithTargets,*'
+            Should -Throw -ErrorId 'AmbiguousParameterSet,*'
+        { Revoke-AppExemption -PolicyPath $policy -ComputerName pc1 -Id x -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,*'
+        (Get-FileHash -LiteralPath $policy).Hash | Should -Be $before.Hash
     }
 }

@@ -42,8 +42,8 @@ namespace AppBan.Cmdlets
     /// Base of every cmdlet that works on targets. It binds Get-CimInstance-style target parameters, collects targets
     /// as they arrive on the pipeline, runs the work in parallel (throttled) off the pipeline thread, and writes results,
     /// errors, warnings and progress on the pipeline thread as they come. Ctrl+C cancels every target.
-    /// Parameters carry no parameter sets, so derived cmdlets may define their own; conflicting combinations are
-    /// rejected when the cmdlet starts.
+    /// Its parameters come in two parameter sets, as Get-CimInstance's do: ComputerName (with the connection parameters)
+    /// and CimSession.
     /// </summary>
     public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
     {
@@ -52,38 +52,56 @@ namespace AppBan.Cmdlets
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
-        private bool sessionsQueued, progressShown, cleartextWarned, auditTrailOpened;
-        private EventLogAuditTrail auditTrail;
-        private readonly object auditTrailGate = new object();
+        private readonly IAuditTrail auditTrail;
+        private bool sessionsQueued, progressShown, cleartextWarned, targetNamed;
         private readonly Stopwatch progressClock = new Stopwatch();
 
-        /// <summary>Targets: "host" or "host:port". Without -ComputerName and -CimSession, the local machine.</summary>
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>PowerShell's constructor: changes made to this computer go to the Windows event log.</summary>
+        protected AppBanTargetCmdlet() : this(new EventLogAuditTrail()) { }
+
+        private protected AppBanTargetCmdlet(IAuditTrail auditTrail) => this.auditTrail = auditTrail;
+
+        /// <summary>The parameter set of -ComputerName and its connection parameters (Credential, Port, UseSSL, ...).</summary>
+        protected const string ComputerNameSet = "ComputerName";
+
+        /// <summary>The parameter set of -CimSession, which carries its own connection settings.</summary>
+        protected const string CimSessionSet = "CimSession";
+
+        // The target parameters are virtual: a cmdlet with parameter sets of its own (a mode, such as "Finding") overrides
+        // them to place them in "<mode>ComputerName" and "<mode>CimSession", as Get-CimInstance does. PowerShell reads
+        // the attributes of the override only, so an override repeats them all.
+
+        /// <summary>Targets: "host" or "host:port". Without -ComputerName, -CimSession and pipeline input, the local machine.</summary>
+        [Parameter(ParameterSetName = ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("CN", "ServerName", "DNSHostName", "Name")]
         [ValidateNotNullOrEmpty]
-        public string[] ComputerName { get; set; }
+        public virtual string[] ComputerName { get; set; }
 
         /// <summary>Existing CIM sessions (New-CimSession); they are used through MI and left open.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = CimSessionSet, Mandatory = true)]
         [ValidateNotNullOrEmpty]
-        public MiCimSession[] CimSession { get; set; }
+        public virtual MiCimSession[] CimSession { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ComputerNameSet)]
         [Credential]
-        public PSCredential Credential { get; set; }
+        public virtual PSCredential Credential { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ComputerNameSet)]
         [ValidateRange(1, 65535)]
-        public int Port { get; set; }
+        public virtual int Port { get; set; }
 
-        [Parameter]
-        public SwitchParameter UseSSL { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter UseSSL { get; set; }
 
-        [Parameter]
-        public CimAuthentication Authentication { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual CimAuthentication Authentication { get; set; }
 
-        [Parameter]
-        public SwitchParameter SkipCertificateCheck { get; set; }
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>Use the managed WS-Management client on Windows too, instead of MI.</summary>
+        [Parameter(ParameterSetName = ComputerNameSet)]
+        public virtual SwitchParameter UseWsMan { get; set; }
 
         [Parameter]
         [Alias("OT")]
@@ -94,9 +112,17 @@ namespace AppBan.Cmdlets
         [ValidateRange(0, int.MaxValue)]
         public int ThrottleLimit { get; set; }
 
-        /// <summary>Use the managed WS-Management client on Windows too, instead of MI.</summary>
-        [Parameter]
-        public SwitchParameter UseWsMan { get; set; }
+        /// <summary>The cmdlet's own parameter set, without its "ComputerName" or "CimSession" part ("Target" of "TargetCimSession").</summary>
+        protected string ParameterSetMode
+        {
+            get
+            {
+                var name = ParameterSetName;
+                foreach (var suffix in new[] { ComputerNameSet, CimSessionSet })
+                    if (name.Length > suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal)) return name.Substring(0, name.Length - suffix.Length);
+                return name;
+            }
+        }
 
         /// <summary>The work for one target, on a worker thread: no PowerShell API here, only <paramref name="context"/>.</summary>
         protected abstract Task ProcessTargetAsync(TargetContext context);
@@ -112,77 +138,74 @@ namespace AppBan.Cmdlets
 
         protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
 
-        /// <summary>
-        /// Records a removal on this computer's audit trail (Application event log, elevated on Windows) when it ran a
-        /// command or was refused there; removals on other computers and those that changed nothing are not recorded.
-        /// Any thread, as soon as the removal ends; <paramref name="warn"/> must be safe on that thread.
-        /// </summary>
-        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn)
-        {
-            if (!AuditMessages.IsAudited(action) || !CimTarget.IsThisComputer(computerName)) return;
-            LocalAuditTrail(warn)?.Record(action, policyName, policySha256, warn);
-        }
+        /// <summary>A removal ended on <paramref name="computerName"/>: the audit trail decides whether it is recorded. Any thread.</summary>
+        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn) =>
+            auditTrail.AuditRemoval(computerName, action, policyName, policySha256, warn);
+
+        /// <summary>An exemption change to <paramref name="computerName"/>'s device store, or (null) to a policy file here. Any thread.</summary>
+        private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn) =>
+            auditTrail.AuditExemptionChange(computerName, change, warn);
 
         /// <summary>
-        /// Records an exemption change made to <paramref name="computerName"/>'s device store when that is this computer,
-        /// or (null) to a policy file here. Any thread, before the change goes down the pipeline.
+        /// Whether this computer is the target when the command names none and reads no pipeline input. False for an
+        /// invocation that works on something else (a policy file), which then contacts no computer unless one is named.
         /// </summary>
-        private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn)
-        {
-            if (computerName != null && !CimTarget.IsThisComputer(computerName)) return;
-            LocalAuditTrail(warn)?.Record(change, warn);
-        }
-
-        /// <summary>The audit trail, opened (source registered) by the first change to record; null where it does not apply.</summary>
-        private EventLogAuditTrail LocalAuditTrail(Action<string> warn)
-        {
-            lock (auditTrailGate)
-            {
-                if (!auditTrailOpened)
-                {
-                    auditTrailOpened = true;
-                    auditTrail = EventLogAuditTrail.TryOpen(warn);
-                }
-                return auditTrail;
-            }
-        }
+        protected virtual bool LocalMachineByDefault => true;
 
         protected TimeSpan? OperationTimeout => OperationTimeoutSec > 0 ? TimeSpan.FromSeconds(OperationTimeoutSec) : (TimeSpan?)null;
 
+        // -ComputerName and -CimSession, and -CimSession and the connection parameters, are in different parameter sets:
+        // PowerShell refuses to combine them before the cmdlet starts.
         protected override void BeginProcessing()
         {
-            if (CimSession != null && CimSession.Length > 0)
-            {
-                var conflicting = new[] { "Credential", "Port", "UseSSL", "Authentication", "SkipCertificateCheck", "UseWsMan" }
-                    .Where(MyInvocation.BoundParameters.ContainsKey).ToList();
-                if (conflicting.Count > 0)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                        "-CimSession carries its own connection settings; do not combine it with -" + string.Join(", -", conflicting) + "."),
-                        "CimSessionWithConnectionParameters", ErrorCategory.InvalidArgument, null));
-            }
             runner = new FanOutRunner(ThrottleLimit);
+            // Pipeline input names the targets, even when there turns out to be none or none usable: an empty or
+            // invalid target set does nothing and never turns to this computer.
+            targetNamed = MyInvocation.ExpectingInput
+                || MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName))
+                || MyInvocation.BoundParameters.ContainsKey(nameof(CimSession));
         }
 
         protected override void ProcessRecord()
         {
-            if (!sessionsQueued && CimSession != null)
-            {
-                sessionsQueued = true;
-                foreach (var session in CimSession) QueueCimSession(session);
-            }
-            if (ComputerName != null)
-            {
-                if (CimSession != null && CimSession.Length > 0)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use either -ComputerName or -CimSession, not both."),
-                        "ComputerNameWithCimSession", ErrorCategory.InvalidArgument, null));
-                foreach (var name in ComputerName) QueueComputerName(name);
-            }
+            QueueCimSessions();
+            if (ComputerName != null) QueueComputerNames(ComputerName);
             Drain(block: false);
         }
 
+        /// <summary>
+        /// Targets a derived cmdlet found in its pipeline input (the computers findings or exemptions came from), queued
+        /// once that input is complete: through the -CimSession for each when sessions were given (ShouldProcessTarget
+        /// picks them), else by name with the connection parameters. Call before base.EndProcessing.
+        /// </summary>
+        private protected void QueueInputTargets(IReadOnlyCollection<string> computerNames)
+        {
+            targetNamed = true;
+            if (computerNames.Count == 0) return;
+            if (CimSession != null && CimSession.Length > 0) QueueCimSessions();
+            else QueueComputerNames(computerNames);
+        }
+
+        private void QueueComputerNames(IEnumerable<string> names)
+        {
+            targetNamed = true;
+            foreach (var name in names) QueueComputerName(name);
+        }
+
+        private void QueueCimSessions()
+        {
+            if (sessionsQueued || CimSession == null) return;
+            sessionsQueued = true;
+            targetNamed = true;
+            foreach (var session in CimSession) QueueCimSession(session);
+        }
+
+        /// <summary>This computer is the target only when the command names none and reads no pipeline input.</summary>
+        private bool LocalMachineIsTarget => LocalMachineByDefault && !targetNamed;
+
         protected override void EndProcessing()
         {
-            if (runner.Added == 0 && seen.Count == 0)
+            if (LocalMachineIsTarget)
             {
                 if (!factory.IsWindows)
                     ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));

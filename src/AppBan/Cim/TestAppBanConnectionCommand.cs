@@ -11,7 +11,7 @@ namespace AppBan.Cmdlets
     /// Uninstall key, and write access to HKLM\SOFTWARE (administrator). A failed check is part of the answer, so it is
     /// reported in the result object (Error, ErrorId), not as an ErrorRecord.
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "AppBanConnection")]
+    [Cmdlet(VerbsDiagnostic.Test, "AppBanConnection", DefaultParameterSetName = ComputerNameSet)]
     [OutputType(typeof(ConnectionTestResult), typeof(bool))]
     public sealed class TestAppBanConnectionCommand : AppBanTargetCmdlet
     {

@@ -7,9 +7,11 @@ using System.Threading.Tasks;
 using AppBan.Commands;
 using AppBan.Discovery;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Findings;
 using AppBan.Engine.FanOut;
 using AppBan.Engine.Policy;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
 {
@@ -22,19 +24,60 @@ namespace AppBan.Cmdlets
     {
         internal const string PolicyPathSet = "PolicyPath";
         internal const string PolicyObjectSet = "Policy";
+        internal const string DefaultSet = PolicyPathSet + ComputerNameSet;
 
         // Failures already reported as a result object, so HandleTargetFailure does not report them twice.
         private readonly ConditionalWeakTable<Exception, object> reported = new ConditionalWeakTable<Exception, object>();
         private TargetScanner scanner;
         private IClock clock;
 
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = PolicyObjectSet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
         /// <summary>A policy file; without it (and without -Policy) the built-in policy applies.</summary>
-        [Parameter(ParameterSetName = PolicyPathSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet)]
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
         /// <summary>A policy object from Get-AppBanPolicy.</summary>
-        [Parameter(ParameterSetName = PolicyObjectSet, Mandatory = true)]
+        [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet, Mandatory = true)]
+        [Parameter(ParameterSetName = PolicyObjectSet + CimSessionSet, Mandatory = true)]
         [ValidateNotNull]
         public AppBanPolicy Policy { get; set; }
 

@@ -10,7 +10,7 @@ namespace AppBan.Cmdlets
     /// -IncludeExempt (Test-AppBanCompliance counts them). A target that cannot be scanned gives one non-terminating
     /// error; a partial scan gives its findings and a warning.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "BannedApp", DefaultParameterSetName = PolicyPathSet)]
+    [Cmdlet(VerbsCommon.Get, "BannedApp", DefaultParameterSetName = DefaultSet)]
     [OutputType(typeof(BannedAppFinding))]
     public sealed class GetBannedAppCommand : DiscoveryCmdlet
     {

@@ -11,7 +11,7 @@ namespace AppBan.Cmdlets
     /// Test-AppBanCompliance: one AppBanComplianceResult per target, failed targets included (and for those, also one
     /// non-terminating error). -Quiet writes only a bool per target: true for Compliant and Exempt.
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "AppBanCompliance", DefaultParameterSetName = PolicyPathSet)]
+    [Cmdlet(VerbsDiagnostic.Test, "AppBanCompliance", DefaultParameterSetName = DefaultSet)]
     [OutputType(typeof(AppBanComplianceResult), typeof(bool))]
     public sealed class TestAppBanComplianceCommand : DiscoveryCmdlet
     {

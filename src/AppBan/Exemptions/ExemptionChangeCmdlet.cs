@@ -30,13 +30,16 @@ namespace AppBan.Cmdlets
         /// <summary>Changes that came down the pipeline, by the computer they are for; null when none did.</summary>
         protected Dictionary<string, List<TChange>> PendingByTarget { get; private set; }
 
+        /// <summary>True in the policy-file mode: the change goes into a file here and no computer is contacted.</summary>
+        protected abstract bool ChangesPolicyFile { get; }
+
+        protected sealed override bool LocalMachineByDefault => !ChangesPolicyFile;
+
         protected override void BeginProcessing()
         {
             ChangedBy = OperatorIdentity.Current();
+            base.BeginProcessing();
         }
-
-        /// <summary>Starts the target machinery (connection parameters checked); policy-file runs never call it.</summary>
-        protected void BeginTargets() => base.BeginProcessing();
 
         /// <summary>Asks ShouldProcess for each change on <paramref name="computerName"/> and keeps the approved ones for its worker.</summary>
         protected bool Approve(string computerName, IEnumerable<TChange> changes, Func<TChange, string> describe)
@@ -53,13 +56,12 @@ namespace AppBan.Cmdlets
         }
 
         /// <summary>
-        /// Runs the pipeline's changes on the computers they came from: through the matching -CimSession, or by name.
-        /// A computer no -CimSession is for gets an error and nothing is written there.
+        /// Queues the pipeline's changes for the computers they came from: through the matching -CimSession, or by name.
+        /// A computer no -CimSession is for gets an error and nothing is written there. base.EndProcessing runs them.
         /// </summary>
-        protected void RunOnTargets(Dictionary<string, List<TChange>> byTarget, string cameFrom)
+        protected void QueueChangesOnTargets(Dictionary<string, List<TChange>> byTarget, string cameFrom)
         {
             PendingByTarget = byTarget;
-            if (byTarget.Count == 0) return;
             if (CimSession != null && CimSession.Length > 0)
             {
                 var names = new HashSet<string>(CimSession.Select(CimSessionFactory.ComputerNameOf),
@@ -71,9 +73,7 @@ namespace AppBan.Cmdlets
                     byTarget.Remove(orphan);
                 }
             }
-            else ComputerName = byTarget.Keys.ToArray();
-            base.ProcessRecord();
-            base.EndProcessing();
+            QueueInputTargets(byTarget.Keys);
         }
 
         /// <summary>A change made to a policy file, on the pipeline thread: audited (the file is edited here), then written out.</summary>

@@ -38,16 +38,6 @@ namespace AppBan.Cmdlets
             return new ErrorRecord(new ArgumentException(message), first.ErrorId, ErrorCategory.InvalidArgument, targetObject);
         }
 
-        /// <summary>-PolicyPath edits a file: targets make no sense with it and are refused before anything happens.</summary>
-        public static void RefuseTargetsWithPolicyPath(PSCmdlet cmdlet, string policyPath)
-        {
-            foreach (var p in new[] { "ComputerName", "CimSession" })
-                if (cmdlet.MyInvocation.BoundParameters.ContainsKey(p))
-                    cmdlet.ThrowTerminatingError(new ErrorRecord(
-                        new ArgumentException("-PolicyPath works on a policy file; do not combine it with -" + p + "."),
-                        "PolicyPathWithTargets", ErrorCategory.InvalidArgument, policyPath));
-        }
-
         /// <summary>A date as bound from PowerShell: one without a kind ("2027-01-31") is local time, as Get-Date reads it.</summary>
         public static DateTimeOffset? ToOffset(DateTime? value)
         {

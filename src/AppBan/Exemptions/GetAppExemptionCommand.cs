@@ -13,12 +13,11 @@ namespace AppBan.Cmdlets
     /// Lists exemptions on devices (the targets) and/or in a policy file, each with its Status at this moment.
     /// With only -PolicyPath, no device is contacted.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "AppExemption")]
+    [Cmdlet(VerbsCommon.Get, "AppExemption", DefaultParameterSetName = ComputerNameSet)]
     [OutputType(typeof(ExemptionRecord))]
     public sealed class GetAppExemptionCommand : AppBanTargetCmdlet
     {
         private readonly IClock clock = SystemClock.Instance;
-        private bool hadTargets;
         private HashSet<ExemptionStatus> wanted;
 
         /// <summary>Also (or only, without targets) list the exemptions in this policy file.</summary>
@@ -41,6 +40,9 @@ namespace AppBan.Cmdlets
 
         protected override string ProgressActivity => "Reading exemptions";
 
+        /// <summary>With -PolicyPath, a device is read only when one is named.</summary>
+        protected override bool LocalMachineByDefault => PolicyPath == null;
+
         protected override void BeginProcessing()
         {
             if (Status != null || Expired)
@@ -49,12 +51,6 @@ namespace AppBan.Cmdlets
                 if (Expired) wanted.Add(ExemptionStatus.Expired);
             }
             base.BeginProcessing();
-        }
-
-        protected override void ProcessRecord()
-        {
-            if (ComputerName != null || (CimSession != null && CimSession.Length > 0)) hadTargets = true;
-            base.ProcessRecord();
         }
 
         protected override void EndProcessing()
@@ -68,8 +64,6 @@ namespace AppBan.Cmdlets
                     var record = ExemptionRecord.Of(e, null, now);
                     if (Keep(record)) WriteObject(record);
                 }
-                // Only -PolicyPath: the local machine is not read unless it was asked for.
-                if (!hadTargets) return;
             }
             base.EndProcessing();
         }

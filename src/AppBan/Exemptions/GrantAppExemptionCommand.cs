@@ -6,9 +6,11 @@ using System.Threading.Tasks;
 using AppBan.Commands;
 using AppBan.Discovery;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
 {
@@ -18,7 +20,7 @@ namespace AppBan.Cmdlets
     /// ExemptionChange for the audit trail; -WhatIf writes nothing and connects nowhere.
     /// </summary>
     [Cmdlet(VerbsSecurity.Grant, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-        DefaultParameterSetName = TargetSet)]
+        DefaultParameterSetName = TargetSet + ComputerNameSet)]
     [OutputType(typeof(ExemptionChange))]
     public sealed class GrantAppExemptionCommand : ExemptionChangeCmdlet<GrantAppExemptionCommand.PendingGrant>
     {
@@ -31,6 +33,44 @@ namespace AppBan.Cmdlets
         private AppBanPolicy effectivePolicy;
         private string policyFile;
 
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = FindingSet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
         /// <summary>Write into this policy file instead of onto devices.</summary>
         [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
         [Parameter(Mandatory = true, ParameterSetName = FindingPolicySet)]
@@ -38,13 +78,15 @@ namespace AppBan.Cmdlets
         public string PolicyPath { get; set; }
 
         /// <summary>Findings from Get-BannedApp: each grants for its rule, its user (per-user findings) and its computer.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet + CimSessionSet)]
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingPolicySet)]
         [Alias("Finding")]
         public BannedAppFinding InputObject { get; set; }
 
         /// <summary>The rule to lift, by id; "*" lifts every rule.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + CimSessionSet)]
         [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
         [Alias("RuleId")]
         [AllowEmptyString]
@@ -52,7 +94,8 @@ namespace AppBan.Cmdlets
         public string Rule { get; set; }
 
         /// <summary>DOMAIN\name or SID; without it the exemption covers every user (of the device, or of -Computer).</summary>
-        [Parameter(ParameterSetName = TargetSet)]
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet)]
         [Parameter(ParameterSetName = PolicySet)]
         public string User { get; set; }
 
@@ -75,12 +118,15 @@ namespace AppBan.Cmdlets
         public string ApprovedBy { get; set; }
 
         /// <summary>The effective policy whose rule ids a device grant is checked against; the built-in policy by default.</summary>
-        [Parameter(ParameterSetName = TargetSet)]
-        [Parameter(ParameterSetName = FindingSet)]
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + CimSessionSet)]
         public AppBanPolicy Policy { get; set; }
 
-        private bool IntoPolicy => ParameterSetName == PolicySet || ParameterSetName == FindingPolicySet;
-        private bool FromFindings => ParameterSetName == FindingSet || ParameterSetName == FindingPolicySet;
+        private bool IntoPolicy => ParameterSetMode == PolicySet || ParameterSetMode == FindingPolicySet;
+        protected override bool ChangesPolicyFile => IntoPolicy;
+        private bool FromFindings => ParameterSetMode == FindingSet || ParameterSetMode == FindingPolicySet;
 
         protected override string ProgressActivity => "Granting exemptions";
 
@@ -100,15 +146,10 @@ namespace AppBan.Cmdlets
 
             if (IntoPolicy)
             {
-                ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
                 policyFile = PolicyInput.ResolveFileSystemPath(this, PolicyPath);
                 effectivePolicy = PolicyInput.Load(this, policyFile);
             }
-            else
-            {
-                BeginTargets();
-                effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
-            }
+            else effectivePolicy = Policy ?? PolicyLoader.BuiltIn();
 
             // Findings bring rule, user and computer with them; what they share is checked now, the rest per finding.
             var check = FromFindings
@@ -130,33 +171,31 @@ namespace AppBan.Cmdlets
                 ComputerName = null;
                 return;
             }
-            if (ParameterSetName == TargetSet) base.ProcessRecord();
+            if (ParameterSetMode == TargetSet) base.ProcessRecord();
         }
 
         protected override void EndProcessing()
         {
-            switch (ParameterSetName)
+            switch (ParameterSetMode)
             {
                 case PolicySet:
                     GrantIntoPolicy(new[] { new PendingGrant(template, user, null, user?.ToString()) });
-                    return;
+                    break;
                 case FindingPolicySet:
                     GrantIntoPolicy(PendingFromFindings(ExemptionSource.Policy));
-                    return;
+                    break;
                 case FindingSet:
-                    RunOnTargets(PendingFromFindings(ExemptionSource.Device)
+                    QueueChangesOnTargets(PendingFromFindings(ExemptionSource.Device)
                         .GroupBy(g => g.Target, StringComparer.OrdinalIgnoreCase)
                         .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase), "where the finding was made");
-                    return;
-                default:
-                    base.EndProcessing();
-                    return;
+                    break;
             }
+            base.EndProcessing();
         }
 
         protected override bool ShouldProcessTarget(string computerName)
         {
-            if (ParameterSetName == TargetSet)
+            if (ParameterSetMode == TargetSet)
                 return ShouldProcess(computerName, ExemptionCmdletSupport.Describe(template, user?.ToString()));
             if (PendingByTarget == null || !PendingByTarget.TryGetValue(computerName, out var pending)) return false;
             return Approve(computerName, pending, g => ExemptionCmdletSupport.Describe(g.Request, g.UserLabel));
@@ -165,7 +204,7 @@ namespace AppBan.Cmdlets
         protected override async Task ProcessTargetAsync(TargetContext context)
         {
             var service = new DeviceExemptionService(context.Session, context.CallOptions, Clock);
-            if (ParameterSetName == TargetSet)
+            if (ParameterSetMode == TargetSet)
             {
                 var granted = await service.GrantAsync(template, user, context.CancellationToken).ConfigureAwait(false);
                 WriteDeviceChange(context, ExemptionChange.Of(granted, ExemptionAction.Granted, context.ComputerName, ChangedBy, Clock.UtcNow));

@@ -5,8 +5,10 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using AppBan.Commands;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Policy;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
 {
@@ -15,7 +17,7 @@ namespace AppBan.Cmdlets
     /// Each revoke writes an ExemptionChange; -WhatIf writes nothing and connects nowhere.
     /// </summary>
     [Cmdlet(VerbsSecurity.Revoke, "AppExemption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-        DefaultParameterSetName = TargetSet)]
+        DefaultParameterSetName = TargetSet + ComputerNameSet)]
     [OutputType(typeof(ExemptionChange))]
     public sealed class RevokeAppExemptionCommand : ExemptionChangeCmdlet<string>
     {
@@ -23,8 +25,47 @@ namespace AppBan.Cmdlets
 
         private readonly List<ExemptionRecord> records = new List<ExemptionRecord>();
 
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = InputSet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = InputSet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
         /// <summary>The ids of the exemptions to revoke.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = TargetSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TargetSet + CimSessionSet)]
         [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
         [ValidateNotNullOrEmpty]
         public string[] Id { get; set; }
@@ -35,21 +76,18 @@ namespace AppBan.Cmdlets
         public string PolicyPath { get; set; }
 
         /// <summary>Exemptions from Get-AppExemption: each is revoked where it was read (device or policy file).</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet + CimSessionSet)]
         [Alias("Exemption")]
         public ExemptionRecord InputObject { get; set; }
 
         protected override string ProgressActivity => "Revoking exemptions";
 
+        protected override bool ChangesPolicyFile => ParameterSetMode == PolicySet;
+
         protected override void BeginProcessing()
         {
-            base.BeginProcessing();
-            if (ParameterSetName == PolicySet)
-            {
-                ExemptionCmdletSupport.RefuseTargetsWithPolicyPath(this, PolicyPath);
-                return;
-            }
-            if (ParameterSetName == TargetSet)
+            if (ParameterSetMode == TargetSet)
             {
                 // Device exemption ids become registry paths: only GUIDs get that far.
                 var bad = Id.FirstOrDefault(i => !ExemptionId.IsValid(i));
@@ -57,12 +95,12 @@ namespace AppBan.Cmdlets
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + bad + "' is not an exemption id: a device exemption id is a GUID. Nothing was revoked."),
                         "InvalidExemptionId", ErrorCategory.InvalidArgument, bad));
             }
-            BeginTargets();
+            base.BeginProcessing();
         }
 
         protected override void ProcessRecord()
         {
-            switch (ParameterSetName)
+            switch (ParameterSetMode)
             {
                 case InputSet:
                     if (InputObject != null) records.Add(InputObject);
@@ -76,11 +114,11 @@ namespace AppBan.Cmdlets
 
         protected override void EndProcessing()
         {
-            switch (ParameterSetName)
+            switch (ParameterSetMode)
             {
                 case PolicySet:
                     RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, PolicyPath), Id);
-                    return;
+                    break;
                 case InputSet:
                     foreach (var file in records.Where(r => r.Source == ExemptionSource.Policy && !string.IsNullOrEmpty(r.Target)).GroupBy(r => r.Target, StringComparer.OrdinalIgnoreCase))
                         RevokeFromPolicy(PolicyInput.ResolveFileSystemPath(this, file.Key), file.Select(r => r.Id).ToList());
@@ -96,17 +134,15 @@ namespace AppBan.Cmdlets
                         if (!idsByTarget.TryGetValue(r.Target, out var ids)) idsByTarget[r.Target] = ids = new List<string>();
                         ids.Add(r.Id);
                     }
-                    RunOnTargets(idsByTarget, "where the exemption was read");
-                    return;
-                default:
-                    base.EndProcessing();
-                    return;
+                    QueueChangesOnTargets(idsByTarget, "where the exemption was read");
+                    break;
             }
+            base.EndProcessing();
         }
 
         protected override bool ShouldProcessTarget(string computerName)
         {
-            IEnumerable<string> ids = ParameterSetName == TargetSet ? Id
+            IEnumerable<string> ids = ParameterSetMode == TargetSet ? Id
                 : PendingByTarget != null && PendingByTarget.TryGetValue(computerName, out var mine) ? mine : Enumerable.Empty<string>();
             return Approve(computerName, ids, id => "Revoke exemption " + id);
         }

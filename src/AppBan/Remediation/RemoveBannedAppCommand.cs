@@ -25,7 +25,7 @@ namespace AppBan.Cmdlets
     /// confirmation is asked on the pipeline thread before any removal starts; removals then run per computer,
     /// computers in parallel, and each result is written back here.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "BannedApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TargetSet)]
+    [Cmdlet(VerbsCommon.Remove, "BannedApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TargetSet + ComputerNameSet)]
     [OutputType(typeof(RemovalResult))]
     public sealed class RemoveBannedAppCommand : AppBanTargetCmdlet
     {
@@ -46,7 +46,46 @@ namespace AppBan.Cmdlets
         private TargetScanner scanner;
         private bool computerNameGiven;
 
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet)]
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = TargetSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = FindingSet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet + CimSessionSet)]
         [ValidateNotNull]
         public BannedAppFinding[] InputObject { get; set; }
 
@@ -86,7 +125,7 @@ namespace AppBan.Cmdlets
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName != FindingSet)
+            if (ParameterSetMode != FindingSet)
             {
                 base.ProcessRecord();
                 return;
@@ -106,7 +145,7 @@ namespace AppBan.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (ParameterSetName != FindingSet)
+            if (ParameterSetMode != FindingSet)
             {
                 // Scan first (the base class runs ProcessTargetAsync for every target), then confirm what was found.
                 base.EndProcessing();

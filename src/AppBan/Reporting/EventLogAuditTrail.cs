@@ -4,111 +4,146 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading;
 using AppBan.Engine;
+using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
-using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
 {
     /// <summary>
-    /// Writes removals and exemption changes made to this machine to the Application event log under source AppBan,
-    /// when the module runs elevated on Windows; the caller decides which changes were made to this machine.
-    /// System.Diagnostics.EventLog is reached by reflection, so nothing Windows-only is loaded anywhere else (the module
-    /// must import on Linux, and one build serves .NET Framework, where EventLog lives in System.dll, and PowerShell 7,
-    /// which ships System.Diagnostics.EventLog.dll). Thread-safe: workers record the changes they made.
+    /// The audit trail a target cmdlet is given: it decides what is recorded and where; a cmdlet only reports each
+    /// change it made. Any thread: workers report their changes as soon as they are made.
     /// </summary>
-    internal sealed class EventLogAuditTrail
+    internal interface IAuditTrail
+    {
+        /// <summary>A removal that ended on <paramref name="computerName"/>; <paramref name="warn"/> must be safe on the calling thread.</summary>
+        void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn);
+
+        /// <summary>An exemption change made to <paramref name="computerName"/>'s device store, or (null) to a policy file here.</summary>
+        void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn);
+    }
+
+    /// <summary>
+    /// Writes removals and exemption changes made to this machine to the Application event log under source AppBan,
+    /// when the module runs elevated on Windows. A removal is recorded when it ran a command or was refused here;
+    /// removals and device changes on other computers are not. The source is registered by the first change to record,
+    /// so -WhatIf and remote-only work never register it. System.Diagnostics.EventLog is reached by reflection, so
+    /// nothing Windows-only is loaded anywhere else (the module must import on Linux, and one build serves .NET
+    /// Framework, where EventLog lives in System.dll, and PowerShell 7, which ships System.Diagnostics.EventLog.dll).
+    /// Thread-safe.
+    /// </summary>
+    internal sealed class EventLogAuditTrail : IAuditTrail
     {
         // A source is usable only once Windows has refreshed its list of sources; a write right after registering may
         // fail (EventLog.CreateEventSource docs). [guess] A couple of seconds is enough.
         private const int FreshSourceAttempts = 5;
         private static readonly TimeSpan FreshSourceRetryDelay = TimeSpan.FromMilliseconds(500);
 
-        private readonly MethodInfo _writeEntry;
-        private readonly Type _entryType;
-        private volatile bool _sourceIsFresh;
-
-        private EventLogAuditTrail(MethodInfo writeEntry, Type entryType, bool sourceIsFresh)
-        {
-            _writeEntry = writeEntry;
-            _entryType = entryType;
-            _sourceIsFresh = sourceIsFresh;
-        }
+        private readonly object _gate = new object();
+        private bool _openAttempted;
+        private EventLogWriter _writer;
 
         public static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
-        /// <summary>
-        /// The audit trail, or null when it does not apply (not Windows, not elevated) or the source cannot be registered,
-        /// in which case <paramref name="warn"/> says why. Registers the source: call it only once a change is about to be
-        /// recorded on this machine, never for -WhatIf or remote-only work.
-        /// </summary>
-        public static EventLogAuditTrail TryOpen(Action<string> warn)
+        public void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn)
         {
-            if (!IsWindows || !IsElevated()) return null;
-            try
-            {
-                var api = EventLogApi.Bind();
-                if (api == null)
-                {
-                    warn("The AppBan event log audit trail is off: System.Diagnostics.EventLog is not available in this PowerShell.");
-                    return null;
-                }
-                var created = false;
-                if (!(bool)api.SourceExists.Invoke(null, new object[] { AuditMessages.EventSource }))
-                {
-                    api.CreateEventSource.Invoke(null, new[] { api.NewSourceData(AuditMessages.EventSource, AuditMessages.LogName, FrameworkMessageFile()) });
-                    created = true;
-                }
-                return new EventLogAuditTrail(api.WriteEntry, api.EntryType, created);
-            }
-            catch (Exception ex)
-            {
-                var inner = Unwrap(ex);
-                warn("Cannot register the event log source '" + AuditMessages.EventSource + "' in the " + AuditMessages.LogName +
-                     " log, so removals and exemption changes are not written there: " + inner.Message);
-                return null;
-            }
-        }
-
-        /// <summary>Records a removal that ran a command or was refused (<see cref="AuditMessages.IsAudited"/>); others changed nothing.</summary>
-        public void Record(ReportAction action, string policyName, string policySha256, Action<string> warn)
-        {
-            if (!AuditMessages.IsAudited(action)) return;
-            Write(AuditMessages.Removal(action, OperatorIdentity.Current(), policyName, policySha256),
+            if (!AuditMessages.IsAudited(action) || !CimTarget.IsThisComputer(computerName)) return;
+            Writer(warn)?.Write(AuditMessages.Removal(action, OperatorIdentity.Current(), policyName, policySha256),
                 AuditMessages.LevelOf(action), AuditMessages.EventIdOf(action), warn);
         }
 
-        public void Record(RemovalResult result, string policyName, string policySha256, Action<string> warn) =>
-            Record(ReportRecords.FromRemoval(result), policyName, policySha256, warn);
-
-        public void Record(ExemptionChange change, Action<string> warn)
+        public void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn)
         {
+            if (computerName != null && !CimTarget.IsThisComputer(computerName)) return;
+            var writer = Writer(warn);
+            if (writer == null) return;
             var record = ReportRecords.FromExemptionChange(change);
-            Write(AuditMessages.ExemptionChange(record), AuditMessages.Level.Information, AuditMessages.EventIdOf(record), warn);
+            writer.Write(AuditMessages.ExemptionChange(record), AuditMessages.Level.Information, AuditMessages.EventIdOf(record), warn);
         }
 
-        private void Write(string message, AuditMessages.Level level, int eventId, Action<string> warn)
+        /// <summary>The event log writer, opened by the first change to record; null where the trail does not apply.</summary>
+        private EventLogWriter Writer(Action<string> warn)
         {
-            // EventLogEntryType: Error = 1, Warning = 2, Information = 4.
-            var type = Enum.ToObject(_entryType, level == AuditMessages.Level.Error ? 1 : level == AuditMessages.Level.Warning ? 2 : 4);
-            for (var attempt = 1; ; attempt++)
+            lock (_gate)
             {
+                if (!_openAttempted)
+                {
+                    _openAttempted = true;
+                    _writer = EventLogWriter.TryOpen(warn);
+                }
+                return _writer;
+            }
+        }
+
+        /// <summary>The Application event log with the AppBan source registered.</summary>
+        private sealed class EventLogWriter
+        {
+            private readonly MethodInfo _writeEntry;
+            private readonly Type _entryType;
+            private volatile bool _sourceIsFresh;
+
+            private EventLogWriter(MethodInfo writeEntry, Type entryType, bool sourceIsFresh)
+            {
+                _writeEntry = writeEntry;
+                _entryType = entryType;
+                _sourceIsFresh = sourceIsFresh;
+            }
+
+            /// <summary>
+            /// The writer, or null when the trail does not apply (not Windows, not elevated) or the source cannot be
+            /// registered, in which case <paramref name="warn"/> says why.
+            /// </summary>
+            public static EventLogWriter TryOpen(Action<string> warn)
+            {
+                if (!IsWindows || !IsElevated()) return null;
                 try
                 {
-                    _writeEntry.Invoke(null, new object[] { AuditMessages.EventSource, message, type, eventId });
-                    _sourceIsFresh = false;
-                    return;
+                    var api = EventLogApi.Bind();
+                    if (api == null)
+                    {
+                        warn("The AppBan event log audit trail is off: System.Diagnostics.EventLog is not available in this PowerShell.");
+                        return null;
+                    }
+                    var created = false;
+                    if (!(bool)api.SourceExists.Invoke(null, new object[] { AuditMessages.EventSource }))
+                    {
+                        api.CreateEventSource.Invoke(null, new[] { api.NewSourceData(AuditMessages.EventSource, AuditMessages.LogName, FrameworkMessageFile()) });
+                        created = true;
+                    }
+                    return new EventLogWriter(api.WriteEntry, api.EntryType, created);
                 }
                 catch (Exception ex)
                 {
-                    if (_sourceIsFresh && attempt < FreshSourceAttempts)
-                    {
-                        Thread.Sleep(FreshSourceRetryDelay);
-                        continue;
-                    }
                     var inner = Unwrap(ex);
-                    warn("Cannot write to the " + AuditMessages.LogName + " event log: " + inner.Message);
-                    return;
+                    warn("Cannot register the event log source '" + AuditMessages.EventSource + "' in the " + AuditMessages.LogName +
+                         " log, so removals and exemption changes are not written there: " + inner.Message);
+                    return null;
+                }
+            }
+
+            public void Write(string message, AuditMessages.Level level, int eventId, Action<string> warn)
+            {
+                // EventLogEntryType: Error = 1, Warning = 2, Information = 4.
+                var type = Enum.ToObject(_entryType, level == AuditMessages.Level.Error ? 1 : level == AuditMessages.Level.Warning ? 2 : 4);
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        _writeEntry.Invoke(null, new object[] { AuditMessages.EventSource, message, type, eventId });
+                        _sourceIsFresh = false;
+                        return;
+                    }
+                    catch (Exception ex)
+                    {
+                        if (_sourceIsFresh && attempt < FreshSourceAttempts)
+                        {
+                            Thread.Sleep(FreshSourceRetryDelay);
+                            continue;
+                        }
+                        var inner = Unwrap(ex);
+                        warn("Cannot write to the " + AuditMessages.LogName + " event log: " + inner.Message);
+                        return;
+                    }
                 }
             }
         }

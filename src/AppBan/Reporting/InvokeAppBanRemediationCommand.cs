@@ -15,6 +15,7 @@ using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
+using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
 namespace AppBan.Cmdlets
 {
@@ -24,7 +25,7 @@ namespace AppBan.Cmdlets
     /// documented exit code.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "AppBanRemediation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-        DefaultParameterSetName = PolicyPathSet)]
+        DefaultParameterSetName = PolicyPathSet + ComputerNameSet)]
     [OutputType(typeof(AppBanRunOutcome))]
     public sealed class InvokeAppBanRemediationCommand : AppBanTargetCmdlet
     {
@@ -44,12 +45,52 @@ namespace AppBan.Cmdlets
         private CancellationTokenSource _deadline;
         private int _finished;
 
+        // The target parameters in this cmdlet's own parameter sets (see AppBanTargetCmdlet).
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("CN", "ServerName", "DNSHostName", "Name")]
+        [ValidateNotNullOrEmpty]
+        public override string[] ComputerName { get => base.ComputerName; set => base.ComputerName = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet, Mandatory = true)]
+        [Parameter(ParameterSetName = PolicySet + CimSessionSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public override MiCimSession[] CimSession { get => base.CimSession; set => base.CimSession = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        [Credential]
+        public override PSCredential Credential { get => base.Credential; set => base.Credential = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        [ValidateRange(1, 65535)]
+        public override int Port { get => base.Port; set => base.Port = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        public override SwitchParameter UseSSL { get => base.UseSSL; set => base.UseSSL = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        public override CimAuthentication Authentication { get => base.Authentication; set => base.Authentication = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        public override SwitchParameter SkipCertificateCheck { get => base.SkipCertificateCheck; set => base.SkipCertificateCheck = value; }
+
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicySet + ComputerNameSet)]
+        public override SwitchParameter UseWsMan { get => base.UseWsMan; set => base.UseWsMan = value; }
+
         /// <summary>The policy file; without it and -Policy, the built-in policy.</summary>
-        [Parameter(ParameterSetName = PolicyPathSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet)]
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = PolicySet)]
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet + ComputerNameSet)]
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet + CimSessionSet)]
         [ValidateNotNull]
         public AppBanPolicy Policy { get; set; }
 
