@@ -57,6 +57,10 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData("TikTokRunnerEdge", "system or runtime folder")]
         [InlineData("TikTokRunnerControl", "Windows system folder")]
         [InlineData("TikTokPlantedProgramData", "owned by S-1-5-21-3623811015-3361044348-30300820-1013")]
+        // An administrator's folder under ProgramData still inherits Users (CI)(WD,AD,WEA,WA) from ProgramData.
+        [InlineData("TikTokProgramDataDefaultAcl", @"S-1-5-32-545 can create files and folders in the folder C:\ProgramData\TikTok LIVE Studio")]
+        // A descriptor that cannot be read (the program is not there) refuses: fail closed.
+        [InlineData("TikTokProgramDataMissing", @"the security of C:\ProgramData\TikTok Gone could not be read")]
         public async Task A_program_outside_the_allow_rule_is_Refused_and_nothing_runs(string keyName, string reason)
         {
             using var session = await OpenAsync();
