@@ -33,7 +33,7 @@ namespace AppBan.Engine.Remediation
             "Windows NT", "Windows Mail", "Windows Media Player", "Windows Photo Viewer", "Windows Sidebar", "Windows Security",
             "Internet Explorer", "ModifiableWindowsApps", "Microsoft Update Health Tools", "Java", "Eclipse Adoptium", "nodejs",
             "Git\\bin", "Git\\usr", "Git\\cmd", "Git\\mingw64", "Python", "Python39", "Python310", "Python311", "Python312", "Python313", "Python314",
-            "Microsoft\\EdgeWebView", "Microsoft\\EdgeCore", "Microsoft\\EdgeUpdate", "Google\\Update", "Microsoft VS Code", "Microsoft Visual Studio",
+            "Microsoft\\EdgeWebView", "Microsoft\\EdgeCore", "Microsoft\\EdgeUpdate", "Google\\Update",
         };
 
         // Browsers: only their own versioned installer may run, and only for the browser's own entry.

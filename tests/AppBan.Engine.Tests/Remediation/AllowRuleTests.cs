@@ -39,32 +39,40 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.NotNull(Check(uninstallString, installLocation));
 
         [Theory]
-        // 7-Zip NSIS installer: winget-pkgs 7zip.7zip manifests and the installer's registry values.
+        // 7-Zip (its own NSIS-style installer): the entry 7-Zip writes, per the uninstall string the brief quotes. [guess: not seen in a published export here]
         [InlineData(@"""C:\Program Files\7-Zip\Uninstall.exe""", @"C:\Program Files\7-Zip\")]
-        // Notepad++ NSIS installer.
+        // Notepad++ (NSIS): uninstall.exe in the install folder. [guess: not seen in a published export here]
         [InlineData(@"""C:\Program Files\Notepad++\uninstall.exe"" /S", null)]
-        // VLC NSIS installer.
+        // VLC (NSIS): uninstall.exe in VideoLAN\VLC. [guess: not seen in a published export here]
         [InlineData(@"""C:\Program Files\VideoLAN\VLC\uninstall.exe"" /S", @"C:\Program Files\VideoLAN\VLC")]
-        // Git for Windows (Inno Setup).
+        // Git for Windows (Inno Setup): unins000.exe in the install folder. [guess: Inno Setup's standard name]
         [InlineData(@"""C:\Program Files\Git\unins000.exe"" /VERYSILENT", @"C:\Program Files\Git\")]
-        // Zoom machine-wide EXE installer.
+        // Zoom machine-wide EXE installer: bin\Installer.exe /uninstall. [guess]
         [InlineData(@"""C:\Program Files\Zoom\bin\Installer.exe"" /uninstall", @"C:\Program Files\Zoom\bin")]
-        // Firefox: the NSIS helper under the install folder.
+        // Firefox: a published Get-ItemProperty export shows UninstallString "C:\Program Files\Mozilla Firefox\uninstall\helper.exe"
+        // with InstallLocation C:\Program Files\Mozilla Firefox; -ms is its documented silent switch.
         [InlineData(@"""C:\Program Files\Mozilla Firefox\uninstall\helper.exe"" -ms", @"C:\Program Files\Mozilla Firefox")]
-        // Chrome system-level: setup.exe under Application\<version>\Installer, InstallLocation the Application folder.
+        // Chrome system-level: BornToBeRoot/PowerShell Documentation/Get-InstalledSoftware.README shows
+        // "...\Google\Chrome\Application\51.0.2704.103\Installer\setup.exe" --uninstall ... --system-level with
+        // InstallLocation ...\Google\Chrome\Application.
         [InlineData(@"""C:\Program Files\Google\Chrome\Application\120.0.6099.130\Installer\setup.exe"" --uninstall --channel=stable --system-level --verbose-logging", @"C:\Program Files\Google\Chrome\Application")]
-        // Edge: the same layout.
+        // Edge: published scripts run "C:\Program Files (x86)\Microsoft\Edge\Application\<version>\Installer\setup.exe" --uninstall
+        // --system-level, the string its HKLM entry carries.
         [InlineData(@"""C:\Program Files (x86)\Microsoft\Edge\Application\120.0.2210.91\Installer\setup.exe"" --uninstall --msedge --channel=stable --system-level --verbose-logging", @"C:\Program Files (x86)\Microsoft\Edge\Application")]
-        // A WiX Burn bundle cached per machine.
-        [InlineData(@"""C:\ProgramData\Package Cache\{7C9E6679-7425-40DE-944B-E07FC1F90AE7}\bundle.exe"" /uninstall /quiet", null)]
-        // python.org installer (a Burn bundle): QuietUninstallString in the Package Cache.
+        // A WiX Burn bundle cached per machine: published uninstall strings such as
+        // "C:\ProgramData\Package Cache\{d0ab664c-e704-4396-b9bc-ad1a7327731f}\DellUpdateSupportAssistPlugin.exe" /uninstall /quiet
+        // (the GUID folder may be lower case).
+        [InlineData(@"""C:\ProgramData\Package Cache\{d0ab664c-e704-4396-b9bc-ad1a7327731f}\DellUpdateSupportAssistPlugin.exe"" /uninstall /quiet /norestart", null)]
+        // python.org installer (a Burn bundle): QuietUninstallString in the Package Cache. [guess: the bundle's file name]
         [InlineData(@"""C:\ProgramData\Package Cache\{3E8C6B40-3E6D-4C0A-9C16-2F6C2F1D2B9E}\python-3.12.0-amd64.exe"" /uninstall /quiet", null)]
-        // An MSI entry: only the product code is used.
+        // An MSI entry: only the product code is used (AppBan builds msiexec /x itself).
         [InlineData(@"MsiExec.exe /X{26A24AE4-039D-4CA4-87B4-2F64180401F0}", null)]
-        // Java (Oracle JRE 8 is an MSI): the same.
+        // Java (Oracle JRE 8 registers an MSI entry with /I{26A24AE4-...}): the same. [guess: the exact code]
         [InlineData(@"MsiExec.exe /I{26A24AE4-039D-4CA4-87B4-2F32180401F0}", null)]
-        // TikTok LIVE Studio (electron-builder NSIS, per machine).
+        // TikTok LIVE Studio (electron-builder NSIS, per machine): the string the brief quotes; /allusers is electron-builder's.
         [InlineData(@"""C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe"" /allusers", @"C:\Program Files\TikTok LIVE Studio")]
+        // Visual Studio's installer: "C:\Program Files (x86)\Microsoft Visual Studio\Installer\vs_installer.exe /uninstall" (published script).
+        [InlineData(@"C:\Program Files (x86)\Microsoft Visual Studio\Installer\vs_installer.exe /uninstall", null)]
         // An app installed under ProgramData whose InstallLocation names its folder (checked for file security later).
         [InlineData(@"""C:\ProgramData\Vendor App\uninstall.exe"" /S", @"C:\ProgramData\Vendor App")]
         public void Real_uninstallers_still_run(string uninstallString, string installLocation) =>
