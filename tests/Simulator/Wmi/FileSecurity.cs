@@ -121,7 +121,7 @@ public static class FileSecurity
         else yield return new SimAce(ace.Sid, ace.Mask, ace.AceType, (f & (ObjectInherit | ContainerInherit)) | Inherited);
     }
 
-    // [doc File Security and Access Rights] generic rights map to the file rights on inheritance.
+    // Generic rights map to the file rights on inheritance [guess: FILE_GENERIC_READ/WRITE/EXECUTE and FILE_ALL_ACCESS values].
     private static uint MapGeneric(uint mask)
     {
         var m = mask & ~(GenericAll | GenericRead | GenericWrite | GenericExecute);
