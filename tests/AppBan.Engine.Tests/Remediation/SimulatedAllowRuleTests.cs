@@ -1,5 +1,4 @@
 using System.Linq;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
@@ -25,19 +24,12 @@ namespace AppBan.Engine.Tests.Remediation
         private const string Uninstall64 = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
         private const string BundleKey = "{8F3B9C1D-2E4A-4B6C-9D8E-1F2A3B4C5D6E}";
         private static readonly AppBanPolicy Policy = PolicyLoader.BuiltIn();
+        private readonly RemediationFleet fleet;
         private readonly SimulatorProcess sim;
 
-        public SimulatedAllowRuleTests(RemediationFleet fleet) { sim = fleet.Simulator; }
+        public SimulatedAllowRuleTests(RemediationFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
-        private async Task<WsManSession> OpenAsync()
-        {
-            await sim.ResetAsync(Host);
-            var host = sim[Host];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return new WsManSession(target);
-        }
+        private Task<WsManSession> OpenAsync() => fleet.OpenAsync(Host);
 
         private static async Task<RemovalResult> RemoveAsync(ICimSession session, string keyName)
         {
