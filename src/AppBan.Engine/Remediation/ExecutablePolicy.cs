@@ -25,14 +25,14 @@ namespace AppBan.Engine.Remediation
         };
 
         // Runtime and system folders under Program Files: interpreters, hosts and shells that run what their arguments
-        // say, and Windows' own programs. [3rd] the default install folders of each runtime (python.org's installer
-        // uses Python3xx).
+        // say, and Windows' own programs. [3rd] the default install folders of each runtime; Python's are matched by
+        // prefix (ProtectedFolderContaining).
         private static readonly string[] RuntimeFolders =
         {
             "WindowsApps", "dotnet", "PowerShell", "WindowsPowerShell", "Windows Defender", "Windows Defender Advanced Threat Protection",
             "Windows NT", "Windows Mail", "Windows Media Player", "Windows Photo Viewer", "Windows Sidebar", "Windows Security",
             "Internet Explorer", "ModifiableWindowsApps", "Microsoft Update Health Tools", "Java", "Eclipse Adoptium", "nodejs",
-            "Git\\bin", "Git\\usr", "Git\\cmd", "Git\\mingw64", "Python", "Python39", "Python310", "Python311", "Python312", "Python313", "Python314",
+            "Git\\bin", "Git\\usr", "Git\\cmd", "Git\\mingw64",
             "Microsoft\\EdgeWebView", "Microsoft\\EdgeCore", "Microsoft\\EdgeUpdate", "Google\\Update",
         };
 
@@ -133,7 +133,7 @@ namespace AppBan.Engine.Remediation
                 return "the program is in a Windows system folder, where only the uninstallers AppBan builds itself run: " + path;
 
             var ownFolder = AppFolder(installLocation, environment);
-            var protectedFolder = ProtectedFolders(environment).FirstOrDefault(f => IsUnder(path, f));
+            var protectedFolder = ProtectedFolderContaining(path, environment);
             if (protectedFolder != null)
             {
                 if (IsBrowserInstaller(path, protectedFolder, environment) && ownFolder != null && SamePath(ownFolder, protectedFolder))
@@ -169,7 +169,9 @@ namespace AppBan.Engine.Remediation
             if (environment.SystemRoot != null && IsUnder(folder, environment.SystemRoot)) return null;
             // A runtime folder or a folder holding one (C:\Program Files\Microsoft holds Edge) is never an app's folder,
             // except a browser's own Application folder, which only its installer may use (see AllowedLocation).
-            if (ProtectedFolders(environment).Any(f => (IsUnder(folder, f) && !SamePath(folder, f)) || IsUnder(f, folder))) return null;
+            var within = ProtectedFolderContaining(folder, environment);
+            if (within != null && !(SamePath(within, folder) && BrowserFolders(environment).Any(b => SamePath(b, folder)))) return null;
+            if (ProtectedFolders(environment).Any(f => IsUnder(f, folder))) return null;
             return folder;
         }
 
@@ -223,6 +225,23 @@ namespace AppBan.Engine.Remediation
             var programData = environment.GetVariable(TargetEnvironment.ProgramDataName);
             if (programData != null)
                 foreach (var f in ProgramDataSystemFolders) yield return programData + "\\" + f;
+        }
+
+        /// <summary>
+        /// The system or runtime folder that holds <paramref name="path"/> (or is it), or null: the listed folders,
+        /// and every folder directly under Program Files whose name starts with "Python" (python.org's installer
+        /// names it after the version and the platform: Python312, Python313-arm64).
+        /// </summary>
+        private static string ProtectedFolderContaining(string path, TargetEnvironment environment)
+        {
+            var listed = ProtectedFolders(environment).FirstOrDefault(f => IsUnder(path, f) || SamePath(path, f));
+            if (listed != null) return listed;
+            foreach (var root in ProgramFilesRoots(environment).Where(r => IsUnder(path, r)))
+            {
+                var first = path.Substring(root.Length + 1).Split('\\')[0];
+                if (first.StartsWith("Python", StringComparison.OrdinalIgnoreCase)) return root + "\\" + first;
+            }
+            return null;
         }
 
         private static bool SamePath(string a, string b) =>

@@ -27,6 +27,7 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData(@"""C:\Program Files\dotnet\dotnet.exe"" C:\Users\Public\payload.dll", @"C:\Program Files\dotnet")]
         [InlineData(@"""C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe"" --gpu-launcher=""C:\Users\Public\x.exe""", @"C:\Program Files (x86)\Microsoft\Edge\Application")]
         [InlineData(@"C:\Windows\System32\control.exe C:\Users\Public\payload.cpl", @"C:\Windows\System32")]
+        [InlineData(@"""C:\Program Files\Python313-arm64\python.exe"" -c ""import os""", null)]
         [InlineData(@"""C:\Program Files\PowerShell\7\pwsh.exe"" -c calc", @"C:\Program Files\PowerShell\7")]
         [InlineData(@"""C:\Program Files\Git\bin\bash.exe"" -c calc", @"C:\Program Files\Git")]
         [InlineData(@"""C:\Program Files\Google\Chrome\Application\chrome.exe"" --renderer-cmd-prefix=calc", @"C:\Program Files\Google\Chrome\Application")]
