@@ -31,6 +31,17 @@ namespace AppBan.Engine.Cim
             IReadOnlyList<CimParameter> inParameters, CimCallOptions options);
     }
 
+    /// <summary>
+    /// Instance methods (Win32_LogicalFileSecuritySetting.GetSecurityDescriptor): the instance is named by its key
+    /// properties, sent as WS-Man selectors or as the key properties of an MI instance. A session that does not
+    /// implement it cannot call instance methods; callers treat that as "cannot read".
+    /// </summary>
+    public interface ICimInstanceMethods
+    {
+        Task<CimMethodResult> InvokeInstanceMethodAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys,
+            string methodName, IReadOnlyList<CimParameter> inParameters, CimCallOptions options);
+    }
+
     /// <summary>Per-call options.</summary>
     public sealed class CimCallOptions
     {

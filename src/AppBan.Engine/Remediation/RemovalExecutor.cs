@@ -35,6 +35,7 @@ namespace AppBan.Engine.Remediation
     /// </summary>
     public sealed class RemovalExecutor
     {
+        private readonly ICimSession session;
         private readonly ProcessClient processes;
         private readonly RegistryClient registry;
         private readonly IInstallVerifier verifier;
@@ -45,7 +46,7 @@ namespace AppBan.Engine.Remediation
 
         public RemovalExecutor(ICimSession session, IInstallVerifier verifier, RemovalExecutorOptions options = null)
         {
-            if (session == null) throw new ArgumentNullException(nameof(session));
+            this.session = session ?? throw new ArgumentNullException(nameof(session));
             this.verifier = verifier ?? throw new ArgumentNullException(nameof(verifier));
             this.options = options ?? new RemovalExecutorOptions();
             processes = new ProcessClient(session, this.options.CallOptions);
@@ -71,6 +72,19 @@ namespace AppBan.Engine.Remediation
                     result.Status = plan.FinalStatus.Value;
                     result.Error = plan.Reason;
                     return result;
+                }
+                if (plan.RequiresFileSecurityCheck)
+                {
+                    // A program where standard users may create files runs only when none of them can change it (read only).
+                    var unsafeProgram = await ProgramFileSecurity.CheckAsync(session, plan.ProgramPath,
+                        await GetEnvironmentAsync(ct).ConfigureAwait(false), CallOptions(ct)).ConfigureAwait(false);
+                    if (unsafeProgram != null)
+                    {
+                        result.Method = RemovalMethod.None;
+                        result.Status = RemovalStatus.Refused;
+                        result.Error = unsafeProgram;
+                        return result;
+                    }
                 }
 
                 await SweepRunKeysOnceAsync(ct).ConfigureAwait(false);
@@ -190,6 +204,8 @@ namespace AppBan.Engine.Remediation
             try { await processes.SweepRunsAsync(ct).ConfigureAwait(false); }
             catch (CimException) { }
         }
+
+        private CimCallOptions CallOptions(CancellationToken ct) => (options.CallOptions ?? CimCallOptions.Default).With(ct);
 
         private Task<TargetEnvironment> GetEnvironmentAsync(CancellationToken ct) =>
             environment ?? (environment = TargetEnvironmentReader.ReadAsync(registry, ct));

@@ -59,6 +59,13 @@ namespace AppBan.Engine.Remediation
         public bool Deferred { get; internal set; }
         /// <summary>Msi plans: the validated product code the command removes.</summary>
         public string ProductCode { get; internal set; }
+        /// <summary>EXE plans: the program the command starts, after expansion.</summary>
+        public string ProgramPath { get; internal set; }
+        /// <summary>
+        /// EXE plans whose program lies outside Program Files and Windows: the executor reads the security of the
+        /// program and its folders on the target (<see cref="ProgramFileSecurity"/>) before running it.
+        /// </summary>
+        public bool RequiresFileSecurityCheck { get; internal set; }
 
         /// <summary>ShouldProcess target: "&lt;App&gt; &lt;Version&gt; (&lt;Scope&gt; &lt;User&gt;) on &lt;Computer&gt;".</summary>
         public string Target => RemovalPlanner.DescribeTarget(Finding);
@@ -211,13 +218,13 @@ namespace AppBan.Engine.Remediation
             var reasons = new List<string>();
             if (!string.IsNullOrWhiteSpace(app.QuietUninstallString))
             {
-                var quiet = TryExecutable(app.QuietUninstallString, null, environment, keyCode, plan, RemovalMethod.QuietUninstallString);
+                var quiet = TryExecutable(app.QuietUninstallString, null, environment, keyCode, app.InstallLocation, plan, RemovalMethod.QuietUninstallString);
                 if (quiet == null) return plan;
                 reasons.Add("QuietUninstallString: " + quiet);
             }
             if (!string.IsNullOrWhiteSpace(app.UninstallString))
             {
-                var loud = TryExecutable(app.UninstallString, request.SilentSwitches, environment, keyCode, plan, RemovalMethod.UninstallString);
+                var loud = TryExecutable(app.UninstallString, request.SilentSwitches, environment, keyCode, app.InstallLocation, plan, RemovalMethod.UninstallString);
                 if (loud == null) return plan;
                 reasons.Add("UninstallString: " + loud);
             }
@@ -239,7 +246,7 @@ namespace AppBan.Engine.Remediation
 
         // Null when the plan now runs this string; otherwise the reason it cannot.
         private static string TryExecutable(string text, IReadOnlyList<string> switches, TargetEnvironment environment, string keyCode,
-            RemovalPlan plan, RemovalMethod method)
+            string installLocation, RemovalPlan plan, RemovalMethod method)
         {
             var parsed = UninstallCommandParser.Parse(text, environment ?? TargetEnvironment.WindowsDefaults);
             if (!parsed.Success)
@@ -282,9 +289,11 @@ namespace AppBan.Engine.Remediation
                 if (structural != null) return structural;
                 return Defer(plan, method);
             }
-            var executableError = ExecutablePolicy.CheckExecutable(command.ExecutablePath, environment);
+            var executableError = ExecutablePolicy.CheckExecutable(command.ExecutablePath, environment, installLocation);
             if (executableError != null) return executableError;
             plan.Method = method;
+            plan.ProgramPath = command.ExecutablePath;
+            plan.RequiresFileSecurityCheck = ExecutablePolicy.NeedsFileSecurityCheck(command.ExecutablePath, environment);
             plan.CommandLine = RemovalCommands.Executable(command.ExecutablePath, arguments);
             return null;
         }
@@ -305,6 +314,8 @@ namespace AppBan.Engine.Remediation
             plan.FallbackCommandLine = null;
             plan.Deferred = false;
             plan.ProductCode = null;
+            plan.ProgramPath = null;
+            plan.RequiresFileSecurityCheck = false;
             if (decision != RemovalDecision.Run) plan.Method = RemovalMethod.None;
             return plan;
         }

@@ -274,5 +274,19 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
             Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers"));
         }
+
+        [Fact]
+        public async Task A_program_under_ProgramData_is_Refused_when_its_security_cannot_be_read_and_nothing_runs()
+        {
+            // FakeTarget has no instance methods, so GetSecurityDescriptor cannot be called: fail closed.
+            var target = new FakeTarget();
+            target.SetValue(@"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio", "DisplayName", "TikTok LIVE Studio");
+            var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
+            var app = MachineExe("\"C:\\ProgramData\\Package Cache\\" + ProductCode + "\\setup.exe\" /uninstall /quiet", null);
+            var result = await Remove(executor, app);
+            Assert.Equal(RemovalStatus.Refused, result.Status);
+            Assert.Contains("cannot be read", result.Error);
+            Assert.Empty(target.CommandLines);
+        }
     }
 }

@@ -23,6 +23,17 @@ namespace AppBan.Engine.Tests.Remediation
         public RemediationFleet() { Simulator = SimulatorProcess.Start("remediation", "laptop-01.json", "malicious-01.json"); }
         public SimulatorProcess Simulator { get; }
         public void Dispose() => Simulator.Dispose();
+
+        /// <summary>Resets the host and opens a WS-Man session to it as its administrator.</summary>
+        public async Task<WsManSession> OpenAsync(string name)
+        {
+            await Simulator.ResetAsync(name);
+            var host = Simulator[name];
+            var target = CimTarget.Parse(host.ComputerName);
+            target.Authentication = CimAuthentication.Basic;
+            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
+            return new WsManSession(target);
+        }
     }
 
     /// <summary>
@@ -36,9 +47,10 @@ namespace AppBan.Engine.Tests.Remediation
         private const string BlockingProductCode = "{0E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B}";
         private static readonly AppBanPolicy Policy = PolicyLoader.BuiltIn();
 
+        private readonly RemediationFleet fleet;
         private readonly SimulatorProcess sim;
 
-        public SimulatedRemovalTests(RemediationFleet fleet) { sim = fleet.Simulator; }
+        public SimulatedRemovalTests(RemediationFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
         private static RemovalExecutorOptions Options(TimeSpan? timeout = null) => new RemovalExecutorOptions
         {
@@ -48,15 +60,7 @@ namespace AppBan.Engine.Tests.Remediation
             PollInterval = TimeSpan.FromMilliseconds(100),
         };
 
-        private async Task<WsManSession> OpenAsync(string name)
-        {
-            await sim.ResetAsync(name);
-            var host = sim[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return new WsManSession(target);
-        }
+        private Task<WsManSession> OpenAsync(string name) => fleet.OpenAsync(name);
 
         private static async Task<IReadOnlyList<Finding>> ScanAsync(ICimSession session)
         {

@@ -21,6 +21,8 @@ public sealed class HostDescription
     public List<PackageDescription> Packages { get; set; } = [];
     public List<MsiProductDescription> MsiProducts { get; set; } = [];
     public List<ProgramDescription> Programs { get; set; } = [];
+    /// <summary>Folders that exist on disk, with their own security (see FileSecurity).</summary>
+    public List<FolderDescription> Folders { get; set; } = [];
     public List<ProcessDescription> Processes { get; set; } = [];
     public FaultsDescription Faults { get; set; } = new();
 }
@@ -116,6 +118,32 @@ public sealed class ProgramDescription
     public List<string> RemovesKeys { get; set; } = [];
     /// <summary>PackageFullNames removed for every user and deprovisioned.</summary>
     public List<string> RemovesPackages { get; set; } = [];
+    /// <summary>The file's own security; null inherits from its folder like any new file.</summary>
+    public SecurityDescription? Security { get; set; }
+}
+
+public sealed class FolderDescription
+{
+    public string Path { get; set; } = "";
+    public SecurityDescription? Security { get; set; }
+}
+
+/// <summary>An object's owner and explicit ACEs; with <c>inherit</c> false its DACL is protected (nothing inherited).</summary>
+public sealed class SecurityDescription
+{
+    public string Owner { get; set; } = "S-1-5-32-544";
+    public bool Inherit { get; set; } = true;
+    public List<AceDescription> Aces { get; set; } = [];
+}
+
+public sealed class AceDescription
+{
+    public string Sid { get; set; } = "";
+    /// <summary>Win32_ACE.AccessMask.</summary>
+    public uint Mask { get; set; }
+    public bool Deny { get; set; }
+    /// <summary>icacls inheritance flags: "OI", "CI", "IO", "NP".</summary>
+    public List<string> Flags { get; set; } = [];
 }
 
 public sealed class ProcessDescription
@@ -218,6 +246,12 @@ public static class HostJson
             foreach (var (name, value) in e.Values) RegValue.FromJson(name, value, $"{source} uninstall entry {e.Key}");
         foreach (var p in host.Programs)
             if (string.IsNullOrWhiteSpace(p.Path)) throw new InvalidDataException($"{source}: a program needs a path.");
+        foreach (var f in host.Folders)
+            if (!Wmi.FileSecurity.IsLocalPath(f.Path)) throw new InvalidDataException($"{source}: folder '{f.Path}' is not an absolute local path.");
+        foreach (var d in host.Programs.Select(p => p.Security).Concat(host.Folders.Select(f => f.Security)).Where(d => d is not null))
+            foreach (var a in d!.Aces)
+                if (!a.Sid.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase) || a.Flags.Any(f => f is not ("OI" or "CI" or "IO" or "NP")))
+                    throw new InvalidDataException($"{source}: an ACE needs a SID (S-1-...) and flags among OI, CI, IO, NP.");
         foreach (var m in host.MsiProducts)
             if (!System.Text.RegularExpressions.Regex.IsMatch(m.ProductCode, @"^\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}$"))
                 throw new InvalidDataException($"{source}: msi product code '{m.ProductCode}' is not a {{GUID}}.");

@@ -4,7 +4,7 @@ using AppBan.Simulator.WsMan;
 
 namespace AppBan.Simulator.Wmi;
 
-public enum CimType { String, Boolean, UInt8, UInt16, UInt32, UInt64, SInt32, SInt64, DateTime }
+public enum CimType { String, Boolean, UInt8, UInt16, UInt32, UInt64, SInt32, SInt64, DateTime, Instance }
 
 /// <summary>One property of an instance or one out-parameter. A null Value renders as xsi:nil.</summary>
 public sealed record CimProperty(string Name, CimType Type, object? Value, bool IsArray = false);
@@ -47,6 +47,18 @@ public sealed class CimInstance(string className, IEnumerable<CimProperty> prope
         if (p.Value is null)
         {
             sb.Append('<').Append(prefix).Append(p.Name).Append(" xsi:nil=\"true\"/>");
+            return;
+        }
+        if (p.Type == CimType.Instance)
+        {
+            // [guess] an embedded instance: the property element typed as <Class>_Type, holding the instance's properties.
+            var items = p.IsArray ? ((System.Collections.IEnumerable)p.Value).Cast<CimInstance>() : [(CimInstance)p.Value];
+            foreach (var item in items)
+            {
+                sb.Append('<').Append(prefix).Append(p.Name).Append(" xsi:type=\"").Append(prefix).Append(item.ClassName).Append("_Type\">");
+                foreach (var inner in item.Properties) AppendProperty(sb, prefix, inner);
+                sb.Append("</").Append(prefix).Append(p.Name).Append('>');
+            }
             return;
         }
         if (p.IsArray)

@@ -22,7 +22,7 @@ public static class WmiCatalog
     public const string Default = "root/default";
     public static readonly string[] KnownNamespaces = [Cimv2, Default, "root/standardcimv2", "root/microsoft/windows/storage", "root/wmi", "root/subscription", "root/securitycenter2"];
 
-    private static readonly IWmiClass[] Classes = [new StdRegProvClass(), new Win32Process(), new Win32OperatingSystem(), new Win32ComputerSystem(), new Win32UserAccount()];
+    private static readonly IWmiClass[] Classes = [new StdRegProvClass(), new Win32Process(), new Win32OperatingSystem(), new Win32ComputerSystem(), new Win32UserAccount(), new Win32LogicalFileSecuritySetting()];
 
     public static bool NamespaceExists(string ns) => KnownNamespaces.Contains(ns, StringComparer.OrdinalIgnoreCase);
 

@@ -7,6 +7,7 @@ using Microsoft.Management.Infrastructure.Options;
 using MiCimException = Microsoft.Management.Infrastructure.CimException;
 using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 using MiCimType = Microsoft.Management.Infrastructure.CimType;
+using MiMethodResult = Microsoft.Management.Infrastructure.CimMethodResult;
 
 namespace AppBan.Engine.Cim.Mi
 {
@@ -15,7 +16,7 @@ namespace AppBan.Engine.Cim.Mi
     /// Only <see cref="MiSessions"/> creates it, and only on Windows or from a user's CimSession, so importing the
     /// module elsewhere never loads MI.
     /// </summary>
-    internal sealed class MiSession : ICimSession
+    internal sealed class MiSession : ICimSession, ICimInstanceMethods
     {
         private const string Wql = "WQL";
         private readonly MiCimSession session;
@@ -57,7 +58,27 @@ namespace AppBan.Engine.Cim.Mi
         }
 
         public Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
-            IReadOnlyList<CimParameter> inParameters, CimCallOptions options)
+            IReadOnlyList<CimParameter> inParameters, CimCallOptions options) =>
+            InvokeAsync(inParameters, options, (parameters, operationOptions) =>
+                session.InvokeMethod(namespaceName, className, methodName, parameters, operationOptions));
+
+        public Task<CimMethodResult> InvokeInstanceMethodAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys,
+            string methodName, IReadOnlyList<CimParameter> inParameters, CimCallOptions options)
+        {
+            if (keys == null || keys.Count == 0) throw new ArgumentException("An instance method needs the instance's key properties.", nameof(keys));
+            return InvokeAsync(inParameters, options, (parameters, operationOptions) =>
+            {
+                // [doc CimSession.InvokeMethod(namespace, CimInstance, ...)] the provider finds the instance by its key properties.
+                using (var instance = new CimInstance(className, namespaceName))
+                {
+                    foreach (var key in keys) instance.CimInstanceProperties.Add(CimProperty.Create(key.Key, key.Value, MiCimType.String, CimFlags.Key));
+                    return session.InvokeMethod(namespaceName, instance, methodName, parameters, operationOptions);
+                }
+            });
+        }
+
+        private Task<CimMethodResult> InvokeAsync(IReadOnlyList<CimParameter> inParameters, CimCallOptions options,
+            Func<CimMethodParametersCollection, CimOperationOptions, MiMethodResult> invoke)
         {
             options = options ?? CimCallOptions.Default;
             return Task.Run(() =>
@@ -69,7 +90,7 @@ namespace AppBan.Engine.Cim.Mi
                         parameters.Add(CimMethodParameter.Create(p.Name, MiValues.ToMiValue(p.Value), MiValues.ToMiType(p.Value), CimFlags.In));
                     try
                     {
-                        using (var result = session.InvokeMethod(namespaceName, className, methodName, parameters, operationOptions))
+                        using (var result = invoke(parameters, operationOptions))
                         {
                             var returnValue = Convert.ToUInt32(result.ReturnValue?.Value ?? 0u, System.Globalization.CultureInfo.InvariantCulture);
                             var outs = new Dictionary<string, CimValue>(StringComparer.OrdinalIgnoreCase);

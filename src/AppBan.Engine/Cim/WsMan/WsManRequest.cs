@@ -64,10 +64,17 @@ namespace AppBan.Engine.Cim.WsMan
 
         /// <summary>A static method call: action &lt;ResourceURI&gt;/&lt;Method&gt;, body &lt;p:Method_INPUT&gt;.</summary>
         public static string Invoke(string resourceUri, string methodName, string messageId, WsManHeaderOptions header,
-            IReadOnlyList<CimParameter> parameters)
+            IReadOnlyList<CimParameter> parameters) => Invoke(resourceUri, methodName, messageId, header, parameters, null);
+
+        /// <summary>
+        /// A method call; with <paramref name="selectors"/> an instance method, the instance named by its key properties in
+        /// w:SelectorSet (DSP0226 Selectors; the WMI plug-in takes each key property as a selector).
+        /// </summary>
+        public static string Invoke(string resourceUri, string methodName, string messageId, WsManHeaderOptions header,
+            IReadOnlyList<CimParameter> parameters, IReadOnlyDictionary<string, string> selectors)
         {
             if (!IsXmlName(methodName)) throw new ArgumentException("'" + methodName + "' is not a valid method name.", nameof(methodName));
-            return Build(resourceUri, resourceUri + "/" + methodName, messageId, header, x =>
+            return Build(resourceUri, resourceUri + "/" + methodName, messageId, header, selectors, x =>
             {
                 x.WriteStartElement(P, methodName + "_INPUT", resourceUri);
                 foreach (var parameter in parameters ?? Array.Empty<CimParameter>())
@@ -139,7 +146,11 @@ namespace AppBan.Engine.Cim.WsMan
             try { XmlConvert.VerifyNCName(name); return true; } catch (XmlException) { return false; }
         }
 
-        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header, Action<XmlWriter> body)
+        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header, Action<XmlWriter> body) =>
+            Build(resourceUri, action, messageId, header, null, body);
+
+        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header,
+            IReadOnlyDictionary<string, string> selectors, Action<XmlWriter> body)
         {
             var sb = new StringBuilder(1024);
             var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = Encoding.UTF8 };
@@ -165,6 +176,19 @@ namespace AppBan.Engine.Cim.WsMan
                 Locale(x, W, "Locale", WsManNames.WsMan, header.Locale);
                 Locale(x, "p", "DataLocale", WsManNames.MsWsMan, header.Locale);
                 x.WriteElementString(W, "OperationTimeout", WsManNames.WsMan.NamespaceName, FormatDuration(header.OperationTimeout));
+                if (selectors != null && selectors.Count > 0)
+                {
+                    x.WriteStartElement(W, "SelectorSet", WsManNames.WsMan.NamespaceName);
+                    foreach (var selector in selectors)
+                    {
+                        if (!IsXmlName(selector.Key)) throw new ArgumentException("'" + selector.Key + "' is not a valid selector name.", nameof(selectors));
+                        x.WriteStartElement(W, "Selector", WsManNames.WsMan.NamespaceName);
+                        x.WriteAttributeString("Name", selector.Key);
+                        x.WriteString(selector.Value ?? string.Empty);
+                        x.WriteEndElement();
+                    }
+                    x.WriteEndElement();
+                }
                 if (header.Use64BitProvider)
                 {
                     // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.

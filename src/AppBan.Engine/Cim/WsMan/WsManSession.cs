@@ -26,7 +26,7 @@ namespace AppBan.Engine.Cim.WsMan
     /// <see cref="ICimSession"/> over the managed WS-Management client: WQL enumeration (Enumerate/Pull/Release) and
     /// static method invocation against the WinRM WMI plug-in. Thread-safe; one HttpClient per target.
     /// </summary>
-    public sealed class WsManSession : ICimSession
+    public sealed class WsManSession : ICimSession, ICimInstanceMethods
     {
         private static readonly Regex FromClause = new Regex(@"\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         private readonly WsManHttp http;
@@ -91,6 +91,18 @@ namespace AppBan.Engine.Cim.WsMan
             var resourceUri = WsManNames.ResourceUri(namespaceName, className);
             var header = Header(options);
             return ExchangeAsync(id => WsManRequest.Invoke(resourceUri, methodName, id, header, inParameters), options,
+                body => WsManParser.ParseMethodOutput(body, methodName));
+        }
+
+        public Task<CimMethodResult> InvokeInstanceMethodAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys,
+            string methodName, IReadOnlyList<CimParameter> inParameters, CimCallOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(className)) throw new ArgumentException("A class name is required.", nameof(className));
+            if (keys == null || keys.Count == 0) throw new ArgumentException("An instance method needs the instance's key properties.", nameof(keys));
+            options = options ?? CimCallOptions.Default;
+            var resourceUri = WsManNames.ResourceUri(namespaceName, className);
+            var header = Header(options);
+            return ExchangeAsync(id => WsManRequest.Invoke(resourceUri, methodName, id, header, inParameters, keys), options,
                 body => WsManParser.ParseMethodOutput(body, methodName));
         }
 
