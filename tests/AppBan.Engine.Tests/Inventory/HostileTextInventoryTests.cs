@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
@@ -37,14 +36,7 @@ namespace AppBan.Engine.Tests.Inventory
 
         public HostileTextInventoryTests(HostileTextSimulatorFixture fixture) { simulator = fixture.Simulator; }
 
-        private ICimSession Open(string name)
-        {
-            var host = simulator[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            target.Authentication = CimAuthentication.Basic;
-            return new WsManSession(target);
-        }
+        private ICimSession Open(string name) => SimulatedInventoryTests.OpenAsAdministrator(simulator, name);
 
         [Theory]
         [InlineData("HOSTILE-RAW")]

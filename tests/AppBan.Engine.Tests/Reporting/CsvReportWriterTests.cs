@@ -125,8 +125,19 @@ namespace AppBan.Engine.Tests.Reporting
         /// <summary>
         /// How a spreadsheet reads the file with <paramref name="separator"/> as its list separator: a quote opens a
         /// quoted cell only at the cell's start (elsewhere it is text), and a line break outside quotes ends the row.
+        /// Split on ',' this is an RFC 4180 reader for what the writer writes, independent of the writer.
         /// </summary>
-        private static List<string[]> SplitAs(string csv, char separator)
+        private static List<string[]> SplitAs(string csv, char separator) => Split(csv, separator, out _);
+
+        /// <summary>The file read as RFC 4180 says: split on ',', every row ended, no quoted cell left open.</summary>
+        internal static List<string[]> Parse(string csv)
+        {
+            var rows = Split(csv, ',', out var complete);
+            Assert.True(complete, "unterminated quoted field, or a last row without its line end");
+            return rows;
+        }
+
+        private static List<string[]> Split(string csv, char separator, out bool complete)
         {
             var rows = new List<string[]>();
             var row = new List<string>();
@@ -150,36 +161,8 @@ namespace AppBan.Engine.Tests.Reporting
                 }
                 else cell.Append(c);
             }
-            if (cell.Length + row.Count > 0) { row.Add(cell.ToString()); rows.Add(row.ToArray()); }
-            return rows;
-        }
-
-        /// <summary>An RFC 4180 reader, independent of the writer.</summary>
-        internal static List<string[]> Parse(string csv)
-        {
-            var rows = new List<string[]>();
-            var row = new List<string>();
-            var cell = new StringBuilder();
-            bool quoted = false;
-            for (int i = 0; i < csv.Length; i++)
-            {
-                char c = csv[i];
-                if (quoted)
-                {
-                    if (c == '"' && i + 1 < csv.Length && csv[i + 1] == '"') { cell.Append('"'); i++; }
-                    else if (c == '"') quoted = false;
-                    else cell.Append(c);
-                }
-                else if (c == '"') quoted = true;
-                else if (c == ',') { row.Add(cell.ToString()); cell.Clear(); }
-                else if (c == '\r' && i + 1 < csv.Length && csv[i + 1] == '\n')
-                {
-                    row.Add(cell.ToString()); cell.Clear(); rows.Add(row.ToArray()); row.Clear(); i++;
-                }
-                else cell.Append(c);
-            }
-            Assert.False(quoted, "unterminated quoted field");
-            Assert.Equal(0, cell.Length + row.Count);
+            complete = !quoted && cell.Length + row.Count == 0;
+            if (!complete) { row.Add(cell.ToString()); rows.Add(row.ToArray()); }
             return rows;
         }
     }
