@@ -129,7 +129,7 @@ public sealed class CommandLineTests
         { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"B\": { \"type\": \"REG_BINARY\", \"value\": \"XYZ\" } } } ]", "value 'B'" },
         { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"U\": { \"type\": \"REG_SZ\", \"utf16\": \"12345\" } } } ]", "code unit" },
         { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"S\": { \"type\": \"REG_SZ\", \"value\": 5 } } } ]", "value 'S'" },
-        { "\"computerName\": \"X\", \"faults\": { \"forbiddenCharacters\": \"escaped\" }", "forbiddenCharacters must be raw or reference" },
+        { "\"computerName\": \"X\", \"faults\": { \"forbiddenCharacters\": \"escaped\" }", "forbiddenCharacters must be raw, reference, fault" },
     };
 
     [Theory]

@@ -7,13 +7,14 @@ namespace AppBan.Simulator.Tests;
 
 public sealed class HostileHostsFixture : IDisposable
 {
-    public SimulatorProcess Simulator { get; } = SimulatorProcess.Start("hostile/hostile-raw.json", "hostile/hostile-reference.json");
+    public SimulatorProcess Simulator { get; } = SimulatorProcess.Start("hostile/hostile-raw.json", "hostile/hostile-reference.json", "hostile/hostile-fault.json");
     public void Dispose() => Simulator.Dispose();
 }
 
 /// <summary>
 /// faults.forbiddenCharacters: a registry string holding characters XML 1.0 forbids goes out raw (bytes as they are,
-/// an unpaired surrogate as invalid UTF-8) or as decimal character references, the two ways WinRM might send it.
+/// an unpaired surrogate as invalid UTF-8), as decimal character references, or not at all (a fault): the ways WinRM
+/// might answer.
 /// </summary>
 public sealed class ForbiddenCharacterTests(HostileHostsFixture fixture) : IClassFixture<HostileHostsFixture>
 {
@@ -69,6 +70,18 @@ public sealed class ForbiddenCharacterTests(HostileHostsFixture fixture) : IClas
             Assert.DoesNotContain(reply, b => b < 0x20 && b is not (9 or 10 or 13));
             Assert.True(ReadsAsXml(reply, checkCharacters: false));
         }
+    }
+
+    [Fact]
+    public async Task Fault_refuses_only_the_operation_that_would_carry_such_a_character()
+    {
+        using var admin = Admin("HOSTILE-FAULT");
+        var refused = await admin.RegAsync("GetStringValue", RawWsMan.HKU, Uninstall + @"\Shield-Esc", "DisplayName");
+        Assert.True(refused.IsFault);
+        Assert.Equal("w:InternalError", refused.FaultSubcode);
+        var plain = await admin.RegAsync("GetStringValue", RawWsMan.HKU, Uninstall + @"\Plain", "DisplayName");
+        Assert.Equal(0u, plain.ReturnValue);
+        Assert.Equal("Plain App", plain.Out("sValue").Single());
     }
 
     [Theory]

@@ -282,6 +282,11 @@ public static class WsManEndpoint
             await WriteFault(http, host, log, fault, request.MessageId);
             return;
         }
+        if (host.Description.Faults.ForbiddenCharacters == ReplyCharacters.Fault && ReplyCharacters.HasForbidden(reply))
+        {
+            await WriteFault(http, host, log, ReplyCharacters.Refusal(), request.MessageId);
+            return;
+        }
         http.Response.StatusCode = 200;
         await WriteEnvelope(http, host, reply);
     }

@@ -28,7 +28,7 @@ namespace AppBan.Engine.Inventory
     /// </para>
     /// <para>
     /// A user's hive is theirs to write, so nothing in it may fail the target: a reply about one entry there that cannot
-    /// be read is a warning naming that entry, and only that entry is skipped. A value or key name holding characters
+    /// be read, or a provider fault for it, is a warning naming that entry, and only that entry is skipped. A value or key name holding characters
     /// XML 1.0 cannot carry (<see cref="XmlCharacters"/>) or U+FFFD (bytes the reply could not carry) is kept as read and named
     /// in a warning, in <see cref="XmlCharacters.Visible"/> form.
     /// </para>
@@ -262,8 +262,9 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>
-            /// Runs one CIM operation under the per-target throttle; a transport failure stops the whole read. A reply
-            /// about <see cref="RegistryHive.Users"/> that cannot be read is left to the caller, who skips that one entry.
+            /// Runs one CIM operation under the per-target throttle; a transport failure stops the whole read. A failure
+            /// about one key of <see cref="RegistryHive.Users"/> (<see cref="IsAboutThatEntryOnly"/>) is left to the caller,
+            /// who skips that one entry.
             /// </summary>
             private async Task<T> Op<T>(RegistryHive hive, Func<CancellationToken, Task<T>> call)
             {
@@ -273,7 +274,7 @@ namespace AppBan.Engine.Inventory
                     Interlocked.Increment(ref operations);
                     return await call(Token).ConfigureAwait(false);
                 }
-                catch (CimException ex) when (!(hive == RegistryHive.Users && IsUnreadableReply(ex)))
+                catch (CimException ex) when (!(hive == RegistryHive.Users && IsAboutThatEntryOnly(ex)))
                 {
                     if (!outerToken.IsCancellationRequested && Interlocked.CompareExchange(ref firstError, ex, null) == null)
                     {
@@ -329,9 +330,13 @@ namespace AppBan.Engine.Inventory
                 lock (gate) if (!warnings.Contains(warning)) warnings.Add(warning);
             }
 
-            /// <summary>A reply that arrived but could not be read as a WS-Man envelope (the transport's FormatException).</summary>
-            private static bool IsUnreadableReply(CimException ex) =>
-                ex.Kind == CimErrorKind.ProtocolError && ex.InnerException is FormatException;
+            /// <summary>
+            /// A failure that says something about the data asked for, not about the target: a reply that arrived but could
+            /// not be read as a WS-Man envelope (the transport's FormatException), or a provider fault for that one call
+            /// (WinRM may refuse to put such a value into XML [guess]). Transport failures, timeouts and denials are not.
+            /// </summary>
+            private static bool IsAboutThatEntryOnly(CimException ex) =>
+                (ex.Kind == CimErrorKind.ProtocolError && ex.InnerException is FormatException) || ex.Kind == CimErrorKind.ProviderFailure;
 
             /// <summary>Counts a root enumeration for the "everything denied" rule; true when it can be used.</summary>
             private bool NoteRoot<T>(RegistryResult<T> r)
@@ -400,7 +405,7 @@ namespace AppBan.Engine.Inventory
             {
                 RegistryResult<IReadOnlyList<string>> keys;
                 try { keys = await EnumKey(root.Hive, root.SubKey).ConfigureAwait(false); }
-                catch (CimException ex) when (root.UserSid != null && IsUnreadableReply(ex))
+                catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
                 {
                     Warn("Cannot list " + root.DisplayPath + " on " + computer + ": " + ex.Message + " No per-user uninstall entry of " +
                          root.UserSid + " was read.", true);
@@ -425,10 +430,10 @@ namespace AppBan.Engine.Inventory
             private async Task ScanKeyAsync(UninstallRoot root, string keyName)
             {
                 try { await ScanEntryAsync(root, keyName).ConfigureAwait(false); }
-                catch (CimException ex) when (root.UserSid != null && IsUnreadableReply(ex))
+                catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
                 {
                     Warn("Skipped the uninstall entry " + EntryPath(root, keyName) + " of " + root.UserSid + " on " + computer +
-                         ": a reply about it could not be read (" + ex.Message + "). The rest of the scan is complete.", true);
+                         ": the target could not answer about it (" + ex.Message + "). The rest of the scan is complete.", true);
                 }
             }
 

@@ -17,7 +17,7 @@ namespace AppBan.Engine.Tests.Inventory
     {
         public HostileTextSimulatorFixture()
         {
-            Simulator = SimulatorProcess.Start("hostile/hostile-raw.json", "hostile/hostile-reference.json");
+            Simulator = SimulatorProcess.Start("hostile/hostile-raw.json", "hostile/hostile-reference.json", "hostile/hostile-fault.json");
         }
 
         public SimulatorProcess Simulator { get; }
@@ -25,9 +25,10 @@ namespace AppBan.Engine.Tests.Inventory
     }
 
     /// <summary>
-    /// A standard user cannot shield their machine with one character: whether WinRM sends such characters raw or as
-    /// character references (both are guesses, so the simulator does each), the machine-wide TikTok LIVE Studio is found,
-    /// the user's own entries are kept as written, and each odd one is named in a warning.
+    /// A standard user cannot shield their machine with one character: whether WinRM sends such characters raw, as
+    /// character references, or refuses the call with a fault (all guesses, so the simulator does each), the machine-wide
+    /// TikTok LIVE Studio is found, and each odd user entry is named in a warning: kept as written when it could be read,
+    /// skipped alone when it could not.
     /// </summary>
     public class HostileTextInventoryTests : IClassFixture<HostileTextSimulatorFixture>
     {
@@ -41,6 +42,7 @@ namespace AppBan.Engine.Tests.Inventory
         [Theory]
         [InlineData("HOSTILE-RAW")]
         [InlineData("HOSTILE-REF")]
+        [InlineData("HOSTILE-FAULT")]
         public async Task The_machine_wide_TikTok_LIVE_Studio_is_still_found(string host)
         {
             using var session = Open(host);
@@ -51,7 +53,24 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal("tiktok-live-studio", finding.RuleId);
             Assert.Equal(AppScope.Machine, finding.App.Scope);
             Assert.Empty(scan.UsersNotScanned);
-            Assert.Contains(scan.Warnings, w => w.Contains(Pat) && w.Contains("Shield-Esc") && w.Contains("DisplayName") && w.Contains(@"Notes\x1B Pro"));
+            Assert.Contains(scan.Warnings, w => w.Contains(Pat) && w.Contains("Shield-Esc") &&
+                (host == "HOSTILE-FAULT" ? w.Contains("could not answer") : w.Contains("DisplayName") && w.Contains(@"Notes\x1B Pro")));
+        }
+
+        [Fact]
+        public async Task When_the_target_refuses_a_value_only_that_entry_is_skipped()
+        {
+            using var session = Open("HOSTILE-FAULT");
+            var result = await new InventoryReader(new RegistryClient(session)).ReadAsync(null, CancellationToken.None);
+            Assert.True(result.IsPartial);
+            foreach (var key in new[] { "Shield-Esc", "Shield-Nul", "Shield-FFFF", "Shield-Surrogate" })
+            {
+                Assert.DoesNotContain(result.Apps, a => a.KeyName == key);
+                Assert.Single(result.Warnings, w => w.Contains(@"\Uninstall\" + key + " ") && w.Contains(Pat) && w.Contains("could not answer"));
+            }
+            Assert.Equal("Plain App", result.Apps.Single(a => a.UserSid == Pat).DisplayName);
+            Assert.Contains(result.Apps, a => a.DisplayName == "TikTok LIVE Studio" && a.Scope == AppScope.Machine);
+            Assert.Empty(result.UsersNotScanned);
         }
 
         [Theory]

@@ -298,6 +298,20 @@ namespace AppBan.Engine.Tests.Inventory
         }
 
         [Fact]
+        public async Task A_provider_fault_listing_a_users_entries_leaves_that_user_unscanned_and_the_rest_read()
+        {
+            using var session = Laptop();
+            var refused = new CimException(CimErrorKind.ProviderFailure, "laptop-01", "laptop-01: Generic failure.", 0x80041001);
+            session.FailOn = (UserUninstall(Alice), refused);
+            var result = await Read(session);
+            Assert.True(result.IsPartial);
+            Assert.Contains(result.UsersNotScanned, u => u.Sid == Alice && u.Reason == UserNotScannedReason.ReadFailed);
+            Assert.Contains(result.Warnings, w => w.Contains(UserUninstall(Alice)) && w.Contains("Generic failure"));
+            Assert.DoesNotContain(result.Apps, a => a.UserSid == Alice && a.Kind != AppKind.StoreApp);
+            Assert.Contains(result.Apps, a => a.UserSid == Bob || a.Scope == AppScope.Machine);
+        }
+
+        [Fact]
         public async Task An_unreadable_reply_about_an_HKLM_entry_still_fails_the_target()
         {
             using var session = Laptop(noiseKeysPerRoot: 5);

@@ -141,7 +141,8 @@ public sealed class FaultsDescription
     public List<OperationFaultDescription> Operations { get; set; } = [];
     /// <summary>
     /// How replies carry characters XML 1.0 forbids that a registry string holds: "raw" (as they are; an unpaired
-    /// surrogate as invalid UTF-8) or "reference" (<c>&amp;#27;</c>). Both are guesses at WinRM: see <see cref="WsMan.ReplyCharacters"/>.
+    /// surrogate as invalid UTF-8), "reference" (<c>&amp;#27;</c>) or "fault" (the operation fails instead). All are
+    /// guesses at WinRM: see <see cref="WsMan.ReplyCharacters"/>.
     /// </summary>
     public string ForbiddenCharacters { get; set; } = WsMan.ReplyCharacters.Raw;
 }
@@ -253,6 +254,6 @@ public static class HostJson
             if (a.Operations is not ("all" or "write" or "read"))
                 throw new InvalidDataException($"{source}: accessDenied operations must be all, write or read.");
         if (!WsMan.ReplyCharacters.Modes.Contains(host.Faults.ForbiddenCharacters))
-            throw new InvalidDataException($"{source}: forbiddenCharacters must be {string.Join(" or ", WsMan.ReplyCharacters.Modes)}.");
+            throw new InvalidDataException($"{source}: forbiddenCharacters must be {string.Join(", ", WsMan.ReplyCharacters.Modes)}.");
     }
 }

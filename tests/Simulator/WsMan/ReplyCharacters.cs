@@ -12,13 +12,22 @@ namespace AppBan.Simulator.WsMan;
 /// point would take (ED A0 80 for U+D800), which is not valid UTF-8 [guess: a serializer that does not check].</item>
 /// <item>"reference": decimal character references, <c>&amp;#27;</c> [guess for WinRM; OMI, Microsoft's WS-Man server
 /// for Linux, writes C0 controls this way: microsoft/omi Unix/wsman/wsbuf.c, s_specialCharEncodings].</item>
+/// <item>"fault": no value at all; the operation that would carry one answers w:InternalError with WMI's generic
+/// failure [guess: a service that refuses to write what XML cannot carry].</item>
 /// </list>
 /// </summary>
 public static class ReplyCharacters
 {
     public const string Raw = "raw";
     public const string Reference = "reference";
-    public static readonly string[] Modes = [Raw, Reference];
+    public const string Fault = "fault";
+    public static readonly string[] Modes = [Raw, Reference, Fault];
+
+    /// <summary>True when the reply holds a character XML 1.0 forbids.</summary>
+    public static bool HasForbidden(string reply) => Enumerable.Range(0, reply.Length).Any(i => IsForbiddenAt(reply, i));
+
+    /// <summary>What the "fault" mode answers instead of a reply that holds such a character.</summary>
+    public static WsManFault Refusal() => WsManFault.WmiError(WsManFault.WbemFailed, 1, "Generic failure ");
 
     public static byte[] Encode(string reply, string mode)
     {
