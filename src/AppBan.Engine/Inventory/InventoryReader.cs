@@ -28,9 +28,9 @@ namespace AppBan.Engine.Inventory
     /// </para>
     /// <para>
     /// A user's hive is theirs to write, so nothing in it may fail the target: a reply about one entry there that cannot
-    /// be read, or a provider fault for it, is a warning naming that entry, and only that entry is skipped. A value or key name holding characters
-    /// XML 1.0 cannot carry (<see cref="XmlCharacters"/>) or U+FFFD (bytes the reply could not carry) is kept as read and named
-    /// in a warning, in <see cref="XmlCharacters.Visible"/> form.
+    /// be read, or a provider fault for it, is a warning naming that entry, and only that entry is skipped. A value or
+    /// key name holding characters XML 1.0 cannot carry (<see cref="XmlCharacters"/>) or U+FFFD (bytes the reply could
+    /// not carry) is kept as read and named in a warning, in <see cref="XmlCharacters.Visible"/> form.
     /// </para>
     /// </summary>
     public sealed class InventoryReader : IInstallVerifier
