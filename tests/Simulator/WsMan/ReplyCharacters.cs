@@ -24,13 +24,20 @@ public static class ReplyCharacters
     public static readonly string[] Modes = [Raw, Reference, Fault];
 
     /// <summary>True when the reply holds a character XML 1.0 forbids.</summary>
-    public static bool HasForbidden(string reply) => Enumerable.Range(0, reply.Length).Any(i => IsForbiddenAt(reply, i));
+    public static bool HasForbidden(string reply)
+    {
+        for (var i = 0; i < reply.Length; i++)
+            if (IsForbiddenAt(reply, i)) return true;
+        return false;
+    }
 
     /// <summary>What the "fault" mode answers instead of a reply that holds such a character.</summary>
     public static WsManFault Refusal() => WsManFault.WmiError(WsManFault.WbemFailed, 1, "Generic failure ");
 
     public static byte[] Encode(string reply, string mode)
     {
+        // Nothing to treat (the usual case): the plain encoder, as before.
+        if (!HasForbidden(reply)) return Encoding.UTF8.GetBytes(reply);
         if (mode == Reference) return Encoding.UTF8.GetBytes(References(reply));
         var bytes = new List<byte>(reply.Length + 64);
         for (var i = 0; i < reply.Length; i++)
