@@ -119,6 +119,40 @@ public sealed class CommandLineTests
         finally { File.Delete(file); }
     }
 
+    /// <summary>What the host file holds that the simulator cannot represent, and what the message must say.</summary>
+    public static TheoryData<string, string> Unrepresentable => new()
+    {
+        { "\"computerName\": \"X\\ud800\"", "surrogate" },
+        { "\"computerName\": \"X\", \"uninstallEntries\": [ { \"view\": \"user\", \"user\": \"S-1-5-21-1-2-3-1001\", \"key\": \"K\", \"values\": { \"DisplayName\": \"A\\udc00\" } } ]", "value 'DisplayName'" },
+        { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\\\ud800\", \"values\": {} } ]", "surrogate" },
+        { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"N\": 99999999999 } } ]", "value 'N'" },
+        { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"B\": { \"type\": \"REG_BINARY\", \"value\": \"XYZ\" } } } ]", "value 'B'" },
+        { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"U\": { \"type\": \"REG_SZ\", \"utf16\": \"12345\" } } } ]", "code unit" },
+        { "\"computerName\": \"X\", \"registry\": [ { \"path\": \"HKLM\\\\SOFTWARE\\\\A\", \"values\": { \"S\": { \"type\": \"REG_SZ\", \"value\": 5 } } } ]", "value 'S'" },
+        { "\"computerName\": \"X\", \"faults\": { \"forbiddenCharacters\": \"escaped\" }", "forbiddenCharacters must be raw, reference, fault" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unrepresentable))]
+    public void A_host_file_it_cannot_represent_exits_2_naming_the_file_and_the_problem(string fields, string problem)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"unrepresentable-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{ \"schemaVersion\": 1, " + fields + ", \"accounts\": [ { \"user\": \"u\", \"password\": \"p\", \"isAdmin\": true } ] }");
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("dotnet", [SimulatorProcess.SimulatorDll(), "--hosts", file])
+            { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(60000), "The simulator did not stop.");
+            Assert.Equal(2, p.ExitCode);
+            var message = stderr.Result;
+            Assert.StartsWith(file, message);
+            Assert.Contains(problem, message);
+            Assert.DoesNotContain("Unhandled exception", message);
+        }
+        finally { File.Delete(file); }
+    }
+
     [Fact]
     public void Remote_Enable_on_a_namespace_the_simulator_does_not_know_stops_the_start()
     {

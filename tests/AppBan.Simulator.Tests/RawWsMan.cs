@@ -97,13 +97,31 @@ public sealed class RawWsMan : IDisposable
             $"<n:Release><n:EnumerationContext>{context}</n:EnumerationContext></n:Release>", NewId()));
 
     /// <summary>Invokes a static method; parameters are (name, value) with arrays as repeated names.</summary>
-    public Task<SoapReply> InvokeAsync(string ns, string className, string method, IEnumerable<(string Name, string Value)> parameters, string extraHeaders = Option64)
+    public Task<SoapReply> InvokeAsync(string ns, string className, string method, IEnumerable<(string Name, string Value)> parameters, string extraHeaders = Option64) =>
+        PostAsync(InvokeEnvelope(ns, className, method, parameters, extraHeaders));
+
+    /// <summary>The reply's body exactly as the bytes came, for what an XML reader would refuse.</summary>
+    public async Task<byte[]> PostForBytesAsync(string envelope)
+    {
+        using var content = new StringContent(envelope, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/soap+xml;charset=UTF-8");
+        using var response = await http.PostAsync(url, content);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>A StdRegProv call whose parameter values are XML text as given (character references included).</summary>
+    public Task<byte[]> RegBytesAsync(string method, uint hive, string keyXml, string? valueName = null) =>
+        PostForBytesAsync(InvokeEnvelope("root/default", "StdRegProv", method,
+            [("hDefKey", hive.ToString()), ("sSubKeyName", keyXml), .. valueName is null ? Array.Empty<(string, string)>() : [("sValueName", valueName)]],
+            Option64, escape: false));
+
+    private string InvokeEnvelope(string ns, string className, string method, IEnumerable<(string Name, string Value)> parameters, string extraHeaders, bool escape = true)
     {
         var uri = WmiPrefix + ns + "/" + className;
         var body = new StringBuilder($"<p:{method}_INPUT xmlns:p=\"{uri}\">");
-        foreach (var (name, value) in parameters) body.Append($"<p:{name}>{SecurityElement.Escape(value)}</p:{name}>");
+        foreach (var (name, value) in parameters) body.Append($"<p:{name}>{(escape ? SecurityElement.Escape(value) : value)}</p:{name}>");
         body.Append($"</p:{method}_INPUT>");
-        return PostAsync(Envelope(uri + "/" + method, uri, body.ToString(), NewId(), extraHeaders));
+        return Envelope(uri + "/" + method, uri, body.ToString(), NewId(), extraHeaders);
     }
 
     public Task<SoapReply> RegAsync(string method, uint hive, string key, string? valueName = null, params (string Name, string Value)[] more)

@@ -95,7 +95,7 @@ try
     var duplicate = descriptions.GroupBy(d => d.ComputerName, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
     if (duplicate is not null) throw new InvalidDataException($"Two hosts are named {duplicate.Key}.");
 }
-catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException || HostJson.IsUnrepresentable(e))
 {
     Console.Error.WriteLine(e.Message);
     return 2;

@@ -282,9 +282,22 @@ public static class WsManEndpoint
             await WriteFault(http, host, log, fault, request.MessageId);
             return;
         }
+        if (host.Description.Faults.ForbiddenCharacters == ReplyCharacters.Fault && ReplyCharacters.HasForbidden(reply))
+        {
+            await WriteFault(http, host, log, ReplyCharacters.Refusal(), request.MessageId);
+            return;
+        }
         http.Response.StatusCode = 200;
+        await WriteEnvelope(http, host, reply);
+    }
+
+    /// <summary>An envelope as the host's faults.forbiddenCharacters says WinRM writes characters XML forbids.</summary>
+    private static async Task WriteEnvelope(HttpContext http, HostState host, string envelope)
+    {
         http.Response.ContentType = SoapContentType;
-        await http.Response.WriteAsync(reply, Encoding.UTF8);
+        var bytes = ReplyCharacters.Encode(envelope, host.Description.Faults.ForbiddenCharacters);
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes);
     }
 
     private static async Task WriteFault(HttpContext http, HostState host, OperationRecord log, WsManFault fault, string? relatesTo)
@@ -292,8 +305,7 @@ public static class WsManEndpoint
         lock (host.Lock) log.Result = "fault:" + fault.Kind;
         // WinRM answers SOAP faults with HTTP 500.
         http.Response.StatusCode = 500;
-        http.Response.ContentType = SoapContentType;
-        await http.Response.WriteAsync(fault.ToEnvelope(relatesTo), Encoding.UTF8);
+        await WriteEnvelope(http, host, fault.ToEnvelope(relatesTo));
     }
 
     private static void Unauthorized(HttpContext http)

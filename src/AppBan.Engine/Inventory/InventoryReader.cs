@@ -26,6 +26,12 @@ namespace AppBan.Engine.Inventory
     /// whole read, cancels what is in flight, and is rethrown: the target is unreachable or broken, not partial. When
     /// every root read is denied the read fails with <see cref="CimErrorKind.AccessDenied"/>.
     /// </para>
+    /// <para>
+    /// A user's hive is theirs to write, so nothing in it may fail the target: a reply about one entry there that cannot
+    /// be read, or a provider fault for it, is a warning naming that entry, and only that entry is skipped. A value or
+    /// key name holding characters XML 1.0 cannot carry (<see cref="XmlCharacters"/>) or U+FFFD (bytes the reply could
+    /// not carry) is kept as read and named in a warning, in <see cref="XmlCharacters.Visible"/> form.
+    /// </para>
     /// </summary>
     public sealed class InventoryReader : IInstallVerifier
     {
@@ -255,8 +261,12 @@ namespace AppBan.Engine.Inventory
                 return SecurityIdentifiers.WellKnownName(sid);
             }
 
-            /// <summary>Runs one CIM operation under the per-target throttle; a transport failure stops the whole read.</summary>
-            private async Task<T> Op<T>(Func<CancellationToken, Task<T>> call)
+            /// <summary>
+            /// Runs one CIM operation under the per-target throttle; a transport failure stops the whole read. A failure
+            /// about one key of <see cref="RegistryHive.Users"/> (<see cref="IsAboutThatEntryOnly"/>) is left to the caller,
+            /// who skips that one entry.
+            /// </summary>
+            private async Task<T> Op<T>(RegistryHive hive, Func<CancellationToken, Task<T>> call)
             {
                 await throttle.WaitAsync(Token).ConfigureAwait(false);
                 try
@@ -264,7 +274,7 @@ namespace AppBan.Engine.Inventory
                     Interlocked.Increment(ref operations);
                     return await call(Token).ConfigureAwait(false);
                 }
-                catch (CimException ex)
+                catch (CimException ex) when (!(hive == RegistryHive.Users && IsAboutThatEntryOnly(ex)))
                 {
                     if (!outerToken.IsCancellationRequested && Interlocked.CompareExchange(ref firstError, ex, null) == null)
                     {
@@ -279,11 +289,11 @@ namespace AppBan.Engine.Inventory
             }
 
             private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive hive, string subKey) =>
-                Op(t => registry.EnumKeyAsync(hive, subKey, t));
+                Op(hive, t => registry.EnumKeyAsync(hive, subKey, t));
 
             /// <summary>A string value as one throttled operation (two when the type-mismatch retry is needed).</summary>
             private Task<RegistryResult<string>> ReadString(RegistryHive hive, string subKey, string valueName, bool expandedFirst) =>
-                Op(t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () => Interlocked.Increment(ref operations)));
+                Op(hive, t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () => Interlocked.Increment(ref operations)));
 
             private void Warn(string message, bool makesPartial)
             {
@@ -297,6 +307,36 @@ namespace AppBan.Engine.Inventory
             private string Describe<T>(RegistryResult<T> r) =>
                 r.Outcome == RegistryOutcome.AccessDenied ? "access denied"
                 : r.Outcome + " (ReturnValue " + r.ReturnValue.ToString(CultureInfo.InvariantCulture) + ")";
+
+            /// <summary>An entry's key path as shown in warnings: a key name a user chose may hold any character.</summary>
+            private static string EntryPath(UninstallRoot root, string keyName) => root.DisplayPath + "\\" + XmlCharacters.Visible(keyName);
+
+            /// <summary>
+            /// Names a key name or value that holds characters XML 1.0 cannot carry, or U+FFFD. The value is kept as read
+            /// and the entry is evaluated like any other; the warning only says which user, key and value, and how it reads.
+            /// </summary>
+            private void NoteUnusualText(UninstallRoot root, string keyName, string valueName, string value)
+            {
+                string what = null;
+                if (XmlCharacters.HasForbidden(keyName))
+                    what = "its key name holds characters XML 1.0 cannot carry (shown escaped)";
+                else if (XmlCharacters.HasForbidden(value))
+                    what = "value " + valueName + " holds characters XML 1.0 cannot carry; kept as read, shown escaped: '" + XmlCharacters.Visible(value) + "'";
+                else if (value != null && value.IndexOf(XmlCharacters.Replacement) >= 0)
+                    what = "value " + valueName + " holds U+FFFD, which stands for bytes the reply could not carry; the original characters are lost: '" + value + "'";
+                if (what == null) return;
+                var owner = root.UserSid == null ? "" : " (the hive of " + root.UserSid + ")";
+                var warning = "Uninstall entry " + EntryPath(root, keyName) + owner + " on " + computer + ": " + what + ".";
+                lock (gate) if (!warnings.Contains(warning)) warnings.Add(warning);
+            }
+
+            /// <summary>
+            /// A failure that says something about the data asked for, not about the target: a reply that arrived but could
+            /// not be read as a WS-Man envelope (the transport's FormatException), or a provider fault for that one call
+            /// (WinRM may refuse to put such a value into XML [guess]). Transport failures, timeouts and denials are not.
+            /// </summary>
+            private static bool IsAboutThatEntryOnly(CimException ex) =>
+                (ex.Kind == CimErrorKind.ProtocolError && ex.InnerException is FormatException) || ex.Kind == CimErrorKind.ProviderFailure;
 
             /// <summary>Counts a root enumeration for the "everything denied" rule; true when it can be used.</summary>
             private bool NoteRoot<T>(RegistryResult<T> r)
@@ -363,7 +403,15 @@ namespace AppBan.Engine.Inventory
 
             private async Task ScanUninstallRootAsync(UninstallRoot root)
             {
-                var keys = await EnumKey(root.Hive, root.SubKey).ConfigureAwait(false);
+                RegistryResult<IReadOnlyList<string>> keys;
+                try { keys = await EnumKey(root.Hive, root.SubKey).ConfigureAwait(false); }
+                catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
+                {
+                    Warn("Cannot list " + root.DisplayPath + " on " + computer + ": " + ex.Message + " No per-user uninstall entry of " +
+                         root.UserSid + " was read.", true);
+                    lock (gate) deniedUsers[root.UserSid] = UserNotScannedReason.ReadFailed;
+                    return;
+                }
                 var usable = root.UserSid == null ? NoteRoot(keys) : keys.Success;
                 Interlocked.Increment(ref uninstallRoots);
                 if (keys.Outcome == RegistryOutcome.KeyNotFound) return;
@@ -381,8 +429,19 @@ namespace AppBan.Engine.Inventory
 
             private async Task ScanKeyAsync(UninstallRoot root, string keyName)
             {
+                try { await ScanEntryAsync(root, keyName).ConfigureAwait(false); }
+                catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
+                {
+                    Warn("Skipped the uninstall entry " + EntryPath(root, keyName) + " of " + root.UserSid + " on " + computer +
+                         ": the target could not answer about it (" + ex.Message + "). The rest of the scan is complete.", true);
+                }
+            }
+
+            private async Task ScanEntryAsync(UninstallRoot root, string keyName)
+            {
                 var path = root.SubKey + "\\" + keyName;
                 var name = await ReadString(root.Hive, path, "DisplayName", false).ConfigureAwait(false);
+                if (name.Success) NoteUnusualText(root, keyName, "DisplayName", name.Value);
                 switch (name.Outcome)
                 {
                     case RegistryOutcome.Success:
@@ -394,7 +453,7 @@ namespace AppBan.Engine.Inventory
                     case RegistryOutcome.KeyNotFound:
                         return; // removed between the enumeration and this read
                     default:
-                        Warn("Cannot read " + root.DisplayPath + "\\" + keyName + " on " + computer + ": " + Describe(name) + ".", true);
+                        Warn("Cannot read " + EntryPath(root, keyName) + " on " + computer + ": " + Describe(name) + ".", true);
                         return;
                 }
                 if (isCandidate != null && !isCandidate(keyName, name.Value)) return;
@@ -418,11 +477,11 @@ namespace AppBan.Engine.Inventory
             private async Task<UninstallEntryValues> ReadDetailsAsync(UninstallRoot root, string keyName, string displayName)
             {
                 var path = root.SubKey + "\\" + keyName;
-                var list = await Op(t => registry.EnumValuesAsync(root.Hive, path, t)).ConfigureAwait(false);
+                var list = await Op(root.Hive, t => registry.EnumValuesAsync(root.Hive, path, t)).ConfigureAwait(false);
                 if (list.Outcome == RegistryOutcome.KeyNotFound) return null;
                 if (!list.Success)
                 {
-                    Warn("Cannot list the values of " + root.DisplayPath + "\\" + keyName + " on " + computer + ": " + Describe(list) + ".", true);
+                    Warn("Cannot list the values of " + EntryPath(root, keyName) + " on " + computer + ": " + Describe(list) + ".", true);
                     return null;
                 }
                 var present = new Dictionary<string, RegistryValueInfo>(StringComparer.OrdinalIgnoreCase);
@@ -449,11 +508,15 @@ namespace AppBan.Engine.Inventory
                 for (var i = 0; i < wanted.Count; i++)
                 {
                     var (outcome, returnValue, value) = results[i];
-                    if (outcome == RegistryOutcome.Success) map[wanted[i].Name] = value;
+                    if (outcome == RegistryOutcome.Success)
+                    {
+                        map[wanted[i].Name] = value;
+                        if (value is string text) NoteUnusualText(root, keyName, wanted[i].Name, text);
+                    }
                     else if (outcome == RegistryOutcome.KeyNotFound) return null;
                     else if (outcome == RegistryOutcome.AccessDenied || outcome == RegistryOutcome.Failed)
                     {
-                        Warn("Cannot read " + wanted[i].Name + " of " + root.DisplayPath + "\\" + keyName + " on " + computer + ": "
+                        Warn("Cannot read " + wanted[i].Name + " of " + EntryPath(root, keyName) + " on " + computer + ": "
                             + (outcome == RegistryOutcome.AccessDenied ? "access denied" : "ReturnValue " + returnValue.ToString(CultureInfo.InvariantCulture)) + ".", true);
                         return null;
                     }
@@ -467,10 +530,10 @@ namespace AppBan.Engine.Inventory
                 switch (info.Kind)
                 {
                     case RegistryValueKind.DWord:
-                        var d = await Op(t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var d = await Op(hive, t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (d.Outcome, d.ReturnValue, d.Success ? (object)d.Value : null);
                     case RegistryValueKind.QWord:
-                        var q = await Op(t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var q = await Op(hive, t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (q.Outcome, q.ReturnValue, q.Success ? (object)q.Value : null);
                     case RegistryValueKind.String:
                     case RegistryValueKind.ExpandString:

@@ -125,17 +125,39 @@ namespace AppBan.Engine.Reporting
             return count;
         }
 
+        /// <summary>Characters that make a spreadsheet read a cell as a formula; the fullwidth forms are normalised to them by some.</summary>
+        private const string FormulaTriggers = "=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20";
+
         /// <summary>
-        /// Quotes a text cell per RFC 4180 and defuses formula injection: a cell starting with = + - @ (or a tab or
-        /// carriage return, which some spreadsheets skip before reading a formula) gets a leading apostrophe.
+        /// Where a spreadsheet may start a new cell inside this one: the list separators in use (',' and, in much of
+        /// Europe, ';'), tab, and line breaks (a reader that ignores the quotes ends the row there).
+        /// </summary>
+        private const string CellBreaks = ",;\t\r\n";
+
+        /// <summary>
+        /// Quotes a text cell per RFC 4180 and defuses formula injection: wherever a spreadsheet could start a cell (the
+        /// cell's start, or just after a separator or line break in it, whatever list separator it splits on), a formula
+        /// trigger (= + - @, tab, CR or their fullwidth forms), reached past any spaces and quotes, gets an apostrophe
+        /// in front of it, so no cell a spreadsheet cuts from this one begins a formula.
         /// </summary>
         public static string EscapeText(string value)
         {
             if (string.IsNullOrEmpty(value)) return string.Empty;
-            var first = value[0];
-            if (first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r')
-                value = "'" + value;
-            return Quote(value);
+            var text = new StringBuilder(value.Length + 4);
+            for (var i = 0; i < value.Length; i++)
+            {
+                if ((i == 0 || CellBreaks.IndexOf(value[i - 1]) >= 0) && StartsFormula(value, i)) text.Append('\'');
+                text.Append(value[i]);
+            }
+            return Quote(text.ToString());
+        }
+
+        /// <summary>True when the cell a spreadsheet would start at <paramref name="start"/> begins with a formula trigger.</summary>
+        private static bool StartsFormula(string value, int start)
+        {
+            var i = start;
+            while (i < value.Length && (value[i] == ' ' || value[i] == '"')) i++;
+            return i < value.Length && FormulaTriggers.IndexOf(value[i]) >= 0;
         }
 
         internal static string Quote(string value)

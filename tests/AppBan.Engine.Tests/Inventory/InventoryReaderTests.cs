@@ -282,6 +282,60 @@ namespace AppBan.Engine.Tests.Inventory
         }
 
         [Fact]
+        public async Task An_unreadable_reply_about_one_user_entry_skips_only_that_entry()
+        {
+            using var session = Laptop(noiseKeysPerRoot: 5);
+            var unreadable = new CimException(CimErrorKind.ProtocolError, "laptop-01", "laptop-01: The reply is not well-formed XML.", null,
+                new FormatException("The reply is not well-formed XML."));
+            session.FailOn = (UserUninstall(Alice) + @"\Noise3", unreadable);
+            var result = await Read(session);
+            Assert.True(result.IsPartial);
+            var warning = Assert.Single(result.Warnings, w => w.Contains(@"\Noise3"));
+            Assert.Contains(Alice, warning);
+            Assert.Contains(result.Apps, a => a.KeyName == "CapCut" && a.UserSid == Alice);
+            Assert.Contains(result.Apps, a => a.Scope == AppScope.Machine && a.Kind != AppKind.ProvisionedStoreApp);
+            Assert.DoesNotContain(result.UsersNotScanned, u => u.Sid == Alice);
+        }
+
+        [Fact]
+        public async Task A_provider_fault_listing_a_users_entries_leaves_that_user_unscanned_and_the_rest_read()
+        {
+            using var session = Laptop();
+            var refused = new CimException(CimErrorKind.ProviderFailure, "laptop-01", "laptop-01: Generic failure.", 0x80041001);
+            session.FailOn = (UserUninstall(Alice), refused);
+            var result = await Read(session);
+            Assert.True(result.IsPartial);
+            Assert.Contains(result.UsersNotScanned, u => u.Sid == Alice && u.Reason == UserNotScannedReason.ReadFailed);
+            Assert.Contains(result.Warnings, w => w.Contains(UserUninstall(Alice)) && w.Contains("Generic failure"));
+            Assert.DoesNotContain(result.Apps, a => a.UserSid == Alice && a.Kind != AppKind.StoreApp);
+            Assert.Contains(result.Apps, a => a.UserSid == Bob || a.Scope == AppScope.Machine);
+        }
+
+        [Fact]
+        public async Task An_unreadable_reply_about_an_HKLM_entry_still_fails_the_target()
+        {
+            using var session = Laptop(noiseKeysPerRoot: 5);
+            var unreadable = new CimException(CimErrorKind.ProtocolError, "laptop-01", "laptop-01: The reply is not well-formed XML.", null,
+                new FormatException("The reply is not well-formed XML."));
+            session.FailOn = (Uninstall64 + @"\Noise3", unreadable);
+            var error = await Assert.ThrowsAsync<CimException>(() => Read(session));
+            Assert.Same(unreadable, error);
+        }
+
+        [Fact]
+        public async Task A_user_value_with_a_character_XML_forbids_is_kept_and_named()
+        {
+            using var session = Laptop();
+            session.Key(UserUninstall(Bob) + "\\Odd\u001bKey").String("DisplayName", "Odd");
+            session.Key(UserUninstall(Bob) + "\\Esc").String("DisplayName", "Tik\u001bTok\u0000");
+            var result = await Read(session, filter: (key, name) => true);
+            Assert.False(result.IsPartial);
+            Assert.Equal("Tik\u001bTok\u0000", result.Apps.Single(a => a.KeyName == "Esc").DisplayName);
+            Assert.Contains(result.Warnings, w => w.Contains(Bob) && w.Contains(@"\Esc ") && w.Contains("value DisplayName") && w.Contains(@"'Tik\x1BTok\x00'"));
+            Assert.Contains(result.Warnings, w => w.Contains(Bob) && w.Contains(@"\Odd\x1BKey ") && w.Contains("key name"));
+        }
+
+        [Fact]
         public async Task Cancellation_stops_the_read()
         {
             using var session = Laptop(noiseKeysPerRoot: 50);

@@ -33,7 +33,10 @@ namespace AppBan.Engine.Tests.Inventory
 
         public SimulatedInventoryTests(InventorySimulatorFixture fixture) { simulator = fixture.Simulator; }
 
-        private ICimSession Open(string name)
+        private ICimSession Open(string name) => OpenAsAdministrator(simulator, name);
+
+        /// <summary>A WS-Man session to one simulated host as its administrator, over Basic.</summary>
+        internal static ICimSession OpenAsAdministrator(SimulatorProcess simulator, string name)
         {
             var host = simulator[name];
             var target = CimTarget.Parse(host.ComputerName);

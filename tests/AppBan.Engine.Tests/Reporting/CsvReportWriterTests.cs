@@ -18,7 +18,14 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData("+SUM(A1)", "'+SUM(A1)")]
         [InlineData("-2+3", "'-2+3")]
         [InlineData("@cmd", "'@cmd")]
-        [InlineData("\t=1", "'\t=1")]
+        [InlineData("\t=1", "'\t'=1")]
+        [InlineData("TikTok LIVE Studio;=1+1;", "TikTok LIVE Studio;'=1+1;")]
+        [InlineData("x;-2+3+cmd|' /C calc'!A0", "x;'-2+3+cmd|' /C calc'!A0")]
+        [InlineData("x; @SUM(1+1)", "x;' @SUM(1+1)")]
+        [InlineData("x,=1", "\"x,'=1\"")]
+        [InlineData("x;\"=1", "\"x;'\"\"=1\"")]
+        [InlineData("\uFF1D1+1", "'\uFF1D1+1")]
+        [InlineData("a-b;c=d; e", "a-b;c=d; e")]
         [InlineData("=A1,\"x\"", "\"'=A1,\"\"x\"\"\"")]
         [InlineData("", "")]
         [InlineData(null, "")]
@@ -75,8 +82,62 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Contains(",-2147024891,", csv);
         }
 
-        /// <summary>An RFC 4180 reader, independent of the writer.</summary>
+        /// <summary>The first character of every formula a spreadsheet recognises, fullwidth forms included.</summary>
+        private const string Triggers = "=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20";
+
+        [Theory]
+        [InlineData("TikTok LIVE Studio;=1+1;")]
+        [InlineData("TikTok LIVE Studio;-2+3+cmd|' /C calc'!A0")]
+        [InlineData("TikTok LIVE Studio;@SUM(1+1)")]
+        [InlineData("TikTok LIVE Studio, =1+1")]
+        [InlineData("TikTok LIVE Studio\t+1")]
+        [InlineData("TikTok LIVE Studio\r\n=1+1")]
+        [InlineData("TikTok LIVE Studio;\"=1+1")]
+        [InlineData("TikTok LIVE Studio;\uFF1DSUM(1)")]
+        [InlineData("=1+1;=2+2,=3+3\t=4+4")]
+        public void No_cell_that_a_spreadsheet_cuts_from_the_file_starts_a_formula(string hostile)
+        {
+            var b = NewBuilder();
+            var finding = Finding("pc-1", hostile);
+            finding.Publisher = hostile;
+            finding.Version = hostile;
+            b.AddFinding(finding);
+            var csv = ReportWriter.WriteToString(b.Build(), ReportFormat.Csv);
+
+            foreach (var separator in new[] { ',', ';', '\t' })
+            {
+                var cells = SplitAs(csv, separator).SelectMany(r => r).ToList();
+                Assert.NotEmpty(cells);
+                Assert.All(cells, c =>
+                {
+                    var start = c.TrimStart(' ', '"');
+                    Assert.True(start.Length == 0 || Triggers.IndexOf(start[0]) < 0,
+                        "Split on '" + separator + "', a cell starts a formula: " + c);
+                });
+            }
+            // Read as the RFC says, the cell still holds the whole name, only with apostrophes added.
+            var appColumn = System.Array.IndexOf(CsvReportWriter.Columns, "AppName");
+            var app = Parse(csv).Single(r => r[1] == "pc-1")[appColumn];
+            Assert.Equal(hostile.Replace("'", ""), app.Replace("'", ""));
+            Assert.NotEqual(hostile, app);
+        }
+
+        /// <summary>
+        /// How a spreadsheet reads the file with <paramref name="separator"/> as its list separator: a quote opens a
+        /// quoted cell only at the cell's start (elsewhere it is text), and a line break outside quotes ends the row.
+        /// Split on ',' this is an RFC 4180 reader for what the writer writes, independent of the writer.
+        /// </summary>
+        private static List<string[]> SplitAs(string csv, char separator) => Split(csv, separator, out _);
+
+        /// <summary>The file read as RFC 4180 says: split on ',', every row ended, no quoted cell left open.</summary>
         internal static List<string[]> Parse(string csv)
+        {
+            var rows = Split(csv, ',', out var complete);
+            Assert.True(complete, "unterminated quoted field, or a last row without its line end");
+            return rows;
+        }
+
+        private static List<string[]> Split(string csv, char separator, out bool complete)
         {
             var rows = new List<string[]>();
             var row = new List<string>();
@@ -91,16 +152,17 @@ namespace AppBan.Engine.Tests.Reporting
                     else if (c == '"') quoted = false;
                     else cell.Append(c);
                 }
-                else if (c == '"') quoted = true;
-                else if (c == ',') { row.Add(cell.ToString()); cell.Clear(); }
-                else if (c == '\r' && i + 1 < csv.Length && csv[i + 1] == '\n')
+                else if (c == '"' && cell.Length == 0) quoted = true;
+                else if (c == separator) { row.Add(cell.ToString()); cell.Clear(); }
+                else if (c == '\r' || c == '\n')
                 {
-                    row.Add(cell.ToString()); cell.Clear(); rows.Add(row.ToArray()); row.Clear(); i++;
+                    row.Add(cell.ToString()); cell.Clear(); rows.Add(row.ToArray()); row.Clear();
+                    if (c == '\r' && i + 1 < csv.Length && csv[i + 1] == '\n') i++;
                 }
                 else cell.Append(c);
             }
-            Assert.False(quoted, "unterminated quoted field");
-            Assert.Equal(0, cell.Length + row.Count);
+            complete = !quoted && cell.Length + row.Count == 0;
+            if (!complete) { row.Add(cell.ToString()); rows.Add(row.ToArray()); }
             return rows;
         }
     }

@@ -80,7 +80,7 @@ public static class FleetGenerator
     {
         FleetTemplate? t;
         try { t = JsonSerializer.Deserialize<FleetTemplate>(File.ReadAllText(path), HostJson.Options); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        catch (Exception e) when (HostJson.IsUnrepresentable(e)) { throw new InvalidDataException($"{path}: {HostJson.Reason(e)}", e); }
         if (t is null || t.SchemaVersion != 1 || t.Kind != "fleetTemplate")
             throw new InvalidDataException($"{path}: a fleet template has schemaVersion 1 and kind \"fleetTemplate\".");
         if (t.Accounts.Count == 0) throw new InvalidDataException($"{path}: a fleet template needs at least one account.");

@@ -167,6 +167,12 @@ public sealed class FaultsDescription
     public List<AccessDeniedDescription> AccessDenied { get; set; } = [];
     public List<ProviderErrorDescription> ProviderErrors { get; set; } = [];
     public List<OperationFaultDescription> Operations { get; set; } = [];
+    /// <summary>
+    /// How replies carry characters XML 1.0 forbids that a registry string holds: "raw" (as they are; an unpaired
+    /// surrogate as invalid UTF-8), "reference" (<c>&amp;#27;</c>) or "fault" (the operation fails instead). All are
+    /// guesses at WinRM: see <see cref="WsMan.ReplyCharacters"/>.
+    /// </summary>
+    public string ForbiddenCharacters { get; set; } = WsMan.ReplyCharacters.Raw;
 }
 
 public sealed class AccessDeniedDescription
@@ -210,15 +216,35 @@ public static class HostJson
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>
+    /// Reads and checks one host file. Anything it cannot represent (bad JSON, a string with an unpaired surrogate
+    /// escape, a number out of range, bad hex) is an <see cref="InvalidDataException"/> naming the file, never a crash.
+    /// </summary>
     public static HostDescription Load(string path)
     {
         HostDescription? host;
-        try { host = JsonSerializer.Deserialize<HostDescription>(File.ReadAllText(path), Options); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-        if (host is null) throw new InvalidDataException($"{path}: empty host description.");
-        Validate(host, path);
+        try
+        {
+            host = JsonSerializer.Deserialize<HostDescription>(File.ReadAllText(path), Options);
+            if (host is null) throw new InvalidDataException($"{path}: empty host description.");
+            Validate(host, path);
+        }
+        catch (Exception e) when (IsUnrepresentable(e)) { throw new InvalidDataException($"{path}: {Reason(e)}", e); }
         return host;
     }
+
+    /// <summary>The exception's message and those of its causes: System.Text.Json puts the real reason in the inner one.</summary>
+    public static string Reason(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+            if (!messages.Contains(x.Message)) messages.Add(x.Message);
+        return string.Join(" ", messages);
+    }
+
+    /// <summary>The ways System.Text.Json and the value parsers refuse input (an unpaired surrogate is an InvalidOperationException).</summary>
+    public static bool IsUnrepresentable(Exception e) =>
+        e is JsonException or InvalidOperationException or FormatException or OverflowException or (ArgumentException and not ArgumentNullException) or NotSupportedException;
 
     public static void Validate(HostDescription host, string source)
     {
@@ -261,5 +287,7 @@ public static class HostJson
         foreach (var a in host.Faults.AccessDenied)
             if (a.Operations is not ("all" or "write" or "read"))
                 throw new InvalidDataException($"{source}: accessDenied operations must be all, write or read.");
+        if (!WsMan.ReplyCharacters.Modes.Contains(host.Faults.ForbiddenCharacters))
+            throw new InvalidDataException($"{source}: forbiddenCharacters must be {string.Join(", ", WsMan.ReplyCharacters.Modes)}.");
     }
 }

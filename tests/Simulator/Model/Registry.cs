@@ -29,8 +29,20 @@ public sealed class RegValue(string name, RegKind kind, object data)
         _ => kind.ToString(),
     };
 
-    /// <summary>Reads a value as written in a host description.</summary>
+    /// <summary>
+    /// Reads a value as written in a host description; what it cannot represent (an unpaired surrogate escape, a
+    /// number out of range, bad hex) is an <see cref="InvalidDataException"/> naming the source and the value.
+    /// </summary>
     public static RegValue FromJson(string name, JsonElement json, string source)
+    {
+        try { return Parse(name, json, source); }
+        catch (Exception e) when (HostJson.IsUnrepresentable(e))
+        {
+            throw new InvalidDataException($"{source}: value '{name}' cannot be represented: {HostJson.Reason(e)}", e);
+        }
+    }
+
+    private static RegValue Parse(string name, JsonElement json, string source)
     {
         switch (json.ValueKind)
         {
@@ -39,6 +51,17 @@ public sealed class RegValue(string name, RegKind kind, object data)
             case JsonValueKind.Number: return new RegValue(name, RegKind.DWord, json.GetUInt32());
             case JsonValueKind.Object:
                 var type = json.TryGetProperty("type", out var t) ? t.GetString() : null;
+                if (json.TryGetProperty("utf16", out var units))
+                {
+                    // Any UTF-16 string, unpaired surrogates included, which JSON text cannot carry: "0054 D800".
+                    var text = FromCodeUnits(units.GetString() ?? "");
+                    return type?.ToUpperInvariant() switch
+                    {
+                        "REG_SZ" => new RegValue(name, RegKind.String, text),
+                        "REG_EXPAND_SZ" => new RegValue(name, RegKind.ExpandString, text),
+                        _ => throw new InvalidDataException($"{source}: value '{name}': 'utf16' is for REG_SZ and REG_EXPAND_SZ."),
+                    };
+                }
                 if (!json.TryGetProperty("value", out var v)) throw new InvalidDataException($"{source}: value '{name}' has no 'value'.");
                 switch (type?.ToUpperInvariant())
                 {
@@ -53,6 +76,12 @@ public sealed class RegValue(string name, RegKind kind, object data)
             default: throw new InvalidDataException($"{source}: value '{name}' must be a string, an array, a number or {{type, value}}.");
         }
     }
+
+    private static string FromCodeUnits(string hex) =>
+        new(hex.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Select(u => u.Length <= 4 ? (char)ushort.Parse(u, NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+                : throw new FormatException($"'{u}' is not a UTF-16 code unit (at most four hex digits)."))
+            .ToArray());
 
     private static uint ParseUInt32(string s) =>
         s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? uint.Parse(s[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) : uint.Parse(s, CultureInfo.InvariantCulture);

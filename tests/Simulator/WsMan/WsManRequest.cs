@@ -22,12 +22,16 @@ public sealed class WsManRequest
     /// <summary>w:Locale carries s:mustUnderstand="true", which WinRM refuses.</summary>
     public bool LocaleMustUnderstand { get; init; }
 
+    /// <summary>
+    /// Reads one request. Character references to characters XML 1.0 forbids are accepted, so a key name read from a
+    /// user's hive can be sent back [guess: WinRM reads them too; OMI's writer emits them, microsoft/omi wsbuf.c].
+    /// </summary>
     public static WsManRequest Parse(Stream body)
     {
         XDocument doc;
         try
         {
-            using var reader = XmlReader.Create(body, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, Async = false });
+            using var reader = XmlReader.Create(body, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, Async = false, CheckCharacters = false });
             doc = XDocument.Load(reader);
         }
         catch (XmlException e) { throw new BadRequestException("The request is not well-formed XML: " + e.Message); }

@@ -112,8 +112,26 @@ namespace AppBan.Engine.Cim.WsMan
             if (item == null) x.WriteAttributeString("xsi", "nil", WsManNames.Xsi.NamespaceName, "true");
             else if (item is DateTime || item is DateTimeOffset || type == CimType.DateTime)
                 x.WriteElementString("cim", "Datetime", WsManNames.Cim.NamespaceName, FormatDateTime(item));
-            else x.WriteString(FormatScalar(item));
+            else WriteText(x, FormatScalar(item));
             x.WriteEndElement();
+        }
+
+        /// <summary>
+        /// Writes text that may hold characters XML 1.0 forbids (a key name read from a user's hive): the writer does not
+        /// check characters and sends them as character references, and a surrogate without its pair, which it refuses,
+        /// goes as a reference written here. [guess] WinRM reads such references back as the characters they name.
+        /// </summary>
+        private static void WriteText(XmlWriter x, string text)
+        {
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (!char.IsSurrogate(text[i]) || !XmlCharacters.IsForbiddenAt(text, i)) continue;
+                if (i > start) x.WriteString(text.Substring(start, i - start));
+                x.WriteRaw("&#x" + ((int)text[i]).ToString("X", CultureInfo.InvariantCulture) + ";");
+                start = i + 1;
+            }
+            if (start < text.Length) x.WriteString(start == 0 ? text : text.Substring(start));
         }
 
         internal static string FormatScalar(object item)
@@ -153,7 +171,7 @@ namespace AppBan.Engine.Cim.WsMan
             IReadOnlyDictionary<string, string> selectors, Action<XmlWriter> body)
         {
             var sb = new StringBuilder(1024);
-            var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = Encoding.UTF8 };
+            var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = Encoding.UTF8, CheckCharacters = false };
             using (var x = XmlWriter.Create(new StringWriter(sb, CultureInfo.InvariantCulture), settings))
             {
                 x.WriteStartElement(S, "Envelope", WsManNames.Soap.NamespaceName);

@@ -55,20 +55,31 @@ namespace AppBan.Engine.Cim.WsMan
     /// <summary>Parses what a Windows WinRM service (WMI plug-in) sends back.</summary>
     public static class WsManParser
     {
+        /// <summary>
+        /// CheckCharacters is off so that a character reference to a character XML 1.0 forbids (<c>&amp;#27;</c>,
+        /// <c>&amp;#0;</c>, <c>&amp;#xFFFF;</c>) reads as that character: a registry string may hold any UTF-16 code unit,
+        /// and one value a user wrote must not make the whole reply unreadable.
+        /// </summary>
         private static readonly XmlReaderSettings ReaderSettings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
             IgnoreComments = true,
+            CheckCharacters = false,
         };
 
-        /// <summary>Parses an envelope; throws <see cref="FormatException"/> when it is not a SOAP 1.2 envelope.</summary>
+        /// <summary>
+        /// Parses an envelope; throws <see cref="FormatException"/> when it is not a SOAP 1.2 envelope. Forbidden characters
+        /// sent raw are first turned into character references (<see cref="XmlCharacters.ReferenceForbidden"/>), so both forms
+        /// a service may use read back as the same value. Bytes that were not valid UTF-8 arrive here already as U+FFFD
+        /// (the HTTP layer's decoder): their original characters are lost, and only they.
+        /// </summary>
         public static WsManResponse Parse(string xml)
         {
             XDocument doc;
             try
             {
-                using (var reader = XmlReader.Create(new StringReader(xml ?? string.Empty), ReaderSettings))
+                using (var reader = XmlReader.Create(new StringReader(XmlCharacters.ReferenceForbidden(xml ?? string.Empty)), ReaderSettings))
                     doc = XDocument.Load(reader);
             }
             catch (XmlException ex)
