@@ -25,9 +25,13 @@ BeforeAll {
         $h = $sim.Hosts | Where-Object Name -EQ $Name
         @{ ComputerName = $h.ComputerName; Credential = $h.Credential; Authentication = 'Basic' }
     }
-    function script:Get-UserAccountQuery([string] $Name) {
-        @(Get-SimulatorOperation -Simulator $sim -ComputerName $Name | Where-Object { "$($_.detail)" -match 'FROM Win32_UserAccount' } |
+    # The Win32_UserAccount queries the host was sent, from its operation log: there must be some, and each must ask
+    # about local accounts only.
+    function script:Assert-LocalAccountQueryOnly([string] $Name, [string] $Then) {
+        $queries = @(Get-SimulatorOperation -Simulator $sim -ComputerName $Name | Where-Object { "$($_.detail)" -match 'FROM Win32_UserAccount' } |
                 ForEach-Object { ($_.detail -split ' -> ')[0] })
+        $queries | Should -Not -BeNullOrEmpty
+        $queries | ForEach-Object { $_ | Should -Match ('FROM Win32_UserAccount WHERE LocalAccount=TRUE AND ' + $Then) }
     }
     function script:Get-ExemptionValue([string] $Name, [string] $Id) {
         $tree = Get-SimulatorRegistry -Simulator $sim -ComputerName $Name -Path "$exemptionRoot\$Id"
@@ -74,9 +78,7 @@ Describe 'An Entra ID user on an Entra joined device' {
         $change.UserSid | Should -Be $entraSid
         (Get-ExemptionValue 'ENTRA-01' $change.Id).UserSid | Should -Be $entraSid
         # Win32_UserAccount does not list Entra ID users, and it was asked about local accounts only.
-        $queries = Get-UserAccountQuery 'ENTRA-01'
-        $queries | Should -Not -BeNullOrEmpty
-        $queries | ForEach-Object { $_ | Should -Match 'WHERE LocalAccount=TRUE AND SID=' }
+        Assert-LocalAccountQueryOnly 'ENTRA-01' 'SID='
 
         $capcut = @(Get-BannedApp @entra -Rule capcut -IncludeExempt)
         $capcut.Count | Should -Be 1
@@ -103,9 +105,7 @@ Describe 'A domain user on a domain member' {
         $change = Grant-AppExemption @memberTarget -Rule capcut -User $User -Reason 'Press office' -Expires (Get-Date).AddDays(7)
         $change.UserSid | Should -Be $danaSid
         (Get-ExemptionValue 'MEMBER-01' $change.Id).UserSid | Should -Be $danaSid
-        $queries = Get-UserAccountQuery 'MEMBER-01'
-        $queries | Should -Not -BeNullOrEmpty
-        $queries | ForEach-Object { $_ | Should -Match 'FROM Win32_UserAccount WHERE LocalAccount=TRUE AND ' }
+        Assert-LocalAccountQueryOnly 'MEMBER-01' ''
     }
 
     It 'still resolves a local account through Win32_UserAccount' {

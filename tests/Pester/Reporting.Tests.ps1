@@ -275,7 +275,7 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
         & chmod +x $fakePowerShell
         $policy = [string] (Get-ExecutionPolicy)
 
-        function Invoke-As32Bit([string] $Script, [string[]] $Arguments, [switch] $Native) {
+        function Get-Run32BitStart([string] $Script, [string[]] $Arguments, [switch] $Native) {
             $log = Join-Path $TestDrive ("relaunch-{0}.log" -f [guid]::NewGuid().ToString('N'))
             $environment = @{ WINDIR = $fakeWindows; APPBAN_TEST_RELAUNCH_LOG = $log }
             if (-not $Native) { $environment.PROCESSOR_ARCHITEW6432 = 'AMD64' }
@@ -307,7 +307,7 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
     }
 
     It 'Invoke-AppBanScheduled.ps1 restarts in SysNative PowerShell with its arguments and exits with its code' {
-        $r = Invoke-As32Bit $wrapperPath @('-ComputerName', 'pc 1,pc2', '-WhatIf', '-ReportPath', 'a b.json')
+        $r = Get-Run32BitStart $wrapperPath @('-ComputerName', 'pc 1,pc2', '-WhatIf', '-ReportPath', 'a b.json')
         $r.Run.ExitCode | Should -Be 37 -Because $r.Run.StdErr
         $r.Started | Should -Be @($fakePowerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', $policy, '-File', $wrapperPath,
             '-ComputerName', 'pc 1,pc2', '-WhatIf', '-ReportPath', 'a b.json')
@@ -315,7 +315,7 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
     }
 
     It 'Invoke-AppBanScheduled.ps1 runs in place when it is not a 32-bit process on 64-bit Windows' {
-        $r = Invoke-As32Bit $wrapperPath @('-Bogus') -Native
+        $r = Get-Run32BitStart $wrapperPath @('-Bogus') -Native
         $r.Started | Should -BeNullOrEmpty
         $r.Run.ExitCode | Should -Be 13
     }
@@ -328,7 +328,7 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
         @{ Name = 'AppBan-Intune-Remediation.ps1'; Arguments = @('-Authentication', 'Negotiate') }
     ) {
         $path = Join-Path $scriptDir $Name
-        $r = Invoke-As32Bit $path $Arguments
+        $r = Get-Run32BitStart $path $Arguments
         $r.Run.ExitCode | Should -Be 37 -Because $r.Run.StdErr
         $r.Started | Should -Be (@($fakePowerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', $policy, '-File', $path) + $Arguments)
         $r.Run.StdOut.Trim() | Should -Be '64-bit run'
@@ -341,14 +341,14 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
 & '$(Join-Path $scriptDir 'AppBan-Intune-Detection.ps1')' -ComputerName pc1 -Credential `$credential
 exit `$LASTEXITCODE
 "@ | Set-Content -LiteralPath $runner
-        $r = Invoke-As32Bit $runner @()
+        $r = Get-Run32BitStart $runner @()
         $r.Started | Should -BeNullOrEmpty
         $r.Run.ExitCode | Should -Be 1
         $r.Run.StdErr | Should -Match '-Credential cannot be passed to the 64-bit PowerShell'
     }
 
     It 'a generated script runs in place when it is not a 32-bit process on 64-bit Windows' {
-        $r = Invoke-As32Bit (Join-Path $scriptDir 'AppBan-Intune-Detection.ps1') @('-ComputerName', '127.0.0.1:1') -Native
+        $r = Get-Run32BitStart (Join-Path $scriptDir 'AppBan-Intune-Detection.ps1') @('-ComputerName', '127.0.0.1:1') -Native
         $r.Started | Should -BeNullOrEmpty
         $r.Run.StdOut | Should -Match '^AppBan: '
     }
