@@ -7,11 +7,15 @@
     PSModulePath), runs Invoke-AppBanRemediation and turns its outcome into the process exit code:
 
       0  compliant: every target is compliant and nothing was removed
-      1  remediated: banned apps were removed and every target is now compliant
-      2  non-compliant remains: an app is exempt, in its grace period, or its removal was refused
-      3  some targets failed: unreachable, access denied, a removal failed, or the run was cut short
-      4  bad input: unknown or malformed parameters, an unreadable policy or credential file, or the module
+     10  remediated: banned apps were removed and every target is now compliant
+     11  non-compliant remains: an app is exempt, in its grace period, or its removal was refused
+     12  some targets failed: unreachable, access denied, a removal failed, or the run was cut short
+     13  bad input: unknown or malformed parameters, an unreadable policy or credential file, or the module
          could not be loaded; nothing was scanned
+    Any other code (1 above all, which PowerShell gives when the script cannot run or stops on an unexpected
+    error) means the run did not happen as designed. Module 0.1.0 used 1 to 4 (docs/scheduled-task.md).
+    Started in 32-bit PowerShell on 64-bit Windows, the script restarts itself in 64-bit Windows PowerShell with
+    the same arguments and exits with that run's code.
 
     Parameters are read by this script itself, so that no mistake on the command line can end in an exit code
     of PowerShell's own choosing. Lists take commas: -ComputerName pc1,pc2 -ReportPath a.json,a.html.
@@ -36,8 +40,8 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Set-StrictMode -Version 2.0
 
-$ExitBadInput = 4
-$ExitFailed = 3
+$ExitBadInput = 13
+$ExitFailed = 12
 $script:LogFile = $null
 $runStamp = [DateTime]::UtcNow.ToString('yyyyMMdd-HHmmss')
 
@@ -52,6 +56,27 @@ function Exit-WithCode([int] $Code, [string] $Message) {
     [Console]::Error.WriteLine("AppBan: $Message")
     Write-RunLog "Exit $Code`: $Message"
     exit $Code
+}
+
+# Intune runs scripts in 32-bit Windows PowerShell unless "Run script in 64-bit PowerShell" is set, and any 32-bit
+# host may start this script the same way: there %ProgramFiles% is the x86 folder, so the module is not found, and
+# registry reads see the 32-bit view. WOW64 sets PROCESSOR_ARCHITEW6432 only in a 32-bit process on 64-bit Windows,
+# and %WINDIR%\SysNative is how such a process reaches the 64-bit System32 [doc: File System Redirector]. Returns the
+# command line that restarts this script in 64-bit Windows PowerShell, or nothing when no restart is needed or possible.
+function Get-AppBanNativeRelaunch([string] $ScriptPath, [string[]] $Arguments) {
+    if (-not $env:PROCESSOR_ARCHITEW6432 -or -not $env:WINDIR -or -not $ScriptPath) { return }
+    $powerShell = [System.IO.Path]::Combine($env:WINDIR, 'SysNative', 'WindowsPowerShell', 'v1.0', 'powershell.exe')
+    if (-not [System.IO.File]::Exists($powerShell)) { return }
+    # The execution policy this process runs under, so that the restart is allowed no more than the first start was.
+    # [guess] Windows PowerShell 5.1 drops empty strings when it passes arguments to a program; none is expected here.
+    @($powerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', [string] (Get-ExecutionPolicy), '-File', $ScriptPath) + @($Arguments)
+}
+
+$relaunch = @(Get-AppBanNativeRelaunch $PSCommandPath $args)
+if ($relaunch.Count -gt 0) {
+    $relaunchRest = @($relaunch | Select-Object -Skip 1)
+    & $relaunch[0] @relaunchRest
+    exit $LASTEXITCODE
 }
 
 # --- Parse the command line -------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ Describe 'Export-AppBanReport' {
         $report = $json | ConvertFrom-Json
         @($report.targets | ForEach-Object { "$($_.computerName)=$($_.status)" }) |
             Should -Be @('pc-never=NotScanned', 'pc-clean=Compliant', 'pc-bad=NonCompliant', 'pc-down=Unreachable')
-        $report.summary.exitCode | Should -Be 3
+        $report.summary.exitCode | Should -Be 12
     }
 
     It 'refuses a path whose extension names no format, unless -Format is given' {
@@ -231,7 +231,7 @@ Describe 'Generated ConfigMgr and Intune scripts' {
 }
 
 Describe 'Invoke-AppBanScheduled.ps1' {
-    It 'exits 4 on bad input: <Case>' -ForEach @(
+    It 'exits 13 on bad input: <Case>' -ForEach @(
         @{ Case = 'an unknown parameter'; Arguments = @('-Bogus', 'x'); Message = 'unknown parameter -Bogus' }
         @{ Case = 'a parameter without its value'; Arguments = @('-PolicyPath'); Message = '-PolicyPath needs a value' }
         @{ Case = 'a malformed number'; Arguments = @('-ThrottleLimit', 'many'); Message = '-ThrottleLimit must be a whole number' }
@@ -241,15 +241,136 @@ Describe 'Invoke-AppBanScheduled.ps1' {
         @{ Case = 'a missing credential file'; Arguments = @('-CredentialPath', '/nonexistent/cred.xml'); Message = 'cannot read the credential file' }
     ) {
         $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList $Arguments
-        $run.ExitCode | Should -Be 4 -Because "$($run.StdOut) $($run.StdErr)"
+        $run.ExitCode | Should -Be 13 -Because "$($run.StdOut) $($run.StdErr)"
         $run.StdErr | Should -Match ([regex]::Escape($Message))
     }
 
     It 'logs a bad-input exit to -LogPath' {
         $log = Join-Path $TestDrive 'bad.log'
         $run = Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-LogPath', $log, '-Nope')
-        $run.ExitCode | Should -Be 4
-        Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 4: bad input: unknown parameter -Nope'
+        $run.ExitCode | Should -Be 13
+        Get-Content -Raw -LiteralPath $log | Should -Match 'Exit 13: bad input: unknown parameter -Nope'
+    }
+}
+
+Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
+    BeforeAll {
+        $scriptDir = Join-Path $TestDrive 'relaunch-scripts'
+        $null = Export-AppBanConfigMgrScript -Path $scriptDir
+        $null = Export-AppBanIntuneScript -Path $scriptDir
+        Import-Module (Join-Path $repoRoot 'tests/TestHelpers/ScriptHygiene.psm1') -Force
+
+        # A stand-in for %WINDIR%\SysNative\WindowsPowerShell\v1.0\powershell.exe: it records its command line, one
+        # argument a line, prints a line and exits 37, so that the test sees what was started and what came back.
+        $fakeWindows = Join-Path $TestDrive 'Windows'
+        $fakeFolder = [System.IO.Path]::Combine($fakeWindows, 'SysNative', 'WindowsPowerShell', 'v1.0')
+        $null = New-Item -ItemType Directory -Path $fakeFolder -Force
+        $fakePowerShell = Join-Path $fakeFolder 'powershell.exe'
+        Set-Content -LiteralPath $fakePowerShell -Value @(
+            '#!/bin/sh'
+            'for a in "$0" "$@"; do printf ''%s\n'' "$a" >> "$APPBAN_TEST_RELAUNCH_LOG"; done'
+            'echo "64-bit run"'
+            'exit 37'
+        )
+        & chmod +x $fakePowerShell
+        $policy = [string] (Get-ExecutionPolicy)
+
+        function Get-Run32BitStart([string] $Script, [string[]] $Arguments, [switch] $Native) {
+            $log = Join-Path $TestDrive ("relaunch-{0}.log" -f [guid]::NewGuid().ToString('N'))
+            $environment = @{ WINDIR = $fakeWindows; APPBAN_TEST_RELAUNCH_LOG = $log }
+            if (-not $Native) { $environment.PROCESSOR_ARCHITEW6432 = 'AMD64' }
+            $run = Invoke-FreshPwsh -File $Script -ArgumentList $Arguments -Environment $environment
+            $started = if (Test-Path -LiteralPath $log) { @(Get-Content -LiteralPath $log) } else { @() }
+            [pscustomobject]@{ Run = $run; Started = $started }
+        }
+    }
+
+    It 'every generated script and the scheduled script carry the same restart function, which passes the 5.1 lint' {
+        $expected = [AppBan.Engine.Reporting.ManagementScripts]::NativeRelaunchFunction()
+        $files = @(Get-ChildItem -LiteralPath $scriptDir -Filter *.ps1) + @(Get-Item -LiteralPath $wrapperPath)
+        $files.Count | Should -Be 6
+        foreach ($file in $files) {
+            $tokens = $null
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref] $tokens, [ref] $errors)
+            $errors | Should -BeNullOrEmpty
+            $functions = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq 'Get-AppBanNativeRelaunch' }, $true))
+            $functions.Count | Should -Be 1 -Because $file.Name
+            ((Get-Content -Raw -LiteralPath $file.FullName) -replace '\r\n', "`n") | Should -BeLikeExactly ('*' + [System.Management.Automation.WildcardPattern]::Escape($expected) + '*') -Because $file.Name
+            # The restart runs before anything that needs the module.
+            $text = Get-Content -Raw -LiteralPath $file.FullName
+            $importAt = if ($text.Contains('= Import-AppBan')) { $text.IndexOf('= Import-AppBan') } else { $text.IndexOf('Import-Module $manifest') }
+            $importAt | Should -BeGreaterThan 0 -Because $file.Name
+            $text.IndexOf('Get-AppBanNativeRelaunch $PSCommandPath') | Should -BeLessThan $importAt -Because $file.Name
+            @(Get-ScriptHygieneViolation -Path $file.FullName -ModuleCode | ForEach-Object { "line $($_.Line) $($_.Rule): $($_.Message)" }) | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'Invoke-AppBanScheduled.ps1 restarts in SysNative PowerShell with its arguments and exits with its code' {
+        $r = Get-Run32BitStart $wrapperPath @('-ComputerName', 'pc 1,pc2', '-WhatIf', '-ReportPath', 'a b.json')
+        $r.Run.ExitCode | Should -Be 37 -Because $r.Run.StdErr
+        $r.Started | Should -Be @($fakePowerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', $policy, '-File', $wrapperPath,
+            '-ComputerName', 'pc 1,pc2', '-WhatIf', '-ReportPath', 'a b.json')
+        $r.Run.StdOut.Trim() | Should -Be '64-bit run'
+    }
+
+    It 'Invoke-AppBanScheduled.ps1 runs in place when it is not a 32-bit process on 64-bit Windows' {
+        $r = Get-Run32BitStart $wrapperPath @('-Bogus') -Native
+        $r.Started | Should -BeNullOrEmpty
+        $r.Run.ExitCode | Should -Be 13
+    }
+
+    It '<Name> restarts in SysNative PowerShell with its parameters and exits with its code' -ForEach @(
+        @{ Name = 'AppBan-ConfigMgr-Discovery.ps1'; Arguments = @('-ComputerName', 'PC 01', '-Authentication', 'Basic') }
+        @{ Name = 'AppBan-ConfigMgr-Remediation.ps1'; Arguments = @('-ComputerName', 'PC 01') }
+        @{ Name = 'AppBan-ConfigMgr-RunScript.ps1'; Arguments = @('-Action', 'Remediate', '-ComputerName', 'PC 01') }
+        @{ Name = 'AppBan-Intune-Detection.ps1'; Arguments = @() }
+        @{ Name = 'AppBan-Intune-Remediation.ps1'; Arguments = @('-Authentication', 'Negotiate') }
+    ) {
+        $path = Join-Path $scriptDir $Name
+        $r = Get-Run32BitStart $path $Arguments
+        $r.Run.ExitCode | Should -Be 37 -Because $r.Run.StdErr
+        $r.Started | Should -Be (@($fakePowerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', $policy, '-File', $path) + $Arguments)
+        $r.Run.StdOut.Trim() | Should -Be '64-bit run'
+    }
+
+    It 'a generated script refuses -Credential from 32-bit PowerShell, which no command line can carry' {
+        $runner = Join-Path $TestDrive 'run-with-credential.ps1'
+        @"
+`$credential = [pscredential]::new('u', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+& '$(Join-Path $scriptDir 'AppBan-Intune-Detection.ps1')' -ComputerName pc1 -Credential `$credential
+exit `$LASTEXITCODE
+"@ | Set-Content -LiteralPath $runner
+        $r = Get-Run32BitStart $runner @()
+        $r.Started | Should -BeNullOrEmpty
+        $r.Run.ExitCode | Should -Be 1
+        $r.Run.StdErr | Should -Match '-Credential cannot be passed to the 64-bit PowerShell'
+    }
+
+    It 'a generated script runs in place when it is not a 32-bit process on 64-bit Windows' {
+        $r = Get-Run32BitStart (Join-Path $scriptDir 'AppBan-Intune-Detection.ps1') @('-ComputerName', '127.0.0.1:1') -Native
+        $r.Started | Should -BeNullOrEmpty
+        $r.Run.StdOut | Should -Match '^AppBan: '
+    }
+}
+
+Describe 'Exit codes of a scheduled run that PowerShell could not start' {
+    It 'PowerShell gives 1 for a script it cannot run, and 1 is no documented outcome' {
+        $broken = Join-Path $TestDrive 'Invoke-AppBanScheduled.ps1'
+        (Get-Content -Raw -LiteralPath $wrapperPath) + "`nif (" | Set-Content -LiteralPath $broken
+        $run = Invoke-FreshPwsh -File $broken -ArgumentList @('-WhatIf')
+        $run.ExitCode | Should -Be 1
+        [int[]] [Enum]::GetValues([AppBan.Engine.Reporting.UnattendedExitCode]) | Should -Not -Contain $run.ExitCode
+        $missing = Invoke-FreshPwsh -File (Join-Path $TestDrive 'no-such-script.ps1')
+        [int[]] [Enum]::GetValues([AppBan.Engine.Reporting.UnattendedExitCode]) | Should -Not -Contain $missing.ExitCode
+    }
+
+    It 'the wrapper''s own codes are the module''s: <Name> is <Value>' -ForEach @(
+        @{ Name = 'TargetsFailed'; Variable = 'ExitFailed'; Value = 12 }
+        @{ Name = 'BadInput'; Variable = 'ExitBadInput'; Value = 13 }
+    ) {
+        [int] [AppBan.Engine.Reporting.UnattendedExitCode]::$Name | Should -Be $Value
+        Get-Content -Raw -LiteralPath $wrapperPath | Should -Match ('(?m)^\$' + $Variable + ' = ' + $Value + '\r?$')
     }
 }
 
@@ -366,7 +487,7 @@ Describe 'Runs against the simulated fleet' {
 
         It 'returns an outcome whose exit code is the report''s' {
             $outcome.Targets | Should -Be 50
-            $outcome.ExitCode | Should -Be 3 -Because 'an unreachable and a non-admin host are in the fleet'
+            $outcome.ExitCode | Should -Be 12 -Because 'an unreachable and a non-admin host are in the fleet'
             $report.summary.exitCode | Should -Be $outcome.ExitCode
             @($outcome.ReportPath) | Should -Be @($jsonPath, $csvPath, $htmlPath)
         }
@@ -515,8 +636,8 @@ exit `$LASTEXITCODE
 
         It 'ConfigMgr remediation on <HostName> exits <Code>' -ForEach @(
             @{ HostName = 'CLEAN-01'; Code = 0; Output = 'Exit 0 \(compliant\)' }
-            @{ HostName = 'STORE-01'; Code = 0; Output = 'Exit 1 \(remediated, now compliant\)' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 1; Output = 'AppBan remediation failed on .*Exit 3' }
+            @{ HostName = 'STORE-01'; Code = 0; Output = 'Exit 10 \(remediated, now compliant\)' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 1; Output = 'AppBan remediation failed on .*Exit 12' }
         ) {
             $run = Get-ScriptRun 'AppBan-ConfigMgr-Remediation.ps1' $HostName
             $run.ExitCode | Should -Be $Code -Because $run.StdErr
@@ -524,10 +645,10 @@ exit `$LASTEXITCODE
         }
 
         It 'ConfigMgr Run Scripts answers <Result> for <Action> on <HostName>, under 4 KB of JSON' -ForEach @(
-            @{ HostName = 'CLEAN-01'; Action = 'Detect'; Result = 'Compliant' }
-            @{ HostName = 'STORE-01'; Action = 'Detect'; Result = 'NonCompliant' }
-            @{ HostName = 'STORE-01'; Action = 'Remediate'; Result = 'Remediated' }
-            @{ HostName = 'UNREACHABLE-01'; Action = 'Detect'; Result = 'Failed' }
+            @{ HostName = 'CLEAN-01'; Action = 'Detect'; Result = 'Compliant'; ExitCode = 0 }
+            @{ HostName = 'STORE-01'; Action = 'Detect'; Result = 'NonCompliant'; ExitCode = 11 }
+            @{ HostName = 'STORE-01'; Action = 'Remediate'; Result = 'Remediated'; ExitCode = 10 }
+            @{ HostName = 'UNREACHABLE-01'; Action = 'Detect'; Result = 'Failed'; ExitCode = 12 }
         ) {
             $runner = Join-Path $TestDrive 'run-json.ps1'
             $run = Get-ScriptRun 'AppBan-ConfigMgr-RunScript.ps1' $HostName @('-Action', $Action, '| ConvertTo-Json')
@@ -536,6 +657,7 @@ exit `$LASTEXITCODE
             $answer = $run.StdOut | ConvertFrom-Json
             $answer.Result | Should -Be $Result
             $answer.Action | Should -Be $Action
+            $answer.ExitCode | Should -Be $ExitCode
         }
 
         It '<Script> exits <Code> for <HostName> with a one-line summary' -ForEach @(
@@ -565,9 +687,9 @@ exit `$LASTEXITCODE
 
         It 'exits <Code> (<Meaning>) for <HostName>' -ForEach @(
             @{ HostName = 'CLEAN-01'; Code = 0; Meaning = 'compliant' }
-            @{ HostName = 'STORE-01'; Code = 1; Meaning = 'remediated, now compliant' }
-            @{ HostName = 'LAPTOP-01'; Code = 2; Meaning = 'non-compliant remains' }
-            @{ HostName = 'UNREACHABLE-01'; Code = 3; Meaning = 'some targets failed' }
+            @{ HostName = 'STORE-01'; Code = 10; Meaning = 'remediated, now compliant' }
+            @{ HostName = 'LAPTOP-01'; Code = 11; Meaning = 'non-compliant remains' }
+            @{ HostName = 'UNREACHABLE-01'; Code = 12; Meaning = 'some targets failed' }
         ) {
             $target = Get-FleetHost $HostName
             Reset-SimulatorHost -Simulator $sim -Name $HostName

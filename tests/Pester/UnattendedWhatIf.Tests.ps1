@@ -27,13 +27,13 @@ Describe 'Invoke-AppBanRemediation -WhatIf' {
         Get-SimulatorRegistry -Simulator $sim -ComputerName $pc.Name -Path 'HKLM\SOFTWARE\AppBan\Runs' | Should -BeNullOrEmpty
     }
 
-    It 'still scans and reports what it would leave: findings, no actions, exit code 2' {
+    It 'still scans and reports what it would leave: findings, no actions, exit code 11 (non-compliant remains)' {
         $target = $report.targets | Where-Object computerName -EQ $pc.ComputerName
         $target.status | Should -Be 'NonCompliant'
         @($target.findings | Where-Object status -EQ 'Violation').Count | Should -BeGreaterThan 0
         @($target.actions) | Should -BeNullOrEmpty
-        $outcome.ExitCode | Should -Be 2
+        $outcome.ExitCode | Should -Be 11
         $outcome.Removed | Should -Be 0
-        $report.summary.exitCode | Should -Be 2
+        $report.summary.exitCode | Should -Be 11
     }
 }

@@ -5,7 +5,8 @@ using AppBan.Engine.Inventory;
 namespace AppBan.Engine.Exemptions
 {
     /// <summary>
-    /// A user as an operator or a stored exemption names one: a SID (S-1-5-21-...) or DOMAIN\name, the only two
+    /// A user as an operator or a stored exemption names one: a SID (S-1-5-21-..., or S-1-12-1-... for an Entra ID
+    /// user) or DOMAIN\name (AzureAD\name for an Entra ID user [guess]), the only two
     /// forms every exemption store accepts (<see cref="ExemptionRules"/>). Parsing checks the syntax only;
     /// <see cref="UserResolver"/> looks the user up on a target.
     /// </summary>
@@ -44,7 +45,7 @@ namespace AppBan.Engine.Exemptions
             error = null;
             if (string.IsNullOrWhiteSpace(text))
             {
-                error = "A user is required: DOMAIN\\name or a SID (S-1-5-21-...).";
+                error = "A user is required: DOMAIN\\name or a SID (S-1-5-21-... or S-1-12-1-...).";
                 return false;
             }
             // Spaces around a name are trimmed; a control character anywhere (a newline after a SID) is refused, never trimmed away.

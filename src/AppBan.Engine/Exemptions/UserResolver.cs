@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Exemptions
 {
@@ -25,8 +26,9 @@ namespace AppBan.Engine.Exemptions
 
     /// <summary>
     /// Resolves a user on the target, so that a device exemption stores both the SID (what findings carry) and
-    /// the account name (what people read). First Win32_UserAccount, filtered on its key properties; then the
-    /// ProfileList, which knows every user who has a profile on the device even when no domain controller answers.
+    /// the account name (what people read). First Win32_UserAccount, restricted to the device's local accounts; then
+    /// the ProfileList, which knows every user who has a profile on the device: domain users (without asking a domain
+    /// controller) and Entra ID users (S-1-12-1-..., whom Win32_UserAccount does not list [guess]).
     /// A user found by neither is an error: nothing is written for a user the device does not know.
     /// </summary>
     public sealed class UserResolver
@@ -63,13 +65,13 @@ namespace AppBan.Engine.Exemptions
 
         private async Task<ResolvedUser> QueryUserAccountAsync(UserReference user, CancellationToken ct)
         {
-            // Name and Domain are the class's keys, so filtering on both asks for one instance rather than an
-            // enumeration [doc: Win32_UserAccount]. [guess] On a domain member the provider may still reach out to a
-            // domain controller and be slow, or time out: that is treated like "not found here" and the ProfileList
-            // answers instead. A query by SID is not a key lookup and may be slower for the same reason [guess].
+            // Enumerating Win32_UserAccount on a domain member lists the domain's accounts too, which "can negatively
+            // affect performance" on a large network [doc: Win32_UserAccount]; "LocalAccount=TRUE" retrieves only the
+            // accounts defined on the machine [doc: Win32_Account, LocalAccount]. [guess] A query by SID, which is not
+            // a key, would otherwise enumerate the domain. Domain and Entra ID users are resolved from the ProfileList.
             var wql = user.IsSid
-                ? "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE SID=" + UserReference.WqlString(user.Sid)
-                : "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE Name=" + UserReference.WqlString(user.Name) +
+                ? "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND SID=" + UserReference.WqlString(user.Sid)
+                : "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND Name=" + UserReference.WqlString(user.Name) +
                   " AND Domain=" + UserReference.WqlString(user.Domain);
             var found = new List<CimObject>();
             try
@@ -125,14 +127,16 @@ namespace AppBan.Engine.Exemptions
             if (keys.Outcome == RegistryOutcome.KeyNotFound) return null;
             if (!keys.Success) throw DeviceExemptionStore.RegistryError(keys.Outcome, keys.ReturnValue, ComputerName, "read HKLM\\" + ProfileListKey);
 
-            // Only domain and local user accounts (S-1-5-21-...) have profiles worth matching; the key names come
-            // from the target and are checked before they are used in a path.
-            var sids = keys.Value.Where(k => UserReference.IsValidSid(k) && k.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase)).ToList();
+            // Only people's accounts (local, domain, Entra ID) have profiles worth matching; the key names come from
+            // the target and are checked before they are used in a path.
+            var sids = keys.Value.Where(SecurityIdentifiers.IsUserAccount).ToList();
             var paths = await Task.WhenAll(sids.Select(s => ReadProfilePathAsync(s, ct))).ConfigureAwait(false);
 
             // [guess] A profile folder is named after the account, and gets ".DOMAIN" (or ".COMPUTER") appended when
             // a folder of that name already exists. The folder cannot prove the domain, so a plain "name" match is
-            // accepted only when it is the only one.
+            // accepted only when it is the only one. [guess] An Entra ID user shows as AzureAD\<name> (whoami), and
+            // the folder is said to be named after the UPN's prefix or the display name, so AzureAD\<folder name>
+            // resolves only when the folder matches that name.
             var qualified = new List<string>();
             var plain = new List<string>();
             for (var i = 0; i < sids.Count; i++)

@@ -32,6 +32,20 @@ namespace AppBan.Engine.Inventory
 
         public static bool IsValid(string text) => text != null && Pattern.IsMatch(text);
 
+        /// <summary>SID prefix of local and Active Directory domain accounts.</summary>
+        public const string AccountPrefix = "S-1-5-21-";
+        /// <summary>
+        /// SID prefix of Microsoft Entra ID (Azure AD) accounts, the users of Entra joined devices. [guess] From
+        /// observation reported by administrators and tools (not found in Microsoft's SID reference): their profiles
+        /// and hives are named by such SIDs and Win32_UserAccount does not list them.
+        /// </summary>
+        public const string EntraIdPrefix = "S-1-12-1-";
+
+        /// <summary>A SID of a person's account that can own a profile: local, domain (S-1-5-21-...) or Entra ID (S-1-12-1-...).</summary>
+        public static bool IsUserAccount(string sid) =>
+            IsValid(sid) && (sid.StartsWith(AccountPrefix, StringComparison.OrdinalIgnoreCase)
+                             || sid.StartsWith(EntraIdPrefix, StringComparison.OrdinalIgnoreCase));
+
         /// <summary>The service accounts whose profiles hold no interactive user's apps: SYSTEM, LOCAL SERVICE, NETWORK SERVICE.</summary>
         public static bool IsServiceAccount(string sid) =>
             string.Equals(sid, LocalSystem, StringComparison.OrdinalIgnoreCase)

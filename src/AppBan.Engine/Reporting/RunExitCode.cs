@@ -3,19 +3,26 @@ using System.Linq;
 
 namespace AppBan.Engine.Reporting
 {
-    /// <summary>The documented exit codes of an unattended run (scheduled task, automation account).</summary>
+    /// <summary>
+    /// The documented exit codes of an unattended run (scheduled task, automation account). Only 0 is shared with
+    /// PowerShell's own codes: <c>powershell.exe -File</c> and <c>pwsh -File</c> exit 1 when the script cannot run
+    /// (execution policy, a parse error) or stops on an uncaught error, and Task Scheduler shows 0x1 for many generic
+    /// failures, so no outcome of a run that happened is 1. The others sit in a block of their own (10 to 13), so that
+    /// no code of module 0.1.0 (which used 1 to 4) means something else now (docs/scheduled-task.md, "Compatibility").
+    /// The order is the severity order: the worst condition wins.
+    /// </summary>
     public enum UnattendedExitCode
     {
         /// <summary>Every target is compliant and nothing was removed.</summary>
         Compliant = 0,
-        /// <summary>Banned apps were removed and every target is now compliant.</summary>
-        Remediated = 1,
-        /// <summary>A banned app remains on a reachable target: exempt, in its grace period, or removal refused.</summary>
-        NonCompliantRemains = 2,
-        /// <summary>A target could not be scanned or a removal failed (or the run was cancelled).</summary>
-        TargetsFailed = 3,
-        /// <summary>The input was invalid (policy file, parameters); nothing was scanned.</summary>
-        BadInput = 4,
+        /// <summary>Banned apps were removed and every target is now compliant (was 1).</summary>
+        Remediated = 10,
+        /// <summary>A banned app remains on a reachable target: exempt, in its grace period, or removal refused (was 2).</summary>
+        NonCompliantRemains = 11,
+        /// <summary>A target could not be scanned or a removal failed (or the run was cancelled) (was 3).</summary>
+        TargetsFailed = 12,
+        /// <summary>The input was invalid (policy file, parameters); nothing was scanned (was 4).</summary>
+        BadInput = 13,
     }
 
     /// <summary>The one place that turns a run's outcome into an exit code. The worst condition wins.</summary>

@@ -14,6 +14,7 @@ namespace AppBan.Engine.Tests.Exemptions
         private const string AliceSid = "S-1-5-21-1004336348-1177238915-682003330-1001";
         private const string BobSid = "S-1-5-21-1004336348-1177238915-682003330-1002";
         private const string LocalAliceSid = "S-1-5-21-9-9-9-1001";
+        private const string EntraSid = "S-1-12-1-3497415283-1251390421-2857236665-3587372611";
 
         private static FakeRegistrySession WithProfiles()
         {
@@ -29,7 +30,7 @@ namespace AppBan.Engine.Tests.Exemptions
             new Dictionary<string, CimValue> { ["SID"] = CimValue.FromString(sid), ["Domain"] = CimValue.FromString(domain), ["Name"] = CimValue.FromString(name) });
 
         [Fact]
-        public async Task Win32_UserAccount_answers_first_with_a_query_on_both_keys_escaped()
+        public async Task Win32_UserAccount_answers_first_with_a_query_on_both_keys_escaped_restricted_to_local_accounts()
         {
             var s = WithProfiles();
             s.Query = wql => new[] { Account(AliceSid, "CONTOSO", "O'Brien") };
@@ -37,7 +38,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Equal(AliceSid, user.Sid);
             Assert.Equal(@"CONTOSO\O'Brien", user.AccountName);
             Assert.Equal(UserResolver.SourceUserAccount, user.Source);
-            Assert.Equal(@"SELECT SID, Name, Domain FROM Win32_UserAccount WHERE Name='o\'brien' AND Domain='contoso'", Assert.Single(s.Queries));
+            Assert.Equal(@"SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND Name='o\'brien' AND Domain='contoso'", Assert.Single(s.Queries));
             Assert.DoesNotContain(s.Calls, c => c.Contains("ProfileList"));
         }
 
@@ -88,7 +89,55 @@ namespace AppBan.Engine.Tests.Exemptions
             var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(BobSid.ToLowerInvariant()));
             Assert.Equal(BobSid, user.Sid);
             Assert.Null(user.AccountName);
-            Assert.Equal("SELECT SID, Name, Domain FROM Win32_UserAccount WHERE SID='" + BobSid + "'", Assert.Single(s.Queries));
+            Assert.Equal("SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND SID='" + BobSid + "'", Assert.Single(s.Queries));
+        }
+
+        [Fact]
+        public async Task An_Entra_ID_sid_with_a_profile_resolves_though_Win32_UserAccount_does_not_list_it()
+        {
+            var s = WithProfiles();
+            s.SetValue(ProfileList + @"\" + EntraSid, "ProfileImagePath", new ExpandString(@"C:\Users\AlexChen"));
+            s.Query = wql => Array.Empty<CimObject>();
+            var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(EntraSid));
+            Assert.Equal(EntraSid, user.Sid);
+            Assert.Equal(UserResolver.SourceProfileList, user.Source);
+            Assert.StartsWith("SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND SID=", Assert.Single(s.Queries));
+        }
+
+        [Fact]
+        public async Task AzureAD_name_resolves_to_the_Entra_ID_profile_of_that_folder()
+        {
+            var s = WithProfiles();
+            s.SetValue(ProfileList + @"\" + EntraSid, "ProfileImagePath", new ExpandString(@"C:\Users\AlexChen"));
+            s.Query = wql => Array.Empty<CimObject>();
+            var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(@"AzureAD\AlexChen"));
+            Assert.Equal(EntraSid, user.Sid);
+            Assert.Equal(@"AzureAD\AlexChen", user.AccountName);
+            Assert.Equal(UserResolver.SourceProfileList, user.Source);
+        }
+
+        [Fact]
+        public async Task A_domain_user_that_the_local_only_query_leaves_out_resolves_from_the_profile_list()
+        {
+            var s = WithProfiles();
+            // A domain member's provider answers a LocalAccount=TRUE query with local accounts only.
+            s.Query = wql => wql.Contains("LocalAccount=TRUE") ? Array.Empty<CimObject>() : new[] { Account(AliceSid, "CONTOSO", "alice") };
+            var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(@"CONTOSO\alice"));
+            Assert.Equal(AliceSid, user.Sid);
+            Assert.Equal(UserResolver.SourceProfileList, user.Source);
+            Assert.All(s.Queries, q => Assert.Contains("WHERE LocalAccount=TRUE AND ", q));
+        }
+
+        [Theory]
+        [InlineData("S-1-5-21-1-2-3-1001", true)]
+        [InlineData("S-1-12-1-3497415283-1251390421-2857236665-3587372611", true)]
+        [InlineData("S-1-5-18", false)]
+        [InlineData("S-1-5-80-1-2-3-4-5", false)]
+        [InlineData("S-1-12-2-1-2-3-4", false)]
+        [InlineData("S-1-12-1-1-2-3-4.bak", false)]
+        public void People_s_accounts_are_local_domain_or_Entra_ID(string sid, bool expected)
+        {
+            Assert.Equal(expected, AppBan.Engine.Inventory.SecurityIdentifiers.IsUserAccount(sid));
         }
 
         [Fact]

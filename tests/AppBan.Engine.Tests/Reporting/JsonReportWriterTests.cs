@@ -48,7 +48,7 @@ namespace AppBan.Engine.Tests.Reporting
         [Theory]
         [InlineData("\"status\": \"NonCompliant\"", "\"status\": \"Sideways\"")]
         [InlineData("\"cancelled\": false", "\"cancelled\": \"no\"")]
-        [InlineData("\"exitCode\": 3", "\"exitCode\": 9")]
+        [InlineData("\"exitCode\": 12", "\"exitCode\": 1")]
         [InlineData("\"computerName\": \"pc-clean\",", "\"computerName\": \"pc-clean\", \"extra\": 1,")]
         public void The_schema_rejects_a_broken_report(string from, string to)
         {

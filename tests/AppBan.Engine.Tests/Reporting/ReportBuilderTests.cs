@@ -49,7 +49,7 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(4, s.FindingsByApp["TikTok"]);
             Assert.Equal(Enum.GetNames(typeof(TargetStatus)).OrderBy(n => n), s.ByStatus.Keys.OrderBy(n => n));
             Assert.Equal(1, s.ByStatus["NotScanned"]);
-            Assert.Equal(3, s.ExitCode);
+            Assert.Equal((int)UnattendedExitCode.TargetsFailed, s.ExitCode);
         }
 
         [Fact]

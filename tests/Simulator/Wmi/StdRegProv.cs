@@ -218,7 +218,7 @@ public static class StdRegProv
             var sid = t.Parts[0];
             var own = sid.Equals(ctx.Account.Sid, StringComparison.OrdinalIgnoreCase) || sid.Equals(ctx.Account.Sid + "_Classes", StringComparison.OrdinalIgnoreCase);
             if (own) return false;
-            return write || sid.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase);
+            return write || sid.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase) || HostState.IsEntraIdSid(sid);
         }
         return false;
     }

@@ -256,7 +256,9 @@ internal sealed class Win32UserAccount : IWmiClass
             ("Administrator", d.ComputerName, machineSid + "-500", true), ("DefaultAccount", d.ComputerName, machineSid + "-503", true),
             ("Guest", d.ComputerName, machineSid + "-501", true), ("WDAGUtilityAccount", d.ComputerName, machineSid + "-504", true),
         };
-        foreach (var u in d.Users) rows.Add((u.Name, u.Domain ?? d.ComputerName, u.Sid, u.Disabled));
+        // [guess] Entra ID users (S-1-12-1-...) have profiles and hives but are no instances of Win32_UserAccount.
+        // Domain users are listed when the query does not restrict LocalAccount, as the provider enumerates the domain.
+        foreach (var u in d.Users.Where(u => !HostState.IsEntraIdSid(u.Sid))) rows.Add((u.Name, u.Domain ?? d.ComputerName, u.Sid, u.Disabled));
         foreach (var a in ctx.Host.Accounts.Where(a => rows.All(r => !string.Equals(r.Sid, a.Sid, StringComparison.OrdinalIgnoreCase))))
             rows.Add((a.User, d.ComputerName, a.Sid, false));
         foreach (var r in rows)

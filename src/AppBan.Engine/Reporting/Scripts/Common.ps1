@@ -9,6 +9,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$AppBanBoundParameters = $PSBoundParameters
 $ProgressPreference = 'SilentlyContinue'
 $WarningPreference = 'SilentlyContinue'
 $VerbosePreference = 'SilentlyContinue'
@@ -22,6 +23,11 @@ $AppBanPolicyBase64 = '{{POLICY_BASE64}}'
 # Seconds: one CIM operation, and the whole run (the script host's timeout minus the module's start-up).
 $AppBanOperationTimeoutSec = {{OPERATION_TIMEOUT}}
 $AppBanRunTimeoutSec = {{RUN_TIMEOUT}}
+# The unattended-run exit codes, as the module defines them (docs/scheduled-task.md).
+$AppBanExitCompliant = {{EXIT_COMPLIANT}}
+$AppBanExitRemediated = {{EXIT_REMEDIATED}}
+$AppBanExitNonCompliant = {{EXIT_NONCOMPLIANT}}
+$AppBanExitFailed = {{EXIT_FAILED}}
 
 function Import-AppBan {
     Import-Module AppBan -ErrorAction Stop
@@ -50,4 +56,21 @@ function Format-AppBanLine([string] $Text, [int] $Max = 2048) {
 
 function Get-AppBanErrorText($Errors) {
     @($Errors | Where-Object { $_ } | Select-Object -First 3 | ForEach-Object { $_.Exception.Message }) -join ' | '
+}
+
+{{NATIVE_RELAUNCH}}
+
+# A 32-bit start (Intune's default) goes on in 64-bit Windows PowerShell, with the same parameters and exit code.
+if ($AppBanBoundParameters.ContainsKey('Credential') -and $env:PROCESSOR_ARCHITEW6432) {
+    [Console]::Error.WriteLine('AppBan: -Credential cannot be passed to the 64-bit PowerShell this script restarts in; test from 64-bit PowerShell.')
+    exit 1
+}
+$relaunchArguments = @(foreach ($name in @('Action', 'ComputerName', 'Authentication')) {
+    if ($AppBanBoundParameters.ContainsKey($name)) { "-$name"; [string] $AppBanBoundParameters[$name] }
+})
+$relaunch = @(Get-AppBanNativeRelaunch $PSCommandPath $relaunchArguments)
+if ($relaunch.Count -gt 0) {
+    $relaunchRest = @($relaunch | Select-Object -Skip 1)
+    & $relaunch[0] @relaunchRest
+    exit $LASTEXITCODE
 }

@@ -8,7 +8,8 @@
     covers violations, apps in their grace period and partial scans. When the computer cannot be scanned at all it
     prints nothing, writes the reason to the error stream and exits 1, which Configuration Manager reports as a
     discovery failure.
-    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine; the AppBan module must be installed.
+    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine (restarting in 64-bit PowerShell when
+    started in 32-bit); the AppBan module must be installed.
 #>
 {{COMMON}}
 try {

@@ -7,7 +7,8 @@
     remediation failure) when the computer cannot be scanned or a removal fails. Apps that are exempt, in their
     grace period, or that AppBan refuses to remove unattended are left in place without an error; the next
     discovery still reports NonCompliant for them.
-    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine; the AppBan module must be installed.
+    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine (restarting in 64-bit PowerShell when
+    started in 32-bit); the AppBan module must be installed.
 #>
 {{COMMON}}
 try {
@@ -21,7 +22,7 @@ try {
 if ($null -eq $outcome) {
     throw (Format-AppBanLine ("AppBan remediation failed on $(Get-AppBanComputer): the run ended without an outcome. " + (Get-AppBanErrorText $runErrors)))
 }
-if ($outcome.ExitCode -ge 3) {
+if ($outcome.ExitCode -ge $AppBanExitFailed) {
     throw (Format-AppBanLine ("AppBan remediation failed on $(Get-AppBanComputer): $($outcome.Summary) " + (Get-AppBanErrorText $runErrors)))
 }
 Format-AppBanLine ("AppBan remediation on $(Get-AppBanComputer): $($outcome.Summary)")

@@ -6,7 +6,8 @@
     -Action Detect (default) scans; -Action Remediate removes the banned apps the policy wants gone. The script
     writes one object; Run Scripts turns it into JSON and keeps 4 KB, so long texts are shortened until the JSON
     stays under {{JSON_LIMIT}} characters. Result is Compliant, NonCompliant, Remediated or Failed.
-    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine; the AppBan module must be installed.
+    Runs under Windows PowerShell 5.1 as SYSTEM against the local machine (restarting in 64-bit PowerShell when
+    started in 32-bit); the AppBan module must be installed.
 #>
 {{COMMON}}
 function Out-AppBanBounded([System.Collections.Specialized.OrderedDictionary] $Data) {
@@ -24,7 +25,7 @@ $data = [ordered] @{
     Computer = Get-AppBanComputer
     Action = $Action
     Result = 'Failed'
-    ExitCode = 3
+    ExitCode = $AppBanExitFailed
     Violations = $null
     GracePeriod = $null
     Exempt = $null
@@ -42,7 +43,7 @@ try {
             -ErrorAction SilentlyContinue -ErrorVariable runErrors | Select-Object -Last 1
         if ($outcome) {
             $data.ExitCode = $outcome.ExitCode
-            $data.Result = switch ($outcome.ExitCode) { 0 { 'Compliant' } 1 { 'Remediated' } 2 { 'NonCompliant' } default { 'Failed' } }
+            $data.Result = switch ($outcome.ExitCode) { $AppBanExitCompliant { 'Compliant' } $AppBanExitRemediated { 'Remediated' } $AppBanExitNonCompliant { 'NonCompliant' } default { 'Failed' } }
             $data.Removed = $outcome.Removed
             $data.FailedRemovals = $outcome.FailedRemovals
             $data.Summary = Format-AppBanLine $outcome.Summary
@@ -54,7 +55,7 @@ try {
             $r = $result[0]
             $failed = "$($r.Status)" -in @('Unreachable', 'Failed')
             $data.Result = if ($failed) { 'Failed' } elseif ($r.IsCompliant) { 'Compliant' } else { 'NonCompliant' }
-            $data.ExitCode = if ($failed) { 3 } elseif ($r.IsCompliant -and $r.ExemptCount -eq 0) { 0 } else { 2 }
+            $data.ExitCode = if ($failed) { $AppBanExitFailed } elseif ($r.IsCompliant -and $r.ExemptCount -eq 0) { $AppBanExitCompliant } else { $AppBanExitNonCompliant }
             $data.Violations = $r.ViolationCount
             $data.GracePeriod = $r.GracePeriodCount
             $data.Exempt = $r.ExemptCount

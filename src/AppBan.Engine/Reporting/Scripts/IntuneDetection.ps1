@@ -7,7 +7,8 @@
     (a violation or an app in its grace period), a partial scan, or a computer that could not be scanned. Exits 0
     when the computer is Compliant or every banned app found is Exempt. The last (and only) output line is a summary
     of at most 2,048 characters: "AppBan: <Status> on <computer> - ...".
-    Runs as SYSTEM against the local machine (64-bit PowerShell recommended); the AppBan module must be installed.
+    Runs as SYSTEM against the local machine; started in 32-bit PowerShell (Intune's default), it restarts itself
+    in 64-bit Windows PowerShell and exits with that run's code. The AppBan module must be installed.
 #>
 {{COMMON}}
 try {

@@ -7,7 +7,8 @@
     do, or everything removed), 1 otherwise: a removal failed, the computer could not be scanned, or an app remains
     (in its grace period, or refused for unattended removal). The last (and only) output line is a summary of at
     most 2,048 characters: "AppBan: <result> on <computer> - ...".
-    Runs as SYSTEM against the local machine (64-bit PowerShell recommended); the AppBan module must be installed.
+    Runs as SYSTEM against the local machine; started in 32-bit PowerShell (Intune's default), it restarts itself
+    in 64-bit Windows PowerShell and exits with that run's code. The AppBan module must be installed.
 #>
 {{COMMON}}
 try {
@@ -23,7 +24,7 @@ if ($null -eq $outcome) {
     Format-AppBanLine ("AppBan: Failed on $(Get-AppBanComputer) - the run ended without an outcome. " + (Get-AppBanErrorText $runErrors))
     exit 1
 }
-$result = switch ($outcome.ExitCode) { 0 { 'Compliant' } 1 { 'Remediated' } 2 { 'NonCompliant' } default { 'Failed' } }
-$detail = if ($outcome.ExitCode -ge 3) { ' ' + (Get-AppBanErrorText $runErrors) } else { '' }
+$result = switch ($outcome.ExitCode) { $AppBanExitCompliant { 'Compliant' } $AppBanExitRemediated { 'Remediated' } $AppBanExitNonCompliant { 'NonCompliant' } default { 'Failed' } }
+$detail = if ($outcome.ExitCode -ge $AppBanExitFailed) { ' ' + (Get-AppBanErrorText $runErrors) } else { '' }
 Format-AppBanLine ("AppBan: $result on $(Get-AppBanComputer) - $($outcome.Summary)$detail")
-if ($outcome.ExitCode -le 1) { exit 0 } else { exit 1 }
+if ($outcome.ExitCode -in @($AppBanExitCompliant, $AppBanExitRemediated)) { exit 0 } else { exit 1 }
