@@ -9,6 +9,7 @@ using AppBan.Engine.FanOut;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Reporting;
 
 namespace AppBan.Engine.Remediation
 {
@@ -26,10 +27,13 @@ namespace AppBan.Engine.Remediation
         public RemovalExecutorOptions Executor { get; set; }
         /// <summary>The re-scan of one app after its removal; null for <see cref="InventoryReader"/>.</summary>
         public Func<ICimSession, IInstallVerifier> VerifierFor { get; set; }
-        /// <summary>Each completed scan, on the worker thread that made it.</summary>
-        public Action<TargetScanResult> OnScanned { get; set; }
-        /// <summary>Each removal result, on the worker thread that made it, before the result is posted (the audit trail).</summary>
-        public Action<RemovalResult, TargetSink> OnRemoved { get; set; }
+        /// <summary>The report the run feeds as it goes (an unattended run's); null for none.</summary>
+        public RemediationReport Report { get; set; }
+        /// <summary>
+        /// Each removal that is an action (with <see cref="Report"/>, not an exempt or grace-period skip), on the worker
+        /// thread that made it, before its result is posted: the audit trail records it here.
+        /// </summary>
+        public Action<RemovalResult, ReportAction, TargetSink> OnRemoved { get; set; }
     }
 
     /// <summary>
@@ -67,6 +71,16 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>
+        /// What would be done with <paramref name="finding"/>, decided without its target (for ShouldProcess); the plan's
+        /// <see cref="RemovalPlan.Request"/> is what to queue. Null when the finding's rule is not one of the run's rules.
+        /// </summary>
+        public RemovalPlan Preview(Finding finding)
+        {
+            var request = NewRequest(finding);
+            return request == null ? null : RemovalPlanner.Plan(request, null);
+        }
+
+        /// <summary>
         /// Scans one target inside its work item and posts each finding as an output, for approval on the pipeline
         /// thread. A failed scan throws its error, so that the target counts as failed.
         /// </summary>
@@ -83,8 +97,9 @@ namespace AppBan.Engine.Remediation
         public async Task ScanAndRemoveAsync(ICimSession session, bool removalApproved, TargetSink sink, CancellationToken ct)
         {
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
-            if (!removalApproved || !scan.Findings.Any(f => f.Status == FindingStatus.Violation)) return;
-            await RemoveAsync(scan.ComputerName, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
+            if (removalApproved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
+                await RemoveAsync(scan.ComputerName, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
+            settings.Report?.TargetEnded(sink.Target);
         }
 
         /// <summary>
@@ -100,10 +115,17 @@ namespace AppBan.Engine.Remediation
             runner.Add(computerName, (sink, ct) => RemoveAsync(computerName, list, open, true, sink, ct));
         }
 
+        /// <summary>Queues approved removals as one work item per computer (a finding without one is of "localhost"), in the order given.</summary>
+        public void QueueRemovals(IEnumerable<RemovalRequest> requests, Func<string, ICimSession> open)
+        {
+            foreach (var host in requests.GroupBy(r => r.Finding.ComputerName ?? "localhost", StringComparer.OrdinalIgnoreCase))
+                QueueRemovals(host.Key, host.ToList(), () => open(host.Key));
+        }
+
         private async Task<TargetScanResult> ScanTargetAsync(ICimSession session, TargetSink sink, CancellationToken ct)
         {
             var scan = await scanner.ScanAsync(session, callOptions.With(ct), ct).ConfigureAwait(false);
-            settings.OnScanned?.Invoke(scan);
+            settings.Report?.AddScan(scan);
             // One failure per failed target, reported by whoever drains the runner.
             if (scan.Error != null) throw scan.Error;
             foreach (var warning in scan.Warnings) sink.WriteWarning(warning);
@@ -185,7 +207,8 @@ namespace AppBan.Engine.Remediation
 
         private void Post(RemovalResult result, TargetSink sink)
         {
-            settings.OnRemoved?.Invoke(result, sink);
+            var action = settings.Report != null ? settings.Report.AddRemoval(result, sink.Target) : ReportRecords.FromRemoval(result);
+            if (action != null) settings.OnRemoved?.Invoke(result, action, sink);
             sink.WriteObject(result);
         }
 

@@ -15,13 +15,13 @@ namespace AppBan.Engine.Reporting
     public sealed class RemediationReportEnd
     {
         internal RemediationReportEnd(AppBanReport report, IReadOnlyList<string> written, IReadOnlyList<KeyValuePair<string, Exception>> writeFailures,
-            IReadOnlyList<ReportFailure> timedOut, string logProblem)
+            IReadOnlyList<ReportFailure> timedOut, IReadOnlyList<string> warnings)
         {
             Report = report;
             Written = written;
             WriteFailures = writeFailures;
             TimedOut = timedOut;
-            LogProblem = logProblem;
+            Warnings = warnings;
         }
 
         public AppBanReport Report { get; }
@@ -31,8 +31,8 @@ namespace AppBan.Engine.Reporting
         public IReadOnlyList<KeyValuePair<string, Exception>> WriteFailures { get; }
         /// <summary>The targets the time limit cut short, each with the error the report holds for it.</summary>
         public IReadOnlyList<ReportFailure> TimedOut { get; }
-        /// <summary>Why the log could not be written; null when it could (or there is none).</summary>
-        public string LogProblem { get; }
+        /// <summary>What the operator should know about the end: the time limit reached, a log that could not be written.</summary>
+        public IReadOnlyList<string> Warnings { get; }
     }
 
     /// <summary>One target's error, as the report holds it.</summary>
@@ -56,7 +56,7 @@ namespace AppBan.Engine.Reporting
         private readonly IReadOnlyList<KeyValuePair<string, ReportFormat>> files;
         private readonly ConcurrentQueue<string> declared = new ConcurrentQueue<string>();
         private readonly ConcurrentDictionary<string, bool> ended = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
-        private int finished;
+        private int finished, timeLimitSec;
 
         /// <param name="files">The report files (full paths) and their formats.</param>
         /// <param name="log">The run log; null for none.</param>
@@ -72,6 +72,7 @@ namespace AppBan.Engine.Reporting
         /// <summary>Names the policy and writes the log's first line.</summary>
         public void Start(AppBanPolicy policy, string moduleVersion, int timeLimitSec)
         {
+            this.timeLimitSec = timeLimitSec;
             builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
             log?.Write("AppBan " + moduleVersion + " run started by " + builder.Build().Run.Operator + " on " + Environment.MachineName +
                        "; policy " + policy.Name + " (SHA-256 " + policy.Sha256 + ", " + policy.Source + ")" +
@@ -126,8 +127,10 @@ namespace AppBan.Engine.Reporting
             if (Interlocked.Exchange(ref finished, 1) == 1) return null;
             if (cancelled || timeLimitReached) builder.MarkCancelled();
             var timedOut = new List<ReportFailure>();
+            var warnings = new List<string>();
             if (timeLimitReached)
             {
+                warnings.Add("The run's time limit of " + timeLimitSec + " s was reached; the report holds what finished before it.");
                 foreach (var computer in declared.Distinct(StringComparer.OrdinalIgnoreCase).Where(c => !ended.ContainsKey(c)))
                 {
                     var error = new ReportError
@@ -162,7 +165,8 @@ namespace AppBan.Engine.Reporting
                 foreach (var target in report.Targets) log.WriteTarget(target);
                 log.Write("Run ended. " + RunSummary.OneLine(report));
             }
-            return new RemediationReportEnd(report, written, failures, timedOut, log?.Problem);
+            if (log?.Problem != null) warnings.Add("Cannot write the log " + log.Path + ": " + log.Problem);
+            return new RemediationReportEnd(report, written, failures, timedOut, warnings);
         }
     }
 }

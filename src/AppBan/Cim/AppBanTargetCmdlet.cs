@@ -49,13 +49,14 @@ namespace AppBan.Cmdlets
     /// </summary>
     public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
     {
-        private const int ProgressActivityId = 0x4142;
+        private const int ProgressActivityId = 0x4142, ItemProgressActivityId = 0x4143;
         private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(1500);
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
         private bool sessionsQueued, progressShown, targetsDone, cleartextWarned, auditTrailOpened;
         private EventLogAuditTrail auditTrail;
+        private string itemProgressActivity;
         private readonly object auditTrailGate = new object();
         private readonly Stopwatch progressClock = new Stopwatch();
 
@@ -125,6 +126,15 @@ namespace AppBan.Cmdlets
 
         /// <summary>Writes one output a worker posted; pipeline thread. Derived cmdlets may collect it or write more with it.</summary>
         protected virtual void WriteResult(object output) => WriteObject(output);
+
+        /// <summary>ShouldProcess, except that <paramref name="force"/> answers the question unless -Confirm is given; -WhatIf always wins.</summary>
+        private protected bool ShouldProcessUnlessForced(string target, string action, SwitchParameter force)
+        {
+            var confirmAsked = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
+            if (!force.IsPresent || confirmAsked || AppBan.Commands.WhatIfMode.IsRequested(this)) return ShouldProcess(target, action);
+            WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\".");
+            return true;
+        }
 
         /// <summary>
         /// Pipeline thread, once every target's work has ended: queue the work that follows from it (on
@@ -225,6 +235,19 @@ namespace AppBan.Cmdlets
             QueueFollowUpWork();
             runner.CompleteAdding();
             Drain(block: true);
+            if (itemProgressActivity != null && !Stopping)
+                WriteProgress(new ProgressRecord(ItemProgressActivityId, itemProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        /// <summary>Progress over the items of the work queued after the targets, e.g. "3 of 8 findings done"; pipeline thread.</summary>
+        private protected void ShowItemProgress(string activity, int done, int total, string items, string currentOperation)
+        {
+            itemProgressActivity = activity;
+            WriteProgress(new ProgressRecord(ItemProgressActivityId, activity, done + " of " + total + " " + items + " done")
+            {
+                PercentComplete = Math.Min(100, done * 100 / Math.Max(1, total)),
+                CurrentOperation = currentOperation,
+            });
         }
 
         protected override void StopProcessing() => runner?.Cancel();

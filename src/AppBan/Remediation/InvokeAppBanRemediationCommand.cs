@@ -13,17 +13,15 @@ using AppBan.Engine.Reporting;
 namespace AppBan.Cmdlets
 {
     /// <summary>
-    /// Scan, removal and report in one call, for scheduled tasks and automation accounts: scans every target, removes
-    /// the banned apps the policy wants gone, writes the reports and the log, and returns the run's outcome with the
-    /// documented exit code. The engine's run and report do the work; this cmdlet approves each target and emits.
+    /// Scan, removal and report in one call, for scheduled tasks and automation accounts. The engine's run scans every
+    /// target and removes what the policy wants gone, its report writes the reports and the log; this cmdlet approves
+    /// each target's removals and writes the errors and the outcome (with the documented exit code).
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "AppBanRemediation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-        DefaultParameterSetName = PolicyPathSet)]
+    [Cmdlet(VerbsLifecycle.Invoke, "AppBanRemediation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PolicyPathSet)]
     [OutputType(typeof(AppBanRunOutcome))]
     public sealed class InvokeAppBanRemediationCommand : AppBanTargetCmdlet
     {
-        private const string PolicyPathSet = "PolicyPath";
-        private const string PolicySet = "Policy";
+        private const string PolicyPathSet = "PolicyPath", PolicySet = "Policy";
 
         // Written on the pipeline thread before the target's work is queued; read by its worker.
         private readonly ConcurrentDictionary<string, bool> removalApproved = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
@@ -31,24 +29,11 @@ namespace AppBan.Cmdlets
         private RemediationRun run;
         private RemediationReport report;
 
-        /// <summary>The policy file; without it and -Policy, the built-in policy.</summary>
-        [Parameter(ParameterSetName = PolicyPathSet)][ValidateNotNullOrEmpty]
-        public string PolicyPath { get; set; }
-
-        [Parameter(Mandatory = true, ParameterSetName = PolicySet)][ValidateNotNull]
-        public AppBanPolicy Policy { get; set; }
-
-        /// <summary>Report files; the extension (.json, .csv, .html) picks each one's format.</summary>
-        [Parameter][ValidateNotNullOrEmpty]
-        public string[] ReportPath { get; set; }
-
-        /// <summary>A plain-text log the run appends to.</summary>
-        [Parameter][ValidateNotNullOrEmpty]
-        public string LogPath { get; set; }
-
-        /// <summary>The limit for the whole run in seconds; 0 means none.</summary>
-        [Parameter][ValidateRange(0, int.MaxValue)]
-        public int TimeoutSec { get; set; }
+        [Parameter(ParameterSetName = PolicyPathSet)][ValidateNotNullOrEmpty] public string PolicyPath { get; set; }
+        [Parameter(Mandatory = true, ParameterSetName = PolicySet)][ValidateNotNull] public AppBanPolicy Policy { get; set; }
+        [Parameter][ValidateNotNullOrEmpty] public string[] ReportPath { get; set; }
+        [Parameter][ValidateNotNullOrEmpty] public string LogPath { get; set; }
+        [Parameter][ValidateRange(0, int.MaxValue)] public int TimeoutSec { get; set; }
 
         protected override TimeSpan? RunTimeLimit => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
 
@@ -56,44 +41,27 @@ namespace AppBan.Cmdlets
         {
             base.BeginProcessing();
             var policy = Policy ?? PolicyInput.Load(this, PolicyPath);
-            var files = (ReportPath ?? Array.Empty<string>()).Select(ReportFile).ToList();
             var log = LogPath == null ? null : new RunLog(SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath));
-            report = new RemediationReport(ReportSession.NewBuilder(this), files, log);
+            report = new RemediationReport(ReportSession.NewBuilder(this), (ReportPath ?? Array.Empty<string>()).Select(p => ReportSession.ReportFile(this, p)).ToList(), log);
             report.Start(policy, MyInvocation.MyCommand.Module?.Version?.ToString() ?? "", TimeoutSec);
+            // Each removal is recorded (report, log) and audited on the worker that made it, as it ends.
             run = new RemediationRun(Runner, new RemediationSettings
             {
-                Policy = policy, OperationTimeout = OperationTimeout, OnScanned = report.AddScan,
-                OnRemoved = (result, sink) =>
-                {
-                    var action = report.AddRemoval(result, sink.Target);
-                    if (action != null) AuditRemoval(sink.Target, action, policy.Name, policy.Sha256, sink.WriteWarning);
-                },
+                Policy = policy, OperationTimeout = OperationTimeout, Report = report,
+                OnRemoved = (result, action, sink) => AuditRemoval(sink.Target, action, policy.Name, policy.Sha256, sink.WriteWarning),
             });
         }
 
-        private KeyValuePair<string, ReportFormat> ReportFile(string path)
-        {
-            var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-            if (!ReportWriter.TryGetFormatFromPath(full, out var format))
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Cannot tell the report format from '" + path + "': use a .json, .csv or .html file name."),
-                    "ReportFormatUnknown", ErrorCategory.InvalidArgument, path));
-            return new KeyValuePair<string, ReportFormat>(full, format);
-        }
-
+        // Every target is scanned; the question is whether its banned apps may be removed (-WhatIf, -Confirm).
         protected override bool ShouldProcessTarget(string computerName)
         {
             report.DeclareTarget(computerName);
-            // Every target is scanned; the question is whether its banned apps may be removed (-WhatIf, -Confirm).
             removalApproved[computerName] = ShouldProcess(computerName, "Remove banned apps");
             return true;
         }
 
-        protected override async Task ProcessTargetAsync(TargetContext context)
-        {
-            var approved = removalApproved.TryGetValue(context.ComputerName, out var yes) && yes;
-            await run.ScanAndRemoveAsync(context.Session, approved, context.Sink, context.CancellationToken).ConfigureAwait(false);
-            report.TargetEnded(context.ComputerName);
-        }
+        protected override Task ProcessTargetAsync(TargetContext context) =>
+            run.ScanAndRemoveAsync(context.Session, removalApproved.TryGetValue(context.ComputerName, out var yes) && yes, context.Sink, context.CancellationToken);
 
         protected override bool HandleTargetFailure(string computerName, string transport, Exception error, TargetSink sink)
         {
@@ -105,7 +73,7 @@ namespace AppBan.Cmdlets
         // The same error records as Remove-BannedApp: one per failed app, one per unreachable host.
         protected override void WriteResult(object output)
         {
-            var error = output is RemovalResult result ? RemovalErrorRecords.For(result, (object)result.Finding ?? result.ComputerName, reportedHosts.Add) : null;
+            var error = output is RemovalResult result ? RemovalErrorRecords.For(result, result.Finding, reportedHosts.Add) : null;
             if (error != null) WriteError(error);
         }
 
@@ -114,11 +82,9 @@ namespace AppBan.Cmdlets
             base.EndProcessing();
             if (Stopping) return;
             var end = report.Finish(cancelled: false, timeLimitReached: TimeLimitReached);
-            if (TimeLimitReached) WriteWarning("The run's time limit of " + TimeoutSec + " s was reached; the report holds what finished before it.");
-            foreach (var timedOut in end.TimedOut)
-                WriteError(new ErrorRecord(new TimeoutException(timedOut.Error.Message), timedOut.Error.ErrorId, ErrorCategory.OperationTimeout, timedOut.ComputerName));
+            foreach (var warning in end.Warnings) WriteWarning(warning);
+            foreach (var t in end.TimedOut) WriteError(new ErrorRecord(new TimeoutException(t.Error.Message), t.Error.ErrorId, ErrorCategory.OperationTimeout, t.ComputerName));
             foreach (var failure in end.WriteFailures) WriteError(new ErrorRecord(failure.Value, "ReportWriteFailed", ErrorCategory.WriteError, failure.Key));
-            if (end.LogProblem != null) WriteWarning("Cannot write the log " + report.LogPath + ": " + end.LogProblem);
             WriteObject(AppBanRunOutcome.From(end.Report, end.Written.ToArray(), report.LogPath));
         }
 

@@ -7,21 +7,18 @@ using AppBan.Commands;
 using AppBan.Discovery;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Remediation;
-using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
 {
     /// <summary>
-    /// Removes banned apps: findings from the pipeline, or the findings of a scan of the targets. Every confirmation is
-    /// asked on the pipeline thread before any removal starts; the engine's run removes what was approved, computers in
-    /// parallel, and each result is written here as it comes.
+    /// Removes banned apps: findings from the pipeline, or those a scan of the targets finds. Each removal is confirmed
+    /// here before any starts; the engine's run removes what was approved, and each result is written here as it comes.
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "BannedApp", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TargetSet)]
     [OutputType(typeof(RemovalResult))]
     public sealed class RemoveBannedAppCommand : AppBanTargetCmdlet
     {
-        private const string TargetSet = "Target", FindingSet = "Finding", RemovalActivity = "Removing banned apps";
-        private const int ProgressActivityId = 0x4143;
+        private const string TargetSet = "Target", FindingSet = "Finding";
         /// <summary>Per removal, when -OperationTimeoutSec is 0: MSI removals of large products take minutes.</summary>
         public const int DefaultRemovalTimeoutSec = 600;
 
@@ -33,17 +30,10 @@ namespace AppBan.Cmdlets
         private int done;
         private bool computerNameGiven;
 
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet)][ValidateNotNull]
-        public BannedAppFinding[] InputObject { get; set; }
-
-        [Parameter][ValidateNotNullOrEmpty]
-        public string PolicyPath { get; set; }
-
-        [Parameter][ValidateNotNullOrEmpty][ArgumentCompleter(typeof(RuleIdCompleter))]
-        public string[] Rule { get; set; }
-
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = FindingSet)][ValidateNotNull] public BannedAppFinding[] InputObject { get; set; }
+        [Parameter][ValidateNotNullOrEmpty] public string PolicyPath { get; set; }
+        [Parameter][ValidateNotNullOrEmpty][ArgumentCompleter(typeof(RuleIdCompleter))] public string[] Rule { get; set; }
         [Parameter] public SwitchParameter IncludeGracePeriod { get; set; }
-
         [Parameter] public SwitchParameter Force { get; set; }
 
         protected override string ProgressActivity => "Scanning for banned apps";
@@ -59,7 +49,7 @@ namespace AppBan.Cmdlets
             {
                 Policy = policy, RuleIds = Rule, IncludeGracePeriod = IncludeGracePeriod.IsPresent, OperationTimeout = OperationTimeout,
                 Executor = new RemovalExecutorOptions { Timeout = TimeSpan.FromSeconds(OperationTimeoutSec > 0 ? OperationTimeoutSec : DefaultRemovalTimeoutSec) },
-                OnRemoved = (r, sink) => { if (audit) AuditRemoval(r.ComputerName, ReportRecords.FromRemoval(r), policy.Name, policy.Sha256, sink.WriteWarning); },
+                OnRemoved = (r, action, sink) => { if (audit) AuditRemoval(r.ComputerName, action, policy.Name, policy.Sha256, sink.WriteWarning); },
             };
             try { run = new RemediationRun(Runner, settings); } // an unknown rule stops before any computer is contacted
             catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, "UnknownRule", ErrorCategory.InvalidArgument, Rule)); }
@@ -67,18 +57,17 @@ namespace AppBan.Cmdlets
 
         protected override void ProcessRecord()
         {
-            if (ParameterSetName != FindingSet) { base.ProcessRecord(); return; }
-            if (computerNameGiven)
+            if (ParameterSetName != FindingSet) base.ProcessRecord();
+            else if (computerNameGiven)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Findings from the pipeline are removed on their own computers; do not give -ComputerName with them."),
                     "ComputerNameWithFindings", ErrorCategory.InvalidArgument, ComputerName));
-            foreach (var item in InputObject.Where(i => i?.Finding != null)) Consider((pipelineObjects[item.Finding] = item).Finding);
+            else foreach (var item in InputObject.Where(i => i?.Finding != null)) Consider((pipelineObjects[item.Finding] = item).Finding);
         }
 
         // Targets are scanned first (ProcessTargetAsync), then what they found is confirmed and removed (QueueFollowUpWork).
         protected override void EndProcessing()
         {
             if (ParameterSetName == FindingSet) RunToCompletion(); else base.EndProcessing();
-            if (requests.Count > 0 && !Stopping) WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, "Done") { RecordType = ProgressRecordType.Completed });
         }
 
         protected override Task ProcessTargetAsync(TargetContext context) => run.ScanAsync(context.Session, context.Sink, context.CancellationToken);
@@ -86,42 +75,24 @@ namespace AppBan.Cmdlets
         protected override void QueueFollowUpWork()
         {
             foreach (var finding in scanned.OrderBy(f => f.ComputerName, StringComparer.OrdinalIgnoreCase)) Consider(finding);
-            foreach (var host in requests.GroupBy(r => r.Finding.ComputerName ?? "localhost", StringComparer.OrdinalIgnoreCase))
-                run.QueueRemovals(host.Key, host.ToList(), () => OpenSessionTo(host.Key));
+            run.QueueRemovals(requests, OpenSessionTo);
         }
 
         protected override void WriteResult(object output)
         {
-            if (output is Finding finding) scanned.Add(finding);
-            if (!(output is RemovalResult result)) return;
+            if (output is Finding finding) { scanned.Add(finding); return; }
+            var result = (RemovalResult)output;
             WriteObject(result);
-            var target = pipelineObjects.TryGetValue(result.Finding, out var piped) ? piped : new BannedAppFinding(result.Finding);
-            RemovalErrorRecords.Write(this, result, target, reportedHosts.Add);
-            done++;
-            WriteProgress(new ProgressRecord(ProgressActivityId, RemovalActivity, done + " of " + requests.Count + " findings done")
-            { PercentComplete = Math.Min(100, done * 100 / requests.Count), CurrentOperation = result.ComputerName + ": " + result.AppName + " " + result.Status });
+            RemovalErrorRecords.Write(this, result, pipelineObjects.TryGetValue(result.Finding, out var piped) ? piped : new BannedAppFinding(result.Finding), reportedHosts.Add);
+            ShowItemProgress("Removing banned apps", ++done, requests.Count, "findings", result.ComputerName + ": " + result.AppName + " " + result.Status);
         }
 
         private void Consider(Finding finding)
         {
-            var request = run.NewRequest(finding);
-            if (request == null)
-            {
-                WriteVerbose(finding.ComputerName + ": " + finding.App?.DisplayName + " matches rule '" + finding.RuleId + "', not one of -Rule; passed over.");
-                return;
-            }
-            var preview = RemovalPlanner.Plan(request, null);
+            var plan = run.Preview(finding);
+            if (plan == null) WriteVerbose(finding.ComputerName + ": " + finding.App?.DisplayName + " matches rule '" + finding.RuleId + "', not one of -Rule; passed over.");
             // Skipped, refused and per-user findings change nothing: they are reported without asking.
-            if (preview.Decision != RemovalDecision.Run || Approve(preview.Target, preview.Action)) requests.Add(request);
-        }
-
-        /// <summary>ShouldProcess, except that -Force answers the question; -WhatIf always wins.</summary>
-        private bool Approve(string target, string action)
-        {
-            var confirmAsked = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
-            if (!Force.IsPresent || confirmAsked || WhatIfMode.IsRequested(this)) return ShouldProcess(target, action);
-            WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\".");
-            return true;
+            else if (plan.Decision != RemovalDecision.Run || ShouldProcessUnlessForced(plan.Target, plan.Action, Force)) requests.Add(plan.Request);
         }
     }
 }

@@ -11,6 +11,7 @@ using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Reporting;
 using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
@@ -47,12 +48,13 @@ namespace AppBan.Engine.Tests.Remediation
         public async Task Scan_and_remove_in_one_work_item_keeps_the_exempt_users_copy_and_gives_one_result_per_finding()
         {
             var target = await TargetAsync("REM-STORE");
-            var scans = new List<TargetScanResult>();
+            var report = new RemediationReport(new ReportBuilder(), null, null);
+            report.DeclareTarget(target.ComputerName);
             List<FanOutEvent> events;
             using (var runner = new FanOutRunner(4))
             {
                 var settings = Settings();
-                settings.OnScanned = scans.Add;
+                settings.Report = report;
                 var run = new RemediationRun(runner, settings);
                 runner.Add(target.ComputerName, async (sink, ct) =>
                 {
@@ -61,9 +63,14 @@ namespace AppBan.Engine.Tests.Remediation
                 });
                 events = RunDriver.CompleteAndDrain(runner);
             }
-            var scan = Assert.Single(scans);
+            var reported = Assert.Single(report.Finish(cancelled: false, timeLimitReached: false).Report.Targets);
             var results = RunDriver.Results(events);
-            Assert.Equal(scan.Findings.Count, results.Count);
+            Assert.Equal(3, results.Count);
+            Assert.Equal(reported.Findings.Count, results.Count);
+            // The exempt user's copy is a finding, not an action; the two removals are.
+            Assert.Equal(2, reported.Actions.Count);
+            // Bob keeps his copy under his exemption: nothing the policy wants gone remains.
+            Assert.Equal(TargetStatus.Exempt, reported.Status);
             Assert.Equal(RemovalStatus.SkippedExempt, results.Single(r => r.UserSid == Bob).Status);
             Assert.Equal(RemovalStatus.Removed, results.Single(r => r.UserSid == Alice).Status);
             Assert.Equal(RemovalStatus.Removed, results.Single(r => r.Kind == AppKind.ProvisionedStoreApp).Status);
@@ -76,11 +83,11 @@ namespace AppBan.Engine.Tests.Remediation
         public async Task Without_approval_the_scan_is_reported_and_nothing_runs()
         {
             var target = await TargetAsync("REM-STORE");
-            var scans = new List<TargetScanResult>();
+            var report = new RemediationReport(new ReportBuilder(), null, null);
             using (var runner = new FanOutRunner(1))
             {
                 var settings = Settings();
-                settings.OnScanned = scans.Add;
+                settings.Report = report;
                 var run = new RemediationRun(runner, settings);
                 runner.Add(target.ComputerName, async (sink, ct) =>
                 {
@@ -89,7 +96,9 @@ namespace AppBan.Engine.Tests.Remediation
                 });
                 Assert.Empty(RunDriver.Results(RunDriver.CompleteAndDrain(runner)));
             }
-            Assert.Equal(ComplianceStatus.NonCompliant, Assert.Single(scans).Status);
+            var reported = Assert.Single(report.Finish(cancelled: false, timeLimitReached: false).Report.Targets);
+            Assert.Equal(TargetStatus.NonCompliant, reported.Status);
+            Assert.Empty(reported.Actions);
             Assert.Empty(await sim.GetCommandLinesAsync("REM-STORE"));
         }
 
