@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -48,6 +49,7 @@ namespace AppBan.Engine.Remediation
         private readonly RemediationSettings settings;
         private readonly TargetScanner scanner;
         private readonly CimCallOptions callOptions;
+        private readonly ConcurrentDictionary<string, bool> removalsApproved = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
 
         /// <exception cref="ArgumentException">A rule id of <see cref="RemediationSettings.RuleIds"/> the policy does not have.</exception>
         public RemediationRun(FanOutRunner runner, RemediationSettings settings)
@@ -91,13 +93,25 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>
-        /// Scans one target and, when <paramref name="removalApproved"/>, removes its violations over the same session
-        /// in the same work item. The device exemptions were read by this scan, so they are not read again.
+        /// A target this run will scan, named before its work is queued: it is declared to the report, and
+        /// <paramref name="removals"/> says whether its violations may be removed (the answer to ShouldProcess).
         /// </summary>
-        public async Task ScanAndRemoveAsync(ICimSession session, bool removalApproved, TargetSink sink, CancellationToken ct)
+        public void AddTarget(string computerName, bool removals)
+        {
+            settings.Report?.DeclareTarget(computerName);
+            removalsApproved[computerName] = removals;
+        }
+
+        /// <summary>
+        /// Scans one target (named by <see cref="AddTarget"/>) and, when its removals were approved, removes its violations
+        /// over the same session in the same work item. The device exemptions were read by this scan, so they are not
+        /// read again.
+        /// </summary>
+        public async Task ScanAndRemoveAsync(ICimSession session, TargetSink sink, CancellationToken ct)
         {
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
-            if (removalApproved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
+            var approved = removalsApproved.TryGetValue(sink.Target, out var yes) && yes;
+            if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
                 await RemoveAsync(scan.ComputerName, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
             settings.Report?.TargetEnded(sink.Target);
         }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -23,8 +22,6 @@ namespace AppBan.Cmdlets
     {
         private const string PolicyPathSet = "PolicyPath", PolicySet = "Policy";
 
-        // Written on the pipeline thread before the target's work is queued; read by its worker.
-        private readonly ConcurrentDictionary<string, bool> removalApproved = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> reportedHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private RemediationRun run;
         private RemediationReport report;
@@ -55,13 +52,11 @@ namespace AppBan.Cmdlets
         // Every target is scanned; the question is whether its banned apps may be removed (-WhatIf, -Confirm).
         protected override bool ShouldProcessTarget(string computerName)
         {
-            report.DeclareTarget(computerName);
-            removalApproved[computerName] = ShouldProcess(computerName, "Remove banned apps");
+            run.AddTarget(computerName, ShouldProcess(computerName, "Remove banned apps"));
             return true;
         }
 
-        protected override Task ProcessTargetAsync(TargetContext context) =>
-            run.ScanAndRemoveAsync(context.Session, removalApproved.TryGetValue(context.ComputerName, out var yes) && yes, context.Sink, context.CancellationToken);
+        protected override Task ProcessTargetAsync(TargetContext context) => run.ScanAndRemoveAsync(context.Session, context.Sink, context.CancellationToken);
 
         protected override bool HandleTargetFailure(string computerName, string transport, Exception error, TargetSink sink)
         {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
@@ -31,11 +30,7 @@ namespace AppBan.Engine.Tests.Remediation
         private async Task<CimTarget> TargetAsync(string name)
         {
             await sim.ResetAsync(name);
-            var host = sim[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return target;
+            return sim[name].AdminTarget();
         }
 
         private static RemediationSettings Settings() => new RemediationSettings
@@ -49,17 +44,17 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var target = await TargetAsync("REM-STORE");
             var report = new RemediationReport(new ReportBuilder(), null, null);
-            report.DeclareTarget(target.ComputerName);
             List<FanOutEvent> events;
             using (var runner = new FanOutRunner(4))
             {
                 var settings = Settings();
                 settings.Report = report;
                 var run = new RemediationRun(runner, settings);
+                run.AddTarget(target.ComputerName, removals: true);
                 runner.Add(target.ComputerName, async (sink, ct) =>
                 {
                     using var session = new WsManSession(target);
-                    await run.ScanAndRemoveAsync(session, true, sink, ct);
+                    await run.ScanAndRemoveAsync(session, sink, ct);
                 });
                 events = RunDriver.CompleteAndDrain(runner);
             }
@@ -89,10 +84,11 @@ namespace AppBan.Engine.Tests.Remediation
                 var settings = Settings();
                 settings.Report = report;
                 var run = new RemediationRun(runner, settings);
+                run.AddTarget(target.ComputerName, removals: false);
                 runner.Add(target.ComputerName, async (sink, ct) =>
                 {
                     using var session = new WsManSession(target);
-                    await run.ScanAndRemoveAsync(session, false, sink, ct);
+                    await run.ScanAndRemoveAsync(session, sink, ct);
                 });
                 Assert.Empty(RunDriver.Results(RunDriver.CompleteAndDrain(runner)));
             }

@@ -51,11 +51,7 @@ namespace AppBan.Engine.Tests.Remediation
         private async Task<WsManSession> OpenAsync(string name)
         {
             await sim.ResetAsync(name);
-            var host = sim[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return new WsManSession(target);
+            return new WsManSession(sim[name].AdminTarget());
         }
 
         private static async Task<IReadOnlyList<Finding>> ScanAsync(ICimSession session)
