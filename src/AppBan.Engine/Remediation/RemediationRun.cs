@@ -112,7 +112,7 @@ namespace AppBan.Engine.Remediation
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
             var approved = removalsApproved.TryGetValue(sink.Target, out var yes) && yes;
             if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
-                await RemoveAsync(scan.ComputerName, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
+                await RemoveAsync(sink.Target, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
             settings.Report?.TargetEnded(sink.Target);
         }
 
