@@ -47,6 +47,7 @@ namespace AppBan.Engine.FanOut
     /// <summary>
     /// Throttled parallel work over many targets. Targets may be added while work runs; each target's failure is
     /// reported as a Failed event and never stops the others; results stream through one queue as they arrive.
+    /// One token cancels every work item: <see cref="Cancel"/>, the caller's token, or the time limit.
     /// </summary>
     public sealed class FanOutRunner : IDisposable
     {
@@ -57,15 +58,19 @@ namespace AppBan.Engine.FanOut
         private readonly List<Task> workers = new List<Task>();
         private readonly SemaphoreSlim throttle;
         private readonly CancellationTokenSource cancel;
-        private int nextId, added, finished, failed, skipped;
-        private volatile bool addingCompleted;
+        private readonly Timer timeLimit;
+        private int nextId, added, finished, failed, skipped, waiting;
+        private volatile bool addingCompleted, timeLimitReached;
 
         /// <param name="throttleLimit">Targets worked on at once; 0 or less means <see cref="DefaultThrottleLimit"/>.</param>
-        public FanOutRunner(int throttleLimit, CancellationToken cancellationToken = default)
+        /// <param name="timeLimit">When given, the whole run is cancelled once it has passed (see <see cref="TimeLimitReached"/>).</param>
+        public FanOutRunner(int throttleLimit, CancellationToken cancellationToken = default, TimeSpan? timeLimit = null)
         {
             ThrottleLimit = throttleLimit <= 0 ? DefaultThrottleLimit : throttleLimit;
             throttle = new SemaphoreSlim(ThrottleLimit, ThrottleLimit);
             cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (timeLimit.HasValue)
+                this.timeLimit = new Timer(_ => { timeLimitReached = true; Cancel(); }, null, timeLimit.Value, Timeout.InfiniteTimeSpan);
         }
 
         public int ThrottleLimit { get; }
@@ -73,8 +78,14 @@ namespace AppBan.Engine.FanOut
         /// <summary>Targets whose work ended, successfully or not (skipped ones included).</summary>
         public int Completed => Volatile.Read(ref finished) + Volatile.Read(ref failed) + Volatile.Read(ref skipped);
         public int Failed => Volatile.Read(ref failed);
+        /// <summary>Work items added but not started yet: waiting for a free slot of the throttle.</summary>
+        public int Waiting => Volatile.Read(ref waiting);
         public CancellationToken Token => cancel.Token;
         public bool IsCancellationRequested => cancel.IsCancellationRequested;
+        /// <summary>True once the time limit given at creation has passed and cancelled the run.</summary>
+        public bool TimeLimitReached => timeLimitReached;
+        /// <summary>True when every work item added so far has ended; more may still be added.</summary>
+        public bool AddedWorkDone => Completed >= Added;
 
         // ToArray takes a consistent snapshot; LINQ straight over the dictionary races with workers adding and removing
         // (Count, then CopyTo) and throws IndexOutOfRangeException on the pipeline thread.
@@ -98,9 +109,11 @@ namespace AppBan.Engine.FanOut
         private async Task RunOneAsync(int id, string target, TargetSink sink, Func<TargetSink, CancellationToken, Task> work)
         {
             var entered = false;
+            Interlocked.Increment(ref waiting);
             try
             {
-                await throttle.WaitAsync(cancel.Token).ConfigureAwait(false);
+                try { await throttle.WaitAsync(cancel.Token).ConfigureAwait(false); }
+                finally { Interlocked.Decrement(ref waiting); }
                 entered = true;
                 // A slot freed by a cancelled target can reach a waiter before the waiter's own cancellation does.
                 if (cancel.IsCancellationRequested)
@@ -111,7 +124,9 @@ namespace AppBan.Engine.FanOut
                 inFlight[id] = target;
                 Post(new FanOutEvent(FanOutEventKind.Started, target));
                 await work(sink, cancel.Token).ConfigureAwait(false);
-                // Post before counting, so the queue cannot complete ahead of this event.
+                // Out of InFlight before the event, so progress drawn for the event no longer lists the target; posted
+                // before counting, so the queue cannot complete ahead of the event.
+                inFlight.TryRemove(id, out _);
                 Post(new FanOutEvent(FanOutEventKind.Finished, target));
                 Interlocked.Increment(ref finished);
             }
@@ -121,6 +136,7 @@ namespace AppBan.Engine.FanOut
             }
             catch (Exception ex)
             {
+                inFlight.TryRemove(id, out _);
                 Post(new FanOutEvent(FanOutEventKind.Failed, target, error: ex));
                 Interlocked.Increment(ref failed);
             }
@@ -139,7 +155,10 @@ namespace AppBan.Engine.FanOut
             CompleteIfDone();
         }
 
-        public void Cancel() => cancel.Cancel();
+        public void Cancel()
+        {
+            try { cancel.Cancel(); } catch (ObjectDisposedException) { /* the run is over */ }
+        }
 
         /// <summary>Takes the next event, waiting up to <paramref name="millisecondsTimeout"/>; false when none came or all is done.</summary>
         public bool TryTake(out FanOutEvent item, int millisecondsTimeout)
@@ -173,7 +192,8 @@ namespace AppBan.Engine.FanOut
 
         public void Dispose()
         {
-            cancel.Cancel();
+            timeLimit?.Dispose();
+            Cancel();
             // A worker still running after the grace keeps its token; its source is then left to the collector.
             if (!WaitForWorkers(TimeSpan.FromSeconds(2))) return;
             cancel.Dispose();

@@ -64,6 +64,11 @@ namespace AppBan.Engine.Findings
         public InventoryResult Inventory { get; set; }
         public TimeSpan Duration { get; set; }
 
+        /// <summary>The warning that names the users whose per-user apps were not scanned; null when there are none.</summary>
+        public string UsersNotScannedWarning() =>
+            UsersNotScanned.Count == 0 ? null
+                : "Per-user apps of " + UsersNotScanned.Count + " user(s) were not scanned: " + string.Join("; ", UsersNotScanned.Select(u => u.ToString())) + ".";
+
         internal static TargetScanResult Completed(string computerName, InventoryResult inventory, IReadOnlyList<Finding> findings,
             IReadOnlyList<string> warnings, TimeSpan duration)
         {

@@ -73,6 +73,22 @@ namespace AppBan.Engine.Reporting
             }
         }
 
+        /// <summary>A scan's compliance status as a report's target status (the report adds Remediated and NotScanned).</summary>
+        public static TargetStatus ToTargetStatus(ComplianceStatus status)
+        {
+            switch (status)
+            {
+                case ComplianceStatus.Compliant: return TargetStatus.Compliant;
+                case ComplianceStatus.NonCompliant: return TargetStatus.NonCompliant;
+                case ComplianceStatus.Exempt: return TargetStatus.Exempt;
+                case ComplianceStatus.GracePeriod: return TargetStatus.GracePeriod;
+                case ComplianceStatus.Partial: return TargetStatus.Partial;
+                case ComplianceStatus.Unreachable: return TargetStatus.Unreachable;
+                case ComplianceStatus.Failed: return TargetStatus.Failed;
+                default: throw new ArgumentOutOfRangeException(nameof(status), status, null);
+            }
+        }
+
         public static bool TryParseTargetStatus(string text, out TargetStatus status)
         {
             status = TargetStatus.NotScanned;

@@ -41,19 +41,22 @@ namespace AppBan.Cmdlets
     /// <summary>
     /// Base of every cmdlet that works on targets. It binds Get-CimInstance-style target parameters, collects targets
     /// as they arrive on the pipeline, runs the work in parallel (throttled) off the pipeline thread, and writes results,
-    /// errors, warnings and progress on the pipeline thread as they come. Ctrl+C cancels every target.
+    /// errors, warnings and progress on the pipeline thread as they come. All work of one invocation, the targets and
+    /// what follows from them (<see cref="QueueFollowUpWork"/>), goes through one <see cref="FanOutRunner"/>: one
+    /// throttle, one queue, one cancellation token. Ctrl+C cancels every work item.
     /// Its parameters come in two parameter sets, as Get-CimInstance's do: ComputerName (with the connection parameters)
     /// and CimSession.
     /// </summary>
     public abstract class AppBanTargetCmdlet : PSCmdlet, IDisposable
     {
-        private const int ProgressActivityId = 0x4142;
+        private const int ProgressActivityId = 0x4142, ItemProgressActivityId = 0x4143;
         private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(1500);
         private readonly HashSet<string> seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly CimSessionFactory factory = new CimSessionFactory();
         private FanOutRunner runner;
         private readonly IAuditTrail auditTrail;
-        private bool sessionsQueued, progressShown, cleartextWarned, targetNamed;
+        private bool sessionsQueued, progressShown, targetsDone, cleartextWarned, targetNamed;
+        private string itemProgressActivity;
         private readonly Stopwatch progressClock = new Stopwatch();
 
         /// <summary>PowerShell's constructor: changes made to this computer go to the Windows event log.</summary>
@@ -146,6 +149,33 @@ namespace AppBan.Cmdlets
         private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn) =>
             auditTrail.AuditExemptionChange(computerName, change, warn);
 
+        /// <summary>A limit for the whole invocation; when it passes, the one cancellation token is cancelled. Null for none.</summary>
+        protected virtual TimeSpan? RunTimeLimit => null;
+
+        /// <summary>The runner every work item of this invocation goes through (see <see cref="QueueFollowUpWork"/>).</summary>
+        private protected FanOutRunner Runner => runner;
+
+        /// <summary>True once <see cref="RunTimeLimit"/> has passed and cancelled the work.</summary>
+        private protected bool TimeLimitReached => runner != null && runner.TimeLimitReached;
+
+        /// <summary>Writes one output a worker posted; pipeline thread. Derived cmdlets may collect it or write more with it.</summary>
+        protected virtual void WriteResult(object output) => WriteObject(output);
+
+        /// <summary>ShouldProcess, except that <paramref name="force"/> answers the question unless -Confirm is given; -WhatIf always wins.</summary>
+        private protected bool ShouldProcessUnlessForced(string target, string action, SwitchParameter force)
+        {
+            var confirmAsked = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
+            if (!force.IsPresent || confirmAsked || AppBan.Commands.WhatIfMode.IsRequested(this)) return ShouldProcess(target, action);
+            WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\".");
+            return true;
+        }
+
+        /// <summary>
+        /// Pipeline thread, once every target's work has ended: queue the work that follows from it (on
+        /// <see cref="Runner"/>), after asking ShouldProcess for it here.
+        /// </summary>
+        protected virtual void QueueFollowUpWork() { }
+
         /// <summary>
         /// Whether this computer is the target when the command names none and reads no pipeline input. False for an
         /// invocation that works on something else (a policy file), which then contacts no computer unless one is named.
@@ -158,7 +188,7 @@ namespace AppBan.Cmdlets
         // PowerShell refuses to combine them before the cmdlet starts.
         protected override void BeginProcessing()
         {
-            runner = new FanOutRunner(ThrottleLimit);
+            runner = new FanOutRunner(ThrottleLimit, timeLimit: RunTimeLimit);
             // Pipeline input names the targets, even when there turns out to be none or none usable: an empty or
             // invalid target set does nothing and never turns to this computer.
             targetNamed = MyInvocation.ExpectingInput
@@ -211,10 +241,36 @@ namespace AppBan.Cmdlets
                     ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));
                 QueueTarget(Configure(CimTarget.Local()));
             }
-            runner.CompleteAdding();
-            Drain(block: true);
+            RunToCompletion();
+        }
+
+        /// <summary>
+        /// Pipeline thread: writes what the work reports until the targets are done, lets the cmdlet queue the work that
+        /// follows (<see cref="QueueFollowUpWork"/>), and writes what that reports until it is done too.
+        /// </summary>
+        private protected void RunToCompletion()
+        {
+            Drain(block: true, untilIdle: true);
             if (progressShown)
                 WriteProgress(new ProgressRecord(ProgressActivityId, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+            targetsDone = true;
+            if (Stopping) return;
+            QueueFollowUpWork();
+            runner.CompleteAdding();
+            Drain(block: true);
+            if (itemProgressActivity != null && !Stopping)
+                WriteProgress(new ProgressRecord(ItemProgressActivityId, itemProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        /// <summary>Progress over the items of the work queued after the targets, e.g. "3 of 8 findings done"; pipeline thread.</summary>
+        private protected void ShowItemProgress(string activity, int done, int total, string items, string currentOperation)
+        {
+            itemProgressActivity = activity;
+            WriteProgress(new ProgressRecord(ItemProgressActivityId, activity, done + " of " + total + " " + items + " done")
+            {
+                PercentComplete = Math.Min(100, done * 100 / Math.Max(1, total)),
+                CurrentOperation = currentOperation,
+            });
         }
 
         protected override void StopProcessing() => runner?.Cancel();
@@ -280,6 +336,31 @@ namespace AppBan.Cmdlets
             WriteWarning("Basic authentication over HTTP sends the password and all data unencrypted. Use -UseSSL where the targets have an HTTPS listener.");
         }
 
+        /// <summary>
+        /// A new session to <paramref name="computerName"/> (a finding's computer, named as its scan named it): the
+        /// -CimSession connected to it, or one made with the connection parameters. Any thread; the caller disposes it.
+        /// </summary>
+        private protected ICimSession OpenSessionTo(string computerName)
+        {
+            if (CimSession != null && CimSession.Length > 0) return OpenGivenCimSession(computerName);
+            // A finding from a scan of the local computer names it "localhost"; it is reached the same way again.
+            var target = string.Equals(computerName, "localhost", StringComparison.OrdinalIgnoreCase) && factory.IsWindows
+                ? CimTarget.Local() : CimTarget.Parse(computerName);
+            return factory.Create(Configure(target));
+        }
+
+        // Apart, so that nothing of MI is loaded unless -CimSession was given (it cannot load on Linux or macOS).
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private ICimSession OpenGivenCimSession(string computerName)
+        {
+            foreach (MiCimSession session in CimSession)
+            {
+                if (string.Equals(CimSessionFactory.ComputerNameOf(session), computerName, StringComparison.OrdinalIgnoreCase))
+                    return CimSessionFactory.FromCimSession(session, OperationTimeout);
+            }
+            throw new CimException(CimErrorKind.NotFound, computerName, "No -CimSession given is connected to " + computerName + ".");
+        }
+
         [MethodImpl(MethodImplOptions.NoInlining)]
         private void QueueCimSession(MiCimSession session)
         {
@@ -306,8 +387,11 @@ namespace AppBan.Cmdlets
             }
         }
 
-        /// <summary>Writes what the workers reported; with <paramref name="block"/>, until every target is done or the user stops.</summary>
-        private void Drain(bool block)
+        /// <summary>
+        /// Writes what the workers reported, from the runner's one queue. With <paramref name="block"/>, until all work is
+        /// done (or, <paramref name="untilIdle"/>, all work queued so far) or the user stops.
+        /// </summary>
+        private void Drain(bool block, bool untilIdle = false)
         {
             while (true)
             {
@@ -315,6 +399,12 @@ namespace AppBan.Cmdlets
                 {
                     runner.Cancel();
                     runner.WaitForWorkers(StopGrace);
+                    return;
+                }
+                if (untilIdle && runner.AddedWorkDone)
+                {
+                    // Each work item posts before it counts as done: what it posted is in the queue now.
+                    Drain(block: false);
                     return;
                 }
                 if (!runner.TryTake(out var e, block ? 100 : 0))
@@ -325,7 +415,7 @@ namespace AppBan.Cmdlets
                 }
                 switch (e.Kind)
                 {
-                    case FanOutEventKind.Output: WriteObject(e.Data); break;
+                    case FanOutEventKind.Output: WriteResult(e.Data); break;
                     case FanOutEventKind.Warning: WriteWarning(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Verbose: WriteVerbose(e.Target + ": " + e.Data); break;
                     case FanOutEventKind.Failed:
@@ -341,7 +431,8 @@ namespace AppBan.Cmdlets
 
         private void ShowProgress(bool force)
         {
-            if (runner.Added < 2) return;
+            // Per-target progress; the work queued after the targets reports its own.
+            if (targetsDone || runner.Added < 2) return;
             if (!force && progressClock.IsRunning && progressClock.ElapsedMilliseconds < 250) return;
             progressClock.Restart();
             var inFlight = runner.InFlight;

@@ -35,38 +35,26 @@ namespace AppBan.Cmdlets
             }
         }
 
+        /// <summary>The ErrorId and category of a failure on a target, whatever the exception; the one table for both.</summary>
+        public static (string ErrorId, ErrorCategory Category) Classify(Exception error)
+        {
+            if (error is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) error = aggregate.InnerExceptions[0];
+            switch (error)
+            {
+                case CimException cim: return (ErrorIdFor(cim.Kind), CategoryFor(cim.Kind));
+                case ExemptionException exemption: return (exemption.Kind.ToString(), ExemptionCmdletSupport.CategoryFor(exemption.Kind));
+                case ArgumentException _: return ("InvalidArgument", ErrorCategory.InvalidArgument);
+                case OperationCanceledException _: return ("OperationStopped", ErrorCategory.OperationStopped);
+                default: return ("TargetFailed", ErrorCategory.InvalidOperation);
+            }
+        }
+
         /// <summary>An ErrorRecord for a failure on <paramref name="computerName"/>, whatever the exception.</summary>
         public static ErrorRecord FromException(Exception error, string computerName)
         {
             if (error is AggregateException aggregate && aggregate.InnerExceptions.Count == 1) error = aggregate.InnerExceptions[0];
-            string errorId;
-            ErrorCategory category;
-            if (error is CimException cim)
-            {
-                errorId = ErrorIdFor(cim.Kind);
-                category = CategoryFor(cim.Kind);
-                computerName = computerName ?? cim.ComputerName;
-            }
-            else if (error is ExemptionException exemption)
-            {
-                errorId = exemption.Kind.ToString();
-                category = ExemptionCmdletSupport.CategoryFor(exemption.Kind);
-            }
-            else if (error is ArgumentException)
-            {
-                errorId = "InvalidArgument";
-                category = ErrorCategory.InvalidArgument;
-            }
-            else if (error is OperationCanceledException)
-            {
-                errorId = "OperationStopped";
-                category = ErrorCategory.OperationStopped;
-            }
-            else
-            {
-                errorId = "TargetFailed";
-                category = ErrorCategory.InvalidOperation;
-            }
+            var (errorId, category) = Classify(error);
+            if (error is CimException cim) computerName = computerName ?? cim.ComputerName;
             var record = new ErrorRecord(error, errorId, category, computerName);
             if (!string.IsNullOrEmpty(computerName) && error.Message.IndexOf(computerName, StringComparison.OrdinalIgnoreCase) < 0)
                 record.ErrorDetails = new ErrorDetails(computerName + ": " + error.Message);

@@ -22,9 +22,8 @@ namespace AppBan.Cmdlets
         {
             if (result.Error != null) return;
             foreach (var warning in result.Warnings) context.WriteWarning(warning);
-            if (result.UsersNotScanned.Count > 0)
-                context.WriteWarning("Per-user apps of " + result.UsersNotScanned.Count + " user(s) were not scanned: "
-                    + string.Join("; ", result.UsersNotScanned.Select(u => u.ToString())) + ".");
+            var usersNotScanned = result.UsersNotScannedWarning();
+            if (usersNotScanned != null) context.WriteWarning(usersNotScanned);
             var hidden = 0;
             foreach (var finding in result.Findings)
             {

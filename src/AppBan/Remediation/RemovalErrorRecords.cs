@@ -27,5 +27,23 @@ namespace AppBan.Cmdlets
                     return null;
             }
         }
+
+        /// <summary>Writes the error record of a removal result, and says why a finding was left: a warning when AppBan refused it.</summary>
+        public static void Write(Cmdlet cmdlet, RemovalResult result, object targetObject, Func<string, bool> firstReport)
+        {
+            var error = For(result, targetObject, firstReport);
+            if (error != null) cmdlet.WriteError(error);
+            switch (result.Status)
+            {
+                case RemovalStatus.Refused:
+                    cmdlet.WriteWarning(result.ComputerName + ": " + result.AppName + " was not removed: " + result.Error);
+                    break;
+                case RemovalStatus.RequiresUserAction:
+                case RemovalStatus.SkippedExempt:
+                case RemovalStatus.SkippedGracePeriod:
+                    cmdlet.WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
+                    break;
+            }
+        }
     }
 }

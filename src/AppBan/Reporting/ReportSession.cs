@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Reporting;
@@ -14,6 +15,16 @@ namespace AppBan.Cmdlets
             var version = cmdlet.MyInvocation.MyCommand.Module?.Version;
             if (version != null) builder.SetModuleVersion(version.ToString());
             return builder;
+        }
+
+        /// <summary>A report file's full path and the format its extension names; a terminating error when it names none.</summary>
+        public static KeyValuePair<string, ReportFormat> ReportFile(PSCmdlet cmdlet, string path)
+        {
+            var full = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            if (!ReportWriter.TryGetFormatFromPath(full, out var format))
+                cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("Cannot tell the report format from '" + path + "': use a .json, .csv or .html file name."),
+                    "ReportFormatUnknown", ErrorCategory.InvalidArgument, path));
+            return new KeyValuePair<string, ReportFormat>(full, format);
         }
 
         /// <summary>Adds one pipeline object; false when it is nothing a report can use.</summary>

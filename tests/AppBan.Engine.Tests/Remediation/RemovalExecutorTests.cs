@@ -243,7 +243,7 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
-        public async Task A_host_runs_provisioned_first_and_keeps_an_exempt_users_copy()
+        public void A_host_runs_provisioned_first_and_keeps_an_exempt_users_copy()
         {
             var target = new FakeTarget();
             target.Packages.Add(AliceSid + "|" + TikTokPackage);
@@ -263,10 +263,7 @@ namespace AppBan.Engine.Tests.Remediation
                     else if (inner.Contains("-AllUsers")) t.Packages.Clear();
                 },
             };
-            var results = new List<RemovalResult>();
-            var work = new RemovalHostWork("PC01", new[] { new RemovalRequest(alice), new RemovalRequest(bob), new RemovalRequest(provisioned) },
-                _ => Task.FromResult<AppBan.Engine.Cim.ICimSession>(target));
-            await RemovalRunner.RunAsync(new[] { work }, 1, s => new FakeVerifier((FakeTarget)s), FastOptions(), results.Add);
+            var results = RunDriver.RemoveOnOneHost(target, new RemovalRequest(alice), new RemovalRequest(bob), new RemovalRequest(provisioned));
 
             Assert.Equal(new[] { RemovalStatus.SkippedExempt, RemovalStatus.Removed, RemovalStatus.Removed }, results.Select(r => r.Status));
             Assert.Equal(new[] { BobSid, null, AliceSid }, results.Select(r => r.UserSid));

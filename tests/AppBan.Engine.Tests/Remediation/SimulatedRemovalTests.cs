@@ -28,11 +28,7 @@ namespace AppBan.Engine.Tests.Remediation
         public async Task<WsManSession> OpenAsync(string name)
         {
             await Simulator.ResetAsync(name);
-            var host = Simulator[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return new WsManSession(target);
+            return new WsManSession(Simulator[name].AdminTarget());
         }
     }
 
@@ -174,9 +170,7 @@ namespace AppBan.Engine.Tests.Remediation
             var findings = await ScanAsync(session);
             var store = findings.Where(f => f.App.Kind == AppKind.StoreApp || f.App.Kind == AppKind.ProvisionedStoreApp).ToList();
             Assert.Equal(2, store.Count);
-            var results = new ConcurrentBag<RemovalResult>();
-            var work = new RemovalHostWork(session.ComputerName, store.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
-            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
+            var results = RemoveThroughRun(session.ComputerName, store.Select(Request).ToList(), session);
 
             Assert.All(results, r => Assert.Equal(RemovalStatus.Removed, r.Status));
             Assert.Contains(results, r => r.Method == RemovalMethod.StoreAppForUser);
@@ -198,9 +192,7 @@ namespace AppBan.Engine.Tests.Remediation
             using var session = await OpenAsync(name);
             var findings = await ScanAsync(session);
             Assert.True(findings.Count >= 5, "planted entries found: " + findings.Count);
-            var results = new ConcurrentBag<RemovalResult>();
-            var work = new RemovalHostWork(name, findings.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
-            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
+            var results = RemoveThroughRun(name, findings.Select(Request).ToList(), session);
 
             Assert.Equal(findings.Count, results.Count);
             Assert.All(results, r =>
@@ -212,6 +204,15 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Empty(await sim.GetCommandLinesAsync(name));
             foreach (var f in findings.Where(f => f.App.KeyPath != null))
                 Assert.True(await KeyExistsAsync(name, f.App.KeyPath), f.App.KeyPath + " should stay");
+        }
+
+        /// <summary>The removals of one host as a remediation run makes them: exemptions read again, results through its queue.</summary>
+        private static List<RemovalResult> RemoveThroughRun(string computerName, IReadOnlyList<RemovalRequest> requests, ICimSession session)
+        {
+            using var runner = new AppBan.Engine.FanOut.FanOutRunner(1);
+            var run = new RemediationRun(runner, new RemediationSettings { Policy = Policy, Executor = Options() });
+            run.QueueRemovals(computerName, requests, () => new Unowned(session));
+            return RunDriver.Results(RunDriver.CompleteAndDrain(runner));
         }
 
         private static string LastExecuted(JsonElement command)

@@ -5,41 +5,40 @@ using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.FanOut;
 using Xunit;
+using static AppBan.Engine.Tests.FanOut.FanOutTestSupport;
 
-namespace AppBan.Engine.Tests.Cim
+namespace AppBan.Engine.Tests.FanOut
 {
     public class FanOutRunnerTests
     {
-        private static List<FanOutEvent> DrainAll(FanOutRunner runner)
-        {
-            var events = new List<FanOutEvent>();
-            while (!runner.IsCompleted)
-                if (runner.TryTake(out var e, 50)) events.Add(e);
-            return events;
-        }
-
         [Fact]
         public void No_more_targets_run_at_once_than_the_throttle_allows()
         {
             var current = 0;
             var peak = 0;
+            var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             using (var runner = new FanOutRunner(3))
             {
                 for (var i = 0; i < 12; i++)
                     runner.Add("h" + i, async (sink, ct) =>
                     {
-                        var now = Interlocked.Increment(ref current);
-                        InterlockedMax(ref peak, now);
-                        await Task.Delay(20, ct);
+                        InterlockedMax(ref peak, Interlocked.Increment(ref current));
+                        await release.Task;
                         Interlocked.Decrement(ref current);
                         sink.WriteObject(sink.Target);
                     });
                 runner.CompleteAdding();
+                // Every target has either started or queued at the throttle; none can end before the release.
+                WaitUntil(() => runner.InFlight.Count + runner.Waiting == 12 && Volatile.Read(ref current) == runner.InFlight.Count,
+                    "the targets never all started or queued");
+                Assert.Equal(3, runner.InFlight.Count);
+                Assert.Equal(9, runner.Waiting);
+                release.SetResult(true);
                 var events = DrainAll(runner);
                 Assert.Equal(12, events.Count(e => e.Kind == FanOutEventKind.Output));
                 Assert.Equal(12, events.Count(e => e.Kind == FanOutEventKind.Finished));
             }
-            Assert.InRange(peak, 1, 3);
+            Assert.Equal(3, peak);
         }
 
         [Fact]
@@ -71,22 +70,19 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void Results_stream_before_the_slow_targets_finish()
         {
-            using (var gate = new ManualResetEventSlim())
+            var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             using (var runner = new FanOutRunner(4))
             {
                 runner.Add("fast", (sink, ct) => { sink.WriteObject("fast"); return Task.CompletedTask; });
-                runner.Add("slow", (sink, ct) => Task.Run(() => { gate.Wait(ct); sink.WriteObject("slow"); }, ct));
+                runner.Add("slow", async (sink, ct) => { await gate.Task; sink.WriteObject("slow"); });
                 runner.CompleteAdding();
-                FanOutEvent output = null;
-                while (output == null)
-                    if (runner.TryTake(out var e, 50) && e.Kind == FanOutEventKind.Output) output = e;
-                Assert.Equal("fast", output.Data);
-                // The slow worker may not have been scheduled yet when the fast result arrives; it cannot finish
-                // before the gate opens, so it must show up as in flight.
-                Assert.True(SpinWait.SpinUntil(() => runner.InFlight.Contains("slow"), TimeSpan.FromSeconds(30)));
+                var seen = new List<FanOutEvent>();
+                WaitForEvent(runner, seen, FanOutEventKind.Output, "fast");
+                // The slow target cannot finish before the gate opens, so it is in flight (once it has started).
+                WaitForEvent(runner, seen, FanOutEventKind.Started, "slow");
                 Assert.Equal(new[] { "slow" }, runner.InFlight);
                 Assert.False(runner.IsCompleted);
-                gate.Set();
+                gate.SetResult(true);
                 Assert.Contains(DrainAll(runner), e => e.Kind == FanOutEventKind.Output && (string)e.Data == "slow");
             }
         }
@@ -100,43 +96,47 @@ namespace AppBan.Engine.Tests.Cim
                 for (var i = 0; i < 6; i++)
                     runner.Add("h" + i, async (sink, ct) => { Interlocked.Increment(ref started); await Task.Delay(Timeout.Infinite, ct); });
                 runner.CompleteAdding();
-                while (runner.InFlight.Count < 2) Thread.Sleep(5);
+                WaitUntil(() => runner.InFlight.Count == 2 && runner.Waiting == 4, "two targets never started with four waiting");
                 runner.Cancel();
                 var events = DrainAll(runner);
                 Assert.Equal(2, started);
                 Assert.Equal(2, events.Count(e => e.Kind == FanOutEventKind.Failed && e.Error is OperationCanceledException));
                 Assert.Equal(6, runner.Completed);
                 Assert.Empty(runner.InFlight);
+                Assert.False(runner.TimeLimitReached);
             }
         }
 
         [Fact]
-        public void In_flight_can_be_read_while_targets_start_and_finish()
+        public void The_time_limit_cancels_the_one_token_and_says_so()
         {
-            // The pipeline thread reads InFlight for progress while workers add and remove themselves; a read that
-            // races with them must not throw (it did with LINQ straight over the concurrent dictionary).
-            using (var runner = new FanOutRunner(64))
+            // The work waits for nothing but its token: only the time limit can end it.
+            using (var runner = new FanOutRunner(1, timeLimit: TimeSpan.Zero))
             {
-                for (var i = 0; i < 3000; i++)
-                    runner.Add("h" + i, async (sink, ct) => { await Task.Delay(1, ct); sink.WriteObject(sink.Target); });
+                runner.Add("h", (sink, ct) => Task.Delay(Timeout.Infinite, ct));
                 runner.CompleteAdding();
-                var outputs = 0;
-                var reads = 0;
-                while (!runner.IsCompleted)
-                {
-                    Assert.True(runner.InFlight.Count <= 64);
-                    reads++;
-                    while (runner.TryTake(out var e, 0)) if (e.Kind == FanOutEventKind.Output) outputs++;
-                }
-                Assert.Equal(3000, outputs);
-                Assert.True(reads > 0);
+                DrainAll(runner);
+                Assert.True(runner.IsCancellationRequested);
+                Assert.True(runner.TimeLimitReached);
             }
         }
 
-        private static void InterlockedMax(ref int target, int value)
+        [Fact]
+        public void Work_added_after_the_first_work_is_done_runs_on_the_same_runner()
         {
-            int seen;
-            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+            using (var runner = new FanOutRunner(2))
+            {
+                runner.Add("scan", (sink, ct) => { sink.WriteObject("found"); return Task.CompletedTask; });
+                var seen = new List<FanOutEvent>();
+                WaitForEvent(runner, seen, FanOutEventKind.Finished, "scan");
+                WaitUntil(() => runner.AddedWorkDone, "the first work never counted as done");
+                Assert.False(runner.IsCompleted);
+                runner.Add("remove", (sink, ct) => { sink.WriteObject("removed"); return Task.CompletedTask; });
+                runner.CompleteAdding();
+                seen.AddRange(DrainAll(runner));
+                Assert.Equal(new object[] { "found", "removed" }, seen.Where(e => e.Kind == FanOutEventKind.Output).Select(e => e.Data));
+                Assert.Equal(2, runner.Completed);
+            }
         }
     }
 }

@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
+using AppBan.Engine.FanOut;
+using AppBan.Engine.Remediation;
+using Xunit;
+using static AppBan.Engine.Tests.FanOut.FanOutTestSupport;
+using static AppBan.Engine.Tests.Remediation.RunDriver;
+using static AppBan.Engine.Tests.Remediation.TestFindings;
+
+namespace AppBan.Engine.Tests.Remediation
+{
+    /// <summary>The run against in-memory targets: what it decides, what it runs, and what comes out of the runner's queue.</summary>
+    public class RemediationRunTests
+    {
+        private const string MsiKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
+
+        [Fact]
+        public void A_host_that_cannot_be_opened_fails_each_finding_that_needs_it_and_decides_the_rest_without_it()
+        {
+            var opens = 0;
+            var requests = new[]
+            {
+                new RemovalRequest(Violation(MachineMsi(computer: "PC404"))),
+                new RemovalRequest(Violation(MachineExe("\"C:\\Program Files\\App\\u.exe\" /S", null, computer: "PC404"))),
+                new RemovalRequest(Violation(UserExe("x"))),
+            };
+            List<RemovalResult> results;
+            using (var runner = new FanOutRunner(4))
+            {
+                new RemediationRun(runner, Settings()).QueueRemovals("PC404", requests, () =>
+                {
+                    opens++;
+                    throw new CimException(CimErrorKind.Unreachable, "PC404", "destination unreachable");
+                });
+                results = Results(CompleteAndDrain(runner));
+            }
+            Assert.Equal(1, opens);
+            Assert.Equal(3, results.Count);
+            Assert.Equal(requests.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind), results.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind));
+            var failed = results.Where(r => r.Status == RemovalStatus.Failed).ToList();
+            Assert.Equal(2, failed.Count);
+            Assert.All(failed, r => Assert.IsType<CimException>(r.Cause));
+            Assert.All(failed, r => Assert.Contains("PC404: Unreachable", r.Error));
+            Assert.Single(results, r => r.Status == RemovalStatus.RequiresUserAction);
+        }
+
+        [Fact]
+        public void A_host_is_not_opened_when_nothing_needs_it()
+        {
+            using (var runner = new FanOutRunner(1))
+            {
+                new RemediationRun(runner, Settings()).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(WebApp())) },
+                    () => throw new InvalidOperationException("opened"));
+                var events = CompleteAndDrain(runner);
+                Assert.Equal(RemovalStatus.RequiresUserAction, Assert.Single(Results(events)).Status);
+                Assert.DoesNotContain(events, e => e.Kind == FanOutEventKind.Failed);
+            }
+        }
+
+        [Fact]
+        public void An_exemption_granted_after_the_scan_stops_the_removal_and_the_all_users_fallback()
+        {
+            var target = new FakeTarget();
+            target.Packages.Add(AliceSid + "|" + TikTokPackage);
+            target.Packages.Add(BobSid + "|" + TikTokPackage);
+            // Granted on the device after the findings were made: both still say Violation.
+            var key = DeviceExemptionStore.KeyOf("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d");
+            target.SetValue(key, DeviceExemptionStore.RuleIdValue, "tiktok");
+            target.SetValue(key, DeviceExemptionStore.UserSidValue, BobSid);
+            target.SetValue(key, DeviceExemptionStore.ReasonValue, "Social media team");
+            // The per-user removal leaves the package; only -AllUsers would take it, and Bob keeps his copy.
+            target.Programs = (inner, _) => new FakeProgram { ExitCode = 0, Effect = t => { if (inner.Contains("-AllUsers")) t.Packages.Clear(); } };
+
+            var results = RemoveOnOneHost(target, new RemovalRequest(Violation(StoreApp())), new RemovalRequest(Violation(StoreApp(BobSid, @"CONTOSO\bob"))));
+
+            Assert.Equal(2, results.Count);
+            var bob = results.Single(r => r.UserSid == BobSid);
+            Assert.Equal(RemovalStatus.SkippedExempt, bob.Status);
+            Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Error);
+            Assert.Equal(RemovalStatus.Failed, results.Single(r => r.UserSid == AliceSid).Status);
+            Assert.Single(target.InnerCommands);
+            Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers") || c.Contains(BobSid));
+            Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
+        }
+
+        [Fact]
+        public void Each_removal_is_handed_to_the_audit_hook_on_its_worker_before_its_result_is_posted()
+        {
+            var target = new FakeTarget();
+            target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
+            target.Programs = (_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(MsiKey) };
+            using (var runner = new FanOutRunner(1))
+            {
+                var settings = Settings(s => new FakeVerifier((FakeTarget)s));
+                settings.OnRemoved = (result, action, sink) => sink.WriteWarning("audited " + result.Status);
+                new RemediationRun(runner, settings).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => target);
+                var events = CompleteAndDrain(runner).Where(e => e.Kind == FanOutEventKind.Warning || e.Kind == FanOutEventKind.Output).ToList();
+                Assert.Equal(2, events.Count);
+                Assert.Equal("audited Removed", events[0].Data);
+                Assert.Equal(RemovalStatus.Removed, Assert.IsType<RemovalResult>(events[1].Data).Status);
+            }
+        }
+
+        [Fact]
+        public void Never_more_hosts_at_once_than_the_throttle_and_one_result_per_finding()
+        {
+            var release = new ManualResetEventSlim();
+            var uninstallersRunning = 0;
+            var targets = Enumerable.Range(1, 5).Select(i =>
+            {
+                var t = new FakeTarget("PC" + i);
+                t.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
+                t.Programs = (_, __) =>
+                {
+                    Interlocked.Increment(ref uninstallersRunning);
+                    release.Wait();
+                    return new FakeProgram { ExitCode = 0, Effect = x => x.DeleteKey(MsiKey) };
+                };
+                return t;
+            }).ToList();
+            using (release)
+            using (var runner = new FanOutRunner(2))
+            {
+                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeTarget)s)));
+                foreach (var t in targets)
+                    run.QueueRemovals(t.ComputerName, new[] { new RemovalRequest(Violation(MachineMsi(computer: t.ComputerName))), new RemovalRequest(Violation(WebApp())) }, () => t);
+                // Two hosts hold their slots inside an uninstaller; the other three can only wait for a slot.
+                WaitUntil(() => Volatile.Read(ref uninstallersRunning) == 2 && runner.Waiting == 3, "two hosts never held the throttle with three waiting");
+                Assert.Equal(2, runner.InFlight.Count);
+                Assert.Equal(2, targets.Count(t => t.InnerCommands.Count > 0));
+                release.Set();
+                var results = Results(CompleteAndDrain(runner));
+
+                Assert.Equal(10, results.Count);
+                Assert.Equal(5, results.Count(r => r.Status == RemovalStatus.Removed));
+                Assert.Equal(5, results.Count(r => r.Status == RemovalStatus.RequiresUserAction));
+                Assert.All(targets, t => Assert.False(t.KeyExists(MsiKey)));
+                Assert.All(targets, t => Assert.Single(t.InnerCommands));
+            }
+        }
+
+        [Fact]
+        public void Cancelling_the_run_reaches_the_operation_in_flight()
+        {
+            var target = new FakeTarget();
+            target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
+            var session = new WaitingOnCreate(target);
+            using (var runner = new FanOutRunner(1))
+            {
+                new RemediationRun(runner, Settings(s => new FakeVerifier(target))).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => session);
+                runner.CompleteAdding();
+                Assert.True(session.Entered.Wait(TimeSpan.FromSeconds(30)), "Win32_Process.Create was never called");
+                runner.Cancel();
+                var events = CompleteAndDrain(runner);
+
+                Assert.True(session.SawCancellation);
+                Assert.Empty(Results(events));
+                Assert.IsAssignableFrom<OperationCanceledException>(Assert.Single(events, e => e.Kind == FanOutEventKind.Failed).Error);
+            }
+        }
+
+        /// <summary>Waits inside Win32_Process.Create until the call's own token is cancelled; everything else goes to the fake.</summary>
+        private sealed class WaitingOnCreate : ICimSession
+        {
+            private readonly FakeTarget inner;
+            public WaitingOnCreate(FakeTarget inner) { this.inner = inner; }
+            public ManualResetEventSlim Entered { get; } = new ManualResetEventSlim();
+            public bool SawCancellation { get; private set; }
+            public string ComputerName => inner.ComputerName;
+            public string TransportName => "Fake";
+            public Task QueryAsync(string namespaceName, string wql, Action<CimObject> onInstance, CimCallOptions options) =>
+                inner.QueryAsync(namespaceName, wql, onInstance, options);
+
+            public async Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
+                IReadOnlyList<CimParameter> inParameters, CimCallOptions options)
+            {
+                if (className != "Win32_Process") return await inner.InvokeMethodAsync(namespaceName, className, methodName, inParameters, options);
+                Entered.Set();
+                try { await Task.Delay(Timeout.Infinite, options.CancellationToken); }
+                catch (OperationCanceledException) { SawCancellation = true; throw; }
+                throw new InvalidOperationException("unreachable");
+            }
+
+            public void Dispose() { }
+        }
+    }
+}
