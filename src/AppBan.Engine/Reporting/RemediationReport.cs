@@ -47,7 +47,7 @@ namespace AppBan.Engine.Reporting
     /// The report, run log and exit code of one unattended remediation run (Invoke-AppBanRemediation). Fed from worker
     /// threads as targets are scanned and apps removed; written once, when the run ends or is stopped.
     /// </summary>
-    public sealed class RemediationReport
+    public sealed class RemediationReport : IRemediationRecorder
     {
         public const string TimeLimitErrorId = "RunTimeLimitReached";
 
@@ -93,16 +93,15 @@ namespace AppBan.Engine.Reporting
                 scan.Error?.Message ?? (scan.Warnings.Count > 0 ? scan.Warnings[0] : null));
         }
 
-        /// <summary>Records and logs one removal; null for an exempt or grace-period finding, which the findings already explain.</summary>
-        public ReportAction AddRemoval(RemovalResult result, string computerName)
+        /// <summary>Records and logs one removal; false for an exempt or grace-period finding, which the findings already explain.</summary>
+        public bool AddRemoval(RemovalResult result, string computerName)
         {
-            if (result.Status == RemovalStatus.SkippedExempt || result.Status == RemovalStatus.SkippedGracePeriod) return null;
-            var action = ReportRecords.FromRemoval(result);
-            if (string.IsNullOrEmpty(action.ComputerName)) action.ComputerName = computerName;
+            if (result.Status == RemovalStatus.SkippedExempt || result.Status == RemovalStatus.SkippedGracePeriod) return false;
+            var action = ReportRecords.FromRemoval(result, computerName);
             action.Time = builder.Clock.UtcNow;
             builder.AddAction(action);
             log?.WriteAction(action);
-            return action;
+            return true;
         }
 
         /// <summary>The target's work ended (its failures, if any, are recorded).</summary>

@@ -9,10 +9,13 @@ namespace AppBan.Engine.Reporting
     public static class ReportRecords
     {
         /// <summary>A removal result as a report action (and as the audit trail words it).</summary>
-        public static ReportAction FromRemoval(RemovalResult result)
+        /// <param name="computerName">The computer the removal ran on, for a result that does not name it.</param>
+        public static ReportAction FromRemoval(RemovalResult result, string computerName = null)
         {
             if (result == null) throw new ArgumentNullException(nameof(result));
-            return ReportInput.ToAction(DictionaryPropertySource.FromObject(result));
+            var action = ReportInput.ToAction(DictionaryPropertySource.FromObject(result));
+            if (string.IsNullOrEmpty(action.ComputerName)) action.ComputerName = computerName;
+            return action;
         }
 
         /// <summary>An exemption grant or revoke as a report's exemption change (and as the audit trail words it).</summary>

@@ -53,7 +53,7 @@ namespace AppBan.Cmdlets
             run = new RemediationRun(Runner, new RemediationSettings
             {
                 Policy = policy, OperationTimeout = OperationTimeout, Report = report,
-                OnRemoved = (result, action, sink) => AuditRemoval(sink.Target, action, policy.Name, policy.Sha256, sink.WriteWarning),
+                OnRemoved = (result, sink) => AuditRemoval(sink.Target, ReportRecords.FromRemoval(result, sink.Target), policy.Name, policy.Sha256, sink.WriteWarning),
             });
         }
 

@@ -7,6 +7,7 @@ using AppBan.Commands;
 using AppBan.Discovery;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
 {
@@ -52,7 +53,7 @@ namespace AppBan.Cmdlets
             {
                 Policy = policy, RuleIds = Rule, IncludeGracePeriod = IncludeGracePeriod.IsPresent, OperationTimeout = OperationTimeout,
                 Executor = new RemovalExecutorOptions { Timeout = TimeSpan.FromSeconds(OperationTimeoutSec > 0 ? OperationTimeoutSec : DefaultRemovalTimeoutSec) },
-                OnRemoved = (r, action, sink) => { if (audit) AuditRemoval(r.ComputerName, action, policy.Name, policy.Sha256, sink.WriteWarning); },
+                OnRemoved = (r, sink) => { if (audit) AuditRemoval(r.ComputerName, ReportRecords.FromRemoval(r), policy.Name, policy.Sha256, sink.WriteWarning); },
             };
             try { run = new RemediationRun(Runner, settings); } // an unknown rule stops before any computer is contacted
             catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, "UnknownRule", ErrorCategory.InvalidArgument, Rule)); }

@@ -32,7 +32,7 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Empty(targets["PC-DONE"].Errors);
             Assert.True(end.Report.Run.Cancelled);
             Assert.Contains(end.Warnings, w => w.Contains("time limit"));
-            Assert.Equal(3, end.Report.Summary.ExitCode);
+            Assert.Equal((int)UnattendedExitCode.TargetsFailed, end.Report.Summary.ExitCode);
         }
 
         [Fact]
