@@ -181,6 +181,22 @@ Describe 'Export-AppBanReport' {
         Test-Json -Json (Get-Content -Raw -LiteralPath $path) -SchemaFile $schemaPath | Should -BeTrue
     }
 
+    It 'writes what arrived when the pipeline fails upstream, marked as cancelled' {
+        # The failure is recorded before any stop reaches Export-AppBanReport: PowerShell then calls no StopProcessing,
+        # the interleaving a Ctrl+C meets when the stop wakes an upstream command first.
+        $path = Join-Path $TestDrive 'failed-upstream.json'
+        {
+            & {
+                [pscustomobject]@{ ComputerName = 'pc-1'; Status = 'Compliant' }
+                [pscustomobject]@{ ComputerName = 'pc-2'; Status = 'Unreachable'; Error = 'pc-2: refused' }
+                throw 'upstream failed'
+            } | Export-AppBanReport -Path $path
+        } | Should -Throw 'upstream failed'
+        $report = Get-Content -Raw -LiteralPath $path | ConvertFrom-Json
+        $report.run.cancelled | Should -BeTrue
+        @($report.targets.computerName) | Should -Be @('pc-1', 'pc-2')
+    }
+
     It 'writes nothing when the stopped pipeline ran under $WhatIfPreference' {
         $path = Join-Path $TestDrive 'stopped-whatif.json'
         $streams = Invoke-StoppedExport -Path $path -WhatIfPreference $true

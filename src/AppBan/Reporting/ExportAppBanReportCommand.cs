@@ -15,13 +15,14 @@ namespace AppBan.Cmdlets
     /// </summary>
     [Cmdlet(VerbsData.Export, "AppBanReport", SupportsShouldProcess = true)]
     [OutputType(typeof(FileInfo))]
-    public sealed class ExportAppBanReportCommand : PSCmdlet
+    public sealed class ExportAppBanReportCommand : PSCmdlet, IDisposable
     {
         private ReportBuilder _builder;
         private string _fullPath;
         private ReportFormat _format;
         private int _written;
         private bool _whatIf;
+        private volatile bool _ended;
 
         /// <summary>Anything AppBan emits.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -97,13 +98,25 @@ namespace AppBan.Cmdlets
 
         protected override void EndProcessing()
         {
+            _ended = true;
             if (!ShouldProcess(_fullPath, "Write " + _format + " report")) return;
             var info = Write(cancelled: false);
             if (info != null && PassThru) WriteObject(info);
         }
 
         /// <summary>Ctrl+C: write what arrived so far. Runs on another thread: no PowerShell API here.</summary>
-        protected override void StopProcessing()
+        protected override void StopProcessing() => WriteStopped();
+
+        /// <summary>
+        /// A pipeline that ends without EndProcessing was stopped or failed upstream. PowerShell skips StopProcessing for a
+        /// pipeline whose failure was recorded first (a stop that reached an upstream command), so the report is written here too.
+        /// </summary>
+        public void Dispose()
+        {
+            if (!_ended) WriteStopped();
+        }
+
+        private void WriteStopped()
         {
             if (_builder == null || _whatIf) return;
             try { Write(cancelled: true); }
