@@ -8,14 +8,18 @@ namespace AppBan.Engine.Cim
     /// <summary>
     /// Chooses the transport for a target and opens the session:
     /// a user's CimSession → MI; a computer name → MI on Windows (unless WS-Man is forced), WS-Man elsewhere;
-    /// no target → the local machine through MI on Windows, an error elsewhere.
+    /// no target → the local machine through MI on Windows, from an elevated process only; an error elsewhere.
     /// MI is reached only through methods that are never compiled on other systems, so nothing loads it there.
     /// </summary>
     public sealed class CimSessionFactory
     {
-        public CimSessionFactory(bool? isWindows = null)
+        private readonly Func<bool> isElevated;
+
+        /// <param name="isElevated">Whether this process runs elevated; asked only on Windows, for the local machine.</param>
+        public CimSessionFactory(bool? isWindows = null, Func<bool> isElevated = null)
         {
             IsWindows = isWindows ?? RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            this.isElevated = isElevated ?? ProcessElevation.IsElevated;
         }
 
         public bool IsWindows { get; }
@@ -26,7 +30,7 @@ namespace AppBan.Engine.Cim
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (target.IsLocal)
             {
-                if (!IsWindows) throw LocalMachineUnsupported();
+                CheckLocalMachine();
                 return CimTransportKind.Mi;
             }
             return IsWindows && !target.ForceWsMan ? CimTransportKind.Mi : CimTransportKind.WsMan;
@@ -50,8 +54,30 @@ namespace AppBan.Engine.Cim
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static ICimSession CreateMi(CimTarget target) => Mi.MiSessions.Create(target);
 
-        public static InvalidOperationException LocalMachineUnsupported() => new InvalidOperationException(
+        /// <summary>
+        /// Throws when this computer cannot be a target: off Windows (no MI), or from a process that is not elevated,
+        /// whose filtered token reads other users' hives as denied and removes nothing, which would read as Failed results.
+        /// </summary>
+        public void CheckLocalMachine()
+        {
+            if (!IsWindows) throw LocalMachineUnsupported();
+            if (!isElevated()) throw LocalSessionNotElevated();
+        }
+
+        public static LocalMachineRefusedException LocalMachineUnsupported() => new LocalMachineRefusedException("LocalMachineUnsupported",
             "No target was given, and the local machine can only be reached through MI (CIM) on Windows. " +
             "On this system pass -ComputerName with a Windows host (WS-Management), for example -ComputerName host -UseSSL -Credential (Get-Credential).");
+
+        public static LocalMachineRefusedException LocalSessionNotElevated() => new LocalMachineRefusedException("LocalSessionNotElevated",
+            "This computer can only be scanned and remediated from an elevated session: this process runs with a filtered " +
+            "(not elevated) token, which cannot read other users' apps or remove any. Start PowerShell with 'Run as administrator', " +
+            "or run AppBan as SYSTEM (scheduled task, ConfigMgr, Intune).");
+    }
+
+    /// <summary>This computer cannot be a target here; <see cref="ErrorId"/> says why.</summary>
+    public sealed class LocalMachineRefusedException : InvalidOperationException
+    {
+        public LocalMachineRefusedException(string errorId, string message) : base(message) { ErrorId = errorId; }
+        public string ErrorId { get; }
     }
 }

@@ -237,8 +237,8 @@ namespace AppBan.Cmdlets
         {
             if (LocalMachineIsTarget)
             {
-                if (!factory.IsWindows)
-                    ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));
+                try { factory.CheckLocalMachine(); }
+                catch (LocalMachineRefusedException ex) { ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidOperation, null)); }
                 QueueTarget(Configure(CimTarget.Local()));
             }
             RunToCompletion();
@@ -319,9 +319,9 @@ namespace AppBan.Cmdlets
             WarnIfCleartext(target);
             string transport;
             try { transport = factory.TransportFor(target) == CimTransportKind.Mi ? "MI" : "WsMan"; }
-            catch (InvalidOperationException ex)
+            catch (LocalMachineRefusedException ex)
             {
-                WriteError(new ErrorRecord(ex, "LocalMachineUnsupported", ErrorCategory.InvalidOperation, target.ComputerName));
+                WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidOperation, target.ComputerName));
                 return;
             }
             runner.Add(target.ComputerName, (sink, ct) => RunAsync(() => factory.Create(target), transport, sink, ct));

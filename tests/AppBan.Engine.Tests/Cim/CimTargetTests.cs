@@ -79,16 +79,32 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void The_transport_is_MI_on_Windows_unless_forced_and_WsMan_elsewhere()
         {
-            var windows = new CimSessionFactory(isWindows: true);
-            var linux = new CimSessionFactory(isWindows: false);
+            var windows = new CimSessionFactory(isWindows: true, isElevated: () => true);
+            var linux = new CimSessionFactory(isWindows: false, isElevated: () => throw new InvalidOperationException("asked off Windows"));
             var target = CimTarget.Parse("srv");
             Assert.Equal(CimTransportKind.Mi, windows.TransportFor(target));
             Assert.Equal(CimTransportKind.WsMan, linux.TransportFor(target));
             target.ForceWsMan = true;
             Assert.Equal(CimTransportKind.WsMan, windows.TransportFor(target));
             Assert.Equal(CimTransportKind.Mi, windows.TransportFor(CimTarget.Local()));
-            var ex = Assert.Throws<InvalidOperationException>(() => linux.TransportFor(CimTarget.Local()));
+            var ex = Assert.Throws<LocalMachineRefusedException>(() => linux.TransportFor(CimTarget.Local()));
+            Assert.Equal("LocalMachineUnsupported", ex.ErrorId);
             Assert.Contains("-ComputerName", ex.Message);
+        }
+
+        [Fact]
+        public void This_computer_is_refused_from_a_process_that_is_not_elevated_and_other_computers_are_not()
+        {
+            var asked = 0;
+            var filtered = new CimSessionFactory(isWindows: true, isElevated: () => { asked++; return false; });
+            var ex = Assert.Throws<LocalMachineRefusedException>(() => filtered.TransportFor(CimTarget.Local()));
+            Assert.Equal("LocalSessionNotElevated", ex.ErrorId);
+            Assert.Contains("Run as administrator", ex.Message);
+            Assert.Throws<LocalMachineRefusedException>(() => filtered.Create(CimTarget.Local()));
+            Assert.Equal(2, asked);
+            // Another computer is reached with the target's own credentials; this process's token does not matter.
+            Assert.Equal(CimTransportKind.Mi, filtered.TransportFor(CimTarget.Parse("srv")));
+            Assert.Equal(2, asked);
         }
 
         [Theory]
