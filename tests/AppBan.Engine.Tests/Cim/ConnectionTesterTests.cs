@@ -20,12 +20,12 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task A_healthy_admin_target_passes_every_check()
         {
-            var session = new ScriptedCimSession
+            var session = new ScriptedReplySession
             {
                 QueryAnswer = wql => new[] { Os() },
                 Answer = (m, a) => m == "CheckAccess"
-                    ? ScriptedCimSession.Result(0, ("bGranted", CimValue.FromBoolean(true)))
-                    : ScriptedCimSession.Result(0, ("sNames", CimValue.FromStringArray(new[] { "7-Zip" }))),
+                    ? ScriptedReplySession.Result(0, ("bGranted", CimValue.FromBoolean(true)))
+                    : ScriptedReplySession.Result(0, ("sNames", CimValue.FromStringArray(new[] { "7-Zip" }))),
             };
             var r = await ConnectionTester.TestAsync(session, null, CancellationToken.None);
             Assert.True(r.Success);
@@ -41,12 +41,12 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task A_non_admin_reads_but_is_not_an_administrator()
         {
-            var session = new ScriptedCimSession
+            var session = new ScriptedReplySession
             {
                 QueryAnswer = wql => new[] { Os() },
                 Answer = (m, a) => m == "CheckAccess"
-                    ? ScriptedCimSession.Result(0, ("bGranted", CimValue.FromBoolean(false)))
-                    : ScriptedCimSession.Result(0, ("sNames", CimValue.FromStringArray(new[] { "7-Zip" }))),
+                    ? ScriptedReplySession.Result(0, ("bGranted", CimValue.FromBoolean(false)))
+                    : ScriptedReplySession.Result(0, ("sNames", CimValue.FromStringArray(new[] { "7-Zip" }))),
             };
             var r = await ConnectionTester.TestAsync(session, null, CancellationToken.None);
             Assert.True(r.Reachable && r.Authenticated && r.CanReadRegistry);
@@ -63,7 +63,7 @@ namespace AppBan.Engine.Tests.Cim
         [InlineData(CimErrorKind.Timeout, false, false, "Timeout")]
         public async Task A_connection_failure_stops_the_checks(CimErrorKind kind, bool reachable, bool authenticated, string errorId)
         {
-            var session = new ScriptedCimSession
+            var session = new ScriptedReplySession
             {
                 QueryAnswer = wql => throw new CimException(kind, "scripted", "scripted: failed"),
                 Answer = (m, a) => throw new InvalidOperationException("no method call may follow a connection failure"),

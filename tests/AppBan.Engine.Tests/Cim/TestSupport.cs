@@ -58,8 +58,12 @@ namespace AppBan.Engine.Tests.Cim
         }
     }
 
-    /// <summary>An ICimSession that answers method calls from a script and records them.</summary>
-    internal sealed class ScriptedCimSession : ICimSession
+    /// <summary>
+    /// Answers each call with the reply a test scripts, mostly a captured WS-Man reply run through the parser,
+    /// and records the call's exact parameters and options: for what a client sends and how it reads a given
+    /// reply. A host with state (registry, processes) is <see cref="AppBan.Engine.Tests.Fakes.FakeWindowsHost"/>.
+    /// </summary>
+    internal sealed class ScriptedReplySession : ICimSession
     {
         public readonly List<(string Method, IReadOnlyList<CimParameter> Args, CimCallOptions Options)> Calls = new List<(string, IReadOnlyList<CimParameter>, CimCallOptions)>();
         public Func<string, IReadOnlyList<CimParameter>, CimMethodResult> Answer { get; set; }
