@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -11,7 +12,7 @@ namespace AppBan.Engine.Tests.Cim
     public class RegistryClientTests
     {
         private static CimMethodResult FromFixture(string fixture, string method) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(Fixtures.Read(fixture)).Body, method);
+            WsManParser.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
 
         private static (RegistryClient Client, ScriptedReplySession Session) With(Func<string, IReadOnlyList<CimParameter>, CimMethodResult> answer)
         {
