@@ -8,9 +8,10 @@ using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Tests.Fakes;
+using AppBan.Engine.Tests.Inventory;
 using Xunit;
 
-namespace AppBan.Engine.Tests.Inventory
+namespace AppBan.Engine.Tests.Findings
 {
     public class ComplianceRulesTests
     {
@@ -192,7 +193,7 @@ namespace AppBan.Engine.Tests.Inventory
     }
 }
 
-namespace AppBan.Engine.Tests.Inventory
+namespace AppBan.Engine.Tests.Findings
 {
     using AppBan.Engine.Policy;
 
