@@ -68,6 +68,7 @@ namespace AppBan.Engine.Tests.Fakes
         private readonly object gate = new object();
         private readonly Dictionary<RegistryHive, Node> hives = new Dictionary<RegistryHive, Node>();
         private readonly HashSet<string> denied = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly HashSet<string> writeDenied = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<string, int> counts = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         private readonly List<string> log = new List<string>();
         private readonly List<FakeCall> calls = new List<FakeCall>();
@@ -142,6 +143,9 @@ namespace AppBan.Engine.Tests.Fakes
 
         /// <summary>Every StdRegProv call on this key or below returns 5.</summary>
         public void Deny(string keyPath) { lock (gate) denied.Add(keyPath.TrimEnd('\\')); }
+
+        /// <summary>The connected account may read this key and below but not change them: what CheckAccess reports.</summary>
+        public void DenyWrite(string keyPath) { lock (gate) writeDenied.Add(keyPath.TrimEnd('\\')); }
 
         public bool KeyExists(string keyPath) { lock (gate) return Resolve(keyPath, create: false) != null; }
 
@@ -272,8 +276,7 @@ namespace AppBan.Engine.Tests.Fakes
 
         private CimMethodResult Registry(string method, string keyPath, string valueName, IDictionary<string, CimValue> args)
         {
-            if (denied.Any(d => keyPath.Equals(d, StringComparison.OrdinalIgnoreCase) || keyPath.StartsWith(d + "\\", StringComparison.OrdinalIgnoreCase)))
-                return Result(5);
+            if (Covers(denied, keyPath)) return Result(5);
             if (method == "CreateKey")
             {
                 Resolve(keyPath, create: true);
@@ -304,6 +307,11 @@ namespace AppBan.Engine.Tests.Fakes
                     return wanted == RegistryValueKind.DWord ? Result(0, ("uValue", CimValue.FromUInt32((uint)value.Data)))
                         : wanted == RegistryValueKind.QWord ? Result(0, ("uValue", CimValue.FromUInt64((ulong)value.Data)))
                         : Result(0, ("sValue", CimValue.FromString((string)value.Data)));
+                case "CheckAccess":
+                    // KEY_QUERY_VALUE, KEY_ENUMERATE_SUB_KEYS, KEY_NOTIFY and READ_CONTROL only read.
+                    const uint readRights = 0x1 | 0x8 | 0x10 | 0x20000;
+                    var granted = (args["uRequired"].AsUInt32().Value & ~readRights) == 0 || !Covers(writeDenied, keyPath);
+                    return Result(0, ("bGranted", CimValue.FromBoolean(granted)));
                 case "DeleteKey":
                     if (node.Keys.Count > 0) return Result(5);
                     DeleteKey(keyPath);
@@ -312,6 +320,9 @@ namespace AppBan.Engine.Tests.Fakes
                     throw new CimException(CimErrorKind.NotSupported, ComputerName, "Not modelled: " + method);
             }
         }
+
+        private static bool Covers(IEnumerable<string> keys, string keyPath) =>
+            keys.Any(k => keyPath.Equals(k, StringComparison.OrdinalIgnoreCase) || keyPath.StartsWith(k + "\\", StringComparison.OrdinalIgnoreCase));
 
         private CimMethodResult Create(string commandLine)
         {
