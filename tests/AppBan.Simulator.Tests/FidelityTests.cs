@@ -5,35 +5,6 @@ using static AppBan.Simulator.Tests.SoapReply;
 
 namespace AppBan.Simulator.Tests;
 
-/// <summary>Skips, saying why, when the captured Windows replies (../shared/fixtures/wsman-captured) are not beside the repository.</summary>
-public sealed class CapturesFactAttribute : FactAttribute
-{
-    public CapturesFactAttribute()
-    {
-        if (Captures.Directory is null)
-            Skip = "The captured WinRM replies are not available: ../shared/fixtures/wsman-captured does not exist beside the repository (set APPBAN_CAPTURES_DIR to point at them).";
-    }
-}
-
-public static class Captures
-{
-    public static string? Directory { get; } = Find();
-
-    private static string? Find()
-    {
-        var overridden = Environment.GetEnvironmentVariable("APPBAN_CAPTURES_DIR");
-        if (!string.IsNullOrEmpty(overridden)) return System.IO.Directory.Exists(overridden) ? overridden : null;
-        try
-        {
-            var dir = Path.GetFullPath(Path.Combine(SimulatorProcess.RepositoryRoot(), "..", "shared", "fixtures", "wsman-captured"));
-            return System.IO.Directory.Exists(dir) ? dir : null;
-        }
-        catch (InvalidOperationException) { return null; }
-    }
-
-    public static XDocument Load(string file) => XDocument.Parse(File.ReadAllText(Path.Combine(Directory!, file)));
-}
-
 /// <summary>
 /// The simulator's replies have the structure of real Windows replies: element names, namespaces, Action URIs,
 /// and where EnumerationContext, Items and EndOfSequence appear.
@@ -77,10 +48,10 @@ public sealed class FidelityTests : IAsyncLifetime
         Assert.StartsWith("uuid:", o.Element(A + "MessageID")!.Value);
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task EnumerateResponse_with_more_to_come_matches_the_capture()
     {
-        var captured = Captures.Load("txwinrm-server_2012-Win32_Process_star_000.xml");
+        var captured = CapturedReplies.LoadShared("txwinrm-server_2012-Win32_Process_star_000.xml");
         var reply = await admin.EnumerateAsync("SELECT * FROM Win32_Process", maxElements: 1);
         var ours = reply.Xml;
         SameHeader(captured, ours);
@@ -99,10 +70,10 @@ public sealed class FidelityTests : IAsyncLifetime
         await admin.ReleaseAsync(o.Element(N + "EnumerationContext")!.Value);
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task EnumerateResponse_that_holds_everything_matches_the_capture()
     {
-        var captured = Captures.Load("txwinrm-server_2012-Win32_OperatingSystem_star_000.xml");
+        var captured = CapturedReplies.LoadShared("txwinrm-server_2012-Win32_OperatingSystem_star_000.xml");
         var ours = (await admin.EnumerateAsync("SELECT * FROM Win32_OperatingSystem")).Xml;
         SameHeader(captured, ours);
         var c = Body(captured);
@@ -122,11 +93,11 @@ public sealed class FidelityTests : IAsyncLifetime
         Assert.NotNull(oItem.Elements().First(e => e.Name.LocalName == "LastBootUpTime").Element(cimNs + "Datetime"));
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task PullResponses_match_the_captures()
     {
-        var middle = Captures.Load("txwinrm-server_2012-Win32_Process_star_001.xml");
-        var last = Captures.Load("txwinrm-server_2012-Win32_Process_star_002.xml");
+        var middle = CapturedReplies.LoadShared("txwinrm-server_2012-Win32_Process_star_001.xml");
+        var last = CapturedReplies.LoadShared("txwinrm-server_2012-Win32_Process_star_002.xml");
         var first = await admin.EnumerateAsync("SELECT * FROM Win32_Process", maxElements: 1);
         var context = first.BodyElement.Element(N + "EnumerationContext")!.Value;
         var pull = await admin.PullAsync(context, 2);
@@ -141,10 +112,10 @@ public sealed class FidelityTests : IAsyncLifetime
         Assert.Equal(Names(Body(last)), Names(Body(end.Xml))); // n:Items, n:EndOfSequence; no context
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task A_property_list_gives_XmlFragment_items_like_the_capture()
     {
-        var captured = Captures.Load("txwinrm-server_2012-Win32_Process_all_000.xml");
+        var captured = CapturedReplies.LoadShared("txwinrm-server_2012-Win32_Process_all_000.xml");
         var cItem = Body(captured).Element(W + "Items")!.Elements().Single();
         var wql = "SELECT " + string.Join(", ", cItem.Elements().Select(e => e.Name.LocalName)) + " FROM Win32_Process";
         var reply = await admin.EnumerateAsync(wql, maxElements: 1);
@@ -155,10 +126,10 @@ public sealed class FidelityTests : IAsyncLifetime
         await admin.ReleaseAsync(reply.BodyElement.Element(N + "EnumerationContext")!.Value);
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task EnumKey_OUTPUT_matches_the_capture()
     {
-        var captured = Captures.Load("openwsman-EnumKey-response.xml");
+        var captured = CapturedReplies.LoadShared("openwsman-EnumKey-response.xml");
         var ours = (await admin.RegAsync("EnumKey", RawWsMan.HKLM, @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall")).Xml;
         SameHeader(captured, ours);
         Assert.Equal(Action(captured), Action(ours));
@@ -173,12 +144,12 @@ public sealed class FidelityTests : IAsyncLifetime
         Assert.True(o.Elements().Count() > 50);
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task The_invalid_class_fault_matches_the_captures()
     {
         foreach (var file in new[] { "winrm-gem-soap_fault_v1.xml", "winrm-gem-soap_fault_v2.xml" })
         {
-            var captured = Captures.Load(file);
+            var captured = CapturedReplies.LoadShared(file);
             var ours = (await admin.EnumerateAsync("SELECT * FROM Win32_Processa")).Xml;
             SameHeader(captured, ours);
             Assert.Equal(Action(captured), Action(ours));
@@ -194,12 +165,12 @@ public sealed class FidelityTests : IAsyncLifetime
         }
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task The_quota_fault_matches_the_capture()
     {
         await fixture.Simulator.ResetAsync("FAULT-QUOTA");
         using var client = fixture.Admin("FAULT-QUOTA");
-        var captured = Captures.Load("txwinrm-data_error-max_concurrent.xml");
+        var captured = CapturedReplies.LoadShared("txwinrm-data_error-max_concurrent.xml");
         var ours = (await client.EnumerateAsync("SELECT * FROM Win32_OperatingSystem")).Xml;
         Assert.Equal(Action(captured), Action(ours));
         CompareFault(Body(captured), Body(ours));
@@ -207,12 +178,12 @@ public sealed class FidelityTests : IAsyncLifetime
             (string?)Body(ours).Descendants(SoapReply.F + "WSManFault").Single().Attribute("Code"));
     }
 
-    [CapturesFact]
+    [CapturedRepliesFact]
     public async Task The_WMI_error_detail_matches_the_captured_MSFT_WmiError()
     {
         await fixture.Simulator.ResetAsync("FAULT-PROVIDER");
         using var client = fixture.Admin("FAULT-PROVIDER");
-        var captured = Captures.Load("winrm-gem-wmi_error_v2.xml");
+        var captured = CapturedReplies.LoadShared("winrm-gem-wmi_error_v2.xml");
         var ours = (await client.RegAsync("EnumKey", RawWsMan.HKLM, "SOFTWARE")).Xml;
         Assert.Equal(Action(captured), Action(ours));
         var cError = Body(captured).Element(S + "Detail")!.Elements().Single();

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Xml.Linq;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -11,12 +12,12 @@ namespace AppBan.Engine.Tests.Cim
     /// <summary>The parser against real WinRM traffic kept outside the repository (../shared/fixtures/wsman-captured).</summary>
     public class CapturedRepliesTests
     {
-        private static WsManResponse Parse(string name) => WsManParser.Parse(File.ReadAllText(Path.Combine(Fixtures.SharedCaptures(), name)));
+        private static WsManResponse Parse(string name) => WsManParser.Parse(File.ReadAllText(CapturedReplies.SharedPath(name)));
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Every_capture_parses_as_an_envelope_and_every_reply_is_understood()
         {
-            var files = Directory.GetFiles(Fixtures.SharedCaptures(), "*.xml");
+            var files = Directory.GetFiles(CapturedReplies.SharedDirectory, "*.xml");
             Assert.True(files.Length >= 13, "expected the 13 captures, found " + files.Length);
             foreach (var file in files)
             {
@@ -33,7 +34,7 @@ namespace AppBan.Engine.Tests.Cim
             }
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Enumerate_then_two_pulls_of_Win32_Process()
         {
             var first = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_000.xml").Body, "ignored");
@@ -60,7 +61,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal("explorer.exe", last.Items.Last()["Name"].AsString());
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void An_explicit_property_list_comes_back_as_XmlFragment()
         {
             var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_all_000.xml").Body, "Win32_Process");
@@ -71,7 +72,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal(65536ul, item["VirtualSize"].AsUInt64());
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Operating_system_nils_and_datetimes()
         {
             var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_OperatingSystem_star_000.xml").Body, null);
@@ -87,7 +88,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal(true, os["Primary"].AsBoolean());
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Server_2008_service_item()
         {
             var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2008-Win32_Service_star_000.xml").Body, null);
@@ -98,7 +99,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.True(svc["InstallDate"].IsNull);
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void StdRegProv_EnumKey_output()
         {
             var r = WsManParser.ParseMethodOutput(Parse("openwsman-EnumKey-response.xml").Body, "EnumKey");
@@ -110,7 +111,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal("{F8FBDC28-C265-4F0D-8B91-6E92913E19F6}", names[25]);
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Real_faults_map_to_their_kinds()
         {
             var quota = WsManFaultMapper.ToException(Parse("txwinrm-data_error-max_concurrent.xml").Fault, "h");
@@ -135,7 +136,7 @@ namespace AppBan.Engine.Tests.Cim
             Assert.StartsWith("The WS-Management service cannot process the request. This user is allowed a maximum number of 30", wmi.BestMessage);
         }
 
-        [SharedCapturesFact]
+        [CapturedRepliesFact]
         public void Our_requests_carry_every_element_of_the_accepted_request_templates()
         {
             var header = new WsManHeaderOptions { To = "http://h:5985/wsman" };
@@ -146,7 +147,7 @@ namespace AppBan.Engine.Tests.Cim
             };
             foreach (var pair in ours)
             {
-                var template = XDocument.Load(Path.Combine(Fixtures.SharedCaptures(), pair.Template));
+                var template = XDocument.Load(Path.Combine(CapturedReplies.SharedDirectory, pair.Template));
                 var mine = XDocument.Parse(pair.Ours);
                 var names = mine.Descendants().Select(e => e.Name).ToHashSet();
                 foreach (var e in template.Descendants())

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -11,11 +12,11 @@ namespace AppBan.Engine.Tests.Cim
     public class RegistryClientTests
     {
         private static CimMethodResult FromFixture(string fixture, string method) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(Fixtures.Read(fixture)).Body, method);
+            WsManParser.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
 
-        private static (RegistryClient Client, ScriptedCimSession Session) With(Func<string, IReadOnlyList<CimParameter>, CimMethodResult> answer)
+        private static (RegistryClient Client, ScriptedReplySession Session) With(Func<string, IReadOnlyList<CimParameter>, CimMethodResult> answer)
         {
-            var session = new ScriptedCimSession { Answer = answer };
+            var session = new ScriptedReplySession { Answer = answer };
             return (new RegistryClient(session), session);
         }
 
@@ -98,10 +99,10 @@ namespace AppBan.Engine.Tests.Cim
             {
                 var key = a.Single(p => p.Name == "sSubKeyName").Value.AsString();
                 if (m == "EnumKey")
-                    return ScriptedCimSession.Result(0, ("sNames", tree[key].Length == 0 ? CimValue.Null : CimValue.FromStringArray(tree[key])));
+                    return ScriptedReplySession.Result(0, ("sNames", tree[key].Length == 0 ? CimValue.Null : CimValue.FromStringArray(tree[key])));
                 Assert.True(tree[key].All(child => deleted.Contains(key + "\\" + child)), key + " deleted before its children");
                 deleted.Add(key);
-                return ScriptedCimSession.Result(0);
+                return ScriptedReplySession.Result(0);
             });
             var r = await client.DeleteKeyTreeAsync(RegistryHive.LocalMachine, @"SOFTWARE\AppBan\Runs");
             Assert.True(r.Success);
@@ -112,7 +113,7 @@ namespace AppBan.Engine.Tests.Cim
         public async Task DeleteKeyTree_stops_at_the_first_refusal_and_never_deletes_a_hive_root()
         {
             var (client, session) = With((m, a) => m == "EnumKey"
-                ? ScriptedCimSession.Result(0, ("sNames", CimValue.Null))
+                ? ScriptedReplySession.Result(0, ("sNames", CimValue.Null))
                 : FromFixture("invoke-deletekey-denied.xml", "DeleteKey"));
             var r = await client.DeleteKeyTreeAsync(RegistryHive.LocalMachine, @"SOFTWARE\Locked");
             Assert.Equal(RegistryOutcome.AccessDenied, r.Outcome);

@@ -14,16 +14,31 @@ using Xunit;
 namespace AppBan.Engine.Tests.Cim
 {
     /// <summary>One simulator for the end-to-end tests: sample hosts plus hosts written here, one per fault.</summary>
-    public sealed class SimulatedFleetFixture : IDisposable
+    public sealed class SimulatedFleetFixture : SimulatorFixture
     {
         public const int BulkProcesses = 10000;
         public const string Password = "E2e-Simulated!";
-        private readonly string directory;
 
-        public SimulatedFleetFixture()
+        public SimulatedFleetFixture() : base(WriteFaultHosts(), "laptop-01.json", "unreachable-01.json", "nonadmin-01.json") { }
+
+        /// <summary>The folder of the hosts written here, one per fault.</summary>
+        private string Directory => HostFiles[0];
+
+        private static string WriteFaultHosts()
         {
-            directory = Path.Combine(Path.GetTempPath(), "appban-cim-e2e-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(directory);
+            var directory = Path.Combine(Path.GetTempPath(), "appban-cim-e2e-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(directory);
+            void Write(string name, object extra)
+            {
+                var doc = new Dictionary<string, object>
+                {
+                    ["schemaVersion"] = 1,
+                    ["computerName"] = name,
+                    ["accounts"] = new[] { new { user = "it-admin", password = Password, isAdmin = true } },
+                };
+                foreach (var p in extra.GetType().GetProperties()) doc[p.Name] = p.GetValue(extra);
+                File.WriteAllText(Path.Combine(directory, name.ToLowerInvariant() + ".json"), JsonSerializer.Serialize(doc));
+            }
             Write("BULK-01", new { processes = Enumerable.Range(0, BulkProcesses).Select(i => new { name = "worker" + i + ".exe", processId = 100000 + i }).ToArray() });
             Write("SLOW-01", new
             {
@@ -39,27 +54,13 @@ namespace AppBan.Engine.Tests.Cim
                 faults = new { accessDenied = new[] { new { path = @"HKLM\SOFTWARE\Locked", operations = "all" } } },
             });
             Write("REJECT-01", new { faults = new { rejectAllCredentials = true } });
-            Sim = SimulatorProcess.Start(directory, "laptop-01.json", "unreachable-01.json", "nonadmin-01.json");
+            return directory;
         }
 
-        public SimulatorProcess Sim { get; }
-
-        private void Write(string name, object extra)
+        public override void Dispose()
         {
-            var doc = new Dictionary<string, object>
-            {
-                ["schemaVersion"] = 1,
-                ["computerName"] = name,
-                ["accounts"] = new[] { new { user = "it-admin", password = Password, isAdmin = true } },
-            };
-            foreach (var p in extra.GetType().GetProperties()) doc[p.Name] = p.GetValue(extra);
-            File.WriteAllText(Path.Combine(directory, name.ToLowerInvariant() + ".json"), JsonSerializer.Serialize(doc));
-        }
-
-        public void Dispose()
-        {
-            Sim.Dispose();
-            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+            base.Dispose();
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
         }
     }
 
@@ -71,14 +72,16 @@ namespace AppBan.Engine.Tests.Cim
 
         public SimulatedFleetTests(SimulatedFleetFixture fleet) => this.fleet = fleet;
 
-        private SimulatorProcess Sim => fleet.Sim;
+        private SimulatorProcess Sim => fleet.Simulator;
 
         private WsManSession Session(string host, string user = null, string password = null, TimeSpan? timeout = null, int maxElements = 500)
         {
-            var h = Sim[host];
-            var target = CimTarget.Parse(h.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(user ?? h.AdminUser, password ?? h.AdminPassword);
+            var target = fleet.AdminTarget(host);
+            if (user != null || password != null)
+            {
+                var h = Sim[host];
+                target.Credential = new NetworkCredential(user ?? h.AdminUser, password ?? h.AdminPassword);
+            }
             target.OperationTimeout = timeout;
             return new WsManSession(target, new WsManSessionOptions { MaxElements = maxElements, ClientGrace = TimeSpan.FromSeconds(1) });
         }

@@ -15,39 +15,6 @@ using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
 {
-    internal static class Fixtures
-    {
-        public const string TemplateRelatesTo = "uuid:11111111-2222-3333-4444-555555555555";
-
-        public static string Path(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "WsMan", name);
-        public static string Read(string name) => File.ReadAllText(Path(name));
-
-        /// <summary>A fixture as a reply to <paramref name="messageId"/>.</summary>
-        public static string ReplyTo(string name, string messageId) => Read(name).Replace(TemplateRelatesTo, messageId);
-
-        /// <summary>../shared/fixtures/wsman-captured beside the repository, or null.</summary>
-        public static string SharedCaptures()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (!File.Exists(System.IO.Path.Combine(dir.FullName, "AppBan.sln"))) continue;
-                var captures = System.IO.Path.Combine(dir.Parent?.FullName ?? dir.FullName, "shared", "fixtures", "wsman-captured");
-                return Directory.Exists(captures) ? captures : null;
-            }
-            return null;
-        }
-    }
-
-    /// <summary>A fact that runs only where the real WinRM captures (../shared) are present.</summary>
-    public sealed class SharedCapturesFactAttribute : FactAttribute
-    {
-        public SharedCapturesFactAttribute()
-        {
-            if (Fixtures.SharedCaptures() == null)
-                Skip = "The real WinRM captures (../shared/fixtures/wsman-captured beside the repository) are not present on this machine.";
-        }
-    }
-
     /// <summary>A fact that needs Windows (MI, the native CIM client).</summary>
     public sealed class WindowsFactAttribute : FactAttribute
     {
@@ -58,8 +25,12 @@ namespace AppBan.Engine.Tests.Cim
         }
     }
 
-    /// <summary>An ICimSession that answers method calls from a script and records them.</summary>
-    internal sealed class ScriptedCimSession : ICimSession
+    /// <summary>
+    /// Answers each call with the reply a test scripts, mostly a captured WS-Man reply run through the parser,
+    /// and records the call's exact parameters and options: for what a client sends and how it reads a given
+    /// reply. A host with state (registry, processes) is <see cref="AppBan.Engine.Tests.Fakes.FakeWindowsHost"/>.
+    /// </summary>
+    internal sealed class ScriptedReplySession : ICimSession
     {
         public readonly List<(string Method, IReadOnlyList<CimParameter> Args, CimCallOptions Options)> Calls = new List<(string, IReadOnlyList<CimParameter>, CimCallOptions)>();
         public Func<string, IReadOnlyList<CimParameter>, CimMethodResult> Answer { get; set; }

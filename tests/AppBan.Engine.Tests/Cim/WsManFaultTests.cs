@@ -1,5 +1,6 @@
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -21,7 +22,7 @@ namespace AppBan.Engine.Tests.Cim
         [InlineData("fault-not-found.xml", CimErrorKind.NotFound, 0x80041002L)]
         public void Each_fault_maps_to_its_kind_with_the_native_code(string fixture, CimErrorKind kind, long code)
         {
-            var fault = WsManParser.Parse(Fixtures.Read(fixture)).Fault;
+            var fault = WsManParser.Parse(CapturedReplies.Read(fixture)).Fault;
             Assert.NotNull(fault);
             var ex = WsManFaultMapper.ToException(fault, "laptop-01");
             Assert.Equal(kind, ex.Kind);
@@ -34,7 +35,7 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void The_innermost_provider_message_is_the_one_shown()
         {
-            var fault = WsManParser.Parse(Fixtures.Read("fault-invalid-class.xml")).Fault;
+            var fault = WsManParser.Parse(CapturedReplies.Read("fault-invalid-class.xml")).Fault;
             Assert.Equal("n:CannotProcessFilter", fault.Subcode);
             Assert.Equal("s:Sender", fault.Code);
             Assert.Equal(new[] { 2150858778L, 2147749904L }, fault.AllWsManCodes);
@@ -68,7 +69,7 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void The_WMI_namespace_refusal_names_itself_in_the_message()
         {
-            var ex = WsManFaultMapper.ToException(WsManParser.Parse(Fixtures.Read("fault-wmi-namespace-access-denied.xml")).Fault, "nonadmin-01");
+            var ex = WsManFaultMapper.ToException(WsManParser.Parse(CapturedReplies.Read("fault-wmi-namespace-access-denied.xml")).Fault, "nonadmin-01");
             Assert.Equal("nonadmin-01: The WS-Management service cannot process the request. The WMI service returned an 'access denied' error. (0x80338104)", ex.Message);
             Assert.Equal("w:AccessDenied", ex.Detail);
         }

@@ -6,6 +6,7 @@ using System.Xml;
 using System.Xml.Linq;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -70,7 +71,7 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void Captured_Windows_replies_reach_the_XML_reader_unchanged()
         {
-            var files = Directory.GetFiles(Fixtures.SharedCaptures(), "*.xml");
+            var files = Directory.GetFiles(CapturedReplies.SharedDirectory, "*.xml");
             Assert.NotEmpty(files);
             foreach (var file in files)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -10,13 +11,13 @@ namespace AppBan.Engine.Tests.Cim
     {
         private static WsManEnumerationPage Page(string fixture, string fragmentClass = null)
         {
-            var response = WsManParser.Parse(Fixtures.Read(fixture));
+            var response = WsManParser.Parse(CapturedReplies.Read(fixture));
             Assert.Null(response.Fault);
             return WsManParser.ParseEnumerationPage(response.Body, fragmentClass);
         }
 
         private static CimMethodResult Output(string fixture, string method) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(Fixtures.Read(fixture)).Body, method);
+            WsManParser.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
 
         [Fact]
         public void Typed_items_keep_class_values_nils_and_datetimes()
@@ -114,7 +115,7 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void Typed_text_uses_xsi_type_when_present()
         {
-            var fault = WsManParser.Parse(Fixtures.Read("fault-invalid-namespace.xml")).Fault;
+            var fault = WsManParser.Parse(CapturedReplies.Read("fault-invalid-namespace.xml")).Fault;
             Assert.Equal(3, fault.CimStatusCode);
             Assert.Equal(0x8004100EL, fault.WmiErrorCode);
             Assert.Equal("HRESULT 0x8004100e", fault.WmiMessageId);
@@ -123,8 +124,8 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public void Addressing_headers_are_read()
         {
-            var r = WsManParser.Parse(Fixtures.Read("invoke-enumkey.xml"));
-            Assert.Equal(Fixtures.TemplateRelatesTo, r.RelatesTo);
+            var r = WsManParser.Parse(CapturedReplies.Read("invoke-enumkey.xml"));
+            Assert.Equal(CapturedReplies.TemplateRelatesTo, r.RelatesTo);
             Assert.Equal("http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/StdRegProv/EnumKeyResponse", r.Action);
         }
     }

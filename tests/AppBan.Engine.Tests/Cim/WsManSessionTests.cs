@@ -13,6 +13,7 @@ using System.Threading.Tasks;
 using System.Xml.Linq;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Tests.Simulation;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Cim
@@ -129,7 +130,7 @@ namespace AppBan.Engine.Tests.Cim
                 server.Respond = async (req, id) =>
                 {
                     var action = req.Descendants().First(e => e.Name.LocalName == "Action").Value;
-                    if (action == WsManNames.PullAction && first) { first = false; return (500, Fixtures.ReplyTo("fault-quota.xml", id)); }
+                    if (action == WsManNames.PullAction && first) { first = false; return (500, CapturedReplies.ReplyTo("fault-quota.xml", id)); }
                     return await paged(req, id);
                 };
                 using (var session = Session(server.ComputerName))
@@ -144,7 +145,7 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task Method_calls_send_INPUT_and_read_OUTPUT()
         {
-            using (var server = new ScriptedWsManServer { Respond = (req, id) => Task.FromResult((200, Fixtures.ReplyTo("invoke-enumkey.xml", id))) })
+            using (var server = new ScriptedWsManServer { Respond = (req, id) => Task.FromResult((200, CapturedReplies.ReplyTo("invoke-enumkey.xml", id))) })
             using (var session = Session(server.ComputerName))
             {
                 var r = await new RegistryClient(session).EnumKeyAsync(RegistryHive.LocalMachine, @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall");
@@ -160,12 +161,12 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task A_reply_to_another_message_is_a_protocol_error()
         {
-            using (var server = new ScriptedWsManServer { Respond = (req, id) => Task.FromResult((200, Fixtures.Read("invoke-enumkey.xml"))) })
+            using (var server = new ScriptedWsManServer { Respond = (req, id) => Task.FromResult((200, CapturedReplies.Read("invoke-enumkey.xml"))) })
             using (var session = Session(server.ComputerName))
             {
                 var ex = await Assert.ThrowsAsync<CimException>(() => new RegistryClient(session).EnumKeyAsync(RegistryHive.LocalMachine, "SOFTWARE"));
                 Assert.Equal(CimErrorKind.ProtocolError, ex.Kind);
-                Assert.Contains(Fixtures.TemplateRelatesTo, ex.Message);
+                Assert.Contains(CapturedReplies.TemplateRelatesTo, ex.Message);
             }
         }
 
@@ -181,7 +182,7 @@ namespace AppBan.Engine.Tests.Cim
         {
             using (var server = new ScriptedWsManServer
             {
-                Respond = (req, id) => Task.FromResult((status, body.EndsWith(".xml", StringComparison.Ordinal) ? Fixtures.ReplyTo(body, id) : body)),
+                Respond = (req, id) => Task.FromResult((status, body.EndsWith(".xml", StringComparison.Ordinal) ? CapturedReplies.ReplyTo(body, id) : body)),
             })
             using (var session = Session(server.ComputerName))
             {
@@ -241,7 +242,7 @@ namespace AppBan.Engine.Tests.Cim
                     lock (allIn) peak = Math.Max(peak, now);
                     if (now == parallel) allIn.TrySetResult(true);
                     await Task.WhenAny(allIn.Task, Task.Delay(10000));
-                    return (200, Fixtures.ReplyTo("invoke-enumkey.xml", id));
+                    return (200, CapturedReplies.ReplyTo("invoke-enumkey.xml", id));
                 },
             })
             using (var session = Session(server.ComputerName))
@@ -327,7 +328,7 @@ namespace AppBan.Engine.Tests.Cim
                     var read = 0;
                     while (read < length) read += await reader.ReadAsync(buffer, read, length - read);
                     var id = XDocument.Parse(new string(buffer)).Descendants().First(e => e.Name.LocalName == "MessageID").Value;
-                    var body = Encoding.UTF8.GetBytes(Fixtures.ReplyTo("invoke-enumkey.xml", id));
+                    var body = Encoding.UTF8.GetBytes(CapturedReplies.ReplyTo("invoke-enumkey.xml", id));
                     var head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: " + body.Length + "\r\nConnection: close\r\n\r\n");
                     await ssl.WriteAsync(head, 0, head.Length);
                     await ssl.WriteAsync(body, 0, body.Length);

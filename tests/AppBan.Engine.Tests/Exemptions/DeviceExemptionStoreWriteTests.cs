@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Exemptions
@@ -30,7 +31,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task Write_creates_the_key_with_every_value_and_reads_back_equal()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var registry = new RegistryClient(s);
             var e = Full();
             await DeviceExemptionStore.WriteAsync(registry, "PC-01", e, CancellationToken.None);
@@ -67,7 +68,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task Unset_fields_leave_their_values_absent()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var e = new Exemption { Id = ExemptionId.New(), RuleId = "*", Reason = "Lab machine", ComputerName = "PC-01" };
             await DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", e, CancellationToken.None);
             var values = s.ValuesOf(Root + @"\" + e.Id);
@@ -77,25 +78,25 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task A_failed_value_write_removes_the_half_written_key_and_reports_the_failure()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             s.SetValue(Root + @"\aaaaaaaa-0000-0000-0000-000000000001", "RuleId", "other");
-            s.FailMethod = (m, p) => m == "SetStringValue" && p.Any(x => x.Name == "sValueName" && x.Value.AsString() == "Reason") ? 5u : (uint?)null;
+            s.ReturnValueFor = c => c.Method == "SetStringValue" && c.ValueName == "Reason" ? 5u : (uint?)null;
             var e = Full();
 
             var ex = await Assert.ThrowsAsync<CimException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", e, CancellationToken.None));
             Assert.Equal(CimErrorKind.AccessDenied, ex.Kind);
             Assert.Contains("PC-01", ex.Message);
             Assert.False(s.KeyExists(Root + @"\" + e.Id));
-            Assert.Contains("SetStringValue HKLM\\SOFTWARE\\AppBan\\Exemptions\\" + e.Id + " RuleId", s.Calls);
+            Assert.Contains("SetStringValue HKLM\\SOFTWARE\\AppBan\\Exemptions\\" + e.Id + " :RuleId", s.Log);
             Assert.Equal("other", s.ValuesOf(Root + @"\aaaaaaaa-0000-0000-0000-000000000001")["RuleId"]);
         }
 
         [Fact]
         public async Task A_transport_failure_part_way_also_removes_the_key()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var sets = 0;
-            s.ThrowOnMethod = m => m == "SetStringValue" && ++sets == 3 ? new CimException(CimErrorKind.Timeout, "PC-01", "timed out") : null;
+            s.ThrowFor = c => c.Method == "SetStringValue" && ++sets == 3 ? new CimException(CimErrorKind.Timeout, "PC-01", "timed out") : null;
             var e = Full();
             var ex = await Assert.ThrowsAsync<CimException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", e, CancellationToken.None));
             Assert.Equal(CimErrorKind.Timeout, ex.Kind);
@@ -105,8 +106,8 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task When_the_cleanup_fails_too_the_error_says_the_key_must_be_deleted_by_hand()
         {
-            var s = new FakeRegistrySession();
-            s.FailMethod = (m, p) => m == "SetStringValue" || m == "DeleteKey" ? 5u : (uint?)null;
+            var s = new FakeWindowsHost();
+            s.ReturnValueFor = c => c.Method == "SetStringValue" || c.Method == "DeleteKey" ? 5u : (uint?)null;
             var e = Full();
             var ex = await Assert.ThrowsAsync<ExemptionException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", e, CancellationToken.None));
             Assert.Equal(ExemptionErrorKind.WriteFailed, ex.Kind);
@@ -117,18 +118,18 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task A_failed_CreateKey_writes_nothing()
         {
-            var s = new FakeRegistrySession();
-            s.FailMethod = (m, p) => m == "CreateKey" ? 5u : (uint?)null;
+            var s = new FakeWindowsHost();
+            s.ReturnValueFor = c => c.Method == "CreateKey" ? 5u : (uint?)null;
             var ex = await Assert.ThrowsAsync<CimException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", Full(), CancellationToken.None));
             Assert.Equal(CimErrorKind.AccessDenied, ex.Kind);
-            Assert.DoesNotContain(s.Calls, c => c.StartsWith("SetStringValue"));
+            Assert.DoesNotContain(s.Log, c => c.StartsWith("SetStringValue"));
             Assert.False(s.KeyExists(Root));
         }
 
         [Fact]
         public async Task An_existing_id_is_never_overwritten()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var id = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
             s.SetValue(Root + @"\" + id.Replace("-", ""), "Reason", "original");
             var ex = await Assert.ThrowsAsync<ExemptionException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", Full(id), CancellationToken.None));
@@ -144,7 +145,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [InlineData("")]
         public async Task An_id_that_is_not_a_guid_is_refused_before_any_call(string id)
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             await Assert.ThrowsAsync<ArgumentException>(() => DeviceExemptionStore.WriteAsync(new RegistryClient(s), "PC-01", Full(id), CancellationToken.None));
             await Assert.ThrowsAsync<ArgumentException>(() => DeviceExemptionStore.DeleteAsync(new RegistryClient(s), "PC-01", id, CancellationToken.None));
             Assert.Empty(s.Calls);
@@ -153,7 +154,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task Delete_finds_the_key_in_either_guid_format_and_returns_what_it_removed()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var registry = new RegistryClient(s);
             var e = Full();
             var other = Full("aaaaaaaa-0000-0000-0000-000000000001");
@@ -173,7 +174,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task Delete_removes_an_entry_too_damaged_to_read()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var id = ExemptionId.New();
             s.SetValue(Root + @"\" + id, "RuleId", "tiktok-store");
             s.SetValue(Root + @"\" + id, "Expires", "not a date");
@@ -185,20 +186,20 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task The_reader_ignores_and_names_keys_that_are_not_exemption_ids()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             s.SetValue(Root + @"\not-an-id", "RuleId", "tiktok-store");
             s.SetValue(Root + @"\not-an-id", "Reason", "planted");
             var problems = new List<string>();
             var all = await DeviceExemptionStore.ReadAllAsync(new RegistryClient(s), "PC-01", problems, CancellationToken.None);
             Assert.Empty(all);
             Assert.Contains(problems, p => p.Contains("not-an-id") && p.Contains("PC-01"));
-            Assert.DoesNotContain(s.Calls, c => c.StartsWith("GetStringValue") && c.Contains("not-an-id"));
+            Assert.DoesNotContain(s.Log, c => c.StartsWith("GetStringValue") && c.Contains("not-an-id"));
         }
     
         [Fact]
         public async Task A_device_exemption_covers_the_device_it_is_read_from_whatever_name_it_was_granted_by()
         {
-            var s = new FakeRegistrySession("10.0.0.5");
+            var s = new FakeWindowsHost("10.0.0.5");
             var registry = new RegistryClient(s);
             var e = Full();
             await DeviceExemptionStore.WriteAsync(registry, "pc-01.contoso.com", e, CancellationToken.None);
@@ -210,11 +211,11 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task An_expiry_of_the_wrong_type_is_not_read_as_never_expiring()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var id = ExemptionId.New();
             s.SetValue(Root + @"\" + id, "RuleId", "tiktok-store");
             s.SetValue(Root + @"\" + id, "Reason", "x");
-            s.SetValue(Root + @"\" + id, "Expires", 20250101);
+            s.Key(Root + @"\" + id).DWord("Expires", 20250101);
             var problems = new List<string>();
             Assert.Empty(await DeviceExemptionStore.ReadAllAsync(new RegistryClient(s), "PC-01", problems, CancellationToken.None));
             Assert.Contains(problems, p => p.Contains("Expires") && p.Contains("TypeMismatch") && p.Contains("PC-01"));
@@ -223,7 +224,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task A_user_sid_that_is_not_a_sid_is_ignored_with_a_problem()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var id = ExemptionId.New();
             s.SetValue(Root + @"\" + id, "RuleId", "tiktok-store");
             s.SetValue(Root + @"\" + id, "Reason", "x");

@@ -12,6 +12,7 @@ using AppBan.Engine.Tests.Reporting;
 using Json.Schema;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Exemptions
@@ -187,7 +188,7 @@ namespace AppBan.Engine.Tests.Exemptions
         public async Task The_device_store_ignores_entries_the_grant_would_refuse()
         {
             const string root = @"HKLM\SOFTWARE\AppBan\Exemptions";
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             string Entry(string userName, string reason, string ruleId = "capcut", string notBefore = null)
             {
                 var id = ExemptionId.New();
@@ -220,7 +221,7 @@ namespace AppBan.Engine.Tests.Exemptions
         public async Task The_device_store_reads_dates_in_the_one_ISO_8601_syntax()
         {
             const string root = @"HKLM\SOFTWARE\AppBan\Exemptions";
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var id = ExemptionId.New();
             s.SetValue(root + @"\" + id, "RuleId", "capcut");
             s.SetValue(root + @"\" + id, "Reason", "Press office");

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Exemptions
@@ -16,11 +17,11 @@ namespace AppBan.Engine.Tests.Exemptions
         private const string LocalAliceSid = "S-1-5-21-9-9-9-1001";
         private const string EntraSid = "S-1-12-1-3497415283-1251390421-2857236665-3587372611";
 
-        private static FakeRegistrySession WithProfiles()
+        private static FakeWindowsHost WithProfiles()
         {
-            var s = new FakeRegistrySession();
-            s.SetValue(ProfileList + @"\S-1-5-18", "ProfileImagePath", new ExpandString(@"%systemroot%\system32\config\systemprofile"));
-            s.SetValue(ProfileList + @"\" + AliceSid, "ProfileImagePath", new ExpandString(@"C:\Users\alice"));
+            var s = new FakeWindowsHost();
+            s.Key(ProfileList + @"\S-1-5-18").Expand("ProfileImagePath", @"%systemroot%\system32\config\systemprofile");
+            s.Key(ProfileList + @"\" + AliceSid).Expand("ProfileImagePath", @"C:\Users\alice");
             s.SetValue(ProfileList + @"\" + BobSid, "ProfileImagePath", @"C:\Users\bob");
             s.SetValue(ProfileList + @"\" + BobSid + ".bak", "ProfileImagePath", @"C:\Users\bob");
             return s;
@@ -39,7 +40,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Equal(@"CONTOSO\O'Brien", user.AccountName);
             Assert.Equal(UserResolver.SourceUserAccount, user.Source);
             Assert.Equal(@"SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND Name='o\'brien' AND Domain='contoso'", Assert.Single(s.Queries));
-            Assert.DoesNotContain(s.Calls, c => c.Contains("ProfileList"));
+            Assert.DoesNotContain(s.Log, c => c.Contains("ProfileList"));
         }
 
         [Fact]
@@ -51,7 +52,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Assert.Equal(@"CONTOSO\Alice", user.AccountName);
             Assert.Equal(UserResolver.SourceProfileList, user.Source);
             // Key names that are not user SIDs (S-1-5-18, "<sid>.bak") are never used to build a path.
-            Assert.DoesNotContain(s.Calls, c => c.Contains(@"\S-1-5-18") || c.Contains(".bak"));
+            Assert.DoesNotContain(s.Log, c => c.Contains(@"\S-1-5-18") || c.Contains(".bak"));
         }
 
         [Fact]
@@ -96,7 +97,7 @@ namespace AppBan.Engine.Tests.Exemptions
         public async Task An_Entra_ID_sid_with_a_profile_resolves_though_Win32_UserAccount_does_not_list_it()
         {
             var s = WithProfiles();
-            s.SetValue(ProfileList + @"\" + EntraSid, "ProfileImagePath", new ExpandString(@"C:\Users\AlexChen"));
+            s.Key(ProfileList + @"\" + EntraSid).Expand("ProfileImagePath", @"C:\Users\AlexChen");
             s.Query = wql => Array.Empty<CimObject>();
             var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(EntraSid));
             Assert.Equal(EntraSid, user.Sid);
@@ -108,7 +109,7 @@ namespace AppBan.Engine.Tests.Exemptions
         public async Task AzureAD_name_resolves_to_the_Entra_ID_profile_of_that_folder()
         {
             var s = WithProfiles();
-            s.SetValue(ProfileList + @"\" + EntraSid, "ProfileImagePath", new ExpandString(@"C:\Users\AlexChen"));
+            s.Key(ProfileList + @"\" + EntraSid).Expand("ProfileImagePath", @"C:\Users\AlexChen");
             s.Query = wql => Array.Empty<CimObject>();
             var user = await new UserResolver(s).ResolveAsync(UserReference.Parse(@"AzureAD\AlexChen"));
             Assert.Equal(EntraSid, user.Sid);
@@ -164,7 +165,7 @@ namespace AppBan.Engine.Tests.Exemptions
         public async Task A_denied_profile_list_is_reported_as_access_denied()
         {
             var s = WithProfiles();
-            s.FailMethod = (m, p) => m == "EnumKey" ? 5u : (uint?)null;
+            s.ReturnValueFor = c => c.Method == "EnumKey" ? 5u : (uint?)null;
             var ex = await Assert.ThrowsAsync<CimException>(() => new UserResolver(s).ResolveAsync(UserReference.Parse(@"CONTOSO\alice")));
             Assert.Equal(CimErrorKind.AccessDenied, ex.Kind);
         }
@@ -183,7 +184,7 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task A_grant_resolves_the_user_and_stores_both_name_and_sid()
         {
-            var s = new FakeRegistrySession("PC-07");
+            var s = new FakeWindowsHost("PC-07");
             s.Query = wql => new[] { new CimObject("Win32_UserAccount", new Dictionary<string, CimValue>
             {
                 ["SID"] = CimValue.FromString("S-1-5-21-1-2-3-1001"), ["Domain"] = CimValue.FromString("CONTOSO"), ["Name"] = CimValue.FromString("alice"),
@@ -207,19 +208,19 @@ namespace AppBan.Engine.Tests.Exemptions
         [Fact]
         public async Task An_unknown_user_writes_nothing()
         {
-            var s = new FakeRegistrySession();
+            var s = new FakeWindowsHost();
             var ex = await Assert.ThrowsAsync<ExemptionException>(() =>
                 new DeviceExemptionService(s, null, Clock).GrantAsync(Request(@"CONTOSO\ghost"), UserReference.Parse(@"CONTOSO\ghost")));
             Assert.Equal(ExemptionErrorKind.UserNotFound, ex.Kind);
-            Assert.DoesNotContain(s.Calls, c => c.StartsWith("CreateKey") || c.StartsWith("SetStringValue"));
+            Assert.DoesNotContain(s.Log, c => c.StartsWith("CreateKey") || c.StartsWith("SetStringValue"));
             Assert.False(s.KeyExists(Root));
         }
 
         [Fact]
         public async Task An_unreachable_target_writes_nothing()
         {
-            var s = new FakeRegistrySession();
-            s.ThrowOnMethod = m => new CimException(CimErrorKind.Unreachable, "PC-01", "The WinRM client cannot complete the operation.");
+            var s = new FakeWindowsHost();
+            s.ThrowFor = c => new CimException(CimErrorKind.Unreachable, "PC-01", "The WinRM client cannot complete the operation.");
             var ex = await Assert.ThrowsAsync<CimException>(() =>
                 new DeviceExemptionService(s, null, Clock).GrantAsync(Request(null), null));
             Assert.Equal(CimErrorKind.Unreachable, ex.Kind);

@@ -3,7 +3,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
-using AppBan.Engine.Cim.WsMan;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
@@ -13,15 +12,9 @@ using Xunit;
 namespace AppBan.Engine.Tests.Inventory
 {
     /// <summary>The two hosts whose user wrote characters XML 1.0 forbids into their own uninstall entries.</summary>
-    public sealed class HostileTextSimulatorFixture : IDisposable
+    public sealed class HostileTextSimulatorFixture : SimulatorFixture
     {
-        public HostileTextSimulatorFixture()
-        {
-            Simulator = SimulatorProcess.Start("hostile/hostile-raw.json", "hostile/hostile-reference.json", "hostile/hostile-fault.json");
-        }
-
-        public SimulatorProcess Simulator { get; }
-        public void Dispose() => Simulator.Dispose();
+        public HostileTextSimulatorFixture() : base("hostile/hostile-raw.json", "hostile/hostile-reference.json", "hostile/hostile-fault.json") { }
     }
 
     /// <summary>
@@ -33,11 +26,11 @@ namespace AppBan.Engine.Tests.Inventory
     public class HostileTextInventoryTests : IClassFixture<HostileTextSimulatorFixture>
     {
         private const string Pat = "S-1-5-21-1111111111-2222222222-3333333333-1001";
-        private readonly SimulatorProcess simulator;
+        private readonly HostileTextSimulatorFixture fixture;
 
-        public HostileTextInventoryTests(HostileTextSimulatorFixture fixture) { simulator = fixture.Simulator; }
+        public HostileTextInventoryTests(HostileTextSimulatorFixture fixture) { this.fixture = fixture; }
 
-        private ICimSession Open(string name) => SimulatedInventoryTests.OpenAsAdministrator(simulator, name);
+        private ICimSession Open(string name) => fixture.OpenAdmin(name);
 
         [Theory]
         [InlineData("HOSTILE-RAW")]

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 
 namespace AppBan.Engine.Tests.Inventory
@@ -26,10 +27,13 @@ namespace AppBan.Engine.Tests.Inventory
             || (displayName ?? "").IndexOf("CapCut", StringComparison.OrdinalIgnoreCase) >= 0
             || string.Equals(keyName, "CapCut", StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>A host whose operations each take a moment, so the reader has several in flight.</summary>
+        internal static FakeWindowsHost NewHost(string computerName) => new FakeWindowsHost(computerName) { Latency = TimeSpan.FromMilliseconds(1) };
+
         /// <summary>A small laptop: 3 users (2 loaded), noise entries, and every kind of banned app.</summary>
-        internal static FakeRegistrySession Laptop(int noiseKeysPerRoot = 5)
+        internal static FakeWindowsHost Laptop(int noiseKeysPerRoot = 5)
         {
-            var r = new FakeRegistrySession("laptop-01");
+            var r = NewHost("laptop-01");
             r.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\S-1-5-18").Expand("ProfileImagePath", @"%systemroot%\system32\config\systemprofile");
             r.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\S-1-5-19").Expand("ProfileImagePath", @"%systemroot%\ServiceProfiles\LocalService");
             r.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\" + Alice).Expand("ProfileImagePath", @"C:\Users\alice");
@@ -75,7 +79,7 @@ namespace AppBan.Engine.Tests.Inventory
             return r;
         }
 
-        private static Task<InventoryResult> Read(FakeRegistrySession session, Func<string, string, bool> filter = null, int concurrency = 8,
+        private static Task<InventoryResult> Read(FakeWindowsHost session, Func<string, string, bool> filter = null, int concurrency = 8,
             CancellationToken ct = default)
         {
             var reader = new InventoryReader(new RegistryClient(session)) { MaxConcurrentOperations = concurrency };
@@ -360,7 +364,7 @@ namespace AppBan.Engine.Tests.Inventory
         [Fact]
         public async Task Missing_wow6432node_and_store_keys_are_simply_empty()
         {
-            using var session = new FakeRegistrySession("server-01");
+            using var session = NewHost("server-01");
             session.Key(Uninstall64 + @"\TikTok").String("DisplayName", "TikTok");
             session.Key(@"HKU\.DEFAULT");
             var result = await Read(session);

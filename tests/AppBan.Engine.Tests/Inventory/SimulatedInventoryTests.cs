@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
-using AppBan.Engine.Cim.WsMan;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
@@ -15,11 +13,9 @@ using Xunit;
 namespace AppBan.Engine.Tests.Inventory
 {
     /// <summary>One simulator serving the sample laptop and the clean host for the end-to-end inventory tests.</summary>
-    public sealed class InventorySimulatorFixture : IDisposable
+    public sealed class InventorySimulatorFixture : SimulatorFixture
     {
-        public InventorySimulatorFixture() { Simulator = SimulatorProcess.Start("laptop-01.json", "clean-01.json"); }
-        public SimulatorProcess Simulator { get; }
-        public void Dispose() => Simulator.Dispose();
+        public InventorySimulatorFixture() : base("laptop-01.json", "clean-01.json") { }
     }
 
     /// <summary>The inventory reader against the simulated sample laptop, over the real WS-Man transport.</summary>
@@ -29,21 +25,12 @@ namespace AppBan.Engine.Tests.Inventory
         private const string Sam = "S-1-5-21-3623811015-3361044348-30300820-1002";
         private const string Jo = "S-1-5-21-3623811015-3361044348-30300820-1003";
         private const int LaptopUninstallKeys = 162;
+        private readonly InventorySimulatorFixture fixture;
         private readonly SimulatorProcess simulator;
 
-        public SimulatedInventoryTests(InventorySimulatorFixture fixture) { simulator = fixture.Simulator; }
+        public SimulatedInventoryTests(InventorySimulatorFixture fixture) { this.fixture = fixture; simulator = fixture.Simulator; }
 
-        private ICimSession Open(string name) => OpenAsAdministrator(simulator, name);
-
-        /// <summary>A WS-Man session to one simulated host as its administrator, over Basic.</summary>
-        internal static ICimSession OpenAsAdministrator(SimulatorProcess simulator, string name)
-        {
-            var host = simulator[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            target.Authentication = CimAuthentication.Basic;
-            return new WsManSession(target);
-        }
+        private ICimSession Open(string name) => fixture.OpenAdmin(name);
 
         private async Task<(InventoryResult Result, IReadOnlyDictionary<string, int> Counts)> ReadAsync(string name, Func<string, string, bool> filter)
         {

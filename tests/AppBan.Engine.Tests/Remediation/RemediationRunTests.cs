@@ -7,6 +7,7 @@ using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.FanOut;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 using static AppBan.Engine.Tests.FanOut.FanOutTestSupport;
 using static AppBan.Engine.Tests.Remediation.RunDriver;
@@ -17,7 +18,7 @@ namespace AppBan.Engine.Tests.Remediation
     /// <summary>The run against in-memory targets: what it decides, what it runs, and what comes out of the runner's queue.</summary>
     public class RemediationRunTests
     {
-        private const string MsiKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
+        private const string MsiKey = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
 
         [Fact]
         public void A_host_that_cannot_be_opened_fails_each_finding_that_needs_it_and_decides_the_rest_without_it()
@@ -65,11 +66,11 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void An_exemption_granted_after_the_scan_stops_the_removal_and_the_all_users_fallback()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.Packages.Add(AliceSid + "|" + TikTokPackage);
             target.Packages.Add(BobSid + "|" + TikTokPackage);
             // Granted on the device after the findings were made: both still say Violation.
-            var key = DeviceExemptionStore.KeyOf("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d");
+            var key = @"HKLM\" + DeviceExemptionStore.KeyOf("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d");
             target.SetValue(key, DeviceExemptionStore.RuleIdValue, "tiktok");
             target.SetValue(key, DeviceExemptionStore.UserSidValue, BobSid);
             target.SetValue(key, DeviceExemptionStore.ReasonValue, "Social media team");
@@ -91,12 +92,12 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Each_removal_is_handed_to_the_audit_hook_on_its_worker_before_its_result_is_posted()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
             target.Programs = (_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(MsiKey) };
             using (var runner = new FanOutRunner(1))
             {
-                var settings = Settings(s => new FakeVerifier((FakeTarget)s));
+                var settings = Settings(s => new FakeVerifier((FakeWindowsHost)s));
                 settings.OnRemoved = (result, sink) => sink.WriteWarning("audited " + result.Status);
                 new RemediationRun(runner, settings).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => target);
                 var events = CompleteAndDrain(runner).Where(e => e.Kind == FanOutEventKind.Warning || e.Kind == FanOutEventKind.Output).ToList();
@@ -113,7 +114,7 @@ namespace AppBan.Engine.Tests.Remediation
             var uninstallersRunning = 0;
             var targets = Enumerable.Range(1, 5).Select(i =>
             {
-                var t = new FakeTarget("PC" + i);
+                var t = new FakeWindowsHost("PC" + i);
                 t.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
                 t.Programs = (_, __) =>
                 {
@@ -126,7 +127,7 @@ namespace AppBan.Engine.Tests.Remediation
             using (release)
             using (var runner = new FanOutRunner(2))
             {
-                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeTarget)s)));
+                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeWindowsHost)s)));
                 foreach (var t in targets)
                     run.QueueRemovals(t.ComputerName, new[] { new RemovalRequest(Violation(MachineMsi(computer: t.ComputerName))), new RemovalRequest(Violation(WebApp())) }, () => t);
                 // Two hosts hold their slots inside an uninstaller; the other three can only wait for a slot.
@@ -147,46 +148,21 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void Cancelling_the_run_reaches_the_operation_in_flight()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
-            var session = new WaitingOnCreate(target);
+            target.HoldUntilCancelled = call => call.ClassName == "Win32_Process";
             using (var runner = new FanOutRunner(1))
             {
-                new RemediationRun(runner, Settings(s => new FakeVerifier(target))).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => session);
+                new RemediationRun(runner, Settings(s => new FakeVerifier(target))).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => target);
                 runner.CompleteAdding();
-                Assert.True(session.Entered.Wait(TimeSpan.FromSeconds(30)), "Win32_Process.Create was never called");
+                Assert.True(target.Held.Wait(TimeSpan.FromSeconds(30)), "Win32_Process.Create was never called");
                 runner.Cancel();
                 var events = CompleteAndDrain(runner);
 
-                Assert.True(session.SawCancellation);
+                Assert.True(target.SawCancellation);
                 Assert.Empty(Results(events));
                 Assert.IsAssignableFrom<OperationCanceledException>(Assert.Single(events, e => e.Kind == FanOutEventKind.Failed).Error);
             }
-        }
-
-        /// <summary>Waits inside Win32_Process.Create until the call's own token is cancelled; everything else goes to the fake.</summary>
-        private sealed class WaitingOnCreate : ICimSession
-        {
-            private readonly FakeTarget inner;
-            public WaitingOnCreate(FakeTarget inner) { this.inner = inner; }
-            public ManualResetEventSlim Entered { get; } = new ManualResetEventSlim();
-            public bool SawCancellation { get; private set; }
-            public string ComputerName => inner.ComputerName;
-            public string TransportName => "Fake";
-            public Task QueryAsync(string namespaceName, string wql, Action<CimObject> onInstance, CimCallOptions options) =>
-                inner.QueryAsync(namespaceName, wql, onInstance, options);
-
-            public async Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
-                IReadOnlyList<CimParameter> inParameters, CimCallOptions options)
-            {
-                if (className != "Win32_Process") return await inner.InvokeMethodAsync(namespaceName, className, methodName, inParameters, options);
-                Entered.Set();
-                try { await Task.Delay(Timeout.Infinite, options.CancellationToken); }
-                catch (OperationCanceledException) { SawCancellation = true; throw; }
-                throw new InvalidOperationException("unreachable");
-            }
-
-            public void Dispose() { }
         }
     }
 }

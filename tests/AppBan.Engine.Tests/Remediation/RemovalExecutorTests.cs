@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 using static AppBan.Engine.Tests.Remediation.TestFindings;
 
@@ -12,7 +13,7 @@ namespace AppBan.Engine.Tests.Remediation
 {
     public class RemovalExecutorTests
     {
-        private const string MsiKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
+        private const string MsiKey = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
         private static readonly string MsiCommand = RemovalCommands.Msi(ProductCode);
 
         private static RemovalExecutorOptions FastOptions(TimeSpan? timeout = null) => new RemovalExecutorOptions
@@ -23,9 +24,9 @@ namespace AppBan.Engine.Tests.Remediation
             PollInterval = TimeSpan.FromMilliseconds(5),
         };
 
-        private static (FakeTarget Target, RemovalExecutor Executor) MsiHost(Func<string, int, FakeProgram> programs, RemovalExecutorOptions options = null)
+        private static (FakeWindowsHost Target, RemovalExecutor Executor) MsiHost(Func<string, int, FakeProgram> programs, RemovalExecutorOptions options = null)
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
             target.Programs = programs;
             return (target, new RemovalExecutor(target, new FakeVerifier(target), options ?? FastOptions()));
@@ -51,7 +52,7 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalMethod.Msi, result.Method);
             Assert.False(target.KeyExists(MsiKey));
             Assert.Equal(new[] { MsiCommand }, target.InnerCommands);
-            Assert.Empty(target.KeysUnder(@"SOFTWARE\AppBan\Runs"));
+            Assert.Empty(target.KeysUnder(@"HKLM\SOFTWARE\AppBan\Runs"));
             Assert.Equal("PC01", result.ComputerName);
             Assert.Equal("TikTok LIVE Studio", result.AppName);
             Assert.Equal("0.56.0", result.Version);
@@ -171,7 +172,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task An_app_already_gone_runs_nothing()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var result = await Remove(executor, MachineMsi());
             Assert.Equal(RemovalStatus.AlreadyAbsent, result.Status);
@@ -182,8 +183,8 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task Refused_and_per_user_findings_run_nothing()
         {
-            var target = new FakeTarget();
-            target.SetValue(@"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Evil", "DisplayName", "TikTok");
+            var target = new FakeWindowsHost("PC01");
+            target.SetValue(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Evil", "DisplayName", "TikTok");
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var refused = await Remove(executor, MachineExe("\"C:\\Program Files\\App\\Uninstall.exe\" /S & calc.exe", null, keyName: "Evil"));
             var user = await Remove(executor, UserExe("C:\\Windows\\System32\\cmd.exe /c calc"));
@@ -198,11 +199,11 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task Exe_uninstallers_use_the_targets_folders()
         {
-            var target = new FakeTarget();
-            const string key = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio";
+            var target = new FakeWindowsHost("PC01");
+            const string key = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio";
             target.SetValue(key, "DisplayName", "TikTok LIVE Studio");
-            target.SetValue(@"SOFTWARE\Microsoft\Windows NT\CurrentVersion", "SystemRoot", @"D:\Windows");
-            target.SetValue(@"SOFTWARE\Microsoft\Windows\CurrentVersion", "ProgramFilesDir", @"D:\Program Files");
+            target.SetValue(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "SystemRoot", @"D:\Windows");
+            target.SetValue(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion", "ProgramFilesDir", @"D:\Program Files");
             const string expected = "\"D:\\Program Files\\TikTok LIVE Studio\\Uninstall TikTok LIVE Studio.exe\" /S";
             target.Programs = (inner, _) => inner == expected ? new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(key) } : new FakeProgram { ExitCode = 1 };
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
@@ -215,7 +216,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task Store_apps_fall_back_to_all_users_when_the_user_removal_leaves_them()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.Packages.Add(AliceSid + "|" + TikTokPackage);
             var forUser = RemovalCommands.RemoveAppxPackageForUser(TikTokPackage, AliceSid);
             var forAll = RemovalCommands.RemoveAppxPackageForAllUsers(TikTokPackage);
@@ -233,7 +234,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task Store_apps_stay_for_other_users_when_the_fallback_is_not_allowed()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.Packages.Add(AliceSid + "|" + TikTokPackage);
             target.Programs = (_, __) => new FakeProgram { ExitCode = 0 };
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
@@ -245,7 +246,7 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public void A_host_runs_provisioned_first_and_keeps_an_exempt_users_copy()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.Packages.Add(AliceSid + "|" + TikTokPackage);
             target.Packages.Add(BobSid + "|" + TikTokPackage);
             target.Packages.Add("provisioned|" + TikTokPackage);
@@ -275,9 +276,9 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task A_program_under_ProgramData_is_Refused_when_its_security_cannot_be_read_and_nothing_runs()
         {
-            // FakeTarget has no instance methods, so GetSecurityDescriptor cannot be called: fail closed.
-            var target = new FakeTarget();
-            target.SetValue(@"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio", "DisplayName", "TikTok LIVE Studio");
+            // FakeWindowsHost has no instance methods, so GetSecurityDescriptor cannot be called: fail closed.
+            var target = new FakeWindowsHost("PC01");
+            target.SetValue(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio", "DisplayName", "TikTok LIVE Studio");
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var app = MachineExe("\"C:\\ProgramData\\Package Cache\\" + ProductCode + "\\setup.exe\" /uninstall /quiet", null);
             var result = await Remove(executor, app);

@@ -6,6 +6,7 @@ using AppBan.Engine.FanOut;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Tests.Fakes;
 
 namespace AppBan.Engine.Tests.Remediation
 {
@@ -36,11 +37,11 @@ namespace AppBan.Engine.Tests.Remediation
             events.Where(e => e.Kind == FanOutEventKind.Output).Select(e => e.Data).OfType<RemovalResult>().ToList();
 
         /// <summary>Queues the removals of one host on a fresh run and returns its results in the order they were posted.</summary>
-        public static List<RemovalResult> RemoveOnOneHost(FakeTarget target, params RemovalRequest[] requests)
+        public static List<RemovalResult> RemoveOnOneHost(FakeWindowsHost target, params RemovalRequest[] requests)
         {
             using (var runner = new FanOutRunner(1))
             {
-                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeTarget)s)));
+                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeWindowsHost)s)));
                 run.QueueRemovals(target.ComputerName, requests, () => target);
                 return Results(CompleteAndDrain(runner));
             }

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Tests.Fakes;
 using Xunit;
 using static AppBan.Engine.Tests.Remediation.TestFindings;
 
@@ -11,16 +12,16 @@ namespace AppBan.Engine.Tests.Remediation
     /// <summary>The sweep of HKLM\SOFTWARE\AppBan\Runs against an in-memory target, with a pinned clock.</summary>
     public class RunKeySweepTests
     {
-        private const string Runs = @"SOFTWARE\AppBan\Runs";
-        private const string MsiKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
+        private const string Runs = @"HKLM\SOFTWARE\AppBan\Runs";
+        private const string MsiKey = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\" + ProductCode;
         private static readonly DateTimeOffset Now = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
-        private static ProcessClient Client(FakeTarget target) => new ProcessClient(target) { Clock = new FixedClock(Now) };
+        private static ProcessClient Client(FakeWindowsHost target) => new ProcessClient(target) { Clock = new FixedClock(Now) };
 
         [Fact]
         public async Task Deletes_keys_whose_waiter_gave_up_and_keys_of_the_older_layout_and_nothing_else()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             var abandoned = RunKeyName.New(Now - ProcessClient.RunKeyGrace - TimeSpan.FromSeconds(1));
             var legacy = Guid.NewGuid().ToString("N");
             var inGrace = RunKeyName.New(Now - ProcessClient.RunKeyGrace + TimeSpan.FromSeconds(1));
@@ -44,15 +45,15 @@ namespace AppBan.Engine.Tests.Remediation
             foreach (var kept in new[] { inGrace, waiting, withChild, withChild + "\\child", upper, "not-a-run", @"not-a-run\child" })
                 Assert.True(target.KeyExists(Runs + "\\" + kept), kept + " should stay");
             // One EnumKey, then one DeleteKey per candidate; nothing else under Runs is opened.
-            Assert.Equal("EnumKey " + Runs, target.RegistryCalls[0]);
+            Assert.Equal("EnumKey " + Runs, target.Log[0]);
             Assert.Equal(new[] { abandoned, legacy, withChild }.Select(n => "DeleteKey " + Runs + "\\" + n).OrderBy(c => c),
-                target.RegistryCalls.Skip(1).OrderBy(c => c));
+                target.Log.Skip(1).OrderBy(c => c));
         }
 
         [Fact]
         public async Task An_empty_or_missing_Runs_key_costs_one_EnumKey()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             var missing = await Client(target).SweepRunsAsync();
             Assert.Equal(RegistryOutcome.KeyNotFound, missing.Outcome);
 
@@ -60,13 +61,13 @@ namespace AppBan.Engine.Tests.Remediation
             var empty = await Client(target).SweepRunsAsync();
             Assert.Equal(RegistryOutcome.Success, empty.Outcome);
             Assert.Equal(0, empty.Deleted + empty.Awaited + empty.Ignored + empty.NotDeleted);
-            Assert.Equal(new[] { "EnumKey " + Runs, "EnumKey " + Runs }, target.RegistryCalls);
+            Assert.Equal(new[] { "EnumKey " + Runs, "EnumKey " + Runs }, target.Log);
         }
 
         [Fact]
         public async Task An_executor_sweeps_once_before_its_first_command_and_names_its_runs_after_its_deadline()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
             var legacy = Guid.NewGuid().ToString("N");
             target.SetValue(Runs + "\\" + legacy, "ExitCode", "0");
@@ -79,8 +80,8 @@ namespace AppBan.Engine.Tests.Remediation
 
             Assert.Equal(RemovalStatus.Removed, first.Status);
             Assert.Equal(RemovalStatus.AlreadyAbsent, second.Status);
-            Assert.Equal(1, target.RegistryCalls.Count(c => c == "EnumKey " + Runs));
-            Assert.True(target.RegistryCalls.IndexOf("DeleteKey " + Runs + "\\" + legacy) < target.RegistryCalls.FindIndex(c => c.StartsWith("GetStringValue " + Runs + "\\", StringComparison.Ordinal)));
+            Assert.Equal(1, target.Log.Count(c => c == "EnumKey " + Runs));
+            Assert.True(target.Log.ToList().IndexOf("DeleteKey " + Runs + "\\" + legacy) < target.Log.ToList().FindIndex(c => c.StartsWith("GetStringValue " + Runs + "\\", StringComparison.Ordinal)));
             Assert.Empty(target.KeysUnder(Runs));
             var runId = System.Text.RegularExpressions.Regex.Match(Assert.Single(target.CommandLines), @"\\Runs\\([0-9a-f]{32})""").Groups[1].Value;
             // The run is given what is left of the removal's timeout.
@@ -91,9 +92,9 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task A_sweep_the_target_refuses_does_not_stop_the_removal()
         {
-            var target = new FakeTarget();
+            var target = new FakeWindowsHost("PC01");
             target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
-            target.DeniedKeys.Add(Runs);
+            target.Deny(Runs);
             target.Programs = (_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(MsiKey) };
             var executor = new RemovalExecutor(target, new FakeVerifier(target), new RemovalExecutorOptions { PollInterval = TimeSpan.FromMilliseconds(5) });
 
@@ -101,7 +102,7 @@ namespace AppBan.Engine.Tests.Remediation
 
             Assert.Equal(RemovalStatus.Removed, result.Status);
             Assert.Single(target.InnerCommands);
-            Assert.Equal("EnumKey " + Runs, target.RegistryCalls.First(c => c.Contains(Runs)));
+            Assert.Equal("EnumKey " + Runs, target.Log.First(c => c.Contains(Runs)));
         }
     }
 }

@@ -29,7 +29,7 @@ namespace AppBan.Engine.Tests.Remediation
 
         public SimulatedAllowRuleTests(RemediationFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
-        private Task<WsManSession> OpenAsync() => fleet.OpenAsync(Host);
+        private Task<WsManSession> OpenAsync() => fleet.OpenAdminAsync(Host);
 
         private static async Task<RemovalResult> RemoveAsync(ICimSession session, string keyName)
         {

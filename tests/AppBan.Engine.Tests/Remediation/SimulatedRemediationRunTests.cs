@@ -23,14 +23,15 @@ namespace AppBan.Engine.Tests.Remediation
         private const string Bob = "S-1-5-21-3623811015-3361044348-30300820-1014";
         private const string TikTokPackage = "BytedancePte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se";
         private static readonly AppBanPolicy Policy = PolicyLoader.BuiltIn();
+        private readonly RemediationFleet fleet;
         private readonly SimulatorProcess sim;
 
-        public SimulatedRemediationRunTests(RemediationFleet fleet) { sim = fleet.Simulator; }
+        public SimulatedRemediationRunTests(RemediationFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
         private async Task<CimTarget> TargetAsync(string name)
         {
             await sim.ResetAsync(name);
-            return sim[name].AdminTarget();
+            return fleet.AdminTarget(name);
         }
 
         private static RemediationSettings Settings() => new RemediationSettings

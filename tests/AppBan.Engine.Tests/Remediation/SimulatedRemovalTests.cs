@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -18,18 +17,9 @@ using Xunit;
 namespace AppBan.Engine.Tests.Remediation
 {
     /// <summary>One simulator for every test of the class; each test resets the host it uses.</summary>
-    public sealed class RemediationFleet : IDisposable
+    public sealed class RemediationFleet : SimulatorFixture
     {
-        public RemediationFleet() { Simulator = SimulatorProcess.Start("remediation", "laptop-01.json", "malicious-01.json"); }
-        public SimulatorProcess Simulator { get; }
-        public void Dispose() => Simulator.Dispose();
-
-        /// <summary>Resets the host and opens a WS-Man session to it as its administrator.</summary>
-        public async Task<WsManSession> OpenAsync(string name)
-        {
-            await Simulator.ResetAsync(name);
-            return new WsManSession(Simulator[name].AdminTarget());
-        }
+        public RemediationFleet() : base("remediation", "laptop-01.json", "malicious-01.json") { }
     }
 
     /// <summary>
@@ -56,7 +46,7 @@ namespace AppBan.Engine.Tests.Remediation
             PollInterval = TimeSpan.FromMilliseconds(100),
         };
 
-        private Task<WsManSession> OpenAsync(string name) => fleet.OpenAsync(name);
+        private Task<WsManSession> OpenAsync(string name) => fleet.OpenAdminAsync(name);
 
         private static async Task<IReadOnlyList<Finding>> ScanAsync(ICimSession session)
         {

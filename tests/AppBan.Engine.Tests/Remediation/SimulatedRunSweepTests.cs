@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,11 +15,9 @@ using Xunit;
 
 namespace AppBan.Engine.Tests.Remediation
 {
-    public sealed class RunSweepFleet : IDisposable
+    public sealed class RunSweepFleet : SimulatorFixture
     {
-        public RunSweepFleet() { Simulator = SimulatorProcess.Start("remediation/exe-slow.json", "remediation/msi-3010.json"); }
-        public SimulatorProcess Simulator { get; }
-        public void Dispose() => Simulator.Dispose();
+        public RunSweepFleet() : base("remediation/exe-slow.json", "remediation/msi-3010.json") { }
     }
 
     /// <summary>
@@ -34,9 +31,10 @@ namespace AppBan.Engine.Tests.Remediation
         private const string Msi = "REM-MSI-3010";
         private static readonly AppBanPolicy Policy = PolicyLoader.BuiltIn();
 
+        private readonly RunSweepFleet fleet;
         private readonly SimulatorProcess sim;
 
-        public SimulatedRunSweepTests(RunSweepFleet fleet) { sim = fleet.Simulator; }
+        public SimulatedRunSweepTests(RunSweepFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
         private static RemovalExecutorOptions Options(TimeSpan? timeout = null, IClock clock = null) => new RemovalExecutorOptions
         {
@@ -51,15 +49,7 @@ namespace AppBan.Engine.Tests.Remediation
             public DateTimeOffset UtcNow => DateTimeOffset.UtcNow.AddHours(1);
         }
 
-        private async Task<WsManSession> OpenAsync(string name)
-        {
-            await sim.ResetAsync(name);
-            var host = sim[name];
-            var target = CimTarget.Parse(host.ComputerName);
-            target.Authentication = CimAuthentication.Basic;
-            target.Credential = new NetworkCredential(host.AdminUser, host.AdminPassword);
-            return new WsManSession(target);
-        }
+        private Task<WsManSession> OpenAsync(string name) => fleet.OpenAdminAsync(name);
 
         private static async Task<Finding> ScanOneAsync(ICimSession session)
         {

@@ -7,9 +7,11 @@ using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Tests.Fakes;
+using AppBan.Engine.Tests.Inventory;
 using Xunit;
 
-namespace AppBan.Engine.Tests.Inventory
+namespace AppBan.Engine.Tests.Findings
 {
     public class ComplianceRulesTests
     {
@@ -137,7 +139,7 @@ namespace AppBan.Engine.Tests.Inventory
         [Fact]
         public async Task A_clean_host_is_compliant()
         {
-            using var session = new FakeRegistrySession("clean-01");
+            using var session = InventoryReaderTests.NewHost("clean-01");
             session.Key(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Notepad++").String("DisplayName", "Notepad++");
             var (scanner, _) = Scanner();
             var result = await scanner.ScanAsync(session, CancellationToken.None);
@@ -191,7 +193,7 @@ namespace AppBan.Engine.Tests.Inventory
     }
 }
 
-namespace AppBan.Engine.Tests.Inventory
+namespace AppBan.Engine.Tests.Findings
 {
     using AppBan.Engine.Policy;
 

@@ -5,9 +5,10 @@ using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Tests.Policy;
 using Xunit;
 
-namespace AppBan.Engine.Tests.Policy
+namespace AppBan.Engine.Tests.Findings
 {
     public class EvaluationTests
     {
