@@ -67,6 +67,17 @@ namespace AppBan.Engine.Tests.Remediation
 
         public Task QueryAsync(string namespaceName, string wql, Action<CimObject> onInstance, CimCallOptions options)
         {
+            if (wql == "SELECT ProcessId, ParentProcessId, Name FROM Win32_Process")
+            {
+                List<uint> all;
+                lock (gate) all = running.ToList();
+                foreach (var p in all)
+                    onInstance(new CimObject("Win32_Process", new Dictionary<string, CimValue>
+                    {
+                        ["ProcessId"] = CimValue.FromUInt32(p), ["ParentProcessId"] = CimValue.FromUInt32(4), ["Name"] = CimValue.FromString("cmd.exe"),
+                    }));
+                return Task.CompletedTask;
+            }
             var m = Regex.Match(wql, @"^SELECT ProcessId FROM Win32_Process WHERE ProcessId=(\d+)$");
             if (!m.Success) throw new CimException(CimErrorKind.InvalidQuery, ComputerName, "unexpected query " + wql);
             var pid = uint.Parse(m.Groups[1].Value);

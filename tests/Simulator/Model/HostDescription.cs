@@ -113,6 +113,11 @@ public sealed class ProgramDescription
     public bool Hang { get; set; }
     /// <summary>Shows a prompt nobody in session 0 can answer: never exits.</summary>
     public bool WaitsForUser { get; set; }
+    /// <summary>
+    /// Copies itself to %TEMP%, starts the copy and exits at once with <see cref="ExitCode"/> (NSIS, Inno Setup): the
+    /// copy runs <see cref="DurationMs"/> (forever with <see cref="Hang"/>) and does the removal when it ends.
+    /// </summary>
+    public bool Relaunches { get; set; }
     /// <summary>A per-user program: its effects apply only when run as this SID's account.</summary>
     public string? RunsAsUser { get; set; }
     public List<string> RemovesKeys { get; set; } = [];
