@@ -110,11 +110,11 @@ public sealed class CommandLineTests
     public void A_broken_host_file_stops_the_start_with_a_message()
     {
         var file = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, "{ \"schemaVersion\": 2, \"computerName\": \"X\" }");
+        File.WriteAllText(file, "{ \"schemaVersion\": 3, \"computerName\": \"X\" }");
         try
         {
             var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
-            Assert.Contains("schemaVersion must be 1", error.Message);
+            Assert.Contains("schemaVersion must be 1 or 2", error.Message);
         }
         finally { File.Delete(file); }
     }

@@ -68,6 +68,11 @@ public sealed class Server : IAsyncDisposable
                     continue;
                 }
                 var port = options.AddressBase is null ? 0 : options.Port;
+                if (host.Description.Faults.SwitchedOff)
+                {
+                    host.Url = $"{scheme}://{address}:{SilentPort(address, port)}/wsman";
+                    continue;
+                }
                 k.Listen(address, port, lo =>
                 {
                     if (options.Certificate is not null) lo.UseHttps(options.Certificate);
@@ -97,6 +102,27 @@ public sealed class Server : IAsyncDisposable
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         reservedPorts.Add(socket);
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>
+    /// A port where connection attempts get no answer: it listens with a backlog of 0 and the simulator fills the accept
+    /// queue with its own connections, which nobody accepts. The kernel then drops every further SYN (Linux and the
+    /// BSDs drop, not refuse, when the accept queue is full), so a client's connect waits as for a switched-off computer.
+    /// </summary>
+    private int SilentPort(IPAddress address, int port)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, port));
+        listener.Listen(0);
+        reservedPorts.Add(listener);
+        var endpoint = (IPEndPoint)listener.LocalEndPoint!;
+        for (var i = 0; i < 8; i++)
+        {
+            var filler = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            reservedPorts.Add(filler);
+            if (!filler.ConnectAsync(endpoint).Wait(TimeSpan.FromMilliseconds(300))) break;
+        }
+        return endpoint.Port;
     }
 
     public static IPAddress Offset(IPAddress start, int offset)

@@ -195,6 +195,12 @@ public sealed class FaultsDescription
 {
     /// <summary>Nothing listens: connections are refused.</summary>
     public bool Unreachable { get; set; }
+    /// <summary>
+    /// Switched off (or behind a firewall that drops): a connection attempt gets no answer at all, not even a refusal.
+    /// Modelled on loopback by a listening socket whose accept queue the simulator fills itself and never accepts, so
+    /// the kernel drops further SYNs.
+    /// </summary>
+    public bool SwitchedOff { get; set; }
     /// <summary>Every request gets 401, whatever the password (a changed password).</summary>
     public bool RejectAllCredentials { get; set; }
     public int LatencyMs { get; set; }
@@ -288,7 +294,7 @@ public static class HostJson
         if (host.WinRm.ProviderArchitecture is not (WinRmDescription.Honoured or WinRmDescription.Ignored))
             throw new InvalidDataException($"{source}: winRm.providerArchitecture must be honoured or ignored.");
         if (string.IsNullOrWhiteSpace(host.ComputerName)) throw new InvalidDataException($"{source}: computerName is required.");
-        if (host.Accounts.Count == 0 && !host.Faults.Unreachable) throw new InvalidDataException($"{source}: at least one account is required.");
+        if (host.Accounts.Count == 0 && !host.Faults.Unreachable && !host.Faults.SwitchedOff) throw new InvalidDataException($"{source}: at least one account is required.");
         foreach (var a in host.Accounts)
             foreach (var ns in a.RemoteEnableNamespaces)
                 if (!Wmi.WmiCatalog.NamespaceExists(Wmi.WmiCatalog.NormalizeNamespace(ns)))

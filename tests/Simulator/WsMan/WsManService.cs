@@ -250,7 +250,7 @@ public static class WsManService
         }
         var args = new MethodArguments(values);
         log.Detail = string.Join(" ", values.Select(v => v.Key + "=" + string.Join("|", v.Value)));
-        var result = wmiClass.Invoke(new CallContext(host, account, Architecture(req), ns) { Selectors = req.Selectors }, canonical, args);
+        var result = wmiClass.Invoke(new CallContext(host, account, Architecture(req, host.Description), ns) { Selectors = req.Selectors }, canonical, args);
         log.Result = "ReturnValue=" + result.ReturnValue.ToString(CultureInfo.InvariantCulture);
 
         var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, req.ResourceUri + "/" + method + "Response", req.MessageId);
