@@ -276,8 +276,9 @@ $packages.Add([ordered]@{ fullName = $tiktok; users = @($alex.sid); provisioned 
 $laptop = [ordered]@{
     schemaVersion = 2
     computerName = 'LAPTOP-01'
-    # Basic and unencrypted HTTP for the local test accounts; a fresh Windows has both off.
-    winRm = [ordered]@{ basic = $true; allowUnencrypted = $true }
+    # Basic and unencrypted HTTP for the local test accounts, and an HTTPS listener (served with --https);
+    # a fresh Windows has none of them.
+    winRm = [ordered]@{ basic = $true; allowUnencrypted = $true; httpsListener = $true }
     domain = 'WORKGROUP'
     os = [ordered]@{ caption = 'Microsoft Windows 11 Pro'; version = '10.0.22631'; buildNumber = '22631'; osArchitecture = '64-bit'; installDate = '2025-03-01T09:12:00Z' }
     accounts = @(

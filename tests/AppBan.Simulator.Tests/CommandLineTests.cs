@@ -60,7 +60,17 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Https_uses_a_certificate_that_clients_must_trust_explicitly()
     {
-        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"), "--https");
+        // A host as Windows ships has no HTTPS listener: with --https its port refuses the connection.
+        var shipped = Path.Combine(Path.GetTempPath(), $"no-https-{Guid.NewGuid():N}.json");
+        File.WriteAllText(shipped, "{ \"schemaVersion\": 2, \"computerName\": \"NO-HTTPS-01\", \"accounts\": [ { \"user\": \"a\", \"password\": \"p\", \"isAdmin\": true } ] }");
+        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"), "--hosts", shipped, "--https");
+        File.Delete(shipped);
+        Assert.False(sim["NO-HTTPS-01"].Reachable);
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            var refused = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => client.ConnectAsync("127.0.0.1", sim["NO-HTTPS-01"].Port));
+            Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
         var host = sim["CLEAN-01"];
         Assert.StartsWith("https://127.0.0.1:", host.Url);
         Assert.NotNull(sim.CertificatePath);

@@ -43,23 +43,25 @@ public sealed class FaultTests(SimulatorFixture fixture)
         await Assert.ThrowsAnyAsync<Exception>(() => connect);
     }
 
-    private static Task<HttpResponseMessage> PostBasicAsync(HttpClient http, string url, string user, string password)
+    private static readonly HttpClient Http = new();
+
+    /// <summary>One Enumerate with the host's administrator over Basic, as a raw HTTP exchange.</summary>
+    private Task<HttpResponseMessage> PostBasicAsAdminAsync(string hostName)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, url)
+        var host = fixture.Simulator[hostName];
+        var request = new HttpRequestMessage(HttpMethod.Post, host.Url)
         {
             Content = new StringContent(RawWsMan.Envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", RawWsMan.WmiPrefix + "root/cimv2/*", "<n:Enumerate/>", "uuid:1"), Encoding.UTF8),
         };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/soap+xml;charset=UTF-8");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
-        return http.SendAsync(request);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(host.AdminUser + ":" + host.AdminPassword)));
+        return Http.SendAsync(request);
     }
 
     [Fact]
     public async Task A_schema_2_host_has_Basic_off_as_Windows_ships_and_challenges_with_Negotiate_only()
     {
-        var host = fixture.Simulator["WINRM-DEFAULTS-01"];
-        using var http = new HttpClient();
-        using var response = await PostBasicAsync(http, host.Url, host.AdminUser, host.AdminPassword);
+        using var response = await PostBasicAsAdminAsync("WINRM-DEFAULTS-01");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(["Negotiate"], response.Headers.WwwAuthenticate.Select(c => c.Scheme));
         Assert.Equal(0, (await fixture.Simulator.GetOperationCountsAsync("WINRM-DEFAULTS-01")).GetValueOrDefault("Enumerate"));
@@ -68,9 +70,7 @@ public sealed class FaultTests(SimulatorFixture fixture)
     [Fact]
     public async Task Basic_over_HTTP_without_AllowUnencrypted_gets_a_bare_500()
     {
-        var host = fixture.Simulator["WINRM-ENCRYPTED-ONLY-01"];
-        using var http = new HttpClient();
-        using var response = await PostBasicAsync(http, host.Url, host.AdminUser, host.AdminPassword);
+        using var response = await PostBasicAsAdminAsync("WINRM-ENCRYPTED-ONLY-01");
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("", await response.Content.ReadAsStringAsync());
     }

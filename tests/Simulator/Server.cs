@@ -89,6 +89,7 @@ public sealed class Server : IAsyncDisposable
             var port = listen.IPEndPoint!.Port;
             host.Url = $"{scheme}://{address}:{port}/wsman";
             byEndpoint[$"{address}:{port}"] = host;
+            host.Listening = true;
         }
         ControlUrl = $"http://127.0.0.1:{controlListen!.IPEndPoint!.Port}/";
     }

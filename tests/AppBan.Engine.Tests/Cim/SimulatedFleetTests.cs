@@ -101,6 +101,13 @@ namespace AppBan.Engine.Tests.Cim
             return new WsManSession(target, options);
         }
 
+        /// <summary>Resets the host, then the error of one query as its administrator over Basic.</summary>
+        private async Task<CimException> FreshQueryFails(string host)
+        {
+            await Sim.ResetAsync(host);
+            using (var s = Session(host)) return await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
+        }
+
         private static Task<CimException> QueryFails(ICimSession s, string wql, string ns = @"root\cimv2") =>
             Assert.ThrowsAsync<CimException>(() => s.QueryAsync(ns, wql, _ => { }, CimCallOptions.Default));
 
@@ -271,17 +278,13 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task A_host_with_Windows_default_WinRM_answers_Basic_with_Negotiate_and_the_error_says_what_the_target_needs()
         {
-            await Sim.ResetAsync("WINRM-DEFAULTS");
-            using (var s = Session("WINRM-DEFAULTS"))
-            {
-                var ex = await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
-                Assert.Equal(CimErrorKind.AuthenticationFailed, ex.Kind);
-                Assert.Equal("BasicAuthenticationDisabled", ex.Detail);
-                Assert.Contains("offering only Negotiate", ex.Message);
-                Assert.Contains("HTTPS listener", ex.Message);
-                Assert.Contains("Basic for local accounts", ex.Message);
-                Assert.DoesNotContain(SimulatedFleetFixture.Password, ex.Message);
-            }
+            var ex = await FreshQueryFails("WINRM-DEFAULTS");
+            Assert.Equal(CimErrorKind.AuthenticationFailed, ex.Kind);
+            Assert.Equal("BasicAuthenticationDisabled", ex.Detail);
+            Assert.Contains("offering only Negotiate", ex.Message);
+            Assert.Contains("HTTPS listener", ex.Message);
+            Assert.Contains("Basic for local accounts", ex.Message);
+            Assert.DoesNotContain(SimulatedFleetFixture.Password, ex.Message);
             var log = (await Sim.GetOperationsAsync("WINRM-DEFAULTS")).EnumerateArray().ToList();
             Assert.All(log, o => Assert.Equal("401", o.GetProperty("result").GetString()));
             Assert.NotEmpty(log);
@@ -290,13 +293,9 @@ namespace AppBan.Engine.Tests.Cim
         [Fact]
         public async Task Basic_over_HTTP_to_a_service_that_refuses_unencrypted_traffic_is_EncryptionRequired()
         {
-            await Sim.ResetAsync("WINRM-NOUNENCRYPTED");
-            using (var s = Session("WINRM-NOUNENCRYPTED"))
-            {
-                var ex = await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
-                Assert.Equal(CimErrorKind.EncryptionRequired, ex.Kind);
-                Assert.Contains("AllowUnencrypted", ex.Message);
-            }
+            var ex = await FreshQueryFails("WINRM-NOUNENCRYPTED");
+            Assert.Equal(CimErrorKind.EncryptionRequired, ex.Kind);
+            Assert.Contains("AllowUnencrypted", ex.Message);
             Assert.DoesNotContain((await Sim.GetOperationsAsync("WINRM-NOUNENCRYPTED")).EnumerateArray(),
                 o => o.GetProperty("operation").GetString() == "Enumerate");
         }

@@ -112,6 +112,8 @@ public sealed class HostState
 
     /// <summary>Where it listens (set at start); null for an unreachable host.</summary>
     public string? Url { get; set; }
+    /// <summary>Whether the WS-Man endpoint at <see cref="Url"/> answers (not refused, not switched off, an HTTPS listener under --https).</summary>
+    public bool Listening { get; set; }
 
     public RegistryStore Registry { get; private set; } = new();
     public List<PackageState> Packages { get; private set; } = [];
