@@ -274,8 +274,11 @@ $packages.Add([ordered]@{ fullName = "Clipchamp.Clipchamp_3.1.12010.0_neutral__y
 $packages.Add([ordered]@{ fullName = $tiktok; users = @($alex.sid); provisioned = $true })
 
 $laptop = [ordered]@{
-    schemaVersion = 1
+    schemaVersion = 2
     computerName = 'LAPTOP-01'
+    # Basic and unencrypted HTTP for the local test accounts, and an HTTPS listener (served with --https);
+    # a fresh Windows has none of them.
+    winRm = [ordered]@{ basic = $true; allowUnencrypted = $true; httpsListener = $true }
     domain = 'WORKGROUP'
     os = [ordered]@{ caption = 'Microsoft Windows 11 Pro'; version = '10.0.22631'; buildNumber = '22631'; osArchitecture = '64-bit'; installDate = '2025-03-01T09:12:00Z' }
     accounts = @(
@@ -294,7 +297,8 @@ $laptop = [ordered]@{
         [ordered]@{ productCode = '{5A9C5A84-8D2E-4B6F-A1E2-2F0D5C1B7A11}'; exitCode = 1603; durationMs = 2500 }
     )
     programs = @(
-        [ordered]@{ path = 'C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe'; arguments = '/S'; exitCode = 0; durationMs = 2500
+        # An NSIS (electron-builder) uninstaller: it starts a copy of itself from %TEMP% and exits at once.
+        [ordered]@{ path = 'C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe'; arguments = '/S'; exitCode = 0; durationMs = 2500; relaunches = $true
             removesKeys = @('HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TikTok LIVE Studio') }
         [ordered]@{ path = 'C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe'; waitsForUser = $true }
         [ordered]@{ path = "$samLocal\CapCut\Apps\uninst.exe"; exitCode = 0; durationMs = 2000; runsAsUser = $sam.sid

@@ -60,7 +60,17 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Https_uses_a_certificate_that_clients_must_trust_explicitly()
     {
-        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"), "--https");
+        // A host as Windows ships has no HTTPS listener: with --https its port refuses the connection.
+        var shipped = Path.Combine(Path.GetTempPath(), $"no-https-{Guid.NewGuid():N}.json");
+        File.WriteAllText(shipped, "{ \"schemaVersion\": 2, \"computerName\": \"NO-HTTPS-01\", \"accounts\": [ { \"user\": \"a\", \"password\": \"p\", \"isAdmin\": true } ] }");
+        using var sim = SimulatorProcess.StartWithArguments("--hosts", SimulatorProcess.ResolveHostFile("clean-01.json"), "--hosts", shipped, "--https");
+        File.Delete(shipped);
+        Assert.False(sim["NO-HTTPS-01"].Reachable);
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            var refused = await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => client.ConnectAsync("127.0.0.1", sim["NO-HTTPS-01"].Port));
+            Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
         var host = sim["CLEAN-01"];
         Assert.StartsWith("https://127.0.0.1:", host.Url);
         Assert.NotNull(sim.CertificatePath);
@@ -110,11 +120,11 @@ public sealed class CommandLineTests
     public void A_broken_host_file_stops_the_start_with_a_message()
     {
         var file = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, "{ \"schemaVersion\": 2, \"computerName\": \"X\" }");
+        File.WriteAllText(file, "{ \"schemaVersion\": 3, \"computerName\": \"X\" }");
         try
         {
             var error = Assert.Throws<InvalidOperationException>(() => SimulatorProcess.Start(file));
-            Assert.Contains("schemaVersion must be 1", error.Message);
+            Assert.Contains("schemaVersion must be 1 or 2", error.Message);
         }
         finally { File.Delete(file); }
     }

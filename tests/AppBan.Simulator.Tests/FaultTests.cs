@@ -30,6 +30,52 @@ public sealed class FaultTests(SimulatorFixture fixture)
     }
 
     [Fact]
+    public async Task A_switched_off_host_never_answers_a_connection()
+    {
+        var host = fixture.Simulator["SWITCHED-OFF-01"];
+        Assert.False(host.Reachable);
+        using var client = new TcpClient();
+        var connect = client.ConnectAsync("127.0.0.1", host.Port);
+        // Neither refused nor accepted: the attempt is still pending when the test gives up on it.
+        var finished = await Task.WhenAny(connect, Task.Delay(TimeSpan.FromSeconds(2)));
+        Assert.NotSame(connect, finished);
+        client.Dispose();
+        await Assert.ThrowsAnyAsync<Exception>(() => connect);
+    }
+
+    private static readonly HttpClient Http = new();
+
+    /// <summary>One Enumerate with the host's administrator over Basic, as a raw HTTP exchange.</summary>
+    private Task<HttpResponseMessage> PostBasicAsAdminAsync(string hostName)
+    {
+        var host = fixture.Simulator[hostName];
+        var request = new HttpRequestMessage(HttpMethod.Post, host.Url)
+        {
+            Content = new StringContent(RawWsMan.Envelope("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", RawWsMan.WmiPrefix + "root/cimv2/*", "<n:Enumerate/>", "uuid:1"), Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/soap+xml;charset=UTF-8");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(host.AdminUser + ":" + host.AdminPassword)));
+        return Http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_schema_2_host_has_Basic_off_as_Windows_ships_and_challenges_with_Negotiate_only()
+    {
+        using var response = await PostBasicAsAdminAsync("WINRM-DEFAULTS-01");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(["Negotiate"], response.Headers.WwwAuthenticate.Select(c => c.Scheme));
+        Assert.Equal(0, (await fixture.Simulator.GetOperationCountsAsync("WINRM-DEFAULTS-01")).GetValueOrDefault("Enumerate"));
+    }
+
+    [Fact]
+    public async Task Basic_over_HTTP_without_AllowUnencrypted_gets_a_bare_500()
+    {
+        using var response = await PostBasicAsAdminAsync("WINRM-ENCRYPTED-ONLY-01");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_wrong_password_gets_401_with_a_Basic_challenge()
     {
         var host = fixture.Simulator["LAPTOP-01"];

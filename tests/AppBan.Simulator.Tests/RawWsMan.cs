@@ -50,6 +50,9 @@ public sealed class RawWsMan : IDisposable
     public const string WmiPrefix = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
     public const string Option64 =
         "<w:OptionSet><w:Option Name=\"wmi:__ProviderArchitecture\" Type=\"xs:int\">64</w:Option><w:Option Name=\"wmi:__RequiredArchitecture\" Type=\"xs:boolean\">true</w:Option></w:OptionSet>";
+    /// <summary>The 32-bit view asked for explicitly, with the xs prefix declared.</summary>
+    public const string Option32 =
+        "<w:OptionSet xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"><w:Option Name=\"wmi:__ProviderArchitecture\" Type=\"xs:int\">32</w:Option><w:Option Name=\"wmi:__RequiredArchitecture\" Type=\"xs:boolean\">true</w:Option></w:OptionSet>";
     public const uint HKLM = 2147483650, HKCU = 2147483649, HKU = 2147483651;
 
     private readonly HttpClient http;

@@ -130,15 +130,37 @@ public sealed class StdRegProvTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_the_64_bit_option_HKLM_SOFTWARE_is_the_32_bit_view()
+    public async Task Without_the_architecture_option_HKLM_SOFTWARE_is_the_native_64_bit_view()
     {
+        // MS-WMI 2.2.13: without __ProviderArchitecture WMI picks the native architecture.
         var reply = await admin.InvokeAsync("root/default", "StdRegProv", "GetStringValue",
             [("hDefKey", HKLM.ToString()), ("sSubKeyName", Values), ("sValueName", "Text")], extraHeaders: "");
+        Assert.Equal(["hello"], reply.Out("sValue"));
+    }
+
+    [Fact]
+    public async Task With_ProviderArchitecture_32_HKLM_SOFTWARE_is_the_32_bit_view()
+    {
+        var reply = await admin.InvokeAsync("root/default", "StdRegProv", "GetStringValue",
+            [("hDefKey", HKLM.ToString()), ("sSubKeyName", Values), ("sValueName", "Text")], extraHeaders: Option32);
         Assert.Equal(["hello from the 32-bit view"], reply.Out("sValue"));
         // Shared keys are not redirected: ProfileList reads the same in both views.
         var profiles = await admin.InvokeAsync("root/default", "StdRegProv", "EnumKey",
-            [("hDefKey", HKLM.ToString()), ("sSubKeyName", @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList")], extraHeaders: "");
+            [("hDefKey", HKLM.ToString()), ("sSubKeyName", @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList")], extraHeaders: Option32);
         Assert.Contains("S-1-5-21-100-200-300-1003", profiles.Out("sNames"));
+    }
+
+    [Fact]
+    public async Task A_host_that_ignores_the_option_serves_the_64_bit_view_even_to_a_32_bit_request()
+    {
+        using var client = fixture.Admin("ARCH-IGNORED-01");
+        var asked32 = await client.InvokeAsync("root/default", "StdRegProv", "GetStringValue",
+            [("hDefKey", HKLM.ToString()), ("sSubKeyName", Values), ("sValueName", "Text")], extraHeaders: Option32);
+        Assert.Equal(["64-bit view"], asked32.Out("sValue"));
+        // WOW6432Node named explicitly reads the 32-bit entries whatever the option does.
+        var explicit32 = await client.InvokeAsync("root/default", "StdRegProv", "GetStringValue",
+            [("hDefKey", HKLM.ToString()), ("sSubKeyName", @"SOFTWARE\WOW6432Node\Test\Values"), ("sValueName", "Text")], extraHeaders: Option32);
+        Assert.Equal(["32-bit view"], explicit32.Out("sValue"));
     }
 
     [Fact]
@@ -230,7 +252,7 @@ public sealed class StdRegProvTests : IAsyncLifetime
         Assert.Contains("BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se", (await admin.RegAsync("EnumKey", HKLM, store + @"\S-1-5-21-100-200-300-1002")).Out("sNames"));
         Assert.Contains("BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se", (await admin.RegAsync("EnumKey", HKLM, store + @"\Applications")).Out("sNames"));
         // A 32-bit caller does not see it: Appx is not a shared key.
-        var view32 = await admin.InvokeAsync("root/default", "StdRegProv", "EnumKey", [("hDefKey", HKLM.ToString()), ("sSubKeyName", store)], extraHeaders: "");
+        var view32 = await admin.InvokeAsync("root/default", "StdRegProv", "EnumKey", [("hDefKey", HKLM.ToString()), ("sSubKeyName", store)], extraHeaders: Option32);
         Assert.Equal(2u, view32.ReturnValue);
     }
 

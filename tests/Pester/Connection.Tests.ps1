@@ -211,3 +211,40 @@ Describe 'Test-AppBanConnection against the simulated fleet' {
         ($results | Where-Object ComputerName -eq $byName['UNREACHABLE-01'].ComputerName).ErrorId | Should -Be 'TargetUnreachable'
     }
 }
+
+Describe 'Test-AppBanConnection against WinRM as Windows ships it' -Skip:$IsWindows {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../TestHelpers/AppBanSimulator.psm1') -Force
+        $account = @{ user = 'it-admin'; password = 'Shipped-Simulated!'; isAdmin = $true }
+        # schemaVersion 2 without winRm: Basic off, AllowUnencrypted false, as a fresh Windows.
+        @{ schemaVersion = 2; computerName = 'SHIPPED-01'; accounts = @($account) } | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $TestDrive 'shipped.json')
+        @{ schemaVersion = 2; computerName = 'OFF-01'; accounts = @($account); faults = @{ switchedOff = $true } } | ConvertTo-Json -Depth 5 |
+            Set-Content (Join-Path $TestDrive 'off.json')
+        $script:sim = Start-AppBanSimulator -HostPath (Join-Path $TestDrive 'shipped.json'), (Join-Path $TestDrive 'off.json')
+        $script:cred = [pscredential]::new($account.user, (ConvertTo-SecureString $account.password -AsPlainText -Force))
+        function Test-Shipped([string] $Name) {
+            $h = @($sim.Hosts | Where-Object Name -EQ $Name)[0]
+            Test-AppBanConnection -ComputerName $h.ComputerName -Authentication Basic -Credential $cred -UseWsMan
+        }
+    }
+    AfterAll { if ($sim) { Stop-AppBanSimulator -Simulator $sim } }
+
+    It 'says what a default Windows needs when it refuses Basic, instead of a generic authentication failure' {
+        $r = Test-Shipped SHIPPED-01
+        $r.Reachable | Should -BeTrue
+        $r.Authenticated | Should -BeFalse
+        $r.ErrorId | Should -Be 'AuthenticationFailed'
+        $r.Error | Should -Match 'does not accept Basic'
+        $r.Error | Should -Match 'HTTPS listener'
+        $r.Error | Should -Match 'Basic for local accounts'
+        $r.Error | Should -Not -Match 'Shipped-Simulated!'
+        @(Get-SimulatorOperation -ComputerName SHIPPED-01 -Simulator $sim | Where-Object result -NE '401') | Should -BeNullOrEmpty
+    }
+
+    It 'reports a switched-off computer as unreachable, not as a timeout' {
+        $r = Test-Shipped OFF-01
+        $r.Reachable | Should -BeFalse
+        $r.ErrorId | Should -Be 'TargetUnreachable'
+        $r.Error | Should -Match 'switched off'
+    }
+}

@@ -11,7 +11,7 @@ using AppBan.Simulator.Model;
 const string Usage = """
     AppBan.Simulator: a simulated Windows fleet answering WS-Management on loopback.
 
-      --hosts <file-or-dir>     host description(s) (JSON, schemaVersion 1); repeatable; a directory loads its *.json
+      --hosts <file-or-dir>     host description(s) (JSON, schemaVersion 1 or 2); repeatable; a directory loads its *.json
       --generate <N>            also serve N hosts generated from --template (with --seed, default 1)
       --template <file>         fleet template for --generate
       --seed <S>                random seed for --generate

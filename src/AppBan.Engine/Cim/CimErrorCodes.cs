@@ -76,8 +76,10 @@ namespace AppBan.Engine.Cim
                 // [guess] A fault carrying "destination unreachable" means the server could not reach what was asked for.
                 case WsManDestinationUnreachable: return CimErrorKind.Unreachable;
                 case WsManNameNotResolved: return CimErrorKind.Unreachable;
-                case WsManOperationTimedOut:
-                case WsManNetworkTimedOut: return CimErrorKind.Timeout;
+                // ERROR_WSMAN_NETWORK_TIMEDOUT (wsmerror.h): the connection got no answer, as from a switched-off or
+                // firewalled computer. The target is unreachable, not slow.
+                case WsManNetworkTimedOut: return CimErrorKind.Unreachable;
+                case WsManOperationTimedOut: return CimErrorKind.Timeout;
                 case WsManMaxShellsExceeded:
                 case WsManMaxOperationsExceeded:
                 case WbemQuotaViolation:

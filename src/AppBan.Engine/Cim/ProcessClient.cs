@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -37,6 +38,8 @@ namespace AppBan.Engine.Cim
         /// <summary>The exit code recorded by the wrapper; null when it could not be read back.</summary>
         public int? ExitCode { get; set; }
         public TimeSpan Duration { get; set; }
+        /// <summary>The processes that ran before the start, when the run was asked to follow relaunches; null otherwise.</summary>
+        public IReadOnlyCollection<uint> ProcessesBefore { get; set; }
     }
 
     /// <summary>What one sweep of HKLM\SOFTWARE\AppBan\Runs found and did.</summary>
@@ -57,6 +60,7 @@ namespace AppBan.Engine.Cim
     public sealed class RunningProcess
     {
         public uint ProcessId { get; set; }
+        public uint ParentProcessId { get; set; }
         public string Name { get; set; }
         public string ExecutablePath { get; set; }
     }
@@ -151,6 +155,58 @@ namespace AppBan.Engine.Cim
             return list;
         }
 
+        /// <summary>Every process on the target, with its parent (one enumeration).</summary>
+        public async Task<IReadOnlyList<RunningProcess>> ListAsync(CancellationToken ct = default)
+        {
+            var list = new List<RunningProcess>();
+            await Session.QueryAsync(@"root\cimv2", "SELECT ProcessId, ParentProcessId, Name FROM Win32_Process",
+                o => list.Add(new RunningProcess
+                {
+                    ProcessId = o["ProcessId"].AsUInt32() ?? 0,
+                    ParentProcessId = o["ParentProcessId"].AsUInt32() ?? 0,
+                    Name = o["Name"].AsString(),
+                }), Defaults.With(ct)).ConfigureAwait(false);
+            return list;
+        }
+
+        /// <summary>
+        /// The processes a finished run left behind: those started since the run began whose parent is the run's own
+        /// process, another of them, or a process that also started since and has already exited. The last rule is
+        /// what catches an uninstaller that copies itself to %TEMP%, starts the copy and exits at once (NSIS, Inno Setup
+        /// [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]): Windows keeps the copy's ParentProcessId naming the exited
+        /// uninstaller [doc: Win32_Process.ParentProcessId]. [guess] another process started meanwhile by something else
+        /// whose parent has exited is taken as ours too; the caller's wait is bounded, so that costs time, never a hang.
+        /// Empty when the run was not started with followRelaunches.
+        /// </summary>
+        public async Task<IReadOnlyList<RunningProcess>> FindLeftBehindAsync(ProcessRunResult run, CancellationToken ct = default)
+        {
+            if (run?.ProcessesBefore == null || run.Start?.ProcessId == null) return Array.Empty<RunningProcess>();
+            return LeftBehind(run.ProcessesBefore, run.Start.ProcessId.Value, await ListAsync(ct).ConfigureAwait(false));
+        }
+
+        internal static IReadOnlyList<RunningProcess> LeftBehind(IReadOnlyCollection<uint> before, uint rootProcessId, IReadOnlyList<RunningProcess> now)
+        {
+            var existed = new HashSet<uint>(before);
+            var running = new HashSet<uint>();
+            foreach (var p in now) running.Add(p.ProcessId);
+            var ours = new HashSet<uint> { rootProcessId };
+            var found = new List<RunningProcess>();
+            for (var grew = true; grew;)
+            {
+                grew = false;
+                foreach (var p in now)
+                {
+                    if (existed.Contains(p.ProcessId) || ours.Contains(p.ProcessId)) continue;
+                    var parentExitedSinceStart = !running.Contains(p.ParentProcessId) && !existed.Contains(p.ParentProcessId);
+                    if (!ours.Contains(p.ParentProcessId) && !parentExitedSinceStart) continue;
+                    ours.Add(p.ProcessId);
+                    found.Add(p);
+                    grew = true;
+                }
+            }
+            return found;
+        }
+
         /// <summary>
         /// The wrapper that records the exit code. /s makes cmd strip only the outermost quotes, so the inner
         /// command keeps its own quoting; /v:on delays !ERRORLEVEL! until the inner command has finished.
@@ -170,14 +226,22 @@ namespace AppBan.Engine.Cim
 
         /// <summary>
         /// Starts <paramref name="innerCommand"/> through the exit-code wrapper, waits up to
-        /// <paramref name="timeout"/>, then reads back and deletes the recorded exit code.
+        /// <paramref name="timeout"/>, then reads back and deletes the recorded exit code. With
+        /// <paramref name="followRelaunches"/> it first notes the running processes, so that
+        /// <see cref="FindLeftBehindAsync"/> can tell what the run started.
         /// </summary>
-        public async Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default)
+        public async Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default, bool followRelaunches = false)
         {
             var runId = RunKeyName.New(RunKeyName.Later(Clock.UtcNow, timeout));
             var commandLine = WrapForExitCode(innerCommand, runId);
             var watch = Stopwatch.StartNew();
             var result = new ProcessRunResult { CommandLine = innerCommand };
+            if (followRelaunches)
+            {
+                // Following is a refinement: a target that will not list its processes still runs the command.
+                try { result.ProcessesBefore = (await ListAsync(ct).ConfigureAwait(false)).Select(p => p.ProcessId).ToList(); }
+                catch (CimException ex) when (ex.Kind == CimErrorKind.AccessDenied || ex.Kind == CimErrorKind.ProviderFailure || ex.Kind == CimErrorKind.NotSupported) { }
+            }
             result.Start = await CreateAsync(commandLine, ct).ConfigureAwait(false);
             if (!result.Start.Started) { result.Duration = watch.Elapsed; return result; }
 

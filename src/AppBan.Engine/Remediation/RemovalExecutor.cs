@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
@@ -97,19 +98,22 @@ namespace AppBan.Engine.Remediation
                 }
 
                 var deadline = watch.Elapsed + options.Timeout;
-                var outcome = await RunWithRetryAsync(plan.CommandLine, result, watch, deadline, ct).ConfigureAwait(false);
+                var (outcome, run) = await RunWithRetryAsync(plan.CommandLine, result, watch, deadline, ct).ConfigureAwait(false);
                 if (outcome != null) return outcome;
 
                 var meaning = UninstallExitCodes.Interpret(result.ExitCode);
-                var stillInstalled = await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false);
+                bool stillInstalled;
+                (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
+                if (outcome != null) return outcome;
                 if (stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline)
                 {
                     // [3rd] -User sometimes leaves the package: remove it for all users (no one else is exempt).
                     result.Method = RemovalMethod.StoreAppForAllUsers;
-                    outcome = await RunWithRetryAsync(plan.FallbackCommandLine, result, watch, deadline, ct).ConfigureAwait(false);
+                    (outcome, run) = await RunWithRetryAsync(plan.FallbackCommandLine, result, watch, deadline, ct).ConfigureAwait(false);
                     if (outcome != null) return outcome;
                     meaning = UninstallExitCodes.Interpret(result.ExitCode);
-                    stillInstalled = await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false);
+                    (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
+                    if (outcome != null) return outcome;
                 }
                 return Verdict(result, meaning, stillInstalled);
             }
@@ -126,41 +130,76 @@ namespace AppBan.Engine.Remediation
             }
         }
 
-        /// <summary>Null when the command ran to an exit code; otherwise the final result (start failure, timeout).</summary>
-        private async Task<RemovalResult> RunWithRetryAsync(string commandLine, RemovalResult result, Stopwatch watch, TimeSpan deadline, CancellationToken ct)
+        /// <summary>
+        /// Outcome null when the command ran to an exit code (the run is then the last attempt); otherwise the final
+        /// result (start failure, timeout).
+        /// </summary>
+        private async Task<(RemovalResult Outcome, ProcessRunResult Run)> RunWithRetryAsync(string commandLine, RemovalResult result, Stopwatch watch, TimeSpan deadline, CancellationToken ct)
         {
             var delay = options.BusyRetryDelay;
             result.CommandLine = commandLine;
             while (true)
             {
                 var remaining = deadline - watch.Elapsed;
-                if (remaining <= TimeSpan.Zero) return TimedOut(result, "no time was left to start the uninstaller");
-                var run = await processes.RunAsync(commandLine, remaining, ct).ConfigureAwait(false);
+                if (remaining <= TimeSpan.Zero) return (TimedOut(result, "no time was left to start the uninstaller"), null);
+                var run = await processes.RunAsync(commandLine, remaining, ct, followRelaunches: true).ConfigureAwait(false);
                 result.Attempts++;
                 if (!run.Start.Started)
                 {
                     result.Status = RemovalStatus.Failed;
                     result.Error = computerName + ": the uninstaller could not be started (Win32_Process.Create returned " +
                                    run.Start.ReturnValue.ToString(CultureInfo.InvariantCulture) + ", " + run.Start.Outcome + ")";
-                    return result;
+                    return (result, run);
                 }
                 if (run.TimedOut)
-                    return TimedOut(result, "the uninstaller was still running after " + Seconds(options.Timeout) +
-                                            " (process " + run.Start.ProcessId + "); it was left running");
+                    return (TimedOut(result, "the uninstaller was still running after " + Seconds(options.Timeout) +
+                                             " (process " + run.Start.ProcessId + "); it was left running"), run);
                 result.ExitCode = run.ExitCode;
-                if (UninstallExitCodes.Interpret(run.ExitCode) != ExitCodeMeaning.InstallerBusy) return null;
+                if (UninstallExitCodes.Interpret(run.ExitCode) != ExitCodeMeaning.InstallerBusy) return (null, run);
 
                 // 1618: another installation holds the Windows Installer mutex. Back off within the bound.
-                if (deadline - watch.Elapsed <= delay) return InstallerBusy(result);
+                if (deadline - watch.Elapsed <= delay) return (InstallerBusy(result), run);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
-                if (deadline - watch.Elapsed <= TimeSpan.Zero) return InstallerBusy(result);
+                if (deadline - watch.Elapsed <= TimeSpan.Zero) return (InstallerBusy(result), run);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.BusyRetryMaxDelay.Ticks));
             }
         }
 
+        /// <summary>
+        /// The re-scan after the wrapper exited. An uninstaller that relaunches itself (NSIS, Inno Setup copy themselves
+        /// to %TEMP%, start the copy and exit 0 at once [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]) has not done
+        /// its work yet: while a process the run left behind is still running, the re-scan is repeated every poll
+        /// interval until the app is gone, the processes end (one last re-scan), or the removal's deadline passes
+        /// (TimedOut, the copy left running). Each pass waits, so the loop ends by the deadline.
+        /// </summary>
+        private async Task<(RemovalResult Outcome, bool StillInstalled)> AwaitSettledAsync(InstalledApp app, ProcessRunResult run, RemovalResult result,
+            Stopwatch watch, TimeSpan deadline, CancellationToken ct)
+        {
+            if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false)) return (null, false);
+            var waited = false;
+            while (true)
+            {
+                var leftBehind = await processes.FindLeftBehindAsync(run, ct).ConfigureAwait(false);
+                if (leftBehind.Count == 0)
+                    return (null, !waited || await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false));
+                var remaining = deadline - watch.Elapsed;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    var names = string.Join(", ", leftBehind.Select(p => (p.Name ?? "?") + " (process " + p.ProcessId.ToString(CultureInfo.InvariantCulture) + ")"));
+                    return (TimedOut(result, "the uninstaller exited (" + ExitCodeText(result.ExitCode) + ") but what it started was still running after " +
+                                             Seconds(options.Timeout) + ": " + names + "; it was left running"), true);
+                }
+                await Task.Delay(remaining < processes.PollInterval ? remaining : processes.PollInterval, ct).ConfigureAwait(false);
+                waited = true;
+                if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false)) return (null, false);
+            }
+        }
+
+        private static string ExitCodeText(int? code) => code.HasValue ? code.Value.ToString(CultureInfo.InvariantCulture) : "no exit code";
+
         private RemovalResult Verdict(RemovalResult result, ExitCodeMeaning meaning, bool stillInstalled)
         {
-            var code = result.ExitCode.HasValue ? result.ExitCode.Value.ToString(CultureInfo.InvariantCulture) : "no exit code";
+            var code = ExitCodeText(result.ExitCode);
             result.RebootRequired = UninstallExitCodes.MeansReboot(meaning);
             if (!stillInstalled)
             {

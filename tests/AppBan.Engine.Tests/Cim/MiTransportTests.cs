@@ -45,6 +45,7 @@ namespace AppBan.Engine.Tests.Cim
         [InlineData(27L, null, CimErrorKind.QuotaExceeded)]
         [InlineData(1L, 0x80338012L, CimErrorKind.Unreachable)]
         [InlineData(1L, 0x80338029L, CimErrorKind.Timeout)]
+        [InlineData(1L, 0x80338126L, CimErrorKind.Unreachable)] // ERROR_WSMAN_NETWORK_TIMEDOUT: switched off, not slow
         [InlineData(1L, 0x80070005L, CimErrorKind.AccessDenied)]
         [InlineData(1L, null, CimErrorKind.ProviderFailure)]
         public void NativeErrorCode_and_HRESULT_map_to_kinds(long native, long? hresult, CimErrorKind kind)

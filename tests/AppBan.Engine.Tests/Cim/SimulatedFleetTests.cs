@@ -54,6 +54,21 @@ namespace AppBan.Engine.Tests.Cim
                 faults = new { accessDenied = new[] { new { path = @"HKLM\SOFTWARE\Locked", operations = "all" } } },
             });
             Write("REJECT-01", new { faults = new { rejectAllCredentials = true } });
+            Write("OFF-01", new { faults = new { switchedOff = true } });
+            // Windows' own WinRM defaults (schemaVersion 2 without winRm): Basic off, no unencrypted traffic.
+            Write("WINRM-DEFAULTS", new { schemaVersion = 2 });
+            Write("WINRM-NOUNENCRYPTED", new { schemaVersion = 2, winRm = new { basic = true } });
+            foreach (var mode in new[] { "honoured", "ignored" })
+                Write("ARCH-" + mode.ToUpperInvariant(), new
+                {
+                    schemaVersion = 2,
+                    winRm = new { basic = true, allowUnencrypted = true, providerArchitecture = mode },
+                    uninstallEntries = new[]
+                    {
+                        new { view = "64", key = "Native App", values = new Dictionary<string, object> { ["DisplayName"] = "Native App" } },
+                        new { view = "32", key = "Wow App", values = new Dictionary<string, object> { ["DisplayName"] = "Wow App" } },
+                    },
+                });
             return directory;
         }
 
@@ -74,7 +89,8 @@ namespace AppBan.Engine.Tests.Cim
 
         private SimulatorProcess Sim => fleet.Simulator;
 
-        private WsManSession Session(string host, string user = null, string password = null, TimeSpan? timeout = null, int maxElements = 500)
+        private WsManSession Session(string host, string user = null, string password = null, TimeSpan? timeout = null, int maxElements = 500,
+            TimeSpan? connectTimeout = null)
         {
             var target = fleet.AdminTarget(host);
             if (user != null || password != null)
@@ -83,7 +99,16 @@ namespace AppBan.Engine.Tests.Cim
                 target.Credential = new NetworkCredential(user ?? h.AdminUser, password ?? h.AdminPassword);
             }
             target.OperationTimeout = timeout;
-            return new WsManSession(target, new WsManSessionOptions { MaxElements = maxElements, ClientGrace = TimeSpan.FromSeconds(1) });
+            var options = new WsManSessionOptions { MaxElements = maxElements, ClientGrace = TimeSpan.FromSeconds(1) };
+            if (connectTimeout.HasValue) options.ConnectTimeout = connectTimeout.Value;
+            return new WsManSession(target, options);
+        }
+
+        /// <summary>Resets the host, then the error of one query as its administrator over Basic.</summary>
+        private async Task<CimException> FreshQueryFails(string host)
+        {
+            await Sim.ResetAsync(host);
+            using (var s = Session(host)) return await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
         }
 
         private static Task<CimException> QueryFails(ICimSession s, string wql, string ns = @"root\cimv2") =>
@@ -236,6 +261,60 @@ namespace AppBan.Engine.Tests.Cim
                 var ex = await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
                 Assert.Equal(CimErrorKind.Unreachable, ex.Kind);
                 Assert.Contains("refused", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_switched_off_host_is_Unreachable_after_the_connect_timeout_not_a_Timeout_after_the_operation_timeout()
+        {
+            Assert.False(Sim["OFF-01"].Reachable);
+            // The operation timeout is far longer than the connect timeout: only a separately bounded connect ends as Unreachable.
+            using (var s = Session("OFF-01", timeout: TimeSpan.FromMinutes(5), connectTimeout: TimeSpan.FromSeconds(1)))
+            {
+                var ex = await QueryFails(s, "SELECT * FROM Win32_OperatingSystem");
+                Assert.Equal(CimErrorKind.Unreachable, ex.Kind);
+                Assert.Equal((long)CimErrorCodes.WsManNetworkTimedOut, ex.NativeCode);
+                Assert.Contains("switched off", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_host_with_Windows_default_WinRM_answers_Basic_with_Negotiate_and_the_error_says_what_the_target_needs()
+        {
+            var ex = await FreshQueryFails("WINRM-DEFAULTS");
+            Assert.Equal(CimErrorKind.AuthenticationFailed, ex.Kind);
+            Assert.Equal("BasicAuthenticationDisabled", ex.Detail);
+            Assert.Contains("offering only Negotiate", ex.Message);
+            Assert.Contains("HTTPS listener", ex.Message);
+            Assert.Contains("Basic for local accounts", ex.Message);
+            Assert.DoesNotContain(SimulatedFleetFixture.Password, ex.Message);
+            var log = (await Sim.GetOperationsAsync("WINRM-DEFAULTS")).EnumerateArray().ToList();
+            Assert.All(log, o => Assert.Equal("401", o.GetProperty("result").GetString()));
+            Assert.NotEmpty(log);
+        }
+
+        [Fact]
+        public async Task Basic_over_HTTP_to_a_service_that_refuses_unencrypted_traffic_is_EncryptionRequired()
+        {
+            var ex = await FreshQueryFails("WINRM-NOUNENCRYPTED");
+            Assert.Equal(CimErrorKind.EncryptionRequired, ex.Kind);
+            Assert.Contains("AllowUnencrypted", ex.Message);
+            Assert.DoesNotContain((await Sim.GetOperationsAsync("WINRM-NOUNENCRYPTED")).EnumerateArray(),
+                o => o.GetProperty("operation").GetString() == "Enumerate");
+        }
+
+        [Theory]
+        [InlineData("ARCH-HONOURED")]
+        [InlineData("ARCH-IGNORED")]
+        public async Task Both_registry_views_read_right_whether_the_architecture_option_is_honoured_or_ignored(string host)
+        {
+            using (var s = Session(host))
+            {
+                var registry = new RegistryClient(s);
+                var native = await registry.EnumKeyAsync(RegistryHive.LocalMachine, Uninstall);
+                var wow = await registry.EnumKeyAsync(RegistryHive.LocalMachine, @"SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall");
+                Assert.Equal(new[] { "Native App" }, native.Value);
+                Assert.Equal(new[] { "Wow App" }, wow.Value);
             }
         }
 

@@ -61,6 +61,8 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Equal(2, options.Count);
             Assert.Equal("wmi:__ProviderArchitecture", (string)options[0].Attribute("Name"));
             Assert.Equal("xs:int", (string)options[0].Attribute("Type"));
+            // The Type is a QName: its prefix must resolve to XML Schema where it is used.
+            Assert.All(options, o => Assert.Equal("http://www.w3.org/2001/XMLSchema", o.GetNamespaceOfPrefix("xs")?.NamespaceName));
             Assert.Equal("64", options[0].Value);
             Assert.Equal("wmi:__RequiredArchitecture", (string)options[1].Attribute("Name"));
             Assert.Equal("true", options[1].Value);

@@ -63,6 +63,7 @@ namespace AppBan.Engine.Tests.Fakes
         private static readonly Regex ExitCodeWrapper = new Regex(
             "^cmd\\.exe /d /v:on /s /c \"(?<inner>.*) & reg\\.exe add \"HKLM\\\\SOFTWARE\\\\AppBan\\\\Runs\\\\(?<id>[0-9a-f]{32})\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"$",
             RegexOptions.Singleline);
+        private const string ProcessListQuery = "SELECT ProcessId, ParentProcessId, Name FROM Win32_Process";
         private static readonly Regex ProcessIdQuery = new Regex(@"^SELECT ProcessId FROM Win32_Process WHERE ProcessId=(\d+)$");
 
         private readonly object gate = new object();
@@ -204,6 +205,18 @@ namespace AppBan.Engine.Tests.Fakes
                     bool alive;
                     lock (gate) alive = running.Contains(uint.Parse(pid.Groups[1].Value));
                     if (alive) onInstance(new CimObject("Win32_Process", new Dictionary<string, CimValue> { ["ProcessId"] = CimValue.FromUInt32(uint.Parse(pid.Groups[1].Value)) }));
+                    return;
+                }
+                if (wql == ProcessListQuery)
+                {
+                    // Every process the host runs, as children of System (4): the relaunch follower's listing.
+                    List<uint> all;
+                    lock (gate) all = running.ToList();
+                    foreach (var p in all)
+                        onInstance(new CimObject("Win32_Process", new Dictionary<string, CimValue>
+                        {
+                            ["ProcessId"] = CimValue.FromUInt32(p), ["ParentProcessId"] = CimValue.FromUInt32(4), ["Name"] = CimValue.FromString("cmd.exe"),
+                        }));
                     return;
                 }
                 if (Query == null) throw new CimException(CimErrorKind.InvalidClass, ComputerName, "Invalid class: " + wql);

@@ -154,6 +154,41 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
+        public async Task An_uninstaller_that_relaunches_itself_is_followed_until_its_copy_has_removed_the_app()
+        {
+            using var session = await OpenAsync("REM-EXE-RELAUNCH");
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single());
+
+            Assert.Equal(RemovalStatus.Removed, result.Status);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Null(result.Error);
+            Assert.False(await KeyExistsAsync("REM-EXE-RELAUNCH", Uninstall64 + "\\TikTok LIVE Studio"));
+            // The wrapper finished at once; the copy in %TEMP% did the work and has ended.
+            var command = Assert.Single((await sim.GetCommandsAsync("REM-EXE-RELAUNCH")).EnumerateArray().ToList());
+            Assert.True(command.GetProperty("finished").GetBoolean());
+            Assert.DoesNotContain((await sim.GetProcessesAsync("REM-EXE-RELAUNCH")).EnumerateArray(), p => p.GetProperty("name").GetString() == "Un_A.exe");
+        }
+
+        [Fact]
+        public async Task A_relaunched_copy_that_never_finishes_is_TimedOut_within_the_removal_timeout()
+        {
+            using var session = await OpenAsync("REM-EXE-RELAUNCH-HANG");
+            var finding = (await ScanAsync(session)).Single();
+            var verifier = new CountingVerifier(new InventoryReader(new RegistryClient(session)));
+            var result = await RemoveAsync(session, finding, Options(TimeSpan.FromSeconds(2)), verifier);
+
+            Assert.Equal(RemovalStatus.TimedOut, result.Status);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Contains("Un_A.exe", result.Error);
+            // Bounded: the poll stops at the deadline, one re-scan per 100 ms poll at most (2 s), not an endless loop.
+            Assert.InRange(verifier.Calls, 2, 2 + 20 + 1);
+            Assert.True(await KeyExistsAsync("REM-EXE-RELAUNCH-HANG", Uninstall64 + "\\TikTok LIVE Studio"));
+            var command = Assert.Single((await sim.GetCommandsAsync("REM-EXE-RELAUNCH-HANG")).EnumerateArray().ToList());
+            Assert.True(command.GetProperty("finished").GetBoolean());
+            Assert.Contains((await sim.GetProcessesAsync("REM-EXE-RELAUNCH-HANG")).EnumerateArray(), p => p.GetProperty("name").GetString() == "Un_A.exe");
+        }
+
+        [Fact]
         public async Task The_store_app_is_removed_for_its_user_and_from_provisioning()
         {
             using var session = await OpenAsync("LAPTOP-01");
@@ -234,6 +269,20 @@ namespace AppBan.Engine.Tests.Remediation
                 IReadOnlyList<CimParameter> inParameters, CimCallOptions options) =>
                 inner.InvokeMethodAsync(namespaceName, className, methodName, inParameters, options);
             public void Dispose() { }
+        }
+    }
+
+    /// <summary>Counts the re-scans the executor asks for.</summary>
+    internal sealed class CountingVerifier : IInstallVerifier
+    {
+        private readonly IInstallVerifier inner;
+        public CountingVerifier(IInstallVerifier inner) { this.inner = inner; }
+        public int Calls { get; private set; }
+
+        public Task<bool> IsStillInstalledAsync(InstalledApp app, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return inner.IsStillInstalledAsync(app, cancellationToken);
         }
     }
 }

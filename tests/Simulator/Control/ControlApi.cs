@@ -100,7 +100,7 @@ public static class ControlApi
         name = h.Name,
         url = h.Url,
         computerName = h.Url is null ? null : new Uri(h.Url).Authority,
-        reachable = !h.Description.Faults.Unreachable,
+        reachable = h.Listening,
         os = h.Description.Os.Caption,
         // Simulated accounts only: the password is what test helpers need to build a credential.
         accounts = h.Accounts.Select(a => new

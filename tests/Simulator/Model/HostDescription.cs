@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace AppBan.Simulator.Model;
 
 /// <summary>
-/// A simulated host as described in JSON (schemaVersion 1). docs/simulator.md documents every field;
-/// keep the two in step: acceptance tests outside the project write these files.
+/// A simulated host as described in JSON (schemaVersion 1 or 2). docs/simulator.md documents every field;
+/// keep the two in step: acceptance tests outside the project write these files. Version 2 differs from 1 only in
+/// the defaults of <see cref="WinRm"/>: Windows' own (Basic off, no unencrypted traffic, no HTTPS listener).
 /// </summary>
 public sealed class HostDescription
 {
@@ -24,7 +25,37 @@ public sealed class HostDescription
     /// <summary>Folders that exist on disk, with their own security (see FileSecurity).</summary>
     public List<FolderDescription> Folders { get; set; } = [];
     public List<ProcessDescription> Processes { get; set; } = [];
+    /// <summary>The WinRM service's settings; what is not given follows the schema version's defaults.</summary>
+    public WinRmDescription WinRm { get; set; } = new();
     public FaultsDescription Faults { get; set; } = new();
+
+    /// <summary>winrm/config/service/auth Basic.</summary>
+    public bool BasicEnabled => WinRm.Basic ?? SchemaVersion == 1;
+    /// <summary>winrm/config/service AllowUnencrypted.</summary>
+    public bool AllowUnencrypted => WinRm.AllowUnencrypted ?? SchemaVersion == 1;
+    /// <summary>An HTTPS listener exists (what the simulator serves with --https).</summary>
+    public bool HttpsListener => WinRm.HttpsListener ?? SchemaVersion == 1;
+}
+
+/// <summary>
+/// The WinRM service as <c>winrm get winrm/config/service</c> shows it. A fresh Windows has Basic off, AllowUnencrypted
+/// false and only an HTTP listener [doc: "Installation and configuration for Windows Remote Management"]; those are the
+/// schemaVersion 2 defaults. Version 1 files default to everything on, as the simulator behaved before.
+/// </summary>
+public sealed class WinRmDescription
+{
+    public bool? Basic { get; set; }
+    public bool? AllowUnencrypted { get; set; }
+    public bool? HttpsListener { get; set; }
+    /// <summary>
+    /// "honoured" (default): wmi:__ProviderArchitecture selects the registry view, and without it the view is the native
+    /// 64-bit one [doc MS-WMI 2.2.13]. "ignored": the option is not passed to WMI, so the view is always the native one
+    /// [3rd: jOVAL's StdRegProv leaves the option out, citing a Microsoft defect].
+    /// </summary>
+    public string ProviderArchitecture { get; set; } = WinRmDescription.Honoured;
+
+    public const string Honoured = "honoured";
+    public const string Ignored = "ignored";
 }
 
 public sealed class OsDescription
@@ -113,6 +144,11 @@ public sealed class ProgramDescription
     public bool Hang { get; set; }
     /// <summary>Shows a prompt nobody in session 0 can answer: never exits.</summary>
     public bool WaitsForUser { get; set; }
+    /// <summary>
+    /// Copies itself to %TEMP%, starts the copy and exits at once with <see cref="ExitCode"/> (NSIS, Inno Setup): the
+    /// copy runs <see cref="DurationMs"/> (forever with <see cref="Hang"/>) and does the removal when it ends.
+    /// </summary>
+    public bool Relaunches { get; set; }
     /// <summary>A per-user program: its effects apply only when run as this SID's account.</summary>
     public string? RunsAsUser { get; set; }
     public List<string> RemovesKeys { get; set; } = [];
@@ -159,6 +195,12 @@ public sealed class FaultsDescription
 {
     /// <summary>Nothing listens: connections are refused.</summary>
     public bool Unreachable { get; set; }
+    /// <summary>
+    /// Switched off (or behind a firewall that drops): a connection attempt gets no answer at all, not even a refusal.
+    /// Modelled on loopback by a listening socket whose accept queue the simulator fills itself and never accepts, so
+    /// the kernel drops further SYNs.
+    /// </summary>
+    public bool SwitchedOff { get; set; }
     /// <summary>Every request gets 401, whatever the password (a changed password).</summary>
     public bool RejectAllCredentials { get; set; }
     public int LatencyMs { get; set; }
@@ -248,9 +290,11 @@ public static class HostJson
 
     public static void Validate(HostDescription host, string source)
     {
-        if (host.SchemaVersion != 1) throw new InvalidDataException($"{source}: schemaVersion must be 1 (found {host.SchemaVersion}).");
+        if (host.SchemaVersion is not (1 or 2)) throw new InvalidDataException($"{source}: schemaVersion must be 1 or 2 (found {host.SchemaVersion}).");
+        if (host.WinRm.ProviderArchitecture is not (WinRmDescription.Honoured or WinRmDescription.Ignored))
+            throw new InvalidDataException($"{source}: winRm.providerArchitecture must be honoured or ignored.");
         if (string.IsNullOrWhiteSpace(host.ComputerName)) throw new InvalidDataException($"{source}: computerName is required.");
-        if (host.Accounts.Count == 0 && !host.Faults.Unreachable) throw new InvalidDataException($"{source}: at least one account is required.");
+        if (host.Accounts.Count == 0 && !host.Faults.Unreachable && !host.Faults.SwitchedOff) throw new InvalidDataException($"{source}: at least one account is required.");
         foreach (var a in host.Accounts)
             foreach (var ns in a.RemoteEnableNamespaces)
                 if (!Wmi.WmiCatalog.NamespaceExists(Wmi.WmiCatalog.NormalizeNamespace(ns)))

@@ -45,6 +45,9 @@ public sealed class SimProcess
     public uint SessionId { get; init; }
 }
 
+/// <summary>A process no run waits for; its effects land when it ends (never, when <see cref="SimProcess.Ends"/> is null).</summary>
+public sealed record DetachedProcess(SimProcess Process, Action<HostState>? Effects);
+
 public sealed class CommandRecord
 {
     public int Sequence { get; init; }
@@ -109,11 +112,15 @@ public sealed class HostState
 
     /// <summary>Where it listens (set at start); null for an unreachable host.</summary>
     public string? Url { get; set; }
+    /// <summary>Whether the WS-Man endpoint at <see cref="Url"/> answers (not refused, not switched off, an HTTPS listener under --https).</summary>
+    public bool Listening { get; set; }
 
     public RegistryStore Registry { get; private set; } = new();
     public List<PackageState> Packages { get; private set; } = [];
     public List<SimProcess> Processes { get; private set; } = [];
     public List<Wmi.ProcessRun> Runs { get; private set; } = [];
+    /// <summary>Processes that outlive the run that started them (relaunched uninstallers), with their effects at exit.</summary>
+    public List<DetachedProcess> Detached { get; private set; } = [];
     public List<CommandRecord> Commands { get; private set; } = [];
     public List<OperationRecord> Operations { get; private set; } = [];
     public Dictionary<string, int> Counts { get; private set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -132,6 +139,7 @@ public sealed class HostState
         {
             initialized = false;
             Runs = [];
+            Detached = [];
             Enumerations = new(StringComparer.OrdinalIgnoreCase);
             ResetCounters();
         }
@@ -184,6 +192,13 @@ public sealed class HostState
         while (true)
         {
             var next = Runs.Where(r => !r.Finished && r.NextEventTime is { } t && t <= now).MinBy(r => r.NextEventTime);
+            var detached = Detached.Where(d => d.Process.Ends is { } t && t <= now).MinBy(d => d.Process.Ends);
+            if (detached is not null && (next is null || detached.Process.Ends <= next.NextEventTime))
+            {
+                Detached.Remove(detached);
+                detached.Effects?.Invoke(this);
+                continue;
+            }
             if (next is null) break;
             next.Step(this);
         }
@@ -191,6 +206,19 @@ public sealed class HostState
         Processes.RemoveAll(p => p.Ends is { } end && end <= now);
         foreach (var stale in Enumerations.Values.Where(e => now - e.LastUsed > EnumerationTimeout).Select(e => e.Id).ToList())
             Enumerations.Remove(stale);
+    }
+
+    /// <summary>Starts a process that outlives <paramref name="parentProcessId"/>: its ParentProcessId keeps naming the parent after that exits.</summary>
+    public void StartDetached(Wmi.RelaunchedCopy copy, uint parentProcessId, Account account, DateTime at)
+    {
+        NextProcessId += 4;
+        var process = new SimProcess
+        {
+            ProcessId = NextProcessId, ParentProcessId = parentProcessId, Name = copy.ProcessName, ExecutablePath = copy.ExecutablePath,
+            CommandLine = copy.CommandLine, Started = at, SessionId = 0, Ends = at + copy.Duration,
+        };
+        Processes.Add(process);
+        Detached.Add(new DetachedProcess(process, copy.Effects));
     }
 
     public const string AppxStore = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";

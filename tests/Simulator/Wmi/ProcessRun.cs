@@ -4,7 +4,14 @@ namespace AppBan.Simulator.Wmi;
 
 /// <summary>What running one program does: its exit code, how long it takes (null: forever) and its effects at exit.</summary>
 public sealed record ProgramOutcome(int ExitCode, TimeSpan? Duration, Action<HostState>? Effects = null, string? ProcessName = null,
-    string? ExecutablePath = null, bool IsMsiexec = false);
+    string? ExecutablePath = null, bool IsMsiexec = false)
+{
+    /// <summary>The copy the program starts before it exits (an uninstaller that relaunches itself from %TEMP%).</summary>
+    public RelaunchedCopy? Relaunch { get; init; }
+}
+
+/// <summary>A process a program leaves behind: it outlives its parent, runs <paramref name="Duration"/> (null: forever), then has its effects.</summary>
+public sealed record RelaunchedCopy(string ProcessName, string ExecutablePath, string CommandLine, TimeSpan? Duration, Action<HostState>? Effects);
 
 /// <summary>
 /// A process started through Win32_Process.Create: either cmd.exe running statements one after another, or a
@@ -80,6 +87,7 @@ public sealed class ProcessRun
         if (current is null || current.Duration is null) return;
         var at = currentEnd;
         current.Effects?.Invoke(host);
+        if (current.Relaunch is { } copy) host.StartDetached(copy, child?.ProcessId ?? root.ProcessId, Account, at);
         errorLevel = current.ExitCode;
         if (child is not null) child.Ends = at;
         child = null;

@@ -100,10 +100,22 @@ public static class Programs
     private static ProgramOutcome Declared(Account account, ProgramDescription p)
     {
         var name = CommandLine.FileName(p.Path);
-        if (p.Hang || p.WaitsForUser) return new ProgramOutcome(0, null, null, name, p.Path);
         // A per-user program run by another account acts on the wrong profile: it exits but removes nothing.
         var effective = p.RunsAsUser is null || string.Equals(p.RunsAsUser, account.Sid, StringComparison.OrdinalIgnoreCase);
-        return new ProgramOutcome(p.ExitCode, TimeSpan.FromMilliseconds(p.DurationMs), effective ? host => RemoveAll(host, p.RemovesKeys, p.RemovesPackages) : null, name, p.Path);
+        Action<HostState>? effects = effective ? host => RemoveAll(host, p.RemovesKeys, p.RemovesPackages) : null;
+        if (p.Relaunches)
+        {
+            // NSIS copies its uninstaller to %TEMP%\~nsuA.tmp\Un_A.exe, starts it with _?=<install folder> and exits 0
+            // [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]; [guess] the folder and name for an elevated session-0 run.
+            var copy = @"C:\Windows\Temp\~nsuA.tmp\Un_A.exe";
+            var duration = p.Hang || p.WaitsForUser ? (TimeSpan?)null : TimeSpan.FromMilliseconds(p.DurationMs);
+            return new ProgramOutcome(p.ExitCode, TimeSpan.Zero, null, name, p.Path)
+            {
+                Relaunch = new RelaunchedCopy("Un_A.exe", copy, "\"" + copy + "\" _?=" + System.IO.Path.GetDirectoryName(p.Path), duration, effects),
+            };
+        }
+        if (p.Hang || p.WaitsForUser) return new ProgramOutcome(0, null, null, name, p.Path);
+        return new ProgramOutcome(p.ExitCode, TimeSpan.FromMilliseconds(p.DurationMs), effects, name, p.Path);
     }
 
     private static void RemoveAll(HostState host, IEnumerable<string> keys, IEnumerable<string> packages)

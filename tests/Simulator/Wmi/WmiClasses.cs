@@ -111,7 +111,11 @@ internal sealed class Win32Process : IWmiClass
         var exitCode = (int)(args.UInt32("Reason") ?? 0);
         var run = host.Runs.FirstOrDefault(r => r.Owns(pid));
         if (run is not null) run.Terminate(host, pid, exitCode, ctx.Now);
-        else host.Processes.Remove(process);
+        else
+        {
+            host.Processes.Remove(process);
+            host.Detached.RemoveAll(d => d.Process.ProcessId == pid);
+        }
         return new MethodResult(0);
     }
 

@@ -68,15 +68,20 @@ public static class WsManService
 
     /// <summary>
     /// The registry view. Windows passes wsman:Option elements named "wmi:X" into the WMI context as X [doc MS-WSMV
-    /// 3.1.4.1.10]. Without __ProviderArchitecture=64 the simulator serves the 32-bit view: a conservative choice
-    /// (WinRM's host process is 64-bit, so Windows would likely serve 64-bit) that makes a client which forgets the
-    /// option read WOW6432Node and fail its tests. Options are never rejected, MustComply or not [doc MS-WSMV &lt;52&gt;].
+    /// 3.1.4.1.10]; without __ProviderArchitecture WMI picks the native architecture [doc MS-WMI 2.2.13], 64-bit for
+    /// WinRM's 64-bit host process. A host whose winRm.providerArchitecture is "ignored" never applies the option
+    /// [3rd: jOVAL]. Options are never rejected, MustComply or not [doc MS-WSMV &lt;52&gt;].
     /// </summary>
-    public static int Architecture(WsManRequest req) =>
-        req.Options.TryGetValue("wmi:__ProviderArchitecture", out var v) && v.Trim() == "64" ? 64 : 32;
+    public static int Architecture(WsManRequest req, HostDescription host)
+    {
+        const int native = 64;
+        if (host.WinRm.ProviderArchitecture == WinRmDescription.Ignored) return native;
+        if (!req.Options.TryGetValue("wmi:__ProviderArchitecture", out var v)) return native;
+        return v.Trim() switch { "32" => 32, "64" => 64, _ => native };
+    }
 
     private static CallContext Context(HostState host, Account account, WsManRequest req, string ns) =>
-        new(host, account, Architecture(req), ns);
+        new(host, account, Architecture(req, host.Description), ns);
 
     /// <summary>
     /// WMI checks the namespace's security when the plugin connects to it, before any class or query is looked at
@@ -245,7 +250,7 @@ public static class WsManService
         }
         var args = new MethodArguments(values);
         log.Detail = string.Join(" ", values.Select(v => v.Key + "=" + string.Join("|", v.Value)));
-        var result = wmiClass.Invoke(new CallContext(host, account, Architecture(req), ns) { Selectors = req.Selectors }, canonical, args);
+        var result = wmiClass.Invoke(new CallContext(host, account, Architecture(req, host.Description), ns) { Selectors = req.Selectors }, canonical, args);
         log.Result = "ReturnValue=" + result.ReturnValue.ToString(CultureInfo.InvariantCulture);
 
         var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, req.ResourceUri + "/" + method + "Response", req.MessageId);

@@ -21,10 +21,18 @@ namespace AppBan.Engine.Cim.WsMan
         private readonly HttpClient client;
         private readonly AuthenticationHeaderValue basicHeader;
         private readonly string computerName;
+        private readonly CimAuthentication authentication;
+        private readonly bool useSsl;
+        private readonly TimeSpan connectTimeout;
+        private readonly object probeGate = new object();
+        private Task probe;
 
-        public WsManHttp(CimTarget target, int maxConnections)
+        public WsManHttp(CimTarget target, int maxConnections, TimeSpan connectTimeout)
         {
             computerName = target.ComputerName;
+            authentication = target.Authentication;
+            useSsl = target.UseSsl;
+            this.connectTimeout = connectTimeout;
             Endpoint = target.WsManEndpoint;
             var auth = target.Authentication;
             if (!target.UseSsl && auth != CimAuthentication.Basic)
@@ -85,13 +93,14 @@ namespace AppBan.Engine.Cim.WsMan
                 if (basicHeader != null) request.Headers.Authorization = basicHeader;
                 try
                 {
+                    await AwaitReachableAsync(linked.Token).ConfigureAwait(false);
                     using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false))
                     {
                         var text = response.Content == null ? string.Empty : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                         var status = (int)response.StatusCode;
                         if (status == 200) return text;
                         if (LooksLikeEnvelope(text) && (status == 400 || status == 500)) return text;
-                        throw StatusError(response.StatusCode, response.ReasonPhrase);
+                        throw StatusError(response, text);
                     }
                 }
                 catch (CimException) { throw; }
@@ -112,14 +121,99 @@ namespace AppBan.Engine.Cim.WsMan
             }
         }
 
+        private static bool OffersBasic(HttpResponseMessage response)
+        {
+            foreach (var challenge in response.Headers.WwwAuthenticate)
+                if (string.Equals(challenge.Scheme, "Basic", StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        private static string Offered(HttpResponseMessage response)
+        {
+            var schemes = new System.Collections.Generic.List<string>();
+            foreach (var challenge in response.Headers.WwwAuthenticate) schemes.Add(challenge.Scheme);
+            return schemes.Count == 0 ? "no method" : string.Join(", ", schemes);
+        }
+
         private static bool IsCancellation(Exception ex) => ex is OperationCanceledException || ex.InnerException is OperationCanceledException;
 
         private static bool LooksLikeEnvelope(string text) =>
             text != null && text.IndexOf("Envelope", StringComparison.Ordinal) >= 0 && text.TrimStart().StartsWith("<", StringComparison.Ordinal);
 
-        private CimException StatusError(HttpStatusCode status, string reason)
+        /// <summary>
+        /// The first request waits for one TCP connection made with its own short bound (<see cref="connectTimeout"/>):
+        /// a switched-off computer drops the packets, and the client would otherwise wait out the operation timeout and
+        /// report a timeout. netstandard2.0's HttpClientHandler has no connect timeout of its own, so the probe is a
+        /// separate connection, made once per session (again only after a failure). Not made through a proxy.
+        /// </summary>
+        private async Task AwaitReachableAsync(CancellationToken cancel)
         {
-            var code = (int)status;
+            Task current;
+            lock (probeGate)
+            {
+                if (probe == null || probe.IsFaulted || probe.IsCanceled) probe = ProbeAsync();
+                current = probe;
+            }
+            if (!current.IsCompleted)
+            {
+                var cancelled = Task.Delay(Timeout.Infinite, cancel);
+                if (await Task.WhenAny(current, cancelled).ConfigureAwait(false) != current) cancel.ThrowIfCancellationRequested();
+            }
+            await current.ConfigureAwait(false);
+        }
+
+        private async Task ProbeAsync()
+        {
+            if (ThroughProxy()) return;
+            var tcp = new TcpClient();
+            try
+            {
+                var connect = tcp.ConnectAsync(Endpoint.DnsSafeHost, Endpoint.Port);
+                if (await Task.WhenAny(connect, Task.Delay(connectTimeout)).ConfigureAwait(false) != connect)
+                {
+                    _ = connect.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                    // What MI reports as ERROR_WSMAN_NETWORK_TIMEDOUT (0x80338126).
+                    throw new CimException(CimErrorKind.Unreachable, computerName,
+                        computerName + ": cannot reach " + Endpoint + ": no answer to the connection within " +
+                        connectTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) +
+                        " s (the computer is switched off, or a firewall drops the traffic).", CimErrorCodes.WsManNetworkTimedOut);
+                }
+                try { await connect.ConfigureAwait(false); }
+                catch (Exception ex) when (ex is SocketException || ex is IOException || ex is ObjectDisposedException) { throw Classify(ex); }
+            }
+            finally { tcp.Dispose(); }
+        }
+
+        private bool ThroughProxy()
+        {
+            try
+            {
+                var proxy = WebRequest.DefaultWebProxy;
+                return proxy != null && !proxy.IsBypassed(Endpoint);
+            }
+            catch (Exception ex) when (ex is PlatformNotSupportedException || ex is NotSupportedException || ex is InvalidOperationException) { return false; }
+        }
+
+        private CimException StatusError(HttpResponseMessage response, string text)
+        {
+            var code = (int)response.StatusCode;
+            var reason = response.ReasonPhrase;
+            if (code == 401 && authentication == CimAuthentication.Basic && !OffersBasic(response))
+                return new CimException(CimErrorKind.AuthenticationFailed, computerName,
+                    computerName + ": the target does not accept Basic authentication (HTTP 401 offering only " + Offered(response) + "). " +
+                    "Windows has Basic turned off by default, and this client cannot use Negotiate over plain HTTP (that needs message " +
+                    "encryption). Prepare the target: either an HTTPS listener with a certificate this computer trusts (then -UseSSL), " +
+                    "or, where policy allows, Basic for local accounts (winrm set winrm/config/service/auth @{Basic=\"true\"}; over HTTP " +
+                    "also AllowUnencrypted). See docs/linux-macos.md.", code) { Detail = "BasicAuthenticationDisabled" };
+            var basicOverHttp = !useSsl && authentication == CimAuthentication.Basic;
+            if (code == 500 && basicOverHttp && string.IsNullOrWhiteSpace(text))
+                // [3rd: pywinrm issue 208, Metasploit issue 8900] WinRM answers Basic over HTTP with HTTP 500 when
+                // AllowUnencrypted is false; [guess] with an empty body, which is what tells it from other 500s.
+                return new CimException(CimErrorKind.EncryptionRequired, computerName,
+                    computerName + ": the target refused the request over plain HTTP (HTTP 500 without a SOAP reply). Windows answers " +
+                    "this way when its WinRM service does not allow unencrypted traffic (AllowUnencrypted=false, the default). Use an " +
+                    "HTTPS listener (-UseSSL), or, where policy allows, set AllowUnencrypted on the target. See docs/linux-macos.md.", code)
+                { Detail = "UnencryptedTrafficRefused" };
             switch (code)
             {
                 case 401:
@@ -140,7 +234,8 @@ namespace AppBan.Engine.Cim.WsMan
                     return new CimException(CimErrorKind.Unreachable, computerName, computerName + ": the WS-Management service is unavailable (HTTP 503).", code);
                 default:
                     return new CimException(CimErrorKind.ProtocolError, computerName,
-                        computerName + ": unexpected HTTP " + code + " " + reason + " from " + Endpoint + ".", code);
+                        computerName + ": unexpected HTTP " + code + " " + reason + " from " + Endpoint + "." +
+                        (code == 500 && basicOverHttp ? " A WinRM service that does not allow unencrypted traffic (AllowUnencrypted=false) may also answer Basic over HTTP this way." : ""), code);
             }
         }
 

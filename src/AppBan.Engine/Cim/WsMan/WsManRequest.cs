@@ -24,6 +24,7 @@ namespace AppBan.Engine.Cim.WsMan
     public static class WsManRequest
     {
         private const string S = "s", A = "a", N = "n", W = "w", P = "p";
+        private const string XmlSchemaNamespace = "http://www.w3.org/2001/XMLSchema";
 
         public static string Enumerate(string resourceUri, string messageId, WsManHeaderOptions header, string wql, int maxElements)
         {
@@ -211,8 +212,12 @@ namespace AppBan.Engine.Cim.WsMan
                 {
                     // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
                     // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
-                    // [guess] The Type attribute tells the plug-in which variant type to put in the context.
+                    // [guess] The Type attribute tells the plug-in which variant type to put in the context; its value is a
+                    // QName, so the xs prefix is declared. Whether WinRM honours, ignores or never sees the option, the reads
+                    // are right: without it WMI serves the native (64-bit) view [doc MS-WMI 2.2.13], and 32-bit entries are
+                    // read through WOW6432Node by name, never by asking for the 32-bit view.
                     x.WriteStartElement(W, "OptionSet", WsManNames.WsMan.NamespaceName);
+                    x.WriteAttributeString("xmlns", "xs", "http://www.w3.org/2000/xmlns/", XmlSchemaNamespace);
                     Option(x, "wmi:__ProviderArchitecture", "xs:int", "64");
                     Option(x, "wmi:__RequiredArchitecture", "xs:boolean", "true");
                     x.WriteEndElement();

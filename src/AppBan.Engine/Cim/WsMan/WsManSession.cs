@@ -20,6 +20,12 @@ namespace AppBan.Engine.Cim.WsMan
         /// <summary>Bound on the best-effort Release sent after a failed or cancelled enumeration.</summary>
         public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
         public int MaxConnections { get; set; } = 16;
+        /// <summary>
+        /// How long the first connection may take before the target counts as unreachable. A switched-off or firewalled
+        /// computer drops the packets, so without its own bound the connect would wait out the operation timeout.
+        /// [guess] 5 s is ample on a LAN and short enough that a fleet with many switched-off computers is not held up.
+        /// </summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
     }
 
     /// <summary>
@@ -37,7 +43,7 @@ namespace AppBan.Engine.Cim.WsMan
             this.target = target ?? throw new ArgumentNullException(nameof(target));
             if (target.IsLocal) throw new ArgumentException("The WS-Man client needs a computer name.", nameof(target));
             Options = options ?? new WsManSessionOptions();
-            http = new WsManHttp(target, Options.MaxConnections);
+            http = new WsManHttp(target, Options.MaxConnections, Options.ConnectTimeout);
         }
 
         public string ComputerName => target.ComputerName;
