@@ -18,6 +18,9 @@ namespace AppBan.Engine.Tests.Inventory
         private const string Uninstall64 = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
         private const string Uninstall32 = @"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";
         private const string Appx = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
+        internal const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+        private const string Calculator = "Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe";
+        internal static string UserRepository(string sid) => @"HKU\" + sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
         internal static string UserUninstall(string sid) => @"HKU\" + sid + @"\Software\Microsoft\Windows\CurrentVersion\Uninstall";
 
         /// <summary>The policy's pre-filter, as the reader sees it: key name or DisplayName mentions a banned app.</summary>
@@ -65,11 +68,15 @@ namespace AppBan.Engine.Tests.Inventory
             r.Key(UserUninstall(Bob) + @"\{11111111-2222-3333-4444-555555555555}").String("DisplayName", "TikTok")
                 .String("UninstallString", "cmd.exe /c whoami & calc.exe").DWord("WindowsInstaller", 1);
 
-            // Store: TikTok for Alice, noise for both, one provisioned app, one key that is not a package name.
-            r.Key(Appx + @"\" + Alice + @"\" + TikTokStore);
-            r.Key(Appx + @"\" + Alice + @"\Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe");
-            r.Key(Appx + @"\" + Bob + @"\Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe");
-            r.Key(Appx + @"\" + Bob + @"\not a package';calc;'");
+            // Store: TikTok for Alice, noise for both, one provisioned app, one key that is not a package name. Each user's
+            // repository is in their classes hive; the device's lists every package. AppxAllUserStore\<SID> is pending work only.
+            foreach (var name in new[] { TikTokStore, Calculator, "Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe" })
+                r.Key(DeviceRepository + @"\" + name).String("Path", @"C:\Program Files\WindowsApps\" + name);
+            r.Key(UserRepository(Alice) + @"\" + TikTokStore);
+            r.Key(UserRepository(Alice) + @"\" + Calculator);
+            r.Key(UserRepository(Bob) + @"\" + Calculator);
+            r.Key(UserRepository(Bob) + @"\not a package';calc;'");
+            r.Key(Appx + @"\" + Bob + @"\" + TikTokStore); // pending for Bob: not installed
             r.Key(Appx + @"\Applications\Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe");
             r.Key(Appx + @"\Deprovisioned\Microsoft.XboxApp_8wekyb3d8bbwe");
             return r;
@@ -125,7 +132,7 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal(Alice, web.UserSid);
             Assert.True(web.FromUserWritableLocation);
 
-            var planted = result.Apps.Single(a => a.UserSid == Bob && a.KeyPath.StartsWith("HKU", StringComparison.Ordinal));
+            var planted = result.Apps.Single(a => a.UserSid == Bob && a.Kind != AppKind.StoreApp && a.KeyPath.StartsWith("HKU", StringComparison.Ordinal));
             Assert.Equal("TikTok", planted.DisplayName);
             Assert.Equal(AppScope.User, planted.Scope);
             Assert.Equal("bob", planted.UserName);
@@ -153,7 +160,11 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal("BytedancePte.Ltd.TikTok_6yccndn6064se", tiktok.PackageFamilyName);
             Assert.Equal("1.0.1.0", tiktok.DisplayVersion);
             Assert.Equal(RegistryView.None, tiktok.RegistryView);
-            Assert.False(tiktok.FromUserWritableLocation);
+            Assert.Equal(UserRepository(Alice) + @"\" + TikTokStore, tiktok.KeyPath);
+            // Read from the user's own classes hive: the name is confirmed by the device's repository, the owner is not.
+            Assert.True(tiktok.FromUserWritableLocation);
+            // Pending for Bob in AppxAllUserStore is not an install.
+            Assert.DoesNotContain(result.Apps, a => a.UserSid == Bob && a.PackageFullName == TikTokStore);
 
             var provisioned = result.Apps.Single(a => a.Kind == AppKind.ProvisionedStoreApp);
             Assert.Equal("Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe", provisioned.PackageFullName);
@@ -169,7 +180,7 @@ namespace AppBan.Engine.Tests.Inventory
         public async Task Odd_store_key_names_give_one_warning_per_store_key()
         {
             using var session = Laptop();
-            for (var i = 0; i < 5; i++) session.Key(Appx + @"\" + Bob + @"\junk-" + i);
+            for (var i = 0; i < 5; i++) session.Key(UserRepository(Bob) + @"\junk-" + i);
             var result = await Read(session);
             var warning = Assert.Single(result.Warnings, w => w.Contains("not valid package full names"));
             Assert.Contains("Ignored 6 subkey(s)", warning);
@@ -179,11 +190,14 @@ namespace AppBan.Engine.Tests.Inventory
         }
 
         [Fact]
-        public async Task Never_reads_service_account_or_default_hives_nor_classes_twins()
+        public async Task Never_reads_service_account_or_default_hives_and_of_classes_hives_only_the_package_repository()
         {
             using var session = Laptop();
             await Read(session);
-            Assert.DoesNotContain(session.Log, l => l.Contains(@"HKU\S-1-5-19\") || l.Contains(@"HKU\.DEFAULT\") || l.Contains("_Classes\\"));
+            Assert.DoesNotContain(session.Log, l => l.Contains(@"HKU\S-1-5-19") || l.Contains(@"HKU\.DEFAULT\"));
+            var classesReads = session.Log.Where(l => l.Contains("_Classes")).ToList();
+            Assert.Equal(2, classesReads.Count);
+            Assert.All(classesReads, l => Assert.Contains(@"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages", l));
         }
 
         [Fact]
