@@ -176,6 +176,100 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.DoesNotContain(result.Apps, a => a.KeyName.Contains("calc"));
         }
 
+        private const string TikTokBundle = "BytedancePte.Ltd.TikTok_1.0.1.0_neutral_~_6yccndn6064se";
+
+        [Fact]
+        public async Task Store_reads_are_said_per_user_and_a_missing_classes_hive_names_the_user()
+        {
+            using var session = Laptop();
+            session.DeleteKey(@"HKU\" + Bob + "_Classes");
+            var result = await Read(session);
+
+            Assert.True(result.Users.Single(u => u.Sid == Alice).StorePackagesRead);
+            Assert.False(result.Users.Single(u => u.Sid == Bob).StorePackagesRead);
+            Assert.False(result.Users.Single(u => u.Sid == Carol).StorePackagesRead);
+            var bob = Assert.Single(result.UsersNotScanned, u => u.Sid == Bob);
+            Assert.Equal((UserNotScannedReason.ClassesHiveNotLoaded, true, false), (bob.Reason, bob.UninstallEntriesRead, bob.StorePackagesRead));
+            var carol = Assert.Single(result.UsersNotScanned, u => u.Sid == Carol);
+            Assert.Equal((UserNotScannedReason.HiveNotLoaded, false, false), (carol.Reason, carol.UninstallEntriesRead, carol.StorePackagesRead));
+            Assert.DoesNotContain(result.Apps, a => a.Kind == AppKind.StoreApp && a.UserSid == Bob);
+            Assert.DoesNotContain(result.UsersNotScanned, u => u.Sid == Alice);
+        }
+
+        [Fact]
+        public async Task A_denied_user_repository_names_the_user_and_marks_the_result_partial()
+        {
+            using var session = Laptop();
+            session.Deny(UserRepository(Bob));
+            var result = await Read(session);
+
+            var bob = Assert.Single(result.UsersNotScanned, u => u.Sid == Bob);
+            Assert.Equal((UserNotScannedReason.AccessDenied, true, false), (bob.Reason, bob.UninstallEntriesRead, bob.StorePackagesRead));
+            Assert.True(result.IsPartial);
+            Assert.Contains(result.Warnings, w => w.Contains(Bob) && w.Contains("Store packages"));
+        }
+
+        [Fact]
+        public async Task A_user_key_the_device_repository_does_not_list_is_passed_over()
+        {
+            using var session = Laptop();
+            session.DeleteKey(DeviceRepository + @"\" + TikTokStore); // removed from the device; Alice's key outlived it
+            var result = await Read(session);
+
+            Assert.DoesNotContain(result.Apps, a => a.PackageFullName == TikTokStore);
+            Assert.Contains(result.Warnings, w => w.Contains("Passed over 1 key(s)") && w.Contains(Alice));
+            Assert.DoesNotContain(result.DevicePackages, n => n == TikTokStore);
+        }
+
+        [Fact]
+        public async Task A_package_carries_the_bundle_the_device_lists_for_its_family()
+        {
+            using var session = Laptop();
+            session.Key(DeviceRepository + @"\" + TikTokBundle);
+            session.Key(DeviceRepository + @"\BytedancePte.Ltd.TikTok_0.9.0.0_neutral_~_6yccndn6064se");
+            session.Key(DeviceRepository + @"\Other.App_1.0.1.0_neutral_~_6yccndn6064se");
+            var result = await Read(session);
+
+            var tiktok = result.Apps.Single(a => a.PackageFullName == TikTokStore);
+            Assert.Equal(TikTokBundle, tiktok.PackageBundleFullName);
+            Assert.Null(result.Apps.Single(a => a.UserSid == Alice && a.PackageName == "Microsoft.WindowsCalculator").PackageBundleFullName);
+            // A bundle is never an app of its own, not even in a user's repository.
+            session.Key(UserRepository(Alice) + @"\" + TikTokBundle);
+            Assert.DoesNotContain((await Read(session)).Apps, a => a.PackageFullName == TikTokBundle);
+        }
+
+        [Fact]
+        public void Of_several_bundles_of_a_family_the_same_version_wins_else_the_highest()
+        {
+            var package = PackageIdentity.TryParse(TikTokStore);
+            Assert.Equal(TikTokBundle, InventoryReader.BundleOf(package, new[] { "BytedancePte.Ltd.TikTok_9.0.0.0_neutral_~_6yccndn6064se", TikTokBundle }));
+            Assert.Equal("BytedancePte.Ltd.TikTok_10.0.0.0_neutral_~_6yccndn6064se", InventoryReader.BundleOf(package,
+                new[] { "BytedancePte.Ltd.TikTok_9.0.0.0_neutral_~_6yccndn6064se", "BytedancePte.Ltd.TikTok_10.0.0.0_neutral_~_6yccndn6064se", TikTokStore }));
+            Assert.Null(InventoryReader.BundleOf(package, new[] { TikTokStore, "Other.App_1.0.1.0_neutral_~_6yccndn6064se" }));
+        }
+
+        [Fact]
+        public async Task The_re_scan_of_a_store_app_needs_the_device_repository_and_the_users_own()
+        {
+            using var session = Laptop();
+            var reader = new InventoryReader(new RegistryClient(session));
+            var tiktok = (await Read(session)).Apps.Single(a => a.PackageFullName == TikTokStore);
+            Assert.True(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+
+            // Pending for Bob in AppxAllUserStore is not an install; his repository decides.
+            var forBob = new InstalledApp { Kind = AppKind.StoreApp, UserSid = Bob, PackageFullName = TikTokStore };
+            Assert.False(await reader.IsStillInstalledAsync(forBob, CancellationToken.None));
+
+            // Alice signs out: her classes hive is gone, the device still has the package. Nothing proves it left her.
+            session.DeleteKey(@"HKU\" + Alice + "_Classes");
+            Assert.True(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+
+            // Removed from the device, the user's key outliving it: gone.
+            session.Key(UserRepository(Alice) + @"\" + TikTokStore);
+            session.DeleteKey(DeviceRepository + @"\" + TikTokStore);
+            Assert.False(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+        }
+
         [Fact]
         public async Task Odd_store_key_names_give_one_warning_per_store_key()
         {
