@@ -249,41 +249,30 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(3, (await TikTokUsersAsync("REM-STORE-BUNDLE")).Length);
         }
 
-        [Fact]
-        public async Task Remove_for_one_user_that_exits_0_and_leaves_the_package_is_failed_not_removed()
+        /// <summary>
+        /// -User exits 0 and leaves the package (REM-STORE-NOEFFECT), or fails with 0x80073D19 from a non-interactive
+        /// process (REM-STORE-SESSION). Dave keeps his copy under an exemption, so no -AllUsers fallback may run.
+        /// </summary>
+        [Theory]
+        [InlineData("REM-STORE-NOEFFECT", 0, "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
+        [InlineData("REM-STORE-SESSION", 1, "failed with exit code 1", "0x80073D19")]
+        public async Task Remove_for_one_user_that_leaves_the_package_is_failed_with_the_reason_never_removed(
+            string host, int exitCode, string outcome, string cause)
         {
-            using var session = await OpenAsync("REM-STORE-NOEFFECT");
+            using var session = await OpenAsync(host);
             var findings = await ScanAsync(session);
             Assert.Single(findings, f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
 
             var results = await RunAllAsync(session, findings.Where(f => f.App.Kind == AppKind.StoreApp));
 
-            // Dave keeps his copy under an exemption, so there is no -AllUsers fallback.
             var result = results.Single(r => r.UserSid == Carol);
             Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Equal(0, result.ExitCode);
-            Assert.Contains("reported success, but the re-scan still finds the app", result.Error);
-            Assert.Contains("-User can exit 0 and leave the package", result.Error);
-            Assert.DoesNotContain(await sim.GetCommandLinesAsync("REM-STORE-NOEFFECT"), c => c.Contains("-AllUsers"));
-            Assert.Contains(Carol, await TikTokUsersAsync("REM-STORE-NOEFFECT"));
-        }
-
-        [Fact]
-        public async Task Remove_for_one_user_that_fails_with_0x80073D19_from_a_non_interactive_process_is_failed()
-        {
-            using var session = await OpenAsync("REM-STORE-SESSION");
-            var findings = await ScanAsync(session);
-
-            var results = await RunAllAsync(session, findings.Where(f => f.App.Kind == AppKind.StoreApp));
-
-            var result = results.Single(r => r.UserSid == Carol);
-            Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Equal(1, result.ExitCode);
-            Assert.Contains("exit code 1", result.Error);
-            Assert.Contains("0x80073D19", result.Error);
+            Assert.Equal(exitCode, result.ExitCode);
+            Assert.Contains(outcome, result.Error);
+            Assert.Contains(cause, result.Error);
             Assert.Contains("-User '" + Carol + "'", result.CommandLine);
-            Assert.DoesNotContain(await sim.GetCommandLinesAsync("REM-STORE-SESSION"), c => c.Contains("-AllUsers"));
-            Assert.Equal(2, (await TikTokUsersAsync("REM-STORE-SESSION")).Length);
+            Assert.DoesNotContain(await sim.GetCommandLinesAsync(host), c => c.Contains("-AllUsers"));
+            Assert.Equal(2, (await TikTokUsersAsync(host)).Length);
         }
 
         [Theory]
