@@ -88,6 +88,48 @@ public sealed class ProcessTests : IAsyncLifetime
         Assert.True(await KeyExists(Uninstall + @"\{11111111-1111-1111-1111-111111111111}"));
     }
 
+    private const string Ps = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command ";
+    private const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+    private static string UserRepository(string sid) => @"HKU\" + sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
+
+    private async Task<string[]> UsersOf(string fullName) =>
+        (await fixture.Simulator.GetPackagesAsync(Host)).EnumerateArray().Where(p => p.GetProperty("fullName").GetString() == fullName)
+            .SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString()!)).OrderBy(u => u, StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task Remove_AppxPackage_AllUsers_of_a_bundled_package_needs_the_bundle_name_and_user_keys_can_outlive_it()
+    {
+        const string package = "Bundled.App_2.0.0.0_x64__abcdefghijklm";
+        const string bundle = "Bundled.App_2.0.0.0_neutral_~_abcdefghijklm";
+        Assert.Equal("1", await RunAsync(Ps + $"\"Remove-AppxPackage -Package '{package}' -AllUsers -ErrorAction Stop\""));
+        Assert.Equal(["S-1-5-21-100-200-300-1001", "S-1-5-21-100-200-300-1002"], await UsersOf(package));
+
+        Assert.Equal("0", await RunAsync(Ps + $"\"Remove-AppxPackage -Package '{bundle}' -AllUsers -ErrorAction Stop\""));
+        Assert.Empty(await UsersOf(package));
+        Assert.False(await KeyExists(DeviceRepository + "\\" + package));
+        Assert.False(await KeyExists(DeviceRepository + "\\" + bundle));
+        // The host says the users' keys outlive the removal: only the device's repository tells it is gone.
+        Assert.True(await KeyExists(UserRepository("S-1-5-21-100-200-300-1001") + "\\" + package));
+        Assert.True(await KeyExists(UserRepository("S-1-5-21-100-200-300-1002") + "\\" + package));
+    }
+
+    [Fact]
+    public async Task Remove_AppxPackage_User_can_exit_0_without_effect_or_fail_from_a_non_interactive_process()
+    {
+        const string noEffect = "NoEffect.App_1.0.0.0_x64__abcdefghijklm";
+        const string session = "Session.App_1.0.0.0_x64__abcdefghijklm";
+        const string user = "S-1-5-21-100-200-300-1001";
+        Assert.Equal("0", await RunAsync(Ps + $"\"Remove-AppxPackage -Package '{noEffect}' -User '{user}' -ErrorAction Stop\""));
+        Assert.Equal([user], await UsersOf(noEffect));
+        Assert.True(await KeyExists(UserRepository(user) + "\\" + noEffect));
+
+        Assert.Equal("1", await RunAsync(Ps + $"\"Remove-AppxPackage -Package '{session}' -User '{user}' -ErrorAction Stop\""));
+        Assert.Equal([user], await UsersOf(session));
+        // -AllUsers is not a per-user operation: it works.
+        Assert.Equal("0", await RunAsync(Ps + $"\"Remove-AppxPackage -Package '{session}' -AllUsers -ErrorAction Stop\""));
+        Assert.Empty(await UsersOf(session));
+    }
+
     [Fact]
     public async Task Remove_AppxPackage_for_all_users_and_for_one_user()
     {
@@ -96,7 +138,8 @@ public sealed class ProcessTests : IAsyncLifetime
         Assert.Equal("0", await RunAsync(ps + $"\"Remove-AppxPackage -Package '{tiktok}' -User 'S-1-5-21-100-200-300-1002' -ErrorAction Stop\""));
         var package = (await fixture.Simulator.GetPackagesAsync(Host)).EnumerateArray().Single(p => p.GetProperty("fullName").GetString() == tiktok);
         Assert.Equal(["S-1-5-21-100-200-300-1001"], package.GetProperty("users").EnumerateArray().Select(u => u.GetString()));
-        Assert.False(await KeyExists(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\S-1-5-21-100-200-300-1002"));
+        Assert.False(await KeyExists(UserRepository("S-1-5-21-100-200-300-1002") + "\\" + tiktok));
+        Assert.True(await KeyExists(UserRepository("S-1-5-21-100-200-300-1001") + "\\" + tiktok));
 
         Assert.Equal("0", await RunAsync(ps + $"\"Remove-AppxPackage -Package '{tiktok}' -AllUsers -ErrorAction Stop\""));
         package = (await fixture.Simulator.GetPackagesAsync(Host)).EnumerateArray().Single(p => p.GetProperty("fullName").GetString() == tiktok);
@@ -107,6 +150,7 @@ public sealed class ProcessTests : IAsyncLifetime
         Assert.DoesNotContain((await fixture.Simulator.GetPackagesAsync(Host)).EnumerateArray(), p => p.GetProperty("fullName").GetString() == tiktok);
         Assert.False(await KeyExists(@"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore\Applications\" + tiktok));
 
+        Assert.False(await KeyExists(DeviceRepository + "\\" + tiktok));
         // Gone now: removing it again is an error.
         Assert.Equal("1", await RunAsync(ps + $"\"Remove-AppxPackage -Package '{tiktok}' -AllUsers -ErrorAction Stop\""));
     }

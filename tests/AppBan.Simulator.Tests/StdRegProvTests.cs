@@ -245,12 +245,29 @@ public sealed class StdRegProvTests : IAsyncLifetime
         Assert.Equal(6u, (await admin.RegAsync("EnumKey", 123u, "SOFTWARE")).ReturnValue);
     }
 
+    private const string DeviceRepository = @"SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+    private static string UserRepository(string sid) => sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
+
     [Fact]
-    public async Task AppxAllUserStore_follows_the_packages()
+    public async Task The_package_repositories_and_AppxAllUserStore_follow_the_packages()
     {
+        const string tiktok = "BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se";
         var store = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
-        Assert.Contains("BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se", (await admin.RegAsync("EnumKey", HKLM, store + @"\S-1-5-21-100-200-300-1002")).Out("sNames"));
-        Assert.Contains("BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se", (await admin.RegAsync("EnumKey", HKLM, store + @"\Applications")).Out("sNames"));
+        // Signed-in users: their repository lists their packages. The device's lists every package and every bundle.
+        Assert.Contains(tiktok, (await admin.RegAsync("EnumKey", HKU, UserRepository("S-1-5-21-100-200-300-1002"))).Out("sNames"));
+        Assert.DoesNotContain("Broken.Package_1.0.0.0_x64__abcdefghijklm", (await admin.RegAsync("EnumKey", HKU, UserRepository("S-1-5-21-100-200-300-1002"))).Out("sNames"));
+        var device = (await admin.RegAsync("EnumKey", HKLM, DeviceRepository)).Out("sNames");
+        Assert.Contains(tiktok, device);
+        Assert.Contains("Bundled.App_2.0.0.0_neutral_~_abcdefghijklm", device);
+        Assert.Contains("Pending.App_1.0.0.0_x64__abcdefghijklm", device);
+        Assert.Equal(@"C:\Program Files\WindowsApps\" + tiktok,
+            (await admin.RegAsync("GetStringValue", HKLM, DeviceRepository + "\\" + tiktok, "Path")).Out("sValue").Single());
+        // A signed-out user's classes hive is not loaded, so there is no repository of theirs to read.
+        Assert.Equal(2u, (await admin.RegAsync("EnumKey", HKU, UserRepository("S-1-5-21-100-200-300-1003"))).ReturnValue);
+        // AppxAllUserStore: provisioned packages, and pending work per user, which is not an install.
+        Assert.Contains(tiktok, (await admin.RegAsync("EnumKey", HKLM, store + @"\Applications")).Out("sNames"));
+        Assert.Equal(2u, (await admin.RegAsync("EnumKey", HKLM, store + @"\S-1-5-21-100-200-300-1002")).ReturnValue);
+        Assert.Equal(["Pending.App_1.0.0.0_x64__abcdefghijklm"], (await admin.RegAsync("EnumKey", HKLM, store + @"\S-1-5-21-100-200-300-1003")).Out("sNames"));
         // A 32-bit caller does not see it: Appx is not a shared key.
         var view32 = await admin.InvokeAsync("root/default", "StdRegProv", "EnumKey", [("hDefKey", HKLM.ToString()), ("sSubKeyName", store)], extraHeaders: Option32);
         Assert.Equal(2u, view32.ReturnValue);

@@ -104,7 +104,9 @@ Describe 'Get-BannedApp on the sample laptop' {
         $store = $findings | Where-Object Kind -EQ 'StoreApp'
         $store.UserSid | Should -Be $alex
         $store.Version | Should -Be '38.5.1.0'
-        $store.FromUserWritableLocation | Should -BeFalse
+        # Read from the user's package repository in their classes hive (HKU), confirmed by the device's repository.
+        $store.FromUserWritableLocation | Should -BeTrue
+        $store.KeyPath | Should -BeLike "HKU\$alex`_Classes\Local Settings\*\AppModel\Repository\Packages\BytedancePte.Ltd.TikTok_*"
         $web = $findings | Where-Object Kind -EQ 'WebApp'
         $web.AppName | Should -Be 'TikTok'
         $web.UninstallString | Should -Match '--uninstall-app-id=fhnjmhpmbnbmchmmfkjbjjekiegkeeho'
@@ -116,7 +118,8 @@ Describe 'Get-BannedApp on the sample laptop' {
 
     It 'reads the laptop within the operation budget, on the simulator''s counters' {
         # 162 uninstall keys; one operation each, plus a small constant: ProfileList and 3 profiles, HKU, 4 uninstall
-        # roots, AppxAllUserStore with 3 users and Applications, the exemptions key, and the 3 candidate keys read in full.
+        # roots, the device's package repository, AppxAllUserStore\Applications, the package repositories of the 2 signed-in
+        # users, the exemptions key, and the 3 candidate keys read in full.
         $registry = ($counts.PSObject.Properties | Where-Object Name -Like 'StdRegProv.*' | Measure-Object -Property Value -Sum).Sum
         $all = ($counts.PSObject.Properties | Where-Object Name -NE 'Identify' | Measure-Object -Property Value -Sum).Sum
         $all | Should -Be $registry -Because 'discovery uses StdRegProv only: no WQL query, never Win32_Product'

@@ -11,7 +11,7 @@ namespace AppBan.Engine.Inventory
 
     /// <summary>
     /// One installed app instance as read from a target. Every string here may come from a location an
-    /// unprivileged user can write (HKU, AppxAllUserStore per-user keys): treat as untrusted input.
+    /// unprivileged user can write (HKU, including the user's package repository): treat as untrusted input.
     /// </summary>
     public sealed class InstalledApp
     {
@@ -43,6 +43,12 @@ namespace AppBan.Engine.Inventory
         public string PackageFullName { get; set; }
         public string PackageName { get; set; }
         public string PackageFamilyName { get; set; }
+        /// <summary>
+        /// Store packages: the bundle (Name_Version_neutral_~_PublisherId) of the same family that the device's package
+        /// repository lists, or null. Remove-AppxPackage -AllUsers works off the package type, so it needs this name
+        /// when the package came in a bundle [doc: Remove-AppxPackage].
+        /// </summary>
+        public string PackageBundleFullName { get; set; }
 
         /// <summary>
         /// True when the entry was read from a location the user can write (HKU, the profile). Nothing from

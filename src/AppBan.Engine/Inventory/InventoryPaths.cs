@@ -15,9 +15,30 @@ namespace AppBan.Engine.Inventory
         public const string UserUninstallKey = @"Software\Microsoft\Windows\CurrentVersion\Uninstall";
         public const string ProfileListKey = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
         public const string ProfileImagePathValue = "ProfileImagePath";
-        /// <summary>Store packages: &lt;SID&gt;\&lt;PackageFullName&gt; per user, Applications\&lt;PackageFullName&gt; provisioned [3rd].</summary>
+        /// <summary>
+        /// The deployment service's store. Only Applications\&lt;PackageFullName&gt; (provisioned for new users) is read;
+        /// &lt;SID&gt;\&lt;PackageFullName&gt; is work still pending for that user, not what is installed [3rd: engramic-ai/baseline-tool,
+        /// AppxOracleTests.cs, compared with Get-AppxPackage -AllUsers on Windows].
+        /// </summary>
         public const string AppxAllUserStoreKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
         public const string ProvisionedSubKey = "Applications";
+        /// <summary>
+        /// Under HKLM: one key per package on the device (staged or registered for anyone; bundles and resource packages
+        /// too), named by its full name; a package removed from the device loses its key [3rd: engramic-ai/baseline-tool,
+        /// AppxRepository.cs, tested against Get-AppxPackage]. Written only by the deployment service, so trusted.
+        /// </summary>
+        public const string DevicePackageRepositoryKey = @"SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+        /// <summary>
+        /// Under HKU\&lt;SID&gt;_Classes (loaded while the user is signed in): one key per main and framework package
+        /// registered for the user. Keys can outlive an update or a removal, so a name counts only while the device
+        /// repository lists it too [3rd: same source].
+        /// </summary>
+        public const string UserPackageRepositoryKey = @"Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
+        /// <summary>The suffix of a user's classes hive (UsrClass.dat) beside their own hive under HKU.</summary>
+        public const string ClassesHiveSuffix = "_Classes";
+
+        /// <summary>HKU subkey of a user's package repository.</summary>
+        public static string UserPackageRepository(string sid) => sid + ClassesHiveSuffix + "\\" + UserPackageRepositoryKey;
 
         public const string LocalMachinePrefix = "HKLM";
         public const string UsersPrefix = "HKU";

@@ -17,8 +17,8 @@ namespace AppBan.Engine.Inventory
     /// Cost: EnumKey per uninstall root, then ONE GetStringValue(DisplayName) per key. Only keys the caller's
     /// pre-filter keeps (the policy's MightMatch) get their other values read: EnumValues, then one read per value
     /// present among those inventory uses. Store packages come from key names alone. Per target this adds a small
-    /// constant: ProfileList (EnumKey + one read per profile), HKU (EnumKey), AppxAllUserStore (EnumKey + one per user
-    /// and Applications). Several operations are in flight at once (<see cref="MaxConcurrentOperations"/>).
+    /// constant: ProfileList (EnumKey + one read per profile), HKU (EnumKey), the device's package repository and
+    /// AppxAllUserStore\Applications (one EnumKey each), and one EnumKey per signed-in user's package repository. Several operations are in flight at once (<see cref="MaxConcurrentOperations"/>).
     /// </para>
     /// <para>
     /// Failures: a StdRegProv ReturnValue that denies one hive or key is recorded as a warning and marks the result
@@ -63,9 +63,10 @@ namespace AppBan.Engine.Inventory
         }
 
         /// <summary>
-        /// Re-scans one app: does its uninstall entry still have a DisplayName, or does its user (or the provisioned
-        /// store) still hold a package of the same family? A family match, not the exact full name, so an update
-        /// installed meanwhile still counts as installed. Throws <see cref="CimException"/> when it cannot tell.
+        /// Re-scans one app: does its uninstall entry still have a DisplayName, or does its user's package repository
+        /// (or the provisioned store) still hold a package of the same family that the device's repository lists? A family
+        /// match, not the exact full name, so an update installed meanwhile still counts as installed. Throws
+        /// <see cref="CimException"/> when it cannot tell.
         /// </summary>
         public async Task<bool> IsStillInstalledAsync(InstalledApp app, CancellationToken cancellationToken)
         {
@@ -74,15 +75,32 @@ namespace AppBan.Engine.Inventory
             {
                 var identity = PackageIdentity.TryParse(app.PackageFullName)
                     ?? throw new ArgumentException("The app has no valid PackageFullName.", nameof(app));
-                string parent;
-                if (app.Kind == AppKind.ProvisionedStoreApp) parent = InventoryPaths.AppxAllUserStoreKey + "\\" + InventoryPaths.ProvisionedSubKey;
-                else if (SecurityIdentifiers.IsValid(app.UserSid)) parent = InventoryPaths.AppxAllUserStoreKey + "\\" + app.UserSid;
-                else throw new ArgumentException("A per-user Store app needs a valid UserSid.", nameof(app));
+                if (app.Kind == AppKind.ProvisionedStoreApp)
+                {
+                    var provisioned = InventoryPaths.AppxAllUserStoreKey + "\\" + InventoryPaths.ProvisionedSubKey;
+                    return (await ListAsync(RegistryHive.LocalMachine, provisioned, cancellationToken).ConfigureAwait(false))
+                        .Any(n => identity.IsSameFamily(PackageIdentity.TryParse(n)));
+                }
+                if (!string.IsNullOrEmpty(app.UserSid) && !SecurityIdentifiers.IsValid(app.UserSid))
+                    throw new ArgumentException("A per-user Store app needs a valid UserSid.", nameof(app));
 
-                var packages = await Registry.EnumKeyAsync(RegistryHive.LocalMachine, parent, cancellationToken).ConfigureAwait(false);
-                if (packages.Outcome == RegistryOutcome.KeyNotFound) return false;
-                ThrowIfUnreadable(packages.Outcome, packages.ReturnValue, InventoryPaths.Format(RegistryHive.LocalMachine, parent));
-                return packages.Value.Any(n => identity.IsSameFamily(PackageIdentity.TryParse(n)));
+                // A package of the family on the device: the device's repository, which loses a package's key when it leaves.
+                var device = (await ListAsync(RegistryHive.LocalMachine, InventoryPaths.DevicePackageRepositoryKey, cancellationToken).ConfigureAwait(false))
+                    .Where(n => { var p = PackageIdentity.TryParse(n); return p != null && !p.IsBundle && identity.IsSameFamily(p); })
+                    .ToList();
+                if (device.Count == 0 || string.IsNullOrEmpty(app.UserSid)) return device.Count > 0;
+
+                // The user's repository, checked against the device's (its keys can outlive a removal). When the user's
+                // classes hive is no longer loaded (they signed out), nothing tells whose copy is left: still installed.
+                var userKey = InventoryPaths.UserPackageRepository(app.UserSid);
+                var user = await Registry.EnumKeyAsync(RegistryHive.Users, userKey, cancellationToken).ConfigureAwait(false);
+                if (user.Outcome == RegistryOutcome.KeyNotFound)
+                {
+                    var classesHive = await Registry.EnumKeyAsync(RegistryHive.Users, app.UserSid + InventoryPaths.ClassesHiveSuffix, cancellationToken).ConfigureAwait(false);
+                    return classesHive.Outcome == RegistryOutcome.KeyNotFound;
+                }
+                ThrowIfUnreadable(user.Outcome, user.ReturnValue, InventoryPaths.Format(RegistryHive.Users, userKey));
+                return user.Value.Any(n => device.Contains(n, StringComparer.OrdinalIgnoreCase));
             }
 
             if (!InventoryPaths.TryParse(app.KeyPath, out var hive, out var subKey) || string.IsNullOrEmpty(subKey))
@@ -97,6 +115,15 @@ namespace AppBan.Engine.Inventory
                     ThrowIfUnreadable(name.Outcome, name.ReturnValue, app.KeyPath);
                     return true;
             }
+        }
+
+        /// <summary>A key's subkeys; empty when the key does not exist; throws when it cannot be read.</summary>
+        private async Task<IReadOnlyList<string>> ListAsync(RegistryHive hive, string subKey, CancellationToken ct)
+        {
+            var list = await Registry.EnumKeyAsync(hive, subKey, ct).ConfigureAwait(false);
+            if (list.Outcome == RegistryOutcome.KeyNotFound) return new string[0];
+            ThrowIfUnreadable(list.Outcome, list.ReturnValue, InventoryPaths.Format(hive, subKey));
+            return list.Value;
         }
 
         private void ThrowIfUnreadable(RegistryOutcome outcome, uint returnValue, string path)
@@ -155,6 +182,10 @@ namespace AppBan.Engine.Inventory
             private readonly Dictionary<string, UserProfile> profiles = new Dictionary<string, UserProfile>(StringComparer.OrdinalIgnoreCase);
             private readonly Dictionary<string, UserNotScannedReason> deniedUsers = new Dictionary<string, UserNotScannedReason>(StringComparer.OrdinalIgnoreCase);
             private List<string> loadedHives;
+            private Task<HashSet<string>> deviceRepository;
+            private HashSet<string> deviceNames;
+            private readonly HashSet<string> storeRead = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            private readonly Dictionary<string, UserNotScannedReason> storeNotRead = new Dictionary<string, UserNotScannedReason>(StringComparer.OrdinalIgnoreCase);
             private bool partial;
             private int rootsRead;
             private int rootsDenied;
@@ -178,12 +209,14 @@ namespace AppBan.Engine.Inventory
             {
                 try
                 {
+                    deviceRepository = ReadDeviceRepositoryAsync();
                     var work = new List<Task>
                     {
                         ReadProfilesAsync(),
                         ScanUninstallRootAsync(UninstallRoot.Machine64),
                         ScanUninstallRootAsync(UninstallRoot.Machine32),
-                        ReadStoreAsync(),
+                        deviceRepository,
+                        ReadProvisionedAsync(),
                         ReadLoadedHivesThenScanAsync(),
                     };
                     try
@@ -197,6 +230,7 @@ namespace AppBan.Engine.Inventory
                     outerToken.ThrowIfCancellationRequested();
                     var error = Volatile.Read(ref firstError);
                     if (error != null) ExceptionDispatchInfo.Capture(error).Throw();
+                    deviceNames = deviceRepository.Result;
 
                     if (rootsRead == 0 && rootsDenied > 0)
                         throw new CimException(CimErrorKind.AccessDenied, computer,
@@ -214,22 +248,19 @@ namespace AppBan.Engine.Inventory
             {
                 var loaded = new HashSet<string>(loadedHives ?? new List<string>(), StringComparer.OrdinalIgnoreCase);
                 foreach (var p in profiles.Values) p.HiveLoaded = loaded.Contains(p.Sid);
+                foreach (var p in profiles.Values) p.StorePackagesRead = storeRead.Contains(p.Sid);
                 var notScanned = new List<UserNotScanned>();
                 foreach (var p in profiles.Values.OrderBy(p => p.Sid, StringComparer.OrdinalIgnoreCase))
                 {
-                    if (deniedUsers.TryGetValue(p.Sid, out var reason))
-                        notScanned.Add(new UserNotScanned { Sid = p.Sid, UserName = p.UserName, Reason = reason });
-                    else if (!p.HiveLoaded)
-                        notScanned.Add(new UserNotScanned
-                        {
-                            Sid = p.Sid,
-                            UserName = p.UserName,
-                            Reason = loadedHives == null ? UserNotScannedReason.ReadFailed : UserNotScannedReason.HiveNotLoaded,
-                        });
+                    var entry = NotScanned(p.Sid, p.HiveLoaded);
+                    if (entry == null) continue;
+                    entry.UserName = p.UserName;
+                    notScanned.Add(entry);
                 }
                 // A loaded hive that ProfileList does not know (it could not be read) is still named when it failed.
-                foreach (var d in deniedUsers.Where(d => !profiles.ContainsKey(d.Key)))
-                    notScanned.Add(new UserNotScanned { Sid = d.Key, Reason = d.Value });
+                foreach (var sid in deniedUsers.Keys.Concat(storeNotRead.Keys).Where(s => !profiles.ContainsKey(s)).Distinct(StringComparer.OrdinalIgnoreCase)
+                             .OrderBy(s => s, StringComparer.OrdinalIgnoreCase))
+                    notScanned.Add(NotScanned(sid, true));
 
                 foreach (var app in apps.Where(a => a.UserSid != null && a.UserName == null))
                     app.UserName = UserNameOf(app.UserSid);
@@ -248,8 +279,24 @@ namespace AppBan.Engine.Inventory
                     ExcludedKeyCount = excluded,
                     UninstallRootCount = uninstallRoots,
                     StorePackageCount = packages,
+                    DevicePackages = (deviceNames ?? new HashSet<string>()).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList(),
                     OperationCount = operations,
                 };
+            }
+
+            /// <summary>What was not read of one user (null: everything was), and why: the uninstall side decides first.</summary>
+            private UserNotScanned NotScanned(string sid, bool hiveLoaded)
+            {
+                var uninstallRead = hiveLoaded && loadedHives != null && !deniedUsers.ContainsKey(sid);
+                var packagesRead = storeRead.Contains(sid);
+                if (uninstallRead && packagesRead) return null;
+                UserNotScannedReason reason;
+                if (deniedUsers.TryGetValue(sid, out var denied)) reason = denied;
+                else if (loadedHives == null) reason = UserNotScannedReason.ReadFailed;
+                else if (!hiveLoaded) reason = UserNotScannedReason.HiveNotLoaded;
+                else if (storeNotRead.TryGetValue(sid, out var storeReason)) reason = storeReason;
+                else reason = UserNotScannedReason.ClassesHiveNotLoaded;
+                return new UserNotScanned { Sid = sid, Reason = reason, UninstallEntriesRead = uninstallRead, StorePackagesRead = packagesRead };
             }
 
             private string UserNameOf(string sid)
@@ -395,8 +442,10 @@ namespace AppBan.Engine.Inventory
                     return;
                 }
                 var users = hives.Value.Where(IsUserHive).ToList();
+                var classes = new HashSet<string>(hives.Value, StringComparer.OrdinalIgnoreCase);
                 lock (gate) loadedHives = users;
-                await Task.WhenAll(users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)))).ConfigureAwait(false);
+                await Task.WhenAll(users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)))
+                    .Concat(users.Select(sid => ReadUserPackagesAsync(sid, classes.Contains(sid + InventoryPaths.ClassesHiveSuffix))))).ConfigureAwait(false);
             }
 
             // ---- uninstall entries -------------------------------------------------------------------------------
@@ -571,44 +620,94 @@ namespace AppBan.Engine.Inventory
             }
 
             // ---- Store packages ----------------------------------------------------------------------------------
+            // What is installed for a user is their package repository (HKU\<SID>_Classes), each name checked against the
+            // device's package repository (HKLM), since a user's keys can outlive a removal. AppxAllUserStore\<SID> is
+            // the deployment service's pending work, not what is installed, and is not read. [3rd: engramic-ai/baseline-tool,
+            // AppxRepository.cs and AppxRegistrySource.cs, compared with Get-AppxPackage -AllUsers on Windows in
+            // AppxOracleTests.cs.] Neither that source nor Microsoft's documentation shows anything under the device
+            // repository that names a package's users, so a signed-out user's packages are reported as not read, never guessed.
 
-            private async Task ReadStoreAsync()
+            /// <summary>The device's package repository: every package full name on the device; null when unreadable.</summary>
+            private async Task<HashSet<string>> ReadDeviceRepositoryAsync()
             {
-                var store = await EnumKey(RegistryHive.LocalMachine, InventoryPaths.AppxAllUserStoreKey).ConfigureAwait(false);
-                if (!NoteRoot(store))
+                var list = await EnumKey(RegistryHive.LocalMachine, InventoryPaths.DevicePackageRepositoryKey).ConfigureAwait(false);
+                var usable = NoteRoot(list);
+                if (list.Outcome == RegistryOutcome.KeyNotFound)
+                    return new HashSet<string>(StringComparer.OrdinalIgnoreCase); // [guess] no package was ever deployed
+                if (!usable)
                 {
-                    if (store.Outcome != RegistryOutcome.KeyNotFound)
-                        Warn("Cannot list Store packages (HKLM\\" + InventoryPaths.AppxAllUserStoreKey + ") on " + computer + ": " + Describe(store) + ".", true);
-                    return;
+                    Warn("Cannot list the packages on the device (HKLM\\" + InventoryPaths.DevicePackageRepositoryKey + ") on " + computer + ": "
+                         + Describe(list) + ". No user's Store packages could be confirmed.", true);
+                    return null;
                 }
-                var reads = new List<Task>();
-                foreach (var child in store.Value)
-                {
-                    if (SecurityIdentifiers.IsValid(child)) reads.Add(ReadPackagesAsync(child));
-                    else if (string.Equals(child, InventoryPaths.ProvisionedSubKey, StringComparison.OrdinalIgnoreCase)) reads.Add(ReadPackagesAsync(null));
-                    // Other subkeys (Deprovisioned, EndOfLife, Staged, ...) hold no installed package [3rd; meaning a guess].
-                }
-                await Task.WhenAll(reads).ConfigureAwait(false);
+                return new HashSet<string>(list.Value, StringComparer.OrdinalIgnoreCase);
             }
 
-            /// <summary>One user's packages (<paramref name="sid"/>), or the provisioned ones (null).</summary>
-            private async Task ReadPackagesAsync(string sid)
+            private async Task ReadProvisionedAsync()
             {
-                var subKey = InventoryPaths.AppxAllUserStoreKey + "\\" + (sid ?? InventoryPaths.ProvisionedSubKey);
+                var subKey = InventoryPaths.AppxAllUserStoreKey + "\\" + InventoryPaths.ProvisionedSubKey;
                 var list = await EnumKey(RegistryHive.LocalMachine, subKey).ConfigureAwait(false);
+                NoteRoot(list);
                 if (list.Outcome == RegistryOutcome.KeyNotFound) return;
                 if (!list.Success)
                 {
-                    Warn("Cannot list Store packages under HKLM\\" + subKey + " on " + computer + ": " + Describe(list) + ".", true);
+                    Warn("Cannot list the provisioned Store packages (HKLM\\" + subKey + ") on " + computer + ": " + Describe(list) + ".", true);
                     return;
                 }
+                AddPackages(list.Value, null, InventoryPaths.Format(RegistryHive.LocalMachine, subKey), null);
+            }
+
+            /// <summary>One signed-in user's Store packages: their repository's names that the device's repository lists.</summary>
+            private async Task ReadUserPackagesAsync(string sid, bool classesLoaded)
+            {
+                if (!classesLoaded) return; // reported by BuildResult: ClassesHiveNotLoaded
+                var device = await deviceRepository.ConfigureAwait(false);
+                var subKey = InventoryPaths.UserPackageRepository(sid);
+                var path = InventoryPaths.Format(RegistryHive.Users, subKey);
+                RegistryResult<IReadOnlyList<string>> list;
+                try { list = await EnumKey(RegistryHive.Users, subKey).ConfigureAwait(false); }
+                catch (CimException ex) when (IsAboutThatEntryOnly(ex))
+                {
+                    Warn("Cannot list the Store packages of " + sid + " (" + path + ") on " + computer + ": " + ex.Message, true);
+                    lock (gate) storeNotRead[sid] = UserNotScannedReason.ReadFailed;
+                    return;
+                }
+                if (!list.Success && list.Outcome != RegistryOutcome.KeyNotFound)
+                {
+                    Warn("Cannot list the Store packages of " + sid + " (" + path + ") on " + computer + ": " + Describe(list) + ".", true);
+                    lock (gate) storeNotRead[sid] = list.Outcome == RegistryOutcome.AccessDenied ? UserNotScannedReason.AccessDenied : UserNotScannedReason.ReadFailed;
+                    return;
+                }
+                if (device == null)
+                {
+                    lock (gate) storeNotRead[sid] = UserNotScannedReason.ReadFailed;
+                    return;
+                }
+                // No repository key: a user who never had a package [3rd: baseline-tool treats it as read, nothing installed].
+                AddPackages(list.Success ? list.Value : new List<string>(), sid, path, device);
+                lock (gate) storeRead.Add(sid);
+            }
+
+            /// <summary>
+            /// Adds each valid package full name as an app of <paramref name="sid"/> (null: provisioned); a user's only while
+            /// <paramref name="device"/> (the device's repository) lists it.
+            /// </summary>
+            private void AddPackages(IEnumerable<string> fullNames, string sid, string parentPath, HashSet<string> device)
+            {
                 var ignored = new List<string>();
-                foreach (var fullName in list.Value)
+                var stale = 0;
+                foreach (var fullName in fullNames)
                 {
                     var identity = PackageIdentity.TryParse(fullName);
                     if (identity == null)
                     {
                         ignored.Add(fullName);
+                        continue;
+                    }
+                    if (sid != null && identity.IsBundle) continue; // a bundle is not registered for a user itself; its packages are
+                    if (sid != null && !device.Contains(fullName))
+                    {
+                        stale++;
                         continue;
                     }
                     var app = new InstalledApp
@@ -621,20 +720,39 @@ namespace AppBan.Engine.Inventory
                         DisplayName = identity.Name,
                         DisplayVersion = identity.Version,
                         KeyName = fullName,
-                        KeyPath = InventoryPaths.Format(RegistryHive.LocalMachine, subKey + "\\" + fullName),
+                        KeyPath = parentPath + "\\" + fullName,
                         PackageFullName = identity.FullName,
                         PackageName = identity.Name,
                         PackageFamilyName = identity.FamilyName,
-                        FromUserWritableLocation = false,
+                        PackageBundleFullName = device == null ? null : BundleOf(identity, device),
+                        // The name is confirmed by the device's repository (admin-only); the user's hive said it is theirs.
+                        FromUserWritableLocation = sid != null,
                     };
                     Interlocked.Increment(ref packages);
                     lock (gate) apps.Add(app);
                 }
-                // One warning per store key, however many odd names it holds: a fleet scan must stay readable.
+                // One warning per key, however many odd names it holds: a fleet scan must stay readable.
                 if (ignored.Count > 0)
-                    Warn("Ignored " + ignored.Count.ToString(CultureInfo.InvariantCulture) + " subkey(s) of HKLM\\" + subKey + " on " + computer +
+                    Warn("Ignored " + ignored.Count.ToString(CultureInfo.InvariantCulture) + " subkey(s) of " + parentPath + " on " + computer +
                          " that are not valid package full names: " + string.Join(", ", ignored.Take(3)) + (ignored.Count > 3 ? ", ..." : "") + ".", false);
+                if (stale > 0)
+                    Warn("Passed over " + stale.ToString(CultureInfo.InvariantCulture) + " key(s) of " + parentPath + " on " + computer +
+                         " that the device's package repository does not list: packages since updated or removed.", false);
             }
+        }
+
+        /// <summary>
+        /// The bundle of <paramref name="package"/>'s family that the device's repository lists, or null. A bundle's version
+        /// need not equal its packages' (Store bundles are often versioned apart) [guess], so the family decides; of
+        /// several, the same version, else the highest [guess: an older bundle can linger while an update is staged].
+        /// </summary>
+        internal static string BundleOf(PackageIdentity package, IEnumerable<string> devicePackages)
+        {
+            var bundles = devicePackages.Select(PackageIdentity.TryParse)
+                .Where(p => p != null && p.IsBundle && p.IsSameFamily(package)).ToList();
+            if (bundles.Count == 0) return null;
+            var same = bundles.FirstOrDefault(b => b.Version == package.Version);
+            return (same ?? bundles.OrderByDescending(b => b.ParsedVersion).First()).FullName;
         }
     }
 }

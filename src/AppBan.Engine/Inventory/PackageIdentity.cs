@@ -43,6 +43,9 @@ namespace AppBan.Engine.Inventory
         public string ResourceId { get; private set; }
         public string PublisherId { get; private set; }
         public string FamilyName => Name + "_" + PublisherId;
+        /// <summary>A bundle: resource id "~" [3rd; doc: Remove-AppxPackage names bundles by this full name].</summary>
+        public bool IsBundle => ResourceId == "~";
+        public System.Version ParsedVersion => System.Version.Parse(Version);
 
         /// <summary>Parses a PackageFullName; null when it does not follow the grammar.</summary>
         public static PackageIdentity TryParse(string fullName)

@@ -221,7 +221,7 @@ namespace AppBan.Engine.Remediation
             switch (meaning)
             {
                 case ExitCodeMeaning.Success:
-                    result.Error = computerName + ": the uninstaller reported success, but the re-scan still finds the app"; break;
+                    result.Error = computerName + ": the uninstaller reported success, but the re-scan still finds the app" + StoreHint(result); break;
                 case ExitCodeMeaning.AlreadyAbsent:
                     result.Error = computerName + ": Windows Installer does not know the product (1605), but the re-scan still finds the entry"; break;
                 case ExitCodeMeaning.RebootRequired:
@@ -230,7 +230,7 @@ namespace AppBan.Engine.Remediation
                 case ExitCodeMeaning.Unknown:
                     result.Error = computerName + ": the exit code could not be read back, and the re-scan still finds the app"; break;
                 default:
-                    result.Error = computerName + ": the uninstaller failed with exit code " + code + DescribeFailure(result.ExitCode); break;
+                    result.Error = computerName + ": the uninstaller failed with exit code " + code + DescribeFailure(result.ExitCode) + StoreHint(result); break;
             }
             return result;
         }
@@ -273,6 +273,16 @@ namespace AppBan.Engine.Remediation
                 default: return string.Empty;
             }
         }
+
+        /// <summary>
+        /// Why Remove-AppxPackage -User may leave a package: it can exit 0 without effect [3rd: PowerShell issue 10788;
+        /// windows-powershell-docs issue 2881], and from a non-interactive WinRM or SYSTEM process it can fail with
+        /// 0x80073D19 [3rd]. The exit code alone does not say which.
+        /// </summary>
+        private static string StoreHint(RemovalResult result) =>
+            result.Method != RemovalMethod.StoreAppForUser ? string.Empty
+            : result.ExitCode == 0 ? " (Remove-AppxPackage -User can exit 0 and leave the package)"
+            : " (Remove-AppxPackage -User stopped with an error; from a WinRM or SYSTEM process per-user AppX operations can fail with 0x80073D19)";
 
         private static string Seconds(TimeSpan t) => ((int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + " s";
 

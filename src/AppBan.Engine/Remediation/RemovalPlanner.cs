@@ -157,10 +157,12 @@ namespace AppBan.Engine.Remediation
         {
             var packageError = CheckPackage(app);
             if (packageError != null) return Skip(plan, RemovalDecision.Refuse, packageError);
-            var allUsers = RemovalCommands.RemoveAppxPackageForAllUsers(app.PackageFullName);
+            // -AllUsers works off the package type: a package that came in a bundle is removed by the bundle's full name
+            // [doc: Remove-AppxPackage; 3rd: Win11Debloat issue 131]. -User keeps the package's own name.
+            var allUsers = RemovalCommands.RemoveAppxPackageForAllUsers(app.PackageBundleFullName ?? app.PackageFullName);
             if (string.IsNullOrEmpty(app.UserSid))
             {
-                // Found without a user (e.g. only through AppxAllUserStore): nobody to target one by one.
+                // Found without a user: nobody to target one by one.
                 if (!request.AllowAllUsersFallback)
                     return Skip(plan, RemovalDecision.Refuse, "the package was found without a user, and another user on this computer keeps it under an exemption or a grace period, so it cannot be removed for all users");
                 plan.Method = RemovalMethod.StoreAppForAllUsers;
@@ -194,6 +196,12 @@ namespace AppBan.Engine.Remediation
             if (!string.IsNullOrEmpty(app.PackageFamilyName) &&
                 !string.Equals(PackageIdentity.TryParse(app.PackageFullName)?.FamilyName, app.PackageFamilyName, StringComparison.OrdinalIgnoreCase))
                 return "the package full name does not belong to the package family the rule matched (" + app.PackageFamilyName + ")";
+            if (app.PackageBundleFullName != null)
+            {
+                var bundle = PackageIdentity.TryParse(app.PackageBundleFullName);
+                if (bundle == null || !bundle.IsBundle || !bundle.IsSameFamily(PackageIdentity.TryParse(app.PackageFullName)))
+                    return "the bundle full name is not a bundle of the package's family, so no command is built from it";
+            }
             return null;
         }
 

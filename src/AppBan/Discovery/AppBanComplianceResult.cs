@@ -45,7 +45,7 @@ namespace AppBan.Discovery
         public int GracePeriodCount { get; }
         /// <summary>Exempt findings: Get-BannedApp hides them unless -IncludeExempt, but they are counted here.</summary>
         public int ExemptCount { get; }
-        /// <summary>Users whose per-user uninstall entries were not read, with why ("carol (S-1-5-21-...): HiveNotLoaded").</summary>
+        /// <summary>Users whose per-user uninstall entries or Store packages were not read, with why ("carol (S-1-5-21-...): HiveNotLoaded").</summary>
         public string[] UsersNotScanned { get; }
         /// <summary>What could not be read, for a Partial status, and other problems worth knowing.</summary>
         public string[] Warnings { get; }

@@ -19,6 +19,9 @@ namespace AppBan.Engine.Tests.Inventory
         private const string Uninstall64 = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
         private const string Uninstall32 = @"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";
         private const string Appx = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
+        internal const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+        private const string Calculator = "Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe";
+        internal static string UserRepository(string sid) => @"HKU\" + sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
         internal static string UserUninstall(string sid) => @"HKU\" + sid + @"\Software\Microsoft\Windows\CurrentVersion\Uninstall";
 
         /// <summary>The policy's pre-filter, as the reader sees it: key name or DisplayName mentions a banned app.</summary>
@@ -69,11 +72,15 @@ namespace AppBan.Engine.Tests.Inventory
             r.Key(UserUninstall(Bob) + @"\{11111111-2222-3333-4444-555555555555}").String("DisplayName", "TikTok")
                 .String("UninstallString", "cmd.exe /c whoami & calc.exe").DWord("WindowsInstaller", 1);
 
-            // Store: TikTok for Alice, noise for both, one provisioned app, one key that is not a package name.
-            r.Key(Appx + @"\" + Alice + @"\" + TikTokStore);
-            r.Key(Appx + @"\" + Alice + @"\Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe");
-            r.Key(Appx + @"\" + Bob + @"\Microsoft.WindowsCalculator_11.2210.0.0_x64__8wekyb3d8bbwe");
-            r.Key(Appx + @"\" + Bob + @"\not a package';calc;'");
+            // Store: TikTok for Alice, noise for both, one provisioned app, one key that is not a package name. Each user's
+            // repository is in their classes hive; the device's lists every package. AppxAllUserStore\<SID> is pending work only.
+            foreach (var name in new[] { TikTokStore, Calculator, "Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe" })
+                r.Key(DeviceRepository + @"\" + name).String("Path", @"C:\Program Files\WindowsApps\" + name);
+            r.Key(UserRepository(Alice) + @"\" + TikTokStore);
+            r.Key(UserRepository(Alice) + @"\" + Calculator);
+            r.Key(UserRepository(Bob) + @"\" + Calculator);
+            r.Key(UserRepository(Bob) + @"\not a package';calc;'");
+            r.Key(Appx + @"\" + Bob + @"\" + TikTokStore); // pending for Bob: not installed
             r.Key(Appx + @"\Applications\Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe");
             r.Key(Appx + @"\Deprovisioned\Microsoft.XboxApp_8wekyb3d8bbwe");
             return r;
@@ -129,7 +136,7 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal(Alice, web.UserSid);
             Assert.True(web.FromUserWritableLocation);
 
-            var planted = result.Apps.Single(a => a.UserSid == Bob && a.KeyPath.StartsWith("HKU", StringComparison.Ordinal));
+            var planted = result.Apps.Single(a => a.UserSid == Bob && a.Kind != AppKind.StoreApp && a.KeyPath.StartsWith("HKU", StringComparison.Ordinal));
             Assert.Equal("TikTok", planted.DisplayName);
             Assert.Equal(AppScope.User, planted.Scope);
             Assert.Equal("bob", planted.UserName);
@@ -157,7 +164,11 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal("BytedancePte.Ltd.TikTok_6yccndn6064se", tiktok.PackageFamilyName);
             Assert.Equal("1.0.1.0", tiktok.DisplayVersion);
             Assert.Equal(RegistryView.None, tiktok.RegistryView);
-            Assert.False(tiktok.FromUserWritableLocation);
+            Assert.Equal(UserRepository(Alice) + @"\" + TikTokStore, tiktok.KeyPath);
+            // Read from the user's own classes hive: the name is confirmed by the device's repository, the owner is not.
+            Assert.True(tiktok.FromUserWritableLocation);
+            // Pending for Bob in AppxAllUserStore is not an install.
+            Assert.DoesNotContain(result.Apps, a => a.UserSid == Bob && a.PackageFullName == TikTokStore);
 
             var provisioned = result.Apps.Single(a => a.Kind == AppKind.ProvisionedStoreApp);
             Assert.Equal("Microsoft.WindowsStore_22301.1401.6.0_neutral_~_8wekyb3d8bbwe", provisioned.PackageFullName);
@@ -169,11 +180,105 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.DoesNotContain(result.Apps, a => a.KeyName.Contains("calc"));
         }
 
+        private const string TikTokBundle = "BytedancePte.Ltd.TikTok_1.0.1.0_neutral_~_6yccndn6064se";
+
+        [Fact]
+        public async Task Store_reads_are_said_per_user_and_a_missing_classes_hive_names_the_user()
+        {
+            using var session = Laptop();
+            session.DeleteKey(@"HKU\" + Bob + "_Classes");
+            var result = await Read(session);
+
+            Assert.True(result.Users.Single(u => u.Sid == Alice).StorePackagesRead);
+            Assert.False(result.Users.Single(u => u.Sid == Bob).StorePackagesRead);
+            Assert.False(result.Users.Single(u => u.Sid == Carol).StorePackagesRead);
+            var bob = Assert.Single(result.UsersNotScanned, u => u.Sid == Bob);
+            Assert.Equal((UserNotScannedReason.ClassesHiveNotLoaded, true, false), (bob.Reason, bob.UninstallEntriesRead, bob.StorePackagesRead));
+            var carol = Assert.Single(result.UsersNotScanned, u => u.Sid == Carol);
+            Assert.Equal((UserNotScannedReason.HiveNotLoaded, false, false), (carol.Reason, carol.UninstallEntriesRead, carol.StorePackagesRead));
+            Assert.DoesNotContain(result.Apps, a => a.Kind == AppKind.StoreApp && a.UserSid == Bob);
+            Assert.DoesNotContain(result.UsersNotScanned, u => u.Sid == Alice);
+        }
+
+        [Fact]
+        public async Task A_denied_user_repository_names_the_user_and_marks_the_result_partial()
+        {
+            using var session = Laptop();
+            session.Deny(UserRepository(Bob));
+            var result = await Read(session);
+
+            var bob = Assert.Single(result.UsersNotScanned, u => u.Sid == Bob);
+            Assert.Equal((UserNotScannedReason.AccessDenied, true, false), (bob.Reason, bob.UninstallEntriesRead, bob.StorePackagesRead));
+            Assert.True(result.IsPartial);
+            Assert.Contains(result.Warnings, w => w.Contains(Bob) && w.Contains("Store packages"));
+        }
+
+        [Fact]
+        public async Task A_user_key_the_device_repository_does_not_list_is_passed_over()
+        {
+            using var session = Laptop();
+            session.DeleteKey(DeviceRepository + @"\" + TikTokStore); // removed from the device; Alice's key outlived it
+            var result = await Read(session);
+
+            Assert.DoesNotContain(result.Apps, a => a.PackageFullName == TikTokStore);
+            Assert.Contains(result.Warnings, w => w.Contains("Passed over 1 key(s)") && w.Contains(Alice));
+            Assert.DoesNotContain(result.DevicePackages, n => n == TikTokStore);
+        }
+
+        [Fact]
+        public async Task A_package_carries_the_bundle_the_device_lists_for_its_family()
+        {
+            using var session = Laptop();
+            session.Key(DeviceRepository + @"\" + TikTokBundle);
+            session.Key(DeviceRepository + @"\BytedancePte.Ltd.TikTok_0.9.0.0_neutral_~_6yccndn6064se");
+            session.Key(DeviceRepository + @"\Other.App_1.0.1.0_neutral_~_6yccndn6064se");
+            var result = await Read(session);
+
+            var tiktok = result.Apps.Single(a => a.PackageFullName == TikTokStore);
+            Assert.Equal(TikTokBundle, tiktok.PackageBundleFullName);
+            Assert.Null(result.Apps.Single(a => a.UserSid == Alice && a.PackageName == "Microsoft.WindowsCalculator").PackageBundleFullName);
+            // A bundle is never an app of its own, not even in a user's repository.
+            session.Key(UserRepository(Alice) + @"\" + TikTokBundle);
+            Assert.DoesNotContain((await Read(session)).Apps, a => a.PackageFullName == TikTokBundle);
+        }
+
+        [Fact]
+        public void Of_several_bundles_of_a_family_the_same_version_wins_else_the_highest()
+        {
+            var package = PackageIdentity.TryParse(TikTokStore);
+            Assert.Equal(TikTokBundle, InventoryReader.BundleOf(package, new[] { "BytedancePte.Ltd.TikTok_9.0.0.0_neutral_~_6yccndn6064se", TikTokBundle }));
+            Assert.Equal("BytedancePte.Ltd.TikTok_10.0.0.0_neutral_~_6yccndn6064se", InventoryReader.BundleOf(package,
+                new[] { "BytedancePte.Ltd.TikTok_9.0.0.0_neutral_~_6yccndn6064se", "BytedancePte.Ltd.TikTok_10.0.0.0_neutral_~_6yccndn6064se", TikTokStore }));
+            Assert.Null(InventoryReader.BundleOf(package, new[] { TikTokStore, "Other.App_1.0.1.0_neutral_~_6yccndn6064se" }));
+        }
+
+        [Fact]
+        public async Task The_re_scan_of_a_store_app_needs_the_device_repository_and_the_users_own()
+        {
+            using var session = Laptop();
+            var reader = new InventoryReader(new RegistryClient(session));
+            var tiktok = (await Read(session)).Apps.Single(a => a.PackageFullName == TikTokStore);
+            Assert.True(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+
+            // Pending for Bob in AppxAllUserStore is not an install; his repository decides.
+            var forBob = new InstalledApp { Kind = AppKind.StoreApp, UserSid = Bob, PackageFullName = TikTokStore };
+            Assert.False(await reader.IsStillInstalledAsync(forBob, CancellationToken.None));
+
+            // Alice signs out: her classes hive is gone, the device still has the package. Nothing proves it left her.
+            session.DeleteKey(@"HKU\" + Alice + "_Classes");
+            Assert.True(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+
+            // Removed from the device, the user's key outliving it: gone.
+            session.Key(UserRepository(Alice) + @"\" + TikTokStore);
+            session.DeleteKey(DeviceRepository + @"\" + TikTokStore);
+            Assert.False(await reader.IsStillInstalledAsync(tiktok, CancellationToken.None));
+        }
+
         [Fact]
         public async Task Odd_store_key_names_give_one_warning_per_store_key()
         {
             using var session = Laptop();
-            for (var i = 0; i < 5; i++) session.Key(Appx + @"\" + Bob + @"\junk-" + i);
+            for (var i = 0; i < 5; i++) session.Key(UserRepository(Bob) + @"\junk-" + i);
             var result = await Read(session);
             var warning = Assert.Single(result.Warnings, w => w.Contains("not valid package full names"));
             Assert.Contains("Ignored 6 subkey(s)", warning);
@@ -183,11 +288,14 @@ namespace AppBan.Engine.Tests.Inventory
         }
 
         [Fact]
-        public async Task Never_reads_service_account_or_default_hives_nor_classes_twins()
+        public async Task Never_reads_service_account_or_default_hives_and_of_classes_hives_only_the_package_repository()
         {
             using var session = Laptop();
             await Read(session);
-            Assert.DoesNotContain(session.Log, l => l.Contains(@"HKU\S-1-5-19\") || l.Contains(@"HKU\.DEFAULT\") || l.Contains("_Classes\\"));
+            Assert.DoesNotContain(session.Log, l => l.Contains(@"HKU\S-1-5-19") || l.Contains(@"HKU\.DEFAULT\"));
+            var classesReads = session.Log.Where(l => l.Contains("_Classes")).ToList();
+            Assert.Equal(2, classesReads.Count);
+            Assert.All(classesReads, l => Assert.Contains(@"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages", l));
         }
 
         [Fact]

@@ -86,7 +86,9 @@ namespace AppBan.Engine.Tests.Inventory
             var (result, _) = await ReadAsync("LAPTOP-01", PolicyLoader.BuiltIn().MightMatch);
             var packages = (await simulator.GetPackagesAsync("LAPTOP-01")).EnumerateArray().ToList();
 
-            var expectedPerUser = packages.SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString() + " " + p.GetProperty("fullName").GetString()))
+            // Only signed-in users' packages can be read: their package repository is in their classes hive.
+            var expectedPerUser = packages.SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString())
+                    .Where(u => u != Jo).Select(u => u + " " + p.GetProperty("fullName").GetString()))
                 .OrderBy(x => x, StringComparer.Ordinal).ToArray();
             var actualPerUser = result.Apps.Where(a => a.Kind == AppKind.StoreApp).Select(a => a.UserSid + " " + a.PackageFullName)
                 .OrderBy(x => x, StringComparer.Ordinal).ToArray();
@@ -99,8 +101,14 @@ namespace AppBan.Engine.Tests.Inventory
                 .OrderBy(x => x, StringComparer.Ordinal).ToArray();
             Assert.Equal(expectedProvisioned, actualProvisioned);
 
-            // Jo's hive is not loaded, but her Store packages live in HKLM and are found.
-            Assert.Contains(result.Apps, a => a.Kind == AppKind.StoreApp && a.UserSid == Jo && a.UserName == "jo");
+            // Jo's hives are not loaded: her packages cannot be read, and she is named as not scanned, for both.
+            Assert.Contains(packages, p => p.GetProperty("users").EnumerateArray().Any(u => u.GetString() == Jo));
+            Assert.DoesNotContain(result.Apps, a => a.Kind == AppKind.StoreApp && a.UserSid == Jo);
+            var jo = Assert.Single(result.UsersNotScanned, u => u.Sid == Jo);
+            Assert.Equal((UserNotScannedReason.HiveNotLoaded, false, false), (jo.Reason, jo.UninstallEntriesRead, jo.StorePackagesRead));
+            Assert.False(result.Users.Single(u => u.Sid == Jo).StorePackagesRead);
+            Assert.True(result.Users.Single(u => u.Sid == Alex).StorePackagesRead);
+            Assert.Contains(result.DevicePackages, n => n == "BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se");
             var tiktok = result.Apps.Single(a => a.Kind == AppKind.StoreApp && a.PackageName == "BytedancePte.Ltd.TikTok");
             Assert.Equal((Alex, "BytedancePte.Ltd.TikTok_6yccndn6064se", "38.5.1.0"), (tiktok.UserSid, tiktok.PackageFamilyName, tiktok.DisplayVersion));
         }

@@ -235,6 +235,35 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void Removes_a_bundled_store_app_for_all_users_by_the_bundle_name_and_for_its_user_by_its_own()
+        {
+            const string bundle = "BytedancePte.Ltd.TikTok_1.0.1.0_neutral_~_6yccndn6064se";
+            var app = StoreApp();
+            app.PackageBundleFullName = bundle;
+            var plan = Plan(Violation(app), r => r.AllowAllUsersFallback = true);
+            Assert.Equal(RemovalCommands.RemoveAppxPackageForUser(TikTokPackage, AliceSid), plan.CommandLine);
+            Assert.Equal(RemovalCommands.RemoveAppxPackageForAllUsers(bundle), plan.FallbackCommandLine);
+
+            var withoutUser = StoreApp(sid: null);
+            withoutUser.PackageBundleFullName = bundle;
+            Assert.Equal(RemovalCommands.RemoveAppxPackageForAllUsers(bundle), Plan(Violation(withoutUser), r => r.AllowAllUsersFallback = true).CommandLine);
+        }
+
+        [Theory]
+        [InlineData("Microsoft.WindowsCalculator_1.0.1.0_neutral_~_8wekyb3d8bbwe")] // another family
+        [InlineData("BytedancePte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se")] // not a bundle
+        [InlineData("BytedancePte.Ltd.TikTok_1.0.1.0_neutral_~_6yccndn6064se' -AllUsers; calc; '")]
+        public void Refuses_a_bundle_name_that_is_not_a_bundle_of_the_packages_family(string bundle)
+        {
+            var app = StoreApp();
+            app.PackageBundleFullName = bundle;
+            var plan = Plan(Violation(app), r => r.AllowAllUsersFallback = true);
+            Assert.Equal(RemovalStatus.Refused, plan.FinalStatus);
+            Assert.Null(plan.CommandLine);
+            Assert.Null(plan.FallbackCommandLine);
+        }
+
+        [Fact]
         public void Keeps_the_all_users_fallback_off_unless_allowed() =>
             Assert.Null(Plan(Violation(StoreApp())).FallbackCommandLine);
 

@@ -209,6 +209,91 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Contains(commands, c => c.Contains("-User 'S-1-5-21-3623811015-3361044348-30300820-1001'"));
         }
 
+        private const string TikTok = "BytedancePte.Ltd.TikTok_1.0.1.0_x64__6yccndn6064se";
+        private const string TikTokBundle = "BytedancePte.Ltd.TikTok_1.0.1.0_neutral_~_6yccndn6064se";
+        private const string Carol = "S-1-5-21-3623811015-3361044348-30300820-1021";
+        private const string Erin = "S-1-5-21-3623811015-3361044348-30300820-1023";
+
+        private static string UserRepository(string sid) =>
+            @"HKU\" + sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
+
+        private async Task<List<RemovalResult>> RunAllAsync(WsManSession session, IEnumerable<Finding> findings)
+        {
+            var results = new ConcurrentBag<RemovalResult>();
+            var work = new RemovalHostWork(session.ComputerName, findings.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
+            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
+            return results.ToList();
+        }
+
+        private async Task<string[]> TikTokUsersAsync(string host) =>
+            (await sim.GetPackagesAsync(host)).EnumerateArray().Where(p => p.GetProperty("fullName").GetString() == TikTok)
+                .SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString())).OrderBy(u => u, StringComparer.Ordinal).ToArray();
+
+        [Fact]
+        public async Task A_bundled_store_app_is_removed_for_all_users_by_the_bundle_name_and_the_device_repository_proves_it()
+        {
+            using var session = await OpenAsync("REM-STORE-BUNDLE");
+            var findings = await ScanAsync(session);
+            // Erin is signed out: her copy is not seen; carol's and dave's are, each with the bundle the device lists.
+            var store = findings.Where(f => f.App.Kind == AppKind.StoreApp).ToList();
+            Assert.Equal(2, store.Count);
+            Assert.DoesNotContain(store, f => f.App.UserSid == Erin);
+            Assert.All(store, f => Assert.Equal(TikTokBundle, f.App.PackageBundleFullName));
+
+            var results = await RunAllAsync(session, store);
+
+            // -User exits 0 and leaves the package; the fallback -AllUsers names the bundle and removes every copy.
+            var commands = await sim.GetCommandLinesAsync("REM-STORE-BUNDLE");
+            Assert.Contains(commands, c => c.Contains("-Package '" + TikTokBundle + "' -AllUsers"));
+            Assert.DoesNotContain(commands, c => c.Contains("-Package '" + TikTok + "' -AllUsers"));
+            Assert.Empty(await TikTokUsersAsync("REM-STORE-BUNDLE"));
+            // The users' repository keys outlive the removal: Removed rests on the device's repository, re-read after it.
+            Assert.True(await KeyExistsAsync("REM-STORE-BUNDLE", UserRepository(Carol) + "\\" + TikTok));
+            Assert.Contains(results, r => r.Status == RemovalStatus.Removed && r.Method == RemovalMethod.StoreAppForAllUsers);
+            Assert.All(results, r => Assert.Contains(r.Status, new[] { RemovalStatus.Removed, RemovalStatus.AlreadyAbsent }));
+        }
+
+        [Fact]
+        public async Task All_users_by_the_package_name_of_a_bundled_app_fails_and_is_reported_as_failed()
+        {
+            using var session = await OpenAsync("REM-STORE-BUNDLE");
+            var carol = (await ScanAsync(session)).Single(f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
+            carol.App.PackageBundleFullName = null; // as if the device's repository had not listed the bundle
+
+            var result = Assert.Single(await RunAllAsync(session, new[] { carol }));
+
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Contains("exit code 1", result.Error);
+            Assert.Contains("-Package '" + TikTok + "' -AllUsers", result.CommandLine);
+            Assert.Equal(3, (await TikTokUsersAsync("REM-STORE-BUNDLE")).Length);
+        }
+
+        /// <summary>
+        /// -User exits 0 and leaves the package (REM-STORE-NOEFFECT), or fails with 0x80073D19 from a non-interactive
+        /// process (REM-STORE-SESSION). Dave keeps his copy under an exemption, so no -AllUsers fallback may run.
+        /// </summary>
+        [Theory]
+        [InlineData("REM-STORE-NOEFFECT", 0, "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
+        [InlineData("REM-STORE-SESSION", 1, "failed with exit code 1", "0x80073D19")]
+        public async Task Remove_for_one_user_that_leaves_the_package_is_failed_with_the_reason_never_removed(
+            string host, int exitCode, string outcome, string cause)
+        {
+            using var session = await OpenAsync(host);
+            var findings = await ScanAsync(session);
+            Assert.Single(findings, f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
+
+            var results = await RunAllAsync(session, findings.Where(f => f.App.Kind == AppKind.StoreApp));
+
+            var result = results.Single(r => r.UserSid == Carol);
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Equal(exitCode, result.ExitCode);
+            Assert.Contains(outcome, result.Error);
+            Assert.Contains(cause, result.Error);
+            Assert.Contains("-User '" + Carol + "'", result.CommandLine);
+            Assert.DoesNotContain(await sim.GetCommandLinesAsync(host), c => c.Contains("-AllUsers"));
+            Assert.Equal(2, (await TikTokUsersAsync(host)).Length);
+        }
+
         [Theory]
         [InlineData("MALICIOUS-01")]
         [InlineData("REM-INJECT")]

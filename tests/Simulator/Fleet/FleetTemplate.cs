@@ -57,6 +57,8 @@ public sealed class TemplateApp
     public string? Key { get; set; }
     public Dictionary<string, JsonElement> Values { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     public string? PackageFullName { get; set; }
+    /// <summary>Store apps: the bundle the package came in, listed in the device's package repository.</summary>
+    public string? Bundle { get; set; }
     public double ProvisionedProbability { get; set; }
     public TemplateProgram? Program { get; set; }
     public MsiProductDescription? Msi { get; set; }
@@ -150,7 +152,7 @@ public static class FleetGenerator
         {
             var owners = loaded.Where(_ => r.NextDouble() < 0.7).Select(u => u.Sid).ToList();
             if (owners.Count == 0 && loaded.Count > 0) owners.Add(loaded[0].Sid);
-            host.Packages.Add(new PackageDescription { FullName = app.PackageFullName!, Users = owners, Provisioned = r.NextDouble() < app.ProvisionedProbability });
+            host.Packages.Add(new PackageDescription { FullName = app.PackageFullName!, Bundle = app.Bundle, Users = owners, Provisioned = r.NextDouble() < app.ProvisionedProbability });
             return;
         }
         var user = app.Scope == "user" ? (loaded.Count == 0 ? null : loaded[r.Next(loaded.Count)]) : null;

@@ -41,8 +41,9 @@ public static class HostBuilder
         {
             r.Create($@"HKU\{u.Sid}\{UserUninstall}");
             r.Create($@"HKU\{u.Sid}\Volatile Environment").SetValue(new RegValue("USERNAME", RegKind.String, u.Name));
-            r.Create($@"HKU\{u.Sid}_Classes");
         }
+        foreach (var u in d.Users.Where(u => u.ClassesHiveLoaded ?? u.HiveLoaded))
+            r.Create($@"HKU\{u.Sid}_Classes");
         // Accounts that are not declared users still get a private hive for HKCU.
         foreach (var a in d.Accounts.Where(a => a.Sid is not null && d.Users.All(u => !string.Equals(u.Sid, a.Sid, StringComparison.OrdinalIgnoreCase))))
             r.Create($@"HKU\{a.Sid}\{UserUninstall}");

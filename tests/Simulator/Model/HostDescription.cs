@@ -92,6 +92,11 @@ public sealed class UserDescription
     public string? Domain { get; set; }
     public string? ProfilePath { get; set; }
     public bool HiveLoaded { get; set; }
+    /// <summary>
+    /// Whether HKU\&lt;SID&gt;_Classes (UsrClass.dat) is loaded; null follows HiveLoaded. Both load at sign-in; baseline-tool
+    /// tells the two apart, so a host can have the one without the other [3rd: engramic-ai/baseline-tool AppxRepository.cs].
+    /// </summary>
+    public bool? ClassesHiveLoaded { get; set; }
     public bool Disabled { get; set; }
 }
 
@@ -121,6 +126,23 @@ public sealed class PackageDescription
     public bool Provisioned { get; set; }
     /// <summary>When set, Remove-AppxPackage fails for this package with this HRESULT text (e.g. "0x80073CFA").</summary>
     public string? RemovalError { get; set; }
+    /// <summary>
+    /// The bundle the package came in (Name_Version_neutral_~_PublisherId). The device's package repository lists it, and
+    /// Remove-AppxPackage -AllUsers needs this name, not the package's [doc: Remove-AppxPackage].
+    /// </summary>
+    public string? Bundle { get; set; }
+    /// <summary>What -AllUsers given the package's own name does when the package is in a bundle: "fail" (exit 1) or "noEffect" (exit 0).</summary>
+    public string AllUsersByPackageName { get; set; } = "fail";
+    /// <summary>Remove-AppxPackage -User exits 0 and leaves the package [3rd: PowerShell issue 10788; windows-powershell-docs issue 2881].</summary>
+    public bool UserRemovalHasNoEffect { get; set; }
+    /// <summary>
+    /// Remove-AppxPackage -User from a non-interactive (WinRM, SYSTEM) process fails with this HRESULT, e.g. "0x80073D19" [3rd].
+    /// </summary>
+    public string? PerUserError { get; set; }
+    /// <summary>The user's package repository keeps the key after a removal (the device's repository does not) [3rd: baseline-tool].</summary>
+    public bool UserKeysOutliveRemoval { get; set; }
+    /// <summary>SIDs for whom the deployment service has work pending (AppxAllUserStore\&lt;SID&gt;), without an install.</summary>
+    public List<string> PendingFor { get; set; } = [];
 }
 
 public sealed class MsiProductDescription

@@ -29,6 +29,12 @@ public sealed class PackageState
     public HashSet<string> Users { get; init; } = new(StringComparer.OrdinalIgnoreCase);
     public bool Provisioned { get; set; }
     public string? RemovalError { get; init; }
+    public string? Bundle { get; init; }
+    public bool AllUsersByPackageNameHasNoEffect { get; init; }
+    public bool UserRemovalHasNoEffect { get; init; }
+    public string? PerUserError { get; init; }
+    public bool UserKeysOutliveRemoval { get; init; }
+    public HashSet<string> PendingFor { get; init; } = new(StringComparer.OrdinalIgnoreCase);
     public bool Exists => Users.Count > 0 || Provisioned;
 }
 
@@ -156,7 +162,12 @@ public sealed class HostState
             {
                 FullName = p.FullName, Provisioned = p.Provisioned, RemovalError = p.RemovalError,
                 Users = new HashSet<string>(p.Users, StringComparer.OrdinalIgnoreCase),
+                Bundle = p.Bundle, UserRemovalHasNoEffect = p.UserRemovalHasNoEffect, PerUserError = p.PerUserError,
+                AllUsersByPackageNameHasNoEffect = string.Equals(p.AllUsersByPackageName, "noEffect", StringComparison.OrdinalIgnoreCase),
+                UserKeysOutliveRemoval = p.UserKeysOutliveRemoval,
+                PendingFor = new HashSet<string>(p.PendingFor, StringComparer.OrdinalIgnoreCase),
             }).ToList();
+            OutlivingUserKeys = new(StringComparer.OrdinalIgnoreCase);
             SyncAppxStore();
             Processes = HostBuilder.BuildProcesses(Description);
             NextProcessId = 7000;
@@ -222,8 +233,19 @@ public sealed class HostState
     }
 
     public const string AppxStore = @"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore";
+    public const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
+    public const string UserRepository = @"Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
 
-    /// <summary>AppxAllUserStore\&lt;SID&gt;\&lt;PackageFullName&gt; and Applications\&lt;PackageFullName&gt; follow the packages.</summary>
+    /// <summary>HKU\&lt;SID&gt;_Classes\...\Repository\Packages: a signed-in user's package repository.</summary>
+    public static string UserRepositoryOf(string sid) => $@"HKU\{sid}_Classes\{UserRepository}";
+
+    /// <summary>
+    /// The registry follows the packages [3rd: engramic-ai/baseline-tool AppxRepository.cs, compared with Get-AppxPackage]:
+    /// the device's package repository lists every package on the device and the bundles they came in (value Path);
+    /// each signed-in user's repository (in their loaded _Classes hive) lists the packages registered for them, and may
+    /// keep keys of removed packages; AppxAllUserStore\Applications lists what is provisioned, and
+    /// AppxAllUserStore\&lt;SID&gt; only the work pending for that user.
+    /// </summary>
     public void SyncAppxStore()
     {
         var store = Registry.Create(AppxStore);
@@ -232,16 +254,52 @@ public sealed class HostState
         foreach (var stale in apps.Children.Select(c => c.Name).Where(n => !Packages.Any(p => p.Provisioned && Eq(p.FullName, n))).ToList())
             apps.RemoveChild(stale);
         foreach (var p in Packages.Where(p => p.Provisioned)) apps.GetOrAddChild(p.FullName);
-        var sids = Packages.SelectMany(p => p.Users).Concat(store.Children.Select(c => c.Name).Where(n => n.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase)))
+        var pendingSids = Packages.SelectMany(p => p.PendingFor).Concat(store.Children.Select(c => c.Name).Where(n => n.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase)))
             .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        foreach (var sid in sids)
+        foreach (var sid in pendingSids)
         {
             var userKey = store.GetOrAddChild(sid);
-            foreach (var stale in userKey.Children.Select(c => c.Name).Where(n => !Packages.Any(p => p.Users.Contains(sid) && Eq(p.FullName, n))).ToList())
+            foreach (var stale in userKey.Children.Select(c => c.Name).Where(n => !Packages.Any(p => p.PendingFor.Contains(sid) && Eq(p.FullName, n))).ToList())
                 userKey.RemoveChild(stale);
-            foreach (var p in Packages.Where(p => p.Users.Contains(sid))) userKey.GetOrAddChild(p.FullName);
+            foreach (var p in Packages.Where(p => p.PendingFor.Contains(sid))) userKey.GetOrAddChild(p.FullName);
             if (userKey.ChildCount == 0) store.RemoveChild(sid);
         }
+
+        var onDevice = Packages.Select(p => p.FullName).Concat(Packages.Where(p => p.Bundle is not null).Select(p => p.Bundle!))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var device = Registry.Create(DeviceRepository);
+        foreach (var stale in device.Children.Select(c => c.Name).Where(n => !onDevice.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList())
+            device.RemoveChild(stale);
+        foreach (var name in onDevice)
+            device.GetOrAddChild(name).SetValue(new RegValue("Path", RegKind.String, @"C:\Program Files\WindowsApps\" + name));
+
+        foreach (var user in Description.Users.Where(u => Registry.Find($@"HKU\{u.Sid}_Classes") is not null))
+        {
+            var repository = Registry.Create(UserRepositoryOf(user.Sid));
+            foreach (var stale in repository.Children.Select(c => c.Name).ToList())
+            {
+                var package = Packages.FirstOrDefault(p => Eq(p.FullName, stale));
+                if (package is not null && package.Users.Contains(user.Sid)) continue;
+                if (!OutlivingUserKeys.Contains(user.Sid + "|" + stale)) repository.RemoveChild(stale);
+            }
+            foreach (var p in Packages.Where(p => p.Users.Contains(user.Sid))) repository.GetOrAddChild(p.FullName);
+        }
+    }
+
+    /// <summary>"SID|PackageFullName" of user repository keys left behind by a removal (UserKeysOutliveRemoval).</summary>
+    public HashSet<string> OutlivingUserKeys { get; private set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Removes a package for one user (or every user), leaving the user's key when the package says so.</summary>
+    public void UnregisterPackage(PackageState package, string? sid)
+    {
+        var users = sid is null ? package.Users.ToList() : package.Users.Where(u => Eq(u, sid)).ToList();
+        foreach (var u in users)
+        {
+            package.Users.Remove(u);
+            if (package.UserKeysOutliveRemoval) OutlivingUserKeys.Add(u + "|" + package.FullName);
+        }
+        if (!package.Exists) Packages.Remove(package);
+        SyncAppxStore();
     }
 
     private static bool Eq(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

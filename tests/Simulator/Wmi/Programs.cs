@@ -271,18 +271,35 @@ public static class Programs
         {
             var name = m.Groups["name"].Value;
             var sid = m.Groups["sid"].Success ? m.Groups["sid"].Value : null;
+            // The name is a package's or a bundle's; a bundle's stands for the packages that came in it.
             var package = host.Packages.FirstOrDefault(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
+            var targets = package is not null ? [package]
+                : host.Packages.Where(p => string.Equals(p.Bundle, name, StringComparison.OrdinalIgnoreCase)).ToList();
             // Not installed (for that user), not allowed, or a declared deployment failure: a terminating error, exit 1.
-            if (package is null || package.Users.Count == 0) return Fail();
-            if (sid is not null && !package.Users.Contains(sid)) return Fail();
+            if (targets.Count == 0 || targets.All(p => p.Users.Count == 0)) return Fail();
+            if (sid is not null && !targets.Any(p => p.Users.Contains(sid))) return Fail();
             if (!account.IsAdmin && (sid is null || !string.Equals(sid, account.Sid, StringComparison.OrdinalIgnoreCase))) return Fail();
-            if (package.RemovalError is not null) return Fail();
+            if (targets.Any(p => p.RemovalError is not null)) return Fail();
+            ProgramOutcome NoEffect() => new(0, AppxDuration, null, "powershell.exe", exe);
+            if (sid is not null)
+            {
+                // [3rd] per-user AppX operations from a non-interactive WinRM or SYSTEM process can fail with 0x80073D19;
+                // every process Win32_Process.Create starts is one.
+                if (targets.Any(p => p.PerUserError is not null)) return Fail();
+                // [3rd: PowerShell issue 10788; windows-powershell-docs issue 2881] -User can exit 0 and leave the package.
+                if (targets.Any(p => p.UserRemovalHasNoEffect)) return NoEffect();
+            }
+            else if (package?.Bundle is not null)
+            {
+                // [doc: Remove-AppxPackage] -AllUsers works off the package type: a bundled package needs the bundle's name.
+                // Whether Windows then fails or does nothing is unverified [guess]: the host says which.
+                return package.AllUsersByPackageNameHasNoEffect ? NoEffect() : Fail();
+            }
+            var names = targets.Select(p => p.FullName).ToList();
             return new ProgramOutcome(0, AppxDuration, h =>
             {
-                var p = h.Packages.FirstOrDefault(x => string.Equals(x.FullName, name, StringComparison.OrdinalIgnoreCase));
-                if (p is null) return;
-                if (sid is null) p.Users.Clear(); else p.Users.Remove(sid);
-                if (!p.Exists) h.Packages.Remove(p);
+                foreach (var p in h.Packages.Where(x => names.Contains(x.FullName, StringComparer.OrdinalIgnoreCase)).ToList())
+                    h.UnregisterPackage(p, sid);
                 h.SyncAppxStore();
             }, "powershell.exe", exe);
         }
