@@ -217,13 +217,8 @@ namespace AppBan.Engine.Tests.Remediation
         private static string UserRepository(string sid) =>
             @"HKU\" + sid + @"_Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
 
-        private async Task<List<RemovalResult>> RunAllAsync(WsManSession session, IEnumerable<Finding> findings)
-        {
-            var results = new ConcurrentBag<RemovalResult>();
-            var work = new RemovalHostWork(session.ComputerName, findings.Select(Request).ToList(), _ => Task.FromResult<ICimSession>(new Unowned(session)));
-            await RemovalRunner.RunAsync(new[] { work }, 1, s => new InventoryReader(new RegistryClient(s)), Options(), results.Add);
-            return results.ToList();
-        }
+        private static Task<List<RemovalResult>> RunAllAsync(WsManSession session, IEnumerable<Finding> findings) =>
+            Task.FromResult(RemoveThroughRun(session.ComputerName, findings.Select(Request).ToList(), session));
 
         private async Task<string[]> TikTokUsersAsync(string host) =>
             (await sim.GetPackagesAsync(host)).EnumerateArray().Where(p => p.GetProperty("fullName").GetString() == TikTok)
