@@ -10,7 +10,6 @@ using AppBan.Engine.FanOut;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
-using AppBan.Engine.Reporting;
 
 namespace AppBan.Engine.Remediation
 {
@@ -29,12 +28,12 @@ namespace AppBan.Engine.Remediation
         /// <summary>The re-scan of one app after its removal; null for <see cref="InventoryReader"/>.</summary>
         public Func<ICimSession, IInstallVerifier> VerifierFor { get; set; }
         /// <summary>The report the run feeds as it goes (an unattended run's); null for none.</summary>
-        public RemediationReport Report { get; set; }
+        public IRemediationRecorder Report { get; set; }
         /// <summary>
         /// Each removal that is an action (with <see cref="Report"/>, not an exempt or grace-period skip), on the worker
         /// thread that made it, before its result is posted: the audit trail records it here.
         /// </summary>
-        public Action<RemovalResult, ReportAction, TargetSink> OnRemoved { get; set; }
+        public Action<RemovalResult, TargetSink> OnRemoved { get; set; }
     }
 
     /// <summary>
@@ -221,8 +220,8 @@ namespace AppBan.Engine.Remediation
 
         private void Post(RemovalResult result, TargetSink sink)
         {
-            var action = settings.Report != null ? settings.Report.AddRemoval(result, sink.Target) : ReportRecords.FromRemoval(result);
-            if (action != null) settings.OnRemoved?.Invoke(result, action, sink);
+            var isAction = settings.Report == null || settings.Report.AddRemoval(result, sink.Target);
+            if (isAction) settings.OnRemoved?.Invoke(result, sink);
             sink.WriteObject(result);
         }
 

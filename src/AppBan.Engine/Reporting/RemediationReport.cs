@@ -47,9 +47,8 @@ namespace AppBan.Engine.Reporting
     /// The report, run log and exit code of one unattended remediation run (Invoke-AppBanRemediation). Fed from worker
     /// threads as targets are scanned and apps removed; written once, when the run ends or is stopped.
     /// </summary>
-    public sealed class RemediationReport
+    public sealed class RemediationReport : IRemediationRecorder
     {
-        public const string TimeLimitErrorId = "RunTimeLimitReached";
 
         private readonly ReportBuilder builder;
         private readonly RunLog log;
@@ -105,6 +104,8 @@ namespace AppBan.Engine.Reporting
             return action;
         }
 
+        bool IRemediationRecorder.AddRemoval(RemovalResult result, string computerName) => AddRemoval(result, computerName) != null;
+
         /// <summary>The target's work ended (its failures, if any, are recorded).</summary>
         public void TargetEnded(string computerName) => ended[computerName] = true;
 
@@ -135,7 +136,7 @@ namespace AppBan.Engine.Reporting
                 {
                     var error = new ReportError
                     {
-                        ErrorId = TimeLimitErrorId,
+                        ErrorId = ErrorIds.RunTimeLimitReached,
                         Category = "OperationTimeout",
                         Message = computer + ": the run's time limit was reached before this computer was done.",
                     };

@@ -97,7 +97,7 @@ namespace AppBan.Engine.Tests.Remediation
             using (var runner = new FanOutRunner(1))
             {
                 var settings = Settings(s => new FakeVerifier((FakeTarget)s));
-                settings.OnRemoved = (result, action, sink) => sink.WriteWarning("audited " + result.Status);
+                settings.OnRemoved = (result, sink) => sink.WriteWarning("audited " + result.Status);
                 new RemediationRun(runner, settings).QueueRemovals("PC01", new[] { new RemovalRequest(Violation(MachineMsi())) }, () => target);
                 var events = CompleteAndDrain(runner).Where(e => e.Kind == FanOutEventKind.Warning || e.Kind == FanOutEventKind.Output).ToList();
                 Assert.Equal(2, events.Count);

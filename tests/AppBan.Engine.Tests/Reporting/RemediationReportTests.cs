@@ -23,16 +23,16 @@ namespace AppBan.Engine.Tests.Reporting
 
             var cut = Assert.Single(end.TimedOut);
             Assert.Equal("PC-CUT", cut.ComputerName);
-            Assert.Equal(RemediationReport.TimeLimitErrorId, cut.Error.ErrorId);
+            Assert.Equal(ErrorIds.RunTimeLimitReached, cut.Error.ErrorId);
             var targets = end.Report.Targets.ToDictionary(t => t.ComputerName);
             Assert.Equal(TargetStatus.Failed, targets["PC-CUT"].Status);
-            Assert.Equal(RemediationReport.TimeLimitErrorId, Assert.Single(targets["PC-CUT"].Errors).ErrorId);
+            Assert.Equal(ErrorIds.RunTimeLimitReached, Assert.Single(targets["PC-CUT"].Errors).ErrorId);
             Assert.Equal(TargetStatus.Unreachable, targets["PC-FAILED"].Status);
             Assert.Equal("TargetUnreachable", Assert.Single(targets["PC-FAILED"].Errors).ErrorId);
             Assert.Empty(targets["PC-DONE"].Errors);
             Assert.True(end.Report.Run.Cancelled);
             Assert.Contains(end.Warnings, w => w.Contains("time limit"));
-            Assert.Equal(3, end.Report.Summary.ExitCode);
+            Assert.Equal((int)UnattendedExitCode.TargetsFailed, end.Report.Summary.ExitCode);
         }
 
         [Fact]
