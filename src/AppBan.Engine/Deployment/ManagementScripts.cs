@@ -3,8 +3,9 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Reporting;
 
-namespace AppBan.Engine.Reporting
+namespace AppBan.Engine.Deployment
 {
     public enum ManagementScriptKind
     {
@@ -154,7 +155,7 @@ namespace AppBan.Engine.Reporting
 
         private static string Template(string name)
         {
-            var resource = "AppBan.Engine.Reporting.Scripts." + name;
+            var resource = "AppBan.Engine.Deployment.Scripts." + name;
             using (var stream = typeof(ManagementScripts).Assembly.GetManifestResourceStream(resource))
             {
                 if (stream == null) throw new InvalidOperationException("The script template " + resource + " is missing from the engine assembly.");

@@ -157,7 +157,7 @@ namespace AppBan.Engine.Reporting
             {
                 builder.AddError(computer, new ReportError
                 {
-                    ErrorId = FirstText(item, "ErrorId") ?? (status == TargetStatus.Unreachable ? "TargetUnreachable" : "Target" + status),
+                    ErrorId = FirstText(item, "ErrorId") ?? (status == TargetStatus.Unreachable ? ErrorIds.TargetUnreachable : status == TargetStatus.Failed ? ErrorIds.TargetFailed : ErrorIds.TargetPartial),
                     Category = FirstText(item, "ErrorCategory"),
                     Message = error,
                 });

@@ -5,7 +5,7 @@ using AppBan.Cmdlets;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Findings;
 
-namespace AppBan.Discovery
+namespace AppBan.Output
 {
     /// <summary>
     /// One target's compliance, as Test-AppBanCompliance writes it: one object per target, failed ones included, so a

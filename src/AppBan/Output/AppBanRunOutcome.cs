@@ -1,7 +1,7 @@
 using System;
 using AppBan.Engine.Reporting;
 
-namespace AppBan.Cmdlets
+namespace AppBan.Output
 {
     /// <summary>What one unattended run amounts to: the documented exit code and the counts behind it.</summary>
     public sealed class AppBanRunOutcome

@@ -2,7 +2,7 @@ using System;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 
-namespace AppBan.Discovery
+namespace AppBan.Output
 {
     /// <summary>
     /// One banned app instance on one computer, as Get-BannedApp writes it: flat for Export-Csv and ConvertTo-Json,

@@ -2,10 +2,10 @@ using System;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
-using AppBan.Engine.Reporting;
+using AppBan.Engine.Deployment;
 using Xunit;
 
-namespace AppBan.Engine.Tests.Reporting
+namespace AppBan.Engine.Tests.Deployment
 {
     public class ManagementScriptsTests
     {

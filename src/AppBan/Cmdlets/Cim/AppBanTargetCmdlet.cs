@@ -6,9 +6,11 @@ using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
+using AppBan.Engine;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.FanOut;
+using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
 using MiCimSession = Microsoft.Management.Infrastructure.CimSession;
 
@@ -142,8 +144,12 @@ namespace AppBan.Cmdlets
         protected virtual string ProgressActivity => MyInvocation.MyCommand.Name;
 
         /// <summary>A removal ended on <paramref name="computerName"/>: the audit trail decides whether it is recorded. Any thread.</summary>
-        private protected void AuditRemoval(string computerName, ReportAction action, string policyName, string policySha256, Action<string> warn) =>
+        private protected void AuditRemoval(string computerName, RemovalResult result, string policyName, string policySha256, Action<string> warn)
+        {
+            var action = ReportRecords.FromRemoval(result);
+            if (string.IsNullOrEmpty(action.ComputerName)) action.ComputerName = computerName;
             auditTrail.AuditRemoval(computerName, action, policyName, policySha256, warn);
+        }
 
         /// <summary>An exemption change to <paramref name="computerName"/>'s device store, or (null) to a policy file here. Any thread.</summary>
         private protected void AuditExemptionChange(string computerName, ExemptionChange change, Action<string> warn) =>
@@ -165,7 +171,7 @@ namespace AppBan.Cmdlets
         private protected bool ShouldProcessUnlessForced(string target, string action, SwitchParameter force)
         {
             var confirmAsked = MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
-            if (!force.IsPresent || confirmAsked || AppBan.Commands.WhatIfMode.IsRequested(this)) return ShouldProcess(target, action);
+            if (!force.IsPresent || confirmAsked || WhatIfMode.IsRequested(this)) return ShouldProcess(target, action);
             WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\".");
             return true;
         }
@@ -238,7 +244,7 @@ namespace AppBan.Cmdlets
             if (LocalMachineIsTarget)
             {
                 if (!factory.IsWindows)
-                    ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), "LocalMachineUnsupported", ErrorCategory.InvalidOperation, null));
+                    ThrowTerminatingError(new ErrorRecord(CimSessionFactory.LocalMachineUnsupported(), ErrorIds.LocalMachineUnsupported, ErrorCategory.InvalidOperation, null));
                 QueueTarget(Configure(CimTarget.Local()));
             }
             RunToCompletion();
@@ -289,7 +295,7 @@ namespace AppBan.Cmdlets
             try { target = Configure(CimTarget.Parse(name)); }
             catch (ArgumentException ex)
             {
-                WriteError(new ErrorRecord(ex, "InvalidComputerName", ErrorCategory.InvalidArgument, name));
+                WriteError(new ErrorRecord(ex, ErrorIds.InvalidComputerName, ErrorCategory.InvalidArgument, name));
                 return;
             }
             QueueTarget(target);
@@ -321,7 +327,7 @@ namespace AppBan.Cmdlets
             try { transport = factory.TransportFor(target) == CimTransportKind.Mi ? "MI" : "WsMan"; }
             catch (InvalidOperationException ex)
             {
-                WriteError(new ErrorRecord(ex, "LocalMachineUnsupported", ErrorCategory.InvalidOperation, target.ComputerName));
+                WriteError(new ErrorRecord(ex, ErrorIds.LocalMachineUnsupported, ErrorCategory.InvalidOperation, target.ComputerName));
                 return;
             }
             runner.Add(target.ComputerName, (sink, ct) => RunAsync(() => factory.Create(target), transport, sink, ct));

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using AppBan.Engine;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 
@@ -42,10 +43,10 @@ namespace AppBan.Cmdlets
             switch (error)
             {
                 case CimException cim: return (ErrorIdFor(cim.Kind), CategoryFor(cim.Kind));
-                case ExemptionException exemption: return (exemption.Kind.ToString(), ExemptionCmdletSupport.CategoryFor(exemption.Kind));
-                case ArgumentException _: return ("InvalidArgument", ErrorCategory.InvalidArgument);
-                case OperationCanceledException _: return ("OperationStopped", ErrorCategory.OperationStopped);
-                default: return ("TargetFailed", ErrorCategory.InvalidOperation);
+                case ExemptionException exemption: return (exemption.ErrorId, ExemptionCmdletSupport.CategoryFor(exemption.Kind));
+                case ArgumentException _: return (ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument);
+                case OperationCanceledException _: return (ErrorIds.OperationStopped, ErrorCategory.OperationStopped);
+                default: return (ErrorIds.TargetFailed, ErrorCategory.InvalidOperation);
             }
         }
 

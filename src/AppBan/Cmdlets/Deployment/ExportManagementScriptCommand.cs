@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
-using AppBan.Commands;
+using AppBan.Engine;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Deployment;
 using AppBan.Engine.Reporting;
 
 namespace AppBan.Cmdlets
@@ -42,7 +43,7 @@ namespace AppBan.Cmdlets
         {
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
-                    "PolicyAndPolicyPath", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
             var policy = Policy ?? PolicyInput.Load(this, PolicyPath);
             var folder = PolicyInput.ResolveFileSystemPath(this, string.IsNullOrEmpty(Path) ? "." : Path);
             var version = MyInvocation.MyCommand.Module?.Version?.ToString();
@@ -54,7 +55,7 @@ namespace AppBan.Cmdlets
                 if (File.Exists(file) && !Force)
                 {
                     WriteError(new ErrorRecord(new IOException("The file '" + file + "' already exists; use -Force to replace it."),
-                        "ScriptFileExists", ErrorCategory.ResourceExists, file));
+                        ErrorIds.ScriptFileExists, ErrorCategory.ResourceExists, file));
                     continue;
                 }
                 if (!ShouldProcess(file, "Write " + kind + " script")) continue;
@@ -65,7 +66,7 @@ namespace AppBan.Cmdlets
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
-                    WriteError(new ErrorRecord(ex, "ScriptWriteFailed", ErrorCategory.WriteError, file));
+                    WriteError(new ErrorRecord(ex, ErrorIds.ScriptWriteFailed, ErrorCategory.WriteError, file));
                     continue;
                 }
                 WriteObject(new FileInfo(file));

@@ -4,8 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
-using AppBan.Commands;
-using AppBan.Discovery;
+using AppBan.Output;
 using AppBan.Engine;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Findings;
@@ -115,7 +114,7 @@ namespace AppBan.Cmdlets
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "UnknownRule", ErrorCategory.InvalidArgument, Rule));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.UnknownRule, ErrorCategory.InvalidArgument, Rule));
             }
         }
 

@@ -1,6 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
-using AppBan.Discovery;
+using AppBan.Output;
 using AppBan.Engine.Findings;
 
 namespace AppBan.Cmdlets

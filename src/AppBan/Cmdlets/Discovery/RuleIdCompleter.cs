@@ -8,7 +8,7 @@ using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using AppBan.Engine.Policy;
 
-namespace AppBan.Discovery
+namespace AppBan.Cmdlets
 {
     /// <summary>
     /// Completes -Rule with the rule ids of the effective policy: the -Policy object or -PolicyPath file already on the

@@ -1,6 +1,6 @@
 using System;
 using System.Management.Automation;
-using AppBan.Discovery;
+using AppBan.Output;
 using AppBan.Engine.Cim;
 using AppBan.Engine.FanOut;
 using AppBan.Engine.Findings;

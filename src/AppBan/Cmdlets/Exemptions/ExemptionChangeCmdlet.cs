@@ -69,7 +69,7 @@ namespace AppBan.Cmdlets
                 foreach (var orphan in byTarget.Keys.Where(k => !names.Contains(k)).ToList())
                 {
                     WriteError(new ErrorRecord(new ArgumentException("No -CimSession given is for " + orphan + ", " + cameFrom + "; nothing was written there."),
-                        "NoSessionForTarget", ErrorCategory.InvalidArgument, orphan));
+                        ErrorIds.NoSessionForTarget, ErrorCategory.InvalidArgument, orphan));
                     byTarget.Remove(orphan);
                 }
             }

@@ -25,7 +25,7 @@ namespace AppBan.Cmdlets
 
         /// <summary>An ErrorRecord for an exemption failure; the ErrorId is the kind's name.</summary>
         public static ErrorRecord ErrorFor(ExemptionException ex, object targetObject) =>
-            new ErrorRecord(ex, ex.Kind.ToString(), CategoryFor(ex.Kind), targetObject ?? ex.Target);
+            new ErrorRecord(ex, ex.ErrorId, CategoryFor(ex.Kind), targetObject ?? ex.Target);
 
         /// <summary>
         /// The terminating error for a request the validator refused: every problem in the message, the first

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using AppBan.Commands;
 using AppBan.Engine;
 using AppBan.Engine.Exemptions;
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using AppBan.Commands;
 using AppBan.Engine;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
@@ -93,7 +92,7 @@ namespace AppBan.Cmdlets
                 var bad = Id.FirstOrDefault(i => !ExemptionId.IsValid(i));
                 if (bad != null)
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + bad + "' is not an exemption id: a device exemption id is a GUID. Nothing was revoked."),
-                        "InvalidExemptionId", ErrorCategory.InvalidArgument, bad));
+                        ErrorIds.InvalidExemptionId, ErrorCategory.InvalidArgument, bad));
             }
             base.BeginProcessing();
         }
@@ -128,7 +127,7 @@ namespace AppBan.Cmdlets
                         if (string.IsNullOrEmpty(r.Target) || !ExemptionId.IsValid(r.Id))
                         {
                             WriteError(new ErrorRecord(new ArgumentException("The device exemption '" + r.Id + "' names no computer or has an id that is not a GUID; it was not revoked."),
-                                "InvalidExemptionId", ErrorCategory.InvalidArgument, r));
+                                ErrorIds.InvalidExemptionId, ErrorCategory.InvalidArgument, r));
                             continue;
                         }
                         if (!idsByTarget.TryGetValue(r.Target, out var ids)) idsByTarget[r.Target] = ids = new List<string>();

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using AppBan.Engine.Policy;
 
-namespace AppBan.Commands
+namespace AppBan.Cmdlets
 {
     /// <summary>Get-AppBanPolicy [-Path]: the effective policy (the built-in one when no path is given).</summary>
     [Cmdlet(VerbsCommon.Get, "AppBanPolicy")]

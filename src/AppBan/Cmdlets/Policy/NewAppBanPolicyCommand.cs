@@ -1,9 +1,10 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using AppBan.Engine;
 using AppBan.Engine.Policy;
 
-namespace AppBan.Commands
+namespace AppBan.Cmdlets
 {
     /// <summary>New-AppBanPolicy -Path [-Name] [-Force]: writes a starter policy file from the built-in policy.</summary>
     [Cmdlet(VerbsCommon.New, "AppBanPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
@@ -28,21 +29,21 @@ namespace AppBan.Commands
             if (Directory.Exists(fullPath))
             {
                 WriteError(new ErrorRecord(new IOException("'" + fullPath + "' is a folder; give the path of the policy file to create."),
-                    "PolicyPathIsFolder", ErrorCategory.InvalidArgument, fullPath));
+                    ErrorIds.PolicyPathIsFolder, ErrorCategory.InvalidArgument, fullPath));
                 return;
             }
             bool exists = File.Exists(fullPath);
             if (exists && !Force)
             {
                 WriteError(new ErrorRecord(new IOException("The file '" + fullPath + "' already exists. Use -Force to overwrite it."),
-                    "PolicyFileExists", ErrorCategory.ResourceExists, fullPath));
+                    ErrorIds.PolicyFileExists, ErrorCategory.ResourceExists, fullPath));
                 return;
             }
             var folder = System.IO.Path.GetDirectoryName(fullPath);
             if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
             {
                 WriteError(new ErrorRecord(new DirectoryNotFoundException("The folder '" + folder + "' does not exist."),
-                    "PolicyFolderNotFound", ErrorCategory.ObjectNotFound, fullPath));
+                    ErrorIds.PolicyFolderNotFound, ErrorCategory.ObjectNotFound, fullPath));
                 return;
             }
             if (!ShouldProcess(fullPath, exists ? "Overwrite with a starter AppBan policy" : "Create a starter AppBan policy")) return;
@@ -56,7 +57,7 @@ namespace AppBan.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                WriteError(new ErrorRecord(ex, "PolicyWriteFailed", ErrorCategory.WriteError, fullPath));
+                WriteError(new ErrorRecord(ex, ErrorIds.PolicyWriteFailed, ErrorCategory.WriteError, fullPath));
                 return;
             }
             WriteObject(new FileInfo(fullPath));

@@ -1,9 +1,10 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using AppBan.Engine;
 using AppBan.Engine.Policy;
 
-namespace AppBan.Commands
+namespace AppBan.Cmdlets
 {
     /// <summary>
     /// How cmdlets turn a -Path/-PolicyPath into a policy: resolved through PowerShell's provider (so relative
@@ -23,14 +24,14 @@ namespace AppBan.Commands
             catch (Exception ex) when (ex is ItemNotFoundException || ex is System.Management.Automation.DriveNotFoundException || ex is ProviderNotFoundException
                                        || ex is NotSupportedException || ex is ArgumentException || ex is ProviderInvocationException)
             {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "InvalidPolicyPath", ErrorCategory.InvalidArgument, path));
+                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidPolicyPath, ErrorCategory.InvalidArgument, path));
                 return null;
             }
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException("The policy path '" + path + "' is on the " + provider.Name + " provider; a policy is a file on the file system."),
-                    "InvalidPolicyPath", ErrorCategory.InvalidArgument, path));
+                    ErrorIds.InvalidPolicyPath, ErrorCategory.InvalidArgument, path));
                 return null;
             }
             return resolved;
@@ -52,29 +53,29 @@ namespace AppBan.Commands
             }
             catch (PolicyException ex)
             {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "InvalidPolicy", ErrorCategory.InvalidData, fullPath));
+                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidPolicy, ErrorCategory.InvalidData, fullPath));
             }
             catch (ArgumentException ex)
             {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "InvalidPolicyPath", ErrorCategory.InvalidArgument, fullPath));
+                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidPolicyPath, ErrorCategory.InvalidArgument, fullPath));
             }
             catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
                     new FileNotFoundException("The policy file '" + fullPath + "' does not exist.", fullPath, ex),
-                    "PolicyFileNotFound", ErrorCategory.ObjectNotFound, fullPath));
+                    ErrorIds.PolicyFileNotFound, ErrorCategory.ObjectNotFound, fullPath));
             }
             catch (UnauthorizedAccessException ex)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
                     new UnauthorizedAccessException("The policy file '" + fullPath + "' cannot be read: access is denied.", ex),
-                    "PolicyFileAccessDenied", ErrorCategory.PermissionDenied, fullPath));
+                    ErrorIds.PolicyFileAccessDenied, ErrorCategory.PermissionDenied, fullPath));
             }
             catch (IOException ex)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
                     new IOException("The policy file '" + fullPath + "' cannot be read: " + ex.Message, ex),
-                    "PolicyFileUnreadable", ErrorCategory.ReadError, fullPath));
+                    ErrorIds.PolicyFileUnreadable, ErrorCategory.ReadError, fullPath));
             }
             return null;
         }

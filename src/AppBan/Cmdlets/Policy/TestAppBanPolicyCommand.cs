@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using AppBan.Engine.Policy;
 
-namespace AppBan.Commands
+namespace AppBan.Cmdlets
 {
     /// <summary>
     /// Test-AppBanPolicy -Path [-Quiet]: one PolicyProblem object per problem (nothing when the file is valid),

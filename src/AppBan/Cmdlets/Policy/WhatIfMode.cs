@@ -1,6 +1,6 @@
 using System.Management.Automation;
 
-namespace AppBan.Commands
+namespace AppBan.Cmdlets
 {
     /// <summary>Whether a cmdlet runs under -WhatIf, for the decisions ShouldProcess itself cannot make.</summary>
     internal static class WhatIfMode

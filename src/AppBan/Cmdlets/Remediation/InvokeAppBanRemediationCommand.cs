@@ -3,11 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using AppBan.Commands;
+using AppBan.Engine;
 using AppBan.Engine.FanOut;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
+using AppBan.Output;
 
 namespace AppBan.Cmdlets
 {
@@ -53,7 +54,7 @@ namespace AppBan.Cmdlets
             run = new RemediationRun(Runner, new RemediationSettings
             {
                 Policy = policy, OperationTimeout = OperationTimeout, Report = report,
-                OnRemoved = (result, action, sink) => AuditRemoval(sink.Target, action, policy.Name, policy.Sha256, sink.WriteWarning),
+                OnRemoved = (result, sink) => AuditRemoval(sink.Target, result, policy.Name, policy.Sha256, sink.WriteWarning),
             });
         }
 
@@ -87,7 +88,7 @@ namespace AppBan.Cmdlets
             var end = report.Finish(cancelled: false, timeLimitReached: TimeLimitReached);
             foreach (var warning in end.Warnings) WriteWarning(warning);
             foreach (var t in end.TimedOut) WriteError(new ErrorRecord(new TimeoutException(t.Error.Message), t.Error.ErrorId, ErrorCategory.OperationTimeout, t.ComputerName));
-            foreach (var failure in end.WriteFailures) WriteError(new ErrorRecord(failure.Value, "ReportWriteFailed", ErrorCategory.WriteError, failure.Key));
+            foreach (var failure in end.WriteFailures) WriteError(new ErrorRecord(failure.Value, ErrorIds.ReportWriteFailed, ErrorCategory.WriteError, failure.Key));
             WriteObject(AppBanRunOutcome.From(end.Report, end.Written.ToArray(), report.LogPath));
         }
 

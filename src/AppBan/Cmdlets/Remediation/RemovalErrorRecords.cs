@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using AppBan.Engine;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Remediation;
 
@@ -20,9 +21,9 @@ namespace AppBan.Cmdlets
                 case RemovalStatus.Failed:
                     if (result.Cause is CimException cim)
                         return firstReport(result.ComputerName + "|" + cim.Kind) ? CimErrorRecords.FromException(cim, result.ComputerName) : null;
-                    return new ErrorRecord(new InvalidOperationException(result.Error), "UninstallFailed", ErrorCategory.InvalidResult, targetObject);
+                    return new ErrorRecord(new InvalidOperationException(result.Error), ErrorIds.UninstallFailed, ErrorCategory.InvalidResult, targetObject);
                 case RemovalStatus.TimedOut:
-                    return new ErrorRecord(new TimeoutException(result.Error), "UninstallTimedOut", ErrorCategory.OperationTimeout, targetObject);
+                    return new ErrorRecord(new TimeoutException(result.Error), ErrorIds.UninstallTimedOut, ErrorCategory.OperationTimeout, targetObject);
                 default:
                     return null;
             }

@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using AppBan.Commands;
-using AppBan.Discovery;
+using AppBan.Output;
+using AppBan.Engine;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Remediation;
 
@@ -52,10 +52,10 @@ namespace AppBan.Cmdlets
             {
                 Policy = policy, RuleIds = Rule, IncludeGracePeriod = IncludeGracePeriod.IsPresent, OperationTimeout = OperationTimeout,
                 Executor = new RemovalExecutorOptions { Timeout = TimeSpan.FromSeconds(OperationTimeoutSec > 0 ? OperationTimeoutSec : DefaultRemovalTimeoutSec) },
-                OnRemoved = (r, action, sink) => { if (audit) AuditRemoval(r.ComputerName, action, policy.Name, policy.Sha256, sink.WriteWarning); },
+                OnRemoved = (r, sink) => { if (audit) AuditRemoval(r.ComputerName, r, policy.Name, policy.Sha256, sink.WriteWarning); },
             };
             try { run = new RemediationRun(Runner, settings); } // an unknown rule stops before any computer is contacted
-            catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, "UnknownRule", ErrorCategory.InvalidArgument, Rule)); }
+            catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.UnknownRule, ErrorCategory.InvalidArgument, Rule)); }
         }
 
         protected override void ProcessRecord()
@@ -63,7 +63,7 @@ namespace AppBan.Cmdlets
             if (ParameterSetMode != FindingSet) base.ProcessRecord();
             else if (computerNameGiven)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Findings from the pipeline are removed on their own computers; do not give -ComputerName with them."),
-                    "ComputerNameWithFindings", ErrorCategory.InvalidArgument, ComputerName));
+                    ErrorIds.ComputerNameWithFindings, ErrorCategory.InvalidArgument, ComputerName));
             else foreach (var item in InputObject.Where(i => i?.Finding != null)) Consider((pipelineObjects[item.Finding] = item).Finding);
         }
 

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Threading;
-using AppBan.Commands;
+using AppBan.Engine;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Reporting;
 
@@ -66,14 +66,14 @@ namespace AppBan.Cmdlets
             else if (!ReportWriter.TryGetFormatFromPath(_fullPath, out _format))
                 ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException("Cannot tell the report format from '" + Path + "': use a .json, .csv or .html file name, or -Format."),
-                    "ReportFormatUnknown", ErrorCategory.InvalidArgument, Path));
+                    ErrorIds.ReportFormatUnknown, ErrorCategory.InvalidArgument, Path));
             if (NoClobber && File.Exists(_fullPath))
                 ThrowTerminatingError(new ErrorRecord(
                     new IOException("The file '" + _fullPath + "' already exists and -NoClobber was given."),
-                    "ReportFileExists", ErrorCategory.ResourceExists, _fullPath));
+                    ErrorIds.ReportFileExists, ErrorCategory.ResourceExists, _fullPath));
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
-                    "PolicyAndPolicyPath", ErrorCategory.InvalidArgument, null));
+                    ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
             var policy = Policy ?? (PolicyPath != null ? PolicyInput.Load(this, PolicyPath) : null);
             _builder = ReportSession.NewBuilder(this);
             if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
@@ -92,7 +92,7 @@ namespace AppBan.Cmdlets
             else
                 WriteError(new ErrorRecord(
                     new ArgumentException("Export-AppBanReport takes findings, removal results, compliance results, exemption changes and error records; it cannot use a " + input.BaseObject.GetType().FullName + "."),
-                    "UnsupportedReportInput", ErrorCategory.InvalidType, input));
+                    ErrorIds.UnsupportedReportInput, ErrorCategory.InvalidType, input));
         }
 
         protected override void EndProcessing()
@@ -122,7 +122,7 @@ namespace AppBan.Cmdlets
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
             {
                 if (cancelled) throw;
-                ThrowTerminatingError(new ErrorRecord(ex, "ReportWriteFailed", ErrorCategory.WriteError, _fullPath));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ReportWriteFailed, ErrorCategory.WriteError, _fullPath));
             }
             return new FileInfo(_fullPath);
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using AppBan.Engine;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Reporting;
 
@@ -23,7 +24,7 @@ namespace AppBan.Cmdlets
             var full = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
             if (!ReportWriter.TryGetFormatFromPath(full, out var format))
                 cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("Cannot tell the report format from '" + path + "': use a .json, .csv or .html file name."),
-                    "ReportFormatUnknown", ErrorCategory.InvalidArgument, path));
+                    ErrorIds.ReportFormatUnknown, ErrorCategory.InvalidArgument, path));
             return new KeyValuePair<string, ReportFormat>(full, format);
         }
 
