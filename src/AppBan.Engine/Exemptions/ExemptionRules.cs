@@ -30,7 +30,7 @@ namespace AppBan.Engine.Exemptions
     /// target's registry. A stored exemption that breaks one is refused (policy file) or ignored (device), so no store
     /// holds an exemption the cmdlet could not have granted. Each check returns null when the value is fine.
     /// </summary>
-    public static class ExemptionRules
+    internal static class ExemptionRules
     {
         public const string AnyRule = "*";
         public const int MaxReasonLength = 2000;

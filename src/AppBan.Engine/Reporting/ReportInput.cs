@@ -253,7 +253,7 @@ namespace AppBan.Engine.Reporting
     }
 
     /// <summary>Properties from a dictionary, or from a plain object by reflection (tests, engine callers).</summary>
-    public sealed class DictionaryPropertySource : IPropertySource
+    internal sealed class DictionaryPropertySource : IPropertySource
     {
         private readonly IDictionary<string, object> _values;
 
