@@ -6,7 +6,7 @@ namespace AppBan.Output
     /// <summary>What one unattended run amounts to: the documented exit code and the counts behind it.</summary>
     public sealed class AppBanRunOutcome
     {
-        /// <summary>0 compliant, 1 remediated, 2 non-compliant remains, 3 some targets failed, 4 bad input.</summary>
+        /// <summary>0 compliant, 10 remediated, 11 non-compliant remains, 12 some targets failed, 13 bad input.</summary>
         public int ExitCode { get; set; }
         /// <summary>The exit code's name (Compliant, Remediated, NonCompliantRemains, TargetsFailed, BadInput).</summary>
         public UnattendedExitCode Result { get; set; }
