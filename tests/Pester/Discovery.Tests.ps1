@@ -162,7 +162,7 @@ Describe 'Get-BannedApp on the sample laptop' {
     }
 
     It 'has a default table view with ComputerName first' {
-        $view = Get-FormatData -TypeName AppBan.Discovery.BannedAppFinding
+        $view = Get-FormatData -TypeName AppBan.Output.BannedAppFinding
         $view.FormatViewDefinition[0].Control.Headers[0].Label | Should -Be 'ComputerName'
         $table = ($findings | Format-Table | Out-String) -split "`n" | Where-Object { $_ -match '\S' }
         $table[0] | Should -Match '^ComputerName\s+RuleId\s+AppName'

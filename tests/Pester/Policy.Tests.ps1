@@ -98,7 +98,7 @@ Describe 'Get-AppBanPolicy' {
             $ranOn = $true
         } catch { $caught = $_ }
         $ranOn | Should -BeFalse
-        $caught.FullyQualifiedErrorId | Should -Be 'InvalidPolicy,AppBan.Commands.GetAppBanPolicyCommand'
+        $caught.FullyQualifiedErrorId | Should -Be 'InvalidPolicy,AppBan.Cmdlets.GetAppBanPolicyCommand'
         $caught.CategoryInfo.Category | Should -Be 'InvalidData'
         $caught.TargetObject | Should -Be $path
         $caught.Exception.Message | Should -BeLike "*duplicate-rule-id.json, line 8, column 7: rule 'capcut' is defined twice*"
@@ -107,11 +107,11 @@ Describe 'Get-AppBanPolicy' {
 
     It 'reports a missing file as ObjectNotFound' {
         { Get-AppBanPolicy -Path (Join-Path $TestDrive 'nothere.json') } |
-            Should -Throw -ErrorId 'PolicyFileNotFound,AppBan.Commands.GetAppBanPolicyCommand' -ExpectedMessage '*nothere.json*does not exist*'
+            Should -Throw -ErrorId 'PolicyFileNotFound,AppBan.Cmdlets.GetAppBanPolicyCommand' -ExpectedMessage '*nothere.json*does not exist*'
     }
 
     It 'refuses a path that is not on the file system' {
-        { Get-AppBanPolicy -Path 'Env:\PATH' } | Should -Throw -ErrorId 'InvalidPolicyPath,AppBan.Commands.GetAppBanPolicyCommand'
+        { Get-AppBanPolicy -Path 'Env:\PATH' } | Should -Throw -ErrorId 'InvalidPolicyPath,AppBan.Cmdlets.GetAppBanPolicyCommand'
     }
 
     It 'has default table views for the policy and its rules' {
@@ -137,7 +137,7 @@ Describe 'Test-AppBanPolicy' {
             Test-AppBanPolicy -Path $Path -Quiet | Should -BeFalse
 
             $where = if ($Line -gt 0) { "$File, line $Line, column ${Column}: " } else { "${File}: " }
-            { Get-AppBanPolicy -Path $Path } | Should -Throw -ErrorId 'InvalidPolicy,AppBan.Commands.GetAppBanPolicyCommand' -ExpectedMessage "*$where$Message*"
+            { Get-AppBanPolicy -Path $Path } | Should -Throw -ErrorId 'InvalidPolicy,AppBan.Cmdlets.GetAppBanPolicyCommand' -ExpectedMessage "*$where$Message*"
         }
 
         It 'covers every file in BadPolicies' -ForEach @(@{ Listed = $BadPolicies.File }) {
@@ -252,7 +252,7 @@ Describe 'New-AppBanPolicy' {
         $path = Join-Path $TestDrive 'existing.json'
         Set-Content -LiteralPath $path -Value 'my own policy'
         { New-AppBanPolicy -Path $path -ErrorAction Stop } |
-            Should -Throw -ErrorId 'PolicyFileExists,AppBan.Commands.NewAppBanPolicyCommand' -ExpectedMessage '*already exists*-Force*'
+            Should -Throw -ErrorId 'PolicyFileExists,AppBan.Cmdlets.NewAppBanPolicyCommand' -ExpectedMessage '*already exists*-Force*'
         $errors = $null
         New-AppBanPolicy -Path $path -ErrorAction SilentlyContinue -ErrorVariable errors | Should -BeNullOrEmpty
         $errors[0].CategoryInfo.Category | Should -Be 'ResourceExists'
@@ -282,7 +282,7 @@ Describe 'New-AppBanPolicy' {
 
     It 'reports a missing folder without creating anything' {
         $path = Join-Path $TestDrive 'no-such-folder/policy.json'
-        { New-AppBanPolicy -Path $path -ErrorAction Stop } | Should -Throw -ErrorId 'PolicyFolderNotFound,AppBan.Commands.NewAppBanPolicyCommand'
+        { New-AppBanPolicy -Path $path -ErrorAction Stop } | Should -Throw -ErrorId 'PolicyFolderNotFound,AppBan.Cmdlets.NewAppBanPolicyCommand'
         Test-Path -LiteralPath (Join-Path $TestDrive 'no-such-folder') | Should -BeFalse
     }
 }

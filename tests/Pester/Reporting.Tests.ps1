@@ -302,7 +302,7 @@ Describe 'Restart in 64-bit PowerShell from a 32-bit start' {
     }
 
     It 'every generated script and the scheduled script carry the same restart function, which passes the 5.1 lint' {
-        $expected = [AppBan.Engine.Reporting.ManagementScripts]::NativeRelaunchFunction()
+        $expected = [AppBan.Engine.Deployment.ManagementScripts]::NativeRelaunchFunction()
         $files = @(Get-ChildItem -LiteralPath $scriptDir -Filter *.ps1) + @(Get-Item -LiteralPath $wrapperPath)
         $files.Count | Should -Be 6
         foreach ($file in $files) {

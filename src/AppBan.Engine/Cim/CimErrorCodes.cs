@@ -121,9 +121,23 @@ namespace AppBan.Engine.Cim
         {
             switch (kind)
             {
-                case CimErrorKind.Unreachable: return "TargetUnreachable";
-                case CimErrorKind.Cancelled: return "OperationStopped";
-                default: return kind.ToString();
+                case CimErrorKind.Unreachable: return ErrorIds.TargetUnreachable;
+                case CimErrorKind.AuthenticationFailed: return ErrorIds.AuthenticationFailed;
+                case CimErrorKind.AccessDenied: return ErrorIds.AccessDenied;
+                case CimErrorKind.InvalidNamespace: return ErrorIds.InvalidNamespace;
+                case CimErrorKind.InvalidClass: return ErrorIds.InvalidClass;
+                case CimErrorKind.NotFound: return ErrorIds.NotFound;
+                case CimErrorKind.InvalidQuery: return ErrorIds.InvalidQuery;
+                case CimErrorKind.InvalidParameter: return ErrorIds.InvalidParameter;
+                case CimErrorKind.NotSupported: return ErrorIds.NotSupported;
+                case CimErrorKind.Timeout: return ErrorIds.Timeout;
+                case CimErrorKind.QuotaExceeded: return ErrorIds.QuotaExceeded;
+                case CimErrorKind.ProviderFailure: return ErrorIds.ProviderFailure;
+                case CimErrorKind.ProtocolError: return ErrorIds.ProtocolError;
+                case CimErrorKind.TlsFailure: return ErrorIds.TlsFailure;
+                case CimErrorKind.EncryptionRequired: return ErrorIds.EncryptionRequired;
+                case CimErrorKind.Cancelled: return ErrorIds.OperationStopped;
+                default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "A CIM failure kind without an ErrorId.");
             }
         }
 

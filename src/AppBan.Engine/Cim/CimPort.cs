@@ -36,7 +36,7 @@ namespace AppBan.Engine.Cim
     /// properties, sent as WS-Man selectors or as the key properties of an MI instance. A session that does not
     /// implement it cannot call instance methods; callers treat that as "cannot read".
     /// </summary>
-    public interface ICimInstanceMethods
+    internal interface ICimInstanceMethods
     {
         Task<CimMethodResult> InvokeInstanceMethodAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys,
             string methodName, IReadOnlyList<CimParameter> inParameters, CimCallOptions options);

@@ -64,11 +64,11 @@ namespace AppBan.Engine.Cim
             if (!isElevated()) throw LocalSessionNotElevated();
         }
 
-        public static LocalMachineRefusedException LocalMachineUnsupported() => new LocalMachineRefusedException("LocalMachineUnsupported",
+        public static LocalMachineRefusedException LocalMachineUnsupported() => new LocalMachineRefusedException(ErrorIds.LocalMachineUnsupported,
             "No target was given, and the local machine can only be reached through MI (CIM) on Windows. " +
             "On this system pass -ComputerName with a Windows host (WS-Management), for example -ComputerName host -UseSSL -Credential (Get-Credential).");
 
-        public static LocalMachineRefusedException LocalSessionNotElevated() => new LocalMachineRefusedException("LocalSessionNotElevated",
+        public static LocalMachineRefusedException LocalSessionNotElevated() => new LocalMachineRefusedException(ErrorIds.LocalSessionNotElevated,
             "This computer can only be scanned and remediated from an elevated session: this process runs with a filtered " +
             "(not elevated) token, which cannot read other users' apps or remove any. Start PowerShell with 'Run as administrator', " +
             "or run AppBan as SYSTEM (scheduled task, ConfigMgr, Intune).");

@@ -11,7 +11,7 @@ namespace AppBan.Engine.Cim
     /// up, the layout mark 'a', then 19 random hex digits. Older AppBan versions used plain version-4 GUIDs, which
     /// carry '4' where the mark is: they say nothing about a waiter.
     /// </summary>
-    public static class RunKeyName
+    internal static class RunKeyName
     {
         public const char LayoutMark = 'a';
         private const int TimeDigits = 12;

@@ -13,7 +13,7 @@ namespace AppBan.Engine.Cim
     /// included. The value itself is kept as read.
     /// </para>
     /// </summary>
-    public static class XmlCharacters
+    internal static class XmlCharacters
     {
         /// <summary>U+FFFD: what a decoder leaves for bytes that were not valid in the reply's encoding.</summary>
         public const char Replacement = '\uFFFD';

@@ -9,7 +9,7 @@ using AppBan.Engine.Text;
 
 namespace AppBan.Engine.Exemptions
 {
-    public static partial class DeviceExemptionStore
+    internal static partial class DeviceExemptionStore
     {
         /// <summary>
         /// Reads every device exemption on the target. A missing root key means none. An entry whose dates do

@@ -6,7 +6,7 @@ using AppBan.Engine.Cim;
 
 namespace AppBan.Engine.Exemptions
 {
-    public static partial class DeviceExemptionStore
+    internal static partial class DeviceExemptionStore
     {
         /// <summary>
         /// Writes one exemption as HKLM\SOFTWARE\AppBan\Exemptions\&lt;Id&gt;: CreateKey, then one SetStringValue per

@@ -7,7 +7,7 @@ namespace AppBan.Engine.Exemptions
     /// REG_SZ values named by the constants below. Dates are ISO 8601 UTC ("o" format). HKLM is writable only by
     /// administrators, so these are trusted input.
     /// </summary>
-    public static partial class DeviceExemptionStore
+    internal static partial class DeviceExemptionStore
     {
         public const string RootKey = @"SOFTWARE\AppBan\Exemptions";
         public const string RuleIdValue = "RuleId";

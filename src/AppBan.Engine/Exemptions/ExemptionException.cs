@@ -33,7 +33,25 @@ namespace AppBan.Engine.Exemptions
         }
 
         public ExemptionErrorKind Kind { get; }
+        /// <summary>The stable ErrorId of <see cref="Kind"/>.</summary>
+        public string ErrorId => ErrorIdFor(Kind);
         /// <summary>The computer name or the policy path the operation was aimed at.</summary>
         public string Target { get; }
+
+        public static string ErrorIdFor(ExemptionErrorKind kind)
+        {
+            switch (kind)
+            {
+                case ExemptionErrorKind.UserNotFound: return ErrorIds.UserNotFound;
+                case ExemptionErrorKind.UserAmbiguous: return ErrorIds.UserAmbiguous;
+                case ExemptionErrorKind.ExemptionNotFound: return ErrorIds.ExemptionNotFound;
+                case ExemptionErrorKind.ExemptionExists: return ErrorIds.ExemptionExists;
+                case ExemptionErrorKind.WriteFailed: return ErrorIds.WriteFailed;
+                case ExemptionErrorKind.PolicyLocked: return ErrorIds.PolicyLocked;
+                case ExemptionErrorKind.InvalidPolicy: return ErrorIds.InvalidPolicy;
+                case ExemptionErrorKind.InvalidRequest: return ErrorIds.InvalidRequest;
+                default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "An exemption failure kind without an ErrorId.");
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace AppBan.Engine.Exemptions
     /// Decides whether an exemption covers an app instance. The one place that knows how rule, user and
     /// computer are compared; everything case-insensitive.
     /// </summary>
-    public static class ExemptionMatcher
+    internal static class ExemptionMatcher
     {
         public const string AllRules = ExemptionRules.AnyRule;
 

@@ -30,30 +30,21 @@ namespace AppBan.Engine.Exemptions
     /// target's registry. A stored exemption that breaks one is refused (policy file) or ignored (device), so no store
     /// holds an exemption the cmdlet could not have granted. Each check returns null when the value is fine.
     /// </summary>
-    public static class ExemptionRules
+    internal static class ExemptionRules
     {
         public const string AnyRule = "*";
         public const int MaxReasonLength = 2000;
 
-        public const string ReasonRequired = "ReasonRequired";
-        public const string ReasonInvalid = "ReasonInvalid";
-        public const string ExpiryInPast = "ExpiryInPast";
-        public const string NotBeforeAfterExpiry = "NotBeforeAfterExpiry";
-        public const string UnknownRule = "UnknownRule";
-        public const string InvalidUser = "InvalidUser";
-        public const string InvalidComputer = "InvalidComputer";
-        public const string MissingSubject = "MissingSubject";
-        public const string ComputerNotAllowed = "ComputerNotAllowed";
 
         /// <summary>Not blank, at most <see cref="MaxReasonLength"/> characters, no NUL.</summary>
         public static ExemptionProblem CheckReason(string reason)
         {
             if (string.IsNullOrWhiteSpace(reason))
-                return new ExemptionProblem(ReasonRequired, "Reason", "A reason is required and must not be blank.");
+                return new ExemptionProblem(ErrorIds.ReasonRequired, "Reason", "A reason is required and must not be blank.");
             if (reason.Length > MaxReasonLength)
-                return new ExemptionProblem(ReasonInvalid, "Reason", "The reason is longer than " + MaxReasonLength + " characters.");
+                return new ExemptionProblem(ErrorIds.ReasonInvalid, "Reason", "The reason is longer than " + MaxReasonLength + " characters.");
             if (reason.IndexOf('\0') >= 0)
-                return new ExemptionProblem(ReasonInvalid, "Reason", "The reason contains a NUL character.");
+                return new ExemptionProblem(ErrorIds.ReasonInvalid, "Reason", "The reason contains a NUL character.");
             return null;
         }
 
@@ -65,7 +56,7 @@ namespace AppBan.Engine.Exemptions
         {
             canonical = null;
             if (string.IsNullOrWhiteSpace(ruleId))
-                return new ExemptionProblem(UnknownRule, "Rule", "A rule id is required (or '*' for every rule).");
+                return new ExemptionProblem(ErrorIds.UnknownRule, "Rule", "A rule id is required (or '*' for every rule).");
             if (ruleId == AnyRule)
             {
                 canonical = AnyRule;
@@ -78,23 +69,23 @@ namespace AppBan.Engine.Exemptions
                     canonical = ruleId;
                     return null;
                 }
-                return new ExemptionProblem(UnknownRule, "Rule", "'" + ruleId + "' is not a rule id: a rule id " + RuleIdSyntax.Description + " (or is '*').");
+                return new ExemptionProblem(ErrorIds.UnknownRule, "Rule", "'" + ruleId + "' is not a rule id: a rule id " + RuleIdSyntax.Description + " (or is '*').");
             }
             var known = knownRuleIds.ToList();
             canonical = known.FirstOrDefault(r => string.Equals(r, ruleId, StringComparison.OrdinalIgnoreCase));
             if (canonical != null) return null;
-            return new ExemptionProblem(UnknownRule, "Rule",
+            return new ExemptionProblem(ErrorIds.UnknownRule, "Rule",
                 "The rule '" + ruleId + "' is not in the effective policy. Known rules: " +
                 string.Join(", ", known.OrderBy(r => r, StringComparer.OrdinalIgnoreCase)) + " (or '*').");
         }
 
         /// <summary>DOMAIN\name or a SID, as <see cref="UserReference"/> parses it.</summary>
         public static ExemptionProblem CheckUser(string user, out UserReference parsed) =>
-            UserReference.TryParse(user, out parsed, out var error) ? null : new ExemptionProblem(InvalidUser, "User", error);
+            UserReference.TryParse(user, out parsed, out var error) ? null : new ExemptionProblem(ErrorIds.InvalidUser, "User", error);
 
         /// <summary>A stored SID is the SID itself: no spaces around it, nothing to trim.</summary>
         public static ExemptionProblem CheckUserSid(string sid) =>
-            UserReference.IsValidSid(sid) ? null : new ExemptionProblem(InvalidUser, "UserSid",
+            UserReference.IsValidSid(sid) ? null : new ExemptionProblem(ErrorIds.InvalidUser, "UserSid",
                 "'" + sid + "' is not a valid SID: expected S-1-<authority>-<subauthority>... with 1 to 15 numeric subauthorities.");
 
         /// <summary>A computer name or wildcard pattern (PC-*, kiosk-0?), in the wildcard syntax of policy matchers.</summary>
@@ -104,19 +95,19 @@ namespace AppBan.Engine.Exemptions
             if (string.IsNullOrWhiteSpace(computer)) detail = "it is blank";
             else if (computer.Any(char.IsControl)) detail = "it contains a control character";
             else if (!TextPattern.TryWildcard(computer, out _, out var error)) detail = error;
-            return detail == null ? null : new ExemptionProblem(InvalidComputer, "Computer",
+            return detail == null ? null : new ExemptionProblem(ErrorIds.InvalidComputer, "Computer",
                 "'" + computer + "' is not a computer name or wildcard pattern such as PC-* or kiosk-0? (" + detail + ").");
         }
 
         /// <summary>A policy exemption names a user, a computer, or both; a device exemption covers its device.</summary>
         public static ExemptionProblem CheckSubject(bool namesUser, bool namesComputer) =>
-            namesUser || namesComputer ? null : new ExemptionProblem(MissingSubject, "User",
+            namesUser || namesComputer ? null : new ExemptionProblem(ErrorIds.MissingSubject, "User",
                 "A policy exemption must name a user, a computer, or both.");
 
         /// <summary>When both are given, NotBefore comes before the expiry.</summary>
         public static ExemptionProblem CheckPeriod(DateTimeOffset? notBefore, DateTimeOffset? expires) =>
             notBefore.HasValue && expires.HasValue && notBefore.Value >= expires.Value
-                ? new ExemptionProblem(NotBeforeAfterExpiry, "NotBefore",
+                ? new ExemptionProblem(ErrorIds.NotBeforeAfterExpiry, "NotBefore",
                     "NotBefore " + Format(notBefore.Value) + " is not before the expiry " + Format(expires.Value) + ".")
                 : null;
 
@@ -126,7 +117,7 @@ namespace AppBan.Engine.Exemptions
         /// </summary>
         public static ExemptionProblem CheckExpiryAtGrant(DateTimeOffset? expires, DateTimeOffset now) =>
             expires.HasValue && expires.Value <= now
-                ? new ExemptionProblem(ExpiryInPast, "Expires",
+                ? new ExemptionProblem(ErrorIds.ExpiryInPast, "Expires",
                     "The expiry " + Format(expires.Value) + " is not in the future (now is " + Format(now) + ").")
                 : null;
 

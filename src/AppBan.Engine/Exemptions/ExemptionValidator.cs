@@ -33,18 +33,8 @@ namespace AppBan.Engine.Exemptions
     /// </summary>
     public static class ExemptionValidator
     {
-        public const string AnyRule = ExemptionRules.AnyRule;
         public const int MaxReasonLength = ExemptionRules.MaxReasonLength;
 
-        public const string ReasonRequired = ExemptionRules.ReasonRequired;
-        public const string ReasonInvalid = ExemptionRules.ReasonInvalid;
-        public const string ExpiryInPast = ExemptionRules.ExpiryInPast;
-        public const string NotBeforeAfterExpiry = ExemptionRules.NotBeforeAfterExpiry;
-        public const string UnknownRule = ExemptionRules.UnknownRule;
-        public const string InvalidUser = ExemptionRules.InvalidUser;
-        public const string InvalidComputer = ExemptionRules.InvalidComputer;
-        public const string MissingSubject = ExemptionRules.MissingSubject;
-        public const string ComputerNotAllowed = ExemptionRules.ComputerNotAllowed;
 
         /// <param name="knownRuleIds">The effective policy's rule ids. Null only when the rule id came from a finding
         /// that the policy engine produced, so it is known to exist; then only its syntax is checked.</param>
@@ -64,7 +54,7 @@ namespace AppBan.Engine.Exemptions
             if (store == ExemptionSource.Device)
             {
                 if (!string.IsNullOrEmpty(request.Computer))
-                    errors.Add(new ExemptionProblem(ComputerNotAllowed, "Computer",
+                    errors.Add(new ExemptionProblem(ErrorIds.ComputerNotAllowed, "Computer",
                         "-Computer applies to policy exemptions only; a device exemption covers the device it is written to."));
             }
             else

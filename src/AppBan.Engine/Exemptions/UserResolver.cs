@@ -31,7 +31,7 @@ namespace AppBan.Engine.Exemptions
     /// controller) and Entra ID users (S-1-12-1-..., whom Win32_UserAccount does not list [guess]).
     /// A user found by neither is an error: nothing is written for a user the device does not know.
     /// </summary>
-    public sealed class UserResolver
+    internal sealed class UserResolver
     {
         public const string ProfileListKey = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
         public const string SourceUserAccount = "Win32_UserAccount";

@@ -8,7 +8,7 @@ using AppBan.Engine.Policy;
 namespace AppBan.Engine.Findings
 {
     /// <summary>InstalledApp x policy x exemptions -> findings, one per banned app instance.</summary>
-    public static class FindingEvaluator
+    internal static class FindingEvaluator
     {
         /// <summary>
         /// Evaluates every app against the policy's rules (or only <paramref name="ruleIds"/>, case-insensitive).

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace AppBan.Engine.Inventory
 {
     /// <summary>MSI ProductCodes: the only form a removal command may be built from.</summary>
-    public static class MsiProductCode
+    internal static class MsiProductCode
     {
         private static readonly Regex Pattern = new Regex(
             "^\\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\\}\\z",
@@ -21,7 +21,7 @@ namespace AppBan.Engine.Inventory
     }
 
     /// <summary>SIDs in their string form, as they appear as key names under HKU, ProfileList and AppxAllUserStore.</summary>
-    public static class SecurityIdentifiers
+    internal static class SecurityIdentifiers
     {
         public const string LocalSystem = "S-1-5-18";
         public const string LocalService = "S-1-5-19";

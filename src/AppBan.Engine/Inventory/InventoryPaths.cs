@@ -4,7 +4,7 @@ using AppBan.Engine.Cim;
 namespace AppBan.Engine.Inventory
 {
     /// <summary>Where installed apps live in the registry (see WINDOWS-FACTS "Where installed apps live").</summary>
-    public static class InventoryPaths
+    internal static class InventoryPaths
     {
         public const string UninstallKey = @"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
         public const string Wow6432UninstallKey = @"SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";

@@ -33,7 +33,7 @@ namespace AppBan.Engine.Inventory
     /// not carry) is kept as read and named in a warning, in <see cref="XmlCharacters.Visible"/> form.
     /// </para>
     /// </summary>
-    public sealed class InventoryReader : IInstallVerifier
+    internal sealed class InventoryReader : IInstallVerifier
     {
         public const int DefaultMaxConcurrentOperations = 16;
 

@@ -14,7 +14,7 @@ namespace AppBan.Engine.Inventory
     /// ResourceId empty, "~" (bundles [3rd]) or 1-30 chars of the Name alphabet; PublisherId exactly 13 chars of
     /// Crockford base32 (0-9 a-z without i l o u); the whole full name 30-127 chars.
     /// </summary>
-    public sealed class PackageIdentity
+    internal sealed class PackageIdentity
     {
         public const int MinFullNameLength = 30;
         public const int MaxFullNameLength = 127;

@@ -5,7 +5,7 @@ using AppBan.Engine.Cim;
 namespace AppBan.Engine.Inventory
 {
     /// <summary>The values of one uninstall key that inventory reads. Null means the value is absent.</summary>
-    public sealed class UninstallEntryValues
+    internal sealed class UninstallEntryValues
     {
         public string DisplayName { get; set; }
         public string DisplayVersion { get; set; }
@@ -21,7 +21,7 @@ namespace AppBan.Engine.Inventory
     }
 
     /// <summary>Why a key with a DisplayName is still not an installed app.</summary>
-    public enum UninstallEntryExclusion
+    internal enum UninstallEntryExclusion
     {
         None,
         /// <summary>No DisplayName: Windows does not show the entry.</summary>
@@ -35,7 +35,7 @@ namespace AppBan.Engine.Inventory
     }
 
     /// <summary>One uninstall root: which hive and key, and what every entry under it is (scope, view, owner).</summary>
-    public sealed class UninstallRoot
+    internal sealed class UninstallRoot
     {
         public UninstallRoot(RegistryHive hive, string subKey, AppScope scope, RegistryView view, string userSid)
         {
@@ -68,7 +68,7 @@ namespace AppBan.Engine.Inventory
     /// <summary>
     /// How an uninstall entry is filtered and classified [3rd: the usual Programs and Features rules, WINDOWS-FACTS].
     /// </summary>
-    public static class UninstallEntryRules
+    internal static class UninstallEntryRules
     {
         /// <summary>Chromium writes this switch into the UninstallString of every web app it installs [doc, Chromium source].</summary>
         public const string WebAppUninstallSwitch = "--uninstall-app-id=";

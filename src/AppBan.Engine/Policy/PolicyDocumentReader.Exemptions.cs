@@ -103,7 +103,7 @@ namespace AppBan.Engine.Policy
             {
                 reason = reasonProperty.Value.Value<string>();
                 var reasonProblem = ExemptionRules.CheckReason(reason);
-                if (reasonProblem?.ErrorId == ExemptionRules.ReasonRequired)
+                if (reasonProblem?.ErrorId == ErrorIds.ReasonRequired)
                     Problem(reasonProperty, label + " has an empty reason; every exemption must say why it was granted");
                 else if (reasonProblem != null)
                     Problem(reasonProperty, label + ": " + reasonProblem.Message);

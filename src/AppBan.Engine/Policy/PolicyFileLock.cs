@@ -16,7 +16,7 @@ namespace AppBan.Engine.Policy
     /// newcomer locks a new one. It holds no data and may be deleted when no grant is running. A process that dies
     /// releases the lock with its handle, so there is no stale lock to clean up.
     /// </summary>
-    public sealed class PolicyFileLock : IDisposable
+    internal sealed class PolicyFileLock : IDisposable
     {
         public const string Suffix = ".lock";
         private FileStream stream;

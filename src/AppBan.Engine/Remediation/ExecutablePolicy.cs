@@ -8,7 +8,7 @@ namespace AppBan.Engine.Remediation
     /// What a machine-scope EXE uninstaller must look like before it is run as admin or SYSTEM. Every check
     /// returns null when it passes, or the reason for refusing, phrased for the operator.
     /// </summary>
-    public static class ExecutablePolicy
+    internal static class ExecutablePolicy
     {
         /// <summary>cmd.exe metacharacters: chaining, redirection, escaping and variable expansion.</summary>
         public static readonly char[] CmdMetacharacters = { '&', '|', '<', '>', '^', '%', '!', '\r', '\n' };

@@ -14,7 +14,7 @@ namespace AppBan.Engine.Remediation
     /// Administrators or TrustedInstaller may write, create, delete, rename or re-permission any of them. A
     /// descriptor that cannot be read is a refusal too (fail closed).
     /// </summary>
-    public static class ProgramFileSecurity
+    internal static class ProgramFileSecurity
     {
         public const string SecuritySettingClass = "Win32_LogicalFileSecuritySetting";
         public const string GetSecurityDescriptorMethod = "GetSecurityDescriptor";

@@ -7,7 +7,7 @@ using AppBan.Engine.Inventory;
 namespace AppBan.Engine.Remediation
 {
     /// <summary>Orders and completes the removal requests of one host before they run, one at a time.</summary>
-    public static class RemovalBatch
+    internal static class RemovalBatch
     {
         /// <summary>
         /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> from what else was found on the host, and

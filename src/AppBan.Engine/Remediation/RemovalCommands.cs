@@ -10,7 +10,7 @@ namespace AppBan.Engine.Remediation
     /// exit-code recording around them). All quoting happens here, and each builder takes only identifiers
     /// that were validated, so nothing read from a target can change the shape of a command.
     /// </summary>
-    public static class RemovalCommands
+    internal static class RemovalCommands
     {
         private const string PowerShellPrefix = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command ";
 

@@ -34,7 +34,7 @@ namespace AppBan.Engine.Remediation
     /// earlier runs left behind (timed out or cancelled): a key nobody waits for any more does not outlive the next
     /// removal run on the host (<see cref="ProcessClient.SweepRunsAsync"/>).
     /// </summary>
-    public sealed class RemovalExecutor
+    internal sealed class RemovalExecutor
     {
         private readonly ICimSession session;
         private readonly ProcessClient processes;

@@ -93,7 +93,7 @@ namespace AppBan.Engine.Remediation
     /// Without a <see cref="TargetEnvironment"/> it makes every decision it can (used for ShouldProcess before
     /// any work starts) and marks EXE plans as deferred.
     /// </summary>
-    public static class RemovalPlanner
+    internal static class RemovalPlanner
     {
         public static RemovalPlan Plan(RemovalRequest request, TargetEnvironment environment)
         {

@@ -14,7 +14,7 @@ namespace AppBan.Engine.Remediation
     /// uninstaller must live under. Per-user variables (%TEMP%, %APPDATA%, %USERPROFILE%...) are deliberately
     /// absent: they point into locations an unprivileged user controls.
     /// </summary>
-    public sealed class TargetEnvironment
+    internal sealed class TargetEnvironment
     {
         public const string SystemRootName = "SystemRoot";
         public const string WindirName = "windir";
@@ -107,7 +107,7 @@ namespace AppBan.Engine.Remediation
     }
 
     /// <summary>Reads a target's <see cref="TargetEnvironment"/> from the registry values Windows keeps them in.</summary>
-    public static class TargetEnvironmentReader
+    internal static class TargetEnvironmentReader
     {
         // [doc] Windows stores the folder locations here; the 64-bit view (RegistryClient always asks for it)
         // holds the native Program Files.

@@ -7,7 +7,7 @@ using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Remediation
 {
-    public enum UninstallCommandForm
+    internal enum UninstallCommandForm
     {
         /// <summary>A program and its arguments.</summary>
         Executable,
@@ -16,7 +16,7 @@ namespace AppBan.Engine.Remediation
     }
 
     /// <summary>An uninstall string split into its program and arguments, %variables% already expanded.</summary>
-    public sealed class UninstallCommand
+    internal sealed class UninstallCommand
     {
         public UninstallCommandForm Form { get; internal set; }
         /// <summary>The program as written (after expansion); for <see cref="UninstallCommandForm.Msi"/> the msiexec token.</summary>
@@ -29,7 +29,7 @@ namespace AppBan.Engine.Remediation
         public bool MsiInstallForm { get; internal set; }
     }
 
-    public sealed class UninstallParseResult
+    internal sealed class UninstallParseResult
     {
         private UninstallParseResult(UninstallCommand command, string error) { Command = command; Error = error; }
         public UninstallCommand Command { get; }
@@ -48,7 +48,7 @@ namespace AppBan.Engine.Remediation
     /// Expansion covers only <see cref="TargetEnvironment.ExpandableVariables"/>, with the target's own values;
     /// any other variable (per-user ones such as %TEMP% or %LOCALAPPDATA% in particular) fails the parse.
     /// </summary>
-    public static class UninstallCommandParser
+    internal static class UninstallCommandParser
     {
         private static readonly Regex VariablePattern = new Regex("%([^%]*)%", RegexOptions.CultureInvariant);
         private static readonly Regex MsiOperation = new Regex(@"\A[/-](?<op>x|i|uninstall|package)(?<code>\{.*)?\z",

@@ -1,6 +1,6 @@
 namespace AppBan.Engine.Remediation
 {
-    public enum ExitCodeMeaning
+    internal enum ExitCodeMeaning
     {
         /// <summary>No exit code could be read back.</summary>
         Unknown,
@@ -20,7 +20,7 @@ namespace AppBan.Engine.Remediation
     /// What an uninstaller's exit code says. [doc] Windows Installer codes; EXE uninstallers and PowerShell
     /// use 0 for success and anything else for failure. The final status always comes from a re-scan.
     /// </summary>
-    public static class UninstallExitCodes
+    internal static class UninstallExitCodes
     {
         public const int Success = 0;
         public const int UnknownProduct = 1605;

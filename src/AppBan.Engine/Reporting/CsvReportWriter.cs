@@ -11,7 +11,7 @@ namespace AppBan.Engine.Reporting
     /// Flat rows (RFC 4180): one per finding, action, exemption change or error, and one row for a target that has
     /// none of those, so every target appears. Text cells that a spreadsheet would read as a formula are defused.
     /// </summary>
-    public static class CsvReportWriter
+    internal static class CsvReportWriter
     {
         public static readonly string[] Columns =
         {

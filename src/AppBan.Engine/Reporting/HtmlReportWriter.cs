@@ -13,7 +13,7 @@ namespace AppBan.Engine.Reporting
     /// script. No external asset is referenced, and a Content-Security-Policy allows only the page's own style and
     /// script blocks (by hash), so even a string that slipped past encoding could neither run nor load anything.
     /// </summary>
-    public static class HtmlReportWriter
+    internal static class HtmlReportWriter
     {
         /// <summary>How many apps the findings chart names before it groups the rest under "Other".</summary>
         public const int MaxChartApps = 12;

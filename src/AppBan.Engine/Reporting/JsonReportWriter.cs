@@ -6,7 +6,7 @@ using Newtonsoft.Json.Serialization;
 namespace AppBan.Engine.Reporting
 {
     /// <summary>The JSON form described by module/AppBan.report.schema.json.</summary>
-    public static class JsonReportWriter
+    internal static class JsonReportWriter
     {
         public static readonly JsonSerializerSettings Settings = new JsonSerializerSettings
         {

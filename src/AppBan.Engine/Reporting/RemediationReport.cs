@@ -49,7 +49,6 @@ namespace AppBan.Engine.Reporting
     /// </summary>
     public sealed class RemediationReport : IRemediationRecorder
     {
-        public const string TimeLimitErrorId = "RunTimeLimitReached";
 
         private readonly ReportBuilder builder;
         private readonly RunLog log;
@@ -104,6 +103,8 @@ namespace AppBan.Engine.Reporting
             return true;
         }
 
+        bool IRemediationRecorder.AddRemoval(RemovalResult result, string computerName) => AddRemoval(result, computerName) != null;
+
         /// <summary>The target's work ended (its failures, if any, are recorded).</summary>
         public void TargetEnded(string computerName) => ended[computerName] = true;
 
@@ -134,7 +135,7 @@ namespace AppBan.Engine.Reporting
                 {
                     var error = new ReportError
                     {
-                        ErrorId = TimeLimitErrorId,
+                        ErrorId = ErrorIds.RunTimeLimitReached,
                         Category = "OperationTimeout",
                         Message = computer + ": the run's time limit was reached before this computer was done.",
                     };

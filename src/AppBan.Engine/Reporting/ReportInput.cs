@@ -157,7 +157,7 @@ namespace AppBan.Engine.Reporting
             {
                 builder.AddError(computer, new ReportError
                 {
-                    ErrorId = FirstText(item, "ErrorId") ?? (status == TargetStatus.Unreachable ? "TargetUnreachable" : "Target" + status),
+                    ErrorId = FirstText(item, "ErrorId") ?? (status == TargetStatus.Unreachable ? ErrorIds.TargetUnreachable : status == TargetStatus.Failed ? ErrorIds.TargetFailed : ErrorIds.TargetPartial),
                     Category = FirstText(item, "ErrorCategory"),
                     Message = error,
                 });
@@ -253,7 +253,7 @@ namespace AppBan.Engine.Reporting
     }
 
     /// <summary>Properties from a dictionary, or from a plain object by reflection (tests, engine callers).</summary>
-    public sealed class DictionaryPropertySource : IPropertySource
+    internal sealed class DictionaryPropertySource : IPropertySource
     {
         private readonly IDictionary<string, object> _values;
 

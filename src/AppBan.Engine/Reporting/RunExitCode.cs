@@ -26,7 +26,7 @@ namespace AppBan.Engine.Reporting
     }
 
     /// <summary>The one place that turns a run's outcome into an exit code. The worst condition wins.</summary>
-    public static class RunExitCode
+    internal static class RunExitCode
     {
         public static UnattendedExitCode For(AppBanReport report)
         {

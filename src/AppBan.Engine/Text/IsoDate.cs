@@ -7,7 +7,7 @@ namespace AppBan.Engine.Text
     /// The one date syntax AppBan reads from its stores (policy files, device exemptions): ISO 8601 only
     /// (2027-01-31, 2027-01-31T17:00:00Z, ...+01:00, the round-trip "o" form); no zone means UTC.
     /// </summary>
-    public static class IsoDate
+    internal static class IsoDate
     {
         private static readonly string[] Formats =
         {

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace AppBan.Engine.Text
 {
     /// <summary>What a rule id may look like, for the rules a policy declares and for every exemption that names one.</summary>
-    public static class RuleIdSyntax
+    internal static class RuleIdSyntax
     {
         private static readonly Regex Pattern = new Regex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z");
 

@@ -42,6 +42,18 @@ namespace AppBan.Engine.Tests.Architecture
         }
 
         [Fact]
+        public void Deployment_uses_reporting_and_reporting_never_uses_deployment_or_is_used_by_remediation()
+        {
+            var graph = Graph.Value;
+            // Script generation is deployment: it reads the exit codes of Reporting, and no report knows of it.
+            Assert.Contains("AppBan.Engine.Reporting", graph["AppBan.Engine.Deployment"]);
+            Assert.DoesNotContain("AppBan.Engine.Deployment", graph["AppBan.Engine.Reporting"]);
+            // A report records removal results; a remediation run feeds it through IRemediationRecorder only.
+            Assert.Contains("AppBan.Engine.Remediation", graph["AppBan.Engine.Reporting"]);
+            Assert.DoesNotContain("AppBan.Engine.Reporting", graph["AppBan.Engine.Remediation"]);
+        }
+
+        [Fact]
         public void References_inside_method_bodies_are_seen()
         {
             // DeviceExemptionStore reaches the Text area only by calling IsoDate.TryParse inside a method body.

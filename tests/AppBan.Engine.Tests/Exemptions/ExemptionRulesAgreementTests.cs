@@ -164,7 +164,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             const string past = "2026-01-31T00:00:00Z";
             var grant = ExemptionValidator.Validate(Request("capcut", Alice, null, "Press office", past, null), ExemptionSource.Policy, RuleIds, Clock);
-            Assert.Equal(new[] { ExemptionRules.ExpiryInPast }, grant.Errors.Select(e => e.ErrorId));
+            Assert.Equal(new[] { ErrorIds.ExpiryInPast }, grant.Errors.Select(e => e.ErrorId));
 
             var loaded = Assert.Single(PolicyLoader.LoadJson(PolicyWith("capcut", Alice, null, "Press office", past, null), "p.json").Exemptions);
             Assert.Equal(ExemptionStatus.Expired, loaded.StatusAt(Clock.UtcNow));

@@ -18,7 +18,7 @@ namespace AppBan.Engine.Tests.Exemptions
             Expires = Clock.UtcNow.AddDays(30),
         };
 
-        private static string[] ErrorIds(ExemptionRequest r, ExemptionSource store = ExemptionSource.Device) =>
+        private static string[] ProblemIds(ExemptionRequest r, ExemptionSource store = ExemptionSource.Device) =>
             ExemptionValidator.Validate(r, store, Rules, Clock).Errors.Select(e => e.ErrorId).ToArray();
 
         [Fact]
@@ -38,7 +38,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.Reason = reason;
-            Assert.Equal(new[] { ExemptionValidator.ReasonRequired }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.ReasonRequired }, ProblemIds(r));
         }
 
         [Fact]
@@ -46,7 +46,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.Expires = Clock.UtcNow;
-            Assert.Equal(new[] { ExemptionValidator.ExpiryInPast }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.ExpiryInPast }, ProblemIds(r));
             r.Expires = Clock.UtcNow.AddSeconds(-1);
             var error = Assert.Single(ExemptionValidator.Validate(r, ExemptionSource.Device, Rules, Clock).Errors);
             Assert.Contains("2026-11-28 09:59:59Z", error.Message);
@@ -68,7 +68,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.NotBefore = r.Expires;
-            Assert.Equal(new[] { ExemptionValidator.NotBeforeAfterExpiry }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.NotBeforeAfterExpiry }, ProblemIds(r));
         }
 
         [Fact]
@@ -76,15 +76,15 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.RuleId = "CapCut";
-            Assert.Empty(ErrorIds(r));
+            Assert.Empty(ProblemIds(r));
             r.RuleId = "*";
-            Assert.Empty(ErrorIds(r));
+            Assert.Empty(ProblemIds(r));
             r.RuleId = "tiktok-web";
             var error = Assert.Single(ExemptionValidator.Validate(r, ExemptionSource.Device, Rules, Clock).Errors);
-            Assert.Equal(ExemptionValidator.UnknownRule, error.ErrorId);
+            Assert.Equal(ErrorIds.UnknownRule, error.ErrorId);
             Assert.Contains("capcut, tiktok-store", error.Message);
             r.RuleId = null;
-            Assert.Equal(new[] { ExemptionValidator.UnknownRule }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.UnknownRule }, ProblemIds(r));
         }
 
         [Fact]
@@ -92,7 +92,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.User = "S-1-5-21-abc";
-            Assert.Equal(new[] { ExemptionValidator.InvalidUser }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.InvalidUser }, ProblemIds(r));
         }
 
         [Fact]
@@ -100,23 +100,23 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = Good();
             r.Computer = "PC-*";
-            Assert.Equal(new[] { ExemptionValidator.ComputerNotAllowed }, ErrorIds(r, ExemptionSource.Device));
-            Assert.Empty(ErrorIds(r, ExemptionSource.Policy));
+            Assert.Equal(new[] { ErrorIds.ComputerNotAllowed }, ProblemIds(r, ExemptionSource.Device));
+            Assert.Empty(ProblemIds(r, ExemptionSource.Policy));
 
             r.User = null;
             r.Computer = null;
-            Assert.Empty(ErrorIds(r, ExemptionSource.Device));
-            Assert.Equal(new[] { ExemptionValidator.MissingSubject }, ErrorIds(r, ExemptionSource.Policy));
+            Assert.Empty(ProblemIds(r, ExemptionSource.Device));
+            Assert.Equal(new[] { ErrorIds.MissingSubject }, ProblemIds(r, ExemptionSource.Policy));
 
             r.Computer = "PC-[01";
-            Assert.Equal(new[] { ExemptionValidator.InvalidComputer }, ErrorIds(r, ExemptionSource.Policy));
+            Assert.Equal(new[] { ErrorIds.InvalidComputer }, ProblemIds(r, ExemptionSource.Policy));
         }
 
         [Fact]
         public void Several_problems_are_all_reported_at_once()
         {
             var r = new ExemptionRequest { RuleId = "nope", Reason = " ", Expires = Clock.UtcNow.AddDays(-1) };
-            Assert.Equal(new[] { ExemptionValidator.ReasonRequired, ExemptionValidator.ExpiryInPast, ExemptionValidator.UnknownRule }, ErrorIds(r));
+            Assert.Equal(new[] { ErrorIds.ReasonRequired, ErrorIds.ExpiryInPast, ErrorIds.UnknownRule }, ProblemIds(r));
             var ex = Assert.Throws<ExemptionException>(() => ExemptionValidator.Validate(r, ExemptionSource.Device, Rules, Clock).ThrowIfInvalid("PC-01"));
             Assert.Equal(ExemptionErrorKind.InvalidRequest, ex.Kind);
         }
@@ -126,7 +126,7 @@ namespace AppBan.Engine.Tests.Exemptions
         {
             var r = new ExemptionRequest { Reason = "", Expires = Clock.UtcNow.AddDays(-1) };
             var result = ExemptionValidator.ValidateReasonAndDates(r, Clock);
-            Assert.Equal(new[] { ExemptionValidator.ReasonRequired, ExemptionValidator.ExpiryInPast }, result.Errors.Select(e => e.ErrorId).ToArray());
+            Assert.Equal(new[] { ErrorIds.ReasonRequired, ErrorIds.ExpiryInPast }, result.Errors.Select(e => e.ErrorId).ToArray());
             r = new ExemptionRequest { Reason = "Press office" };
             result = ExemptionValidator.ValidateReasonAndDates(r, Clock);
             Assert.True(result.IsValid);

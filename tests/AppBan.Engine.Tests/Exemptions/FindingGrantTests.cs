@@ -51,7 +51,7 @@ namespace AppBan.Engine.Tests.Exemptions
             var grants = ExemptionGrants.FromFindings(Findings, SubjectOf, Template, ExemptionSource.Policy, new[] { "capcut" }, Clock);
             Assert.Equal(new[] { "PC-01", "PC-01", "PC-01", "PC-02" }, grants.Select(g => g.Request.Computer));
             Assert.Equal(new[] { false, false, true, true }, grants.Select(g => g.Check.IsValid));
-            Assert.Equal(ExemptionRules.UnknownRule, grants[0].Check.Errors.Single().ErrorId);
+            Assert.Equal(ErrorIds.UnknownRule, grants[0].Check.Errors.Single().ErrorId);
         }
     }
 }

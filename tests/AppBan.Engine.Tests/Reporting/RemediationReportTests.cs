@@ -23,10 +23,10 @@ namespace AppBan.Engine.Tests.Reporting
 
             var cut = Assert.Single(end.TimedOut);
             Assert.Equal("PC-CUT", cut.ComputerName);
-            Assert.Equal(RemediationReport.TimeLimitErrorId, cut.Error.ErrorId);
+            Assert.Equal(ErrorIds.RunTimeLimitReached, cut.Error.ErrorId);
             var targets = end.Report.Targets.ToDictionary(t => t.ComputerName);
             Assert.Equal(TargetStatus.Failed, targets["PC-CUT"].Status);
-            Assert.Equal(RemediationReport.TimeLimitErrorId, Assert.Single(targets["PC-CUT"].Errors).ErrorId);
+            Assert.Equal(ErrorIds.RunTimeLimitReached, Assert.Single(targets["PC-CUT"].Errors).ErrorId);
             Assert.Equal(TargetStatus.Unreachable, targets["PC-FAILED"].Status);
             Assert.Equal("TargetUnreachable", Assert.Single(targets["PC-FAILED"].Errors).ErrorId);
             Assert.Empty(targets["PC-DONE"].Errors);

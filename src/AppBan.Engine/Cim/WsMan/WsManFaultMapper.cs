@@ -4,7 +4,7 @@ using System.Linq;
 namespace AppBan.Engine.Cim.WsMan
 {
     /// <summary>Turns a WS-Management fault into the one typed error. Most specific evidence wins.</summary>
-    public static class WsManFaultMapper
+    internal static class WsManFaultMapper
     {
         public static CimErrorKind KindOf(WsManFault fault)
         {

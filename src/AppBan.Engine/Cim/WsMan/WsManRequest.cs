@@ -8,7 +8,7 @@ using System.Xml;
 namespace AppBan.Engine.Cim.WsMan
 {
     /// <summary>What every request carries in its header besides the action.</summary>
-    public sealed class WsManHeaderOptions
+    internal sealed class WsManHeaderOptions
     {
         /// <summary>The listener URL, sent as a:To.</summary>
         public string To { get; set; }
@@ -21,7 +21,7 @@ namespace AppBan.Engine.Cim.WsMan
     }
 
     /// <summary>Builds the SOAP envelopes the client sends. Pure functions of their inputs, so tests can compare them.</summary>
-    public static class WsManRequest
+    internal static class WsManRequest
     {
         private const string S = "s", A = "a", N = "n", W = "w", P = "p";
         private const string XmlSchemaNamespace = "http://www.w3.org/2001/XMLSchema";

@@ -9,7 +9,7 @@ using System.Xml.Linq;
 namespace AppBan.Engine.Cim.WsMan
 {
     /// <summary>A SOAP fault as Windows sends it, with the details that decide the error kind.</summary>
-    public sealed class WsManFault
+    internal sealed class WsManFault
     {
         public string Code { get; set; }
         public string Subcode { get; set; }
@@ -35,7 +35,7 @@ namespace AppBan.Engine.Cim.WsMan
     }
 
     /// <summary>One parsed reply: addressing headers and either a body or a fault.</summary>
-    public sealed class WsManResponse
+    internal sealed class WsManResponse
     {
         public string Action { get; set; }
         public string MessageId { get; set; }
@@ -45,7 +45,7 @@ namespace AppBan.Engine.Cim.WsMan
     }
 
     /// <summary>An Enumerate or Pull reply.</summary>
-    public sealed class WsManEnumerationPage
+    internal sealed class WsManEnumerationPage
     {
         public string Context { get; set; }
         public bool EndOfSequence { get; set; }
@@ -53,7 +53,7 @@ namespace AppBan.Engine.Cim.WsMan
     }
 
     /// <summary>Parses what a Windows WinRM service (WMI plug-in) sends back.</summary>
-    public static class WsManParser
+    internal static class WsManParser
     {
         /// <summary>
         /// CheckCharacters is off so that a character reference to a character XML 1.0 forbids (<c>&amp;#27;</c>,

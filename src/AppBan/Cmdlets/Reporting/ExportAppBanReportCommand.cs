@@ -1,0 +1,143 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using AppBan.Engine;
+using AppBan.Engine.Policy;
+using AppBan.Engine.Reporting;
+
+namespace AppBan.Cmdlets
+{
+    /// <summary>
+    /// Writes a JSON, CSV or HTML report of whatever AppBan output arrives on the pipeline: findings, removal
+    /// results, per-target compliance, exemption changes and error records. The file is written once, when the
+    /// pipeline ends, or when it is stopped (Ctrl+C), in which case it holds everything that arrived before.
+    /// </summary>
+    [Cmdlet(VerbsData.Export, "AppBanReport", SupportsShouldProcess = true)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class ExportAppBanReportCommand : PSCmdlet, IDisposable
+    {
+        private ReportBuilder _builder;
+        private string _fullPath;
+        private ReportFormat _format;
+        private int _written;
+        private bool _whatIf;
+        private volatile bool _ended;
+
+        /// <summary>Anything AppBan emits.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        [AllowNull]
+        public PSObject InputObject { get; set; }
+
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; }
+
+        /// <summary>Json, Csv or Html; by default taken from the file extension.</summary>
+        [Parameter]
+        public ReportFormat Format { get; set; }
+
+        /// <summary>The policy file the results come from: its name and SHA-256 go into the run metadata.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string PolicyPath { get; set; }
+
+        /// <summary>The policy the results come from (Get-AppBanPolicy).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public AppBanPolicy Policy { get; set; }
+
+        /// <summary>Targets that must appear in the report; one that nothing arrived for is listed as NotScanned.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[] ExpectedTarget { get; set; }
+
+        /// <summary>Refuse to overwrite an existing file.</summary>
+        [Parameter]
+        public SwitchParameter NoClobber { get; set; }
+
+        /// <summary>Write the FileInfo of the report to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            _fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Format))) _format = Format;
+            else if (!ReportWriter.TryGetFormatFromPath(_fullPath, out _format))
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException("Cannot tell the report format from '" + Path + "': use a .json, .csv or .html file name, or -Format."),
+                    ErrorIds.ReportFormatUnknown, ErrorCategory.InvalidArgument, Path));
+            if (NoClobber && File.Exists(_fullPath))
+                ThrowTerminatingError(new ErrorRecord(
+                    new IOException("The file '" + _fullPath + "' already exists and -NoClobber was given."),
+                    ErrorIds.ReportFileExists, ErrorCategory.ResourceExists, _fullPath));
+            if (Policy != null && PolicyPath != null)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
+                    ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
+            var policy = Policy ?? (PolicyPath != null ? PolicyInput.Load(this, PolicyPath) : null);
+            _builder = ReportSession.NewBuilder(this);
+            if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
+            _builder.DeclareTargets(ExpectedTarget);
+            // Read now: StopProcessing runs on another thread, where no PowerShell API may be called.
+            _whatIf = WhatIfMode.IsRequested(this);
+        }
+
+        protected override void ProcessRecord()
+        {
+            var input = InputObject;
+            if (input == null) return;
+            if (ReportSession.Add(_builder, input)) return;
+            if (input.BaseObject is ErrorRecord || input.TypeNames.Contains("Deserialized.System.Management.Automation.ErrorRecord"))
+                WriteWarning("An error record that names no computer was left out of the report: " + input);
+            else
+                WriteError(new ErrorRecord(
+                    new ArgumentException("Export-AppBanReport takes findings, removal results, compliance results, exemption changes and error records; it cannot use a " + input.BaseObject.GetType().FullName + "."),
+                    ErrorIds.UnsupportedReportInput, ErrorCategory.InvalidType, input));
+        }
+
+        protected override void EndProcessing()
+        {
+            _ended = true;
+            if (!ShouldProcess(_fullPath, "Write " + _format + " report")) return;
+            var info = Write(cancelled: false);
+            if (info != null && PassThru) WriteObject(info);
+        }
+
+        /// <summary>Ctrl+C: write what arrived so far. Runs on another thread: no PowerShell API here.</summary>
+        protected override void StopProcessing() => WriteStopped();
+
+        /// <summary>
+        /// A pipeline that ends without EndProcessing was stopped or failed upstream. PowerShell skips StopProcessing for a
+        /// pipeline whose failure was recorded first (a stop that reached an upstream command), so the report is written here too.
+        /// </summary>
+        public void Dispose()
+        {
+            if (!_ended) WriteStopped();
+        }
+
+        private void WriteStopped()
+        {
+            if (_builder == null || _whatIf) return;
+            try { Write(cancelled: true); }
+            catch (Exception) { /* nothing can be reported from here; the stop goes on */ }
+        }
+
+        private FileInfo Write(bool cancelled)
+        {
+            if (Interlocked.Exchange(ref _written, 1) == 1) return null;
+            if (cancelled) _builder.MarkCancelled();
+            var report = _builder.Build();
+            try
+            {
+                ReportWriter.Write(report, _fullPath, _format);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
+            {
+                if (cancelled) throw;
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ReportWriteFailed, ErrorCategory.WriteError, _fullPath));
+            }
+            return new FileInfo(_fullPath);
+        }
+    }
+}
