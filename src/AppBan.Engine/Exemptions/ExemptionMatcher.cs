@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Text;
@@ -43,6 +44,23 @@ namespace AppBan.Engine.Exemptions
             if (namesUser && !CoversUser(exemption, app)) return false;
             if (namesComputer && !CoversComputer(exemption.ComputerName, computerName ?? app.ComputerName, app.ComputerName)) return false;
             return true;
+        }
+
+        /// <summary>
+        /// True when an exemption active at <paramref name="now"/> keeps <paramref name="ruleId"/>'s app for a user on
+        /// <paramref name="computerName"/> whose copy is none of <paramref name="seen"/>: a user whose apps were not read.
+        /// </summary>
+        public static bool ExemptsAnotherUser(IEnumerable<Exemption> exemptions, string ruleId, string computerName,
+            IReadOnlyCollection<InstalledApp> seen, DateTimeOffset now)
+        {
+            foreach (var exemption in exemptions ?? Enumerable.Empty<Exemption>())
+            {
+                if (exemption == null || exemption.StatusAt(now) != ExemptionStatus.Active || !CoversRule(exemption, ruleId)) continue;
+                if (string.IsNullOrEmpty(exemption.UserSid) && string.IsNullOrEmpty(exemption.UserName)) continue;
+                if (!string.IsNullOrEmpty(exemption.ComputerName) && !CoversComputer(exemption.ComputerName, computerName, computerName)) continue;
+                if (!seen.Any(app => Covers(exemption, app, computerName))) return true;
+            }
+            return false;
         }
 
         public static bool CoversRule(Exemption exemption, string ruleId) =>

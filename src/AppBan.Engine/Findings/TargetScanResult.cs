@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Findings
@@ -62,6 +63,8 @@ namespace AppBan.Engine.Findings
         public CimException Error { get; set; }
         /// <summary>Null when the scan failed.</summary>
         public InventoryResult Inventory { get; set; }
+        /// <summary>The exemptions the target's own store holds, as the scan read them; empty when the scan failed.</summary>
+        public IReadOnlyList<Exemption> DeviceExemptions { get; set; } = Array.Empty<Exemption>();
         public TimeSpan Duration { get; set; }
 
         /// <summary>The warning that names the users whose per-user apps were not scanned; null when there are none.</summary>
@@ -70,7 +73,7 @@ namespace AppBan.Engine.Findings
                 : "Per-user apps of " + UsersNotScanned.Count + " user(s) were not scanned: " + string.Join("; ", UsersNotScanned.Select(u => u.ToString())) + ".";
 
         internal static TargetScanResult Completed(string computerName, InventoryResult inventory, IReadOnlyList<Finding> findings,
-            IReadOnlyList<string> warnings, TimeSpan duration)
+            IReadOnlyList<Exemption> deviceExemptions, IReadOnlyList<string> warnings, TimeSpan duration)
         {
             return new TargetScanResult
             {
@@ -83,6 +86,7 @@ namespace AppBan.Engine.Findings
                 ExemptCount = findings.Count(f => f.Status == FindingStatus.Exempt),
                 GracePeriodCount = findings.Count(f => f.Status == FindingStatus.GracePeriod),
                 Inventory = inventory,
+                DeviceExemptions = deviceExemptions ?? Array.Empty<Exemption>(),
                 Duration = duration,
             };
         }

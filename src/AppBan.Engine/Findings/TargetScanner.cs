@@ -92,7 +92,7 @@ namespace AppBan.Engine.Findings
                 var findings = evaluate(inventory.Apps, exemptionsTask.Result) ?? Array.Empty<Finding>();
                 var warnings = new List<string>(inventory.Warnings);
                 warnings.AddRange(problems);
-                return TargetScanResult.Completed(computer, inventory, findings, warnings, watch.Elapsed);
+                return TargetScanResult.Completed(computer, inventory, findings, exemptionsTask.Result, warnings, watch.Elapsed);
             }
         }
 

@@ -111,7 +111,8 @@ namespace AppBan.Engine.Remediation
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
             var approved = removalsApproved.TryGetValue(sink.Target, out var yes) && yes;
             if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
-                await RemoveAsync(sink.Target, scan.Findings.Select(NewRequest).ToList(), () => session, false, sink, ct).ConfigureAwait(false);
+                await RemoveAsync(sink.Target, scan.Findings.Select(NewRequest).ToList(), () => session,
+                    settings.Policy.Exemptions.Concat(scan.DeviceExemptions).ToList(), sink, ct).ConfigureAwait(false);
             settings.Report?.TargetEnded(sink.Target);
         }
 
@@ -125,7 +126,7 @@ namespace AppBan.Engine.Remediation
         {
             if (open == null) throw new ArgumentNullException(nameof(open));
             var list = requests ?? Array.Empty<RemovalRequest>();
-            runner.Add(computerName, (sink, ct) => RemoveAsync(computerName, list, open, true, sink, ct));
+            runner.Add(computerName, (sink, ct) => RemoveAsync(computerName, list, open, null, sink, ct));
         }
 
         /// <summary>Queues approved removals as one work item per computer (a finding without one is of "localhost"), in the order given.</summary>
@@ -147,12 +148,15 @@ namespace AppBan.Engine.Remediation
             return scan;
         }
 
+        /// <param name="scanExemptions">The exemptions the scan over <paramref name="open"/>'s session read (it is then
+        /// borrowed); null when the findings are older: the session is then owned, and the exemptions are read again.</param>
         private async Task RemoveAsync(string computerName, IReadOnlyList<RemovalRequest> requests, Func<ICimSession> open,
-            bool ownsSession, TargetSink sink, CancellationToken ct)
+            IReadOnlyCollection<Exemption> scanExemptions, TargetSink sink, CancellationToken ct)
         {
+            var ownsSession = scanExemptions == null;
             // Decisions that need no target (exempt, grace period, per-user, refused) are reported without connecting.
             var pending = new List<RemovalRequest>();
-            foreach (var request in RemovalBatch.Prepare(requests))
+            foreach (var request in RemovalBatch.Prepare(requests, scanExemptions, settings.Clock.UtcNow))
             {
                 var preview = RemovalPlanner.Plan(request, null);
                 if (!preview.FinalStatus.HasValue)
@@ -173,9 +177,9 @@ namespace AppBan.Engine.Remediation
                 session = open();
                 if (ownsSession)
                 {
-                    await ApplyLateExemptionsAsync(session, computerName, requests, sink, ct).ConfigureAwait(false);
+                    var exemptions = await ApplyLateExemptionsAsync(session, computerName, requests, sink, ct).ConfigureAwait(false);
                     // A late exemption may keep a user's Store app: decide the all-users fallback again, over every request.
-                    RemovalBatch.Prepare(requests);
+                    RemovalBatch.Prepare(requests, exemptions, settings.Clock.UtcNow);
                 }
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
@@ -205,8 +209,8 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>The LateExemption rule: an exemption that applies now (device or policy) wins over an older finding.</summary>
-        private async Task ApplyLateExemptionsAsync(ICimSession session, string computerName, IReadOnlyList<RemovalRequest> requests,
-            TargetSink sink, CancellationToken ct)
+        private async Task<IReadOnlyCollection<Exemption>> ApplyLateExemptionsAsync(ICimSession session, string computerName,
+            IReadOnlyList<RemovalRequest> requests, TargetSink sink, CancellationToken ct)
         {
             var problems = new List<string>();
             var device = await DeviceExemptionStore.ReadAllAsync(new RegistryClient(session, callOptions.With(ct)), computerName, problems, ct)
@@ -216,6 +220,7 @@ namespace AppBan.Engine.Remediation
             var now = settings.Clock.UtcNow;
             foreach (var request in requests.Where(r => r.Finding.Status != FindingStatus.Exempt))
                 request.LateExemption = ExemptionMatcher.FindApplicable(exemptions, request.Finding.RuleId, request.Finding.App, computerName, now);
+            return exemptions;
         }
 
         private void Post(RemovalResult result, TargetSink sink)

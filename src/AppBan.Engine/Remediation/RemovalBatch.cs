@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 
@@ -10,11 +11,13 @@ namespace AppBan.Engine.Remediation
     internal static class RemovalBatch
     {
         /// <summary>
-        /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> from what else was found on the host, and
-        /// orders the requests: provisioned copies first (so that no new user gets the package meanwhile), then
-        /// Store apps, MSI and EXE uninstallers, then what needs no command.
+        /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> from what else was found on the host and, when known,
+        /// the exemptions that apply there now, and orders the requests: provisioned copies first (so that no new user
+        /// gets the package meanwhile), then Store apps, MSI and EXE uninstallers, then what needs no command.
         /// </summary>
-        public static IReadOnlyList<RemovalRequest> Prepare(IEnumerable<RemovalRequest> requests)
+        /// <param name="exemptions">The host's exemptions (policy and device) at <paramref name="now"/>; null while unknown.</param>
+        public static IReadOnlyList<RemovalRequest> Prepare(IEnumerable<RemovalRequest> requests,
+            IReadOnlyCollection<Exemption> exemptions = null, DateTimeOffset now = default)
         {
             var list = (requests ?? Enumerable.Empty<RemovalRequest>()).Where(r => r?.Finding?.App != null).ToList();
             foreach (var request in list)
@@ -28,13 +31,29 @@ namespace AppBan.Engine.Remediation
                                              string.Equals(other.Finding.ComputerName, request.Finding.ComputerName, StringComparison.OrdinalIgnoreCase) &&
                                              string.Equals(FamilyOf(other.Finding.App), family, StringComparison.OrdinalIgnoreCase) &&
                                              IsKept(other));
-                request.AllowAllUsersFallback = family != null && !kept;
+                request.AllowAllUsersFallback = family != null && !kept && !KeepsUnseenCopy(exemptions, request, list, family, now);
             }
             return list.Select((r, i) => new { r, i })
                 .OrderBy(x => Order(x.r.Finding.App.Kind))
                 .ThenBy(x => x.i)
                 .Select(x => x.r)
                 .ToList();
+        }
+
+        /// <summary>
+        /// An exemption for a user whose copy this host's findings do not show (signed out, classes hive not loaded):
+        /// -AllUsers would take that copy unseen, so only the user's own removal may run.
+        /// </summary>
+        private static bool KeepsUnseenCopy(IReadOnlyCollection<Exemption> exemptions, RemovalRequest request,
+            IReadOnlyList<RemovalRequest> all, string family, DateTimeOffset now)
+        {
+            if (exemptions == null) return false;
+            var computer = request.Finding.ComputerName;
+            var seen = all.Where(r => r.Finding.App.Kind == AppKind.StoreApp &&
+                                      string.Equals(r.Finding.ComputerName, computer, StringComparison.OrdinalIgnoreCase) &&
+                                      string.Equals(FamilyOf(r.Finding.App), family, StringComparison.OrdinalIgnoreCase))
+                .Select(r => r.Finding.App).ToList();
+            return ExemptionMatcher.ExemptsAnotherUser(exemptions, request.Finding.RuleId, computer, seen, now);
         }
 
         private static bool IsKept(RemovalRequest request) =>

@@ -1,4 +1,6 @@
+using System;
 using System.Linq;
+using AppBan.Engine.Exemptions;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Remediation;
@@ -38,6 +40,39 @@ namespace AppBan.Engine.Tests.Remediation
             bob.Finding.Status = FindingStatus.Exempt;
             RemovalBatch.Prepare(new[] { alice, bob });
             Assert.False(alice.AllowAllUsersFallback);
+        }
+        [Fact]
+        public void Refuses_the_all_users_fallback_when_an_exemption_keeps_the_copy_of_a_user_whose_apps_were_not_read()
+        {
+            // Carol is signed out: her copy is not among the findings, and her exemption must still hold.
+            const string CarolSid = "S-1-5-21-1004336348-1177238915-682003330-1003";
+            var now = new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
+            var alice = new RemovalRequest(Violation(StoreApp()));
+            var bob = new RemovalRequest(Violation(StoreApp(BobSid, @"CONTOSO\bob")));
+            Exemption ForCarol(string rule, string computer = null, DateTimeOffset? expires = null) => new Exemption
+            {
+                Id = Guid.NewGuid().ToString(), RuleId = rule, UserSid = CarolSid, ComputerName = computer, Reason = "press office", Expires = expires,
+            };
+
+            RemovalBatch.Prepare(new[] { alice, bob }, new[] { ForCarol("tiktok") }, now);
+            Assert.False(alice.AllowAllUsersFallback);
+            Assert.False(bob.AllowAllUsersFallback);
+
+            // Exemptions that cannot keep her copy here leave the fallback as it was.
+            foreach (var other in new[] { ForCarol("capcut"), ForCarol("tiktok", "PC02"), ForCarol("tiktok", expires: now.AddDays(-1)) })
+            {
+                RemovalBatch.Prepare(new[] { alice, bob }, new[] { other }, now);
+                Assert.True(alice.AllowAllUsersFallback);
+            }
+
+            // Bob's own exemption is about a copy the findings show: his request keeps it, not an unseen one.
+            var bobs = new Exemption { Id = Guid.NewGuid().ToString(), RuleId = "tiktok", UserSid = BobSid, Reason = "press office" };
+            bob.Finding.Status = FindingStatus.Exempt;
+            RemovalBatch.Prepare(new[] { alice, bob }, new[] { bobs }, now);
+            Assert.False(alice.AllowAllUsersFallback);
+            bob.Finding.Status = FindingStatus.Violation;
+            RemovalBatch.Prepare(new[] { alice, bob }, Array.Empty<Exemption>(), now);
+            Assert.True(alice.AllowAllUsersFallback);
         }
     }
 }
