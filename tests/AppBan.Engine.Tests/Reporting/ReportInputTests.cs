@@ -60,6 +60,53 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(TargetStatus.Remediated, target.Status);
         }
 
+        [Theory]
+        [InlineData("RequiresUserAction")]
+        [InlineData("SkippedExempt")]
+        [InlineData("SkippedGracePeriod")]
+        [InlineData("RebootRequired")]
+        [InlineData("Removed")]
+        public void A_result_saved_before_Message_existed_has_its_explanation_moved_to_message(string status)
+        {
+            var action = ReportInput.ToAction(Of(new Dictionary<string, object>
+            {
+                ["ComputerName"] = "pc-1", ["AppName"] = "CapCut", ["Method"] = "None", ["Status"] = status,
+                ["Error"] = "ask the user to uninstall it",
+            }));
+            Assert.Null(action.Error);
+            Assert.Equal("ask the user to uninstall it", action.Message);
+        }
+
+        [Theory]
+        [InlineData("Failed")]
+        [InlineData("TimedOut")]
+        [InlineData("Refused")]
+        [InlineData("SomethingNew")]
+        public void Failures_refusals_and_unknown_statuses_keep_their_error(string status)
+        {
+            var action = ReportInput.ToAction(Of(new Dictionary<string, object>
+            {
+                ["ComputerName"] = "pc-1", ["AppName"] = "CapCut", ["Method"] = "None", ["Status"] = status,
+                ["Error"] = "the entry is unsafe",
+            }));
+            Assert.Equal("the entry is unsafe", action.Error);
+            Assert.Null(action.Message);
+        }
+
+        [Fact]
+        public void A_removal_result_keeps_its_error_and_its_message()
+        {
+            var result = new AppBan.Engine.Remediation.RemovalResult
+            {
+                ComputerName = "pc-1", AppName = "TikTok LIVE Studio", Status = AppBan.Engine.Remediation.RemovalStatus.RebootRequired,
+                RebootRequired = true, ExitCode = 3010, Message = "the uninstaller asked for a restart (3010)",
+            };
+            var action = ReportRecords.FromRemoval(result);
+            Assert.Null(action.Error);
+            Assert.Equal("the uninstaller asked for a restart (3010)", action.Message);
+            Assert.True(action.RebootRequired);
+        }
+
         [Fact]
         public void A_compliance_result_sets_the_status_and_replaces_findings()
         {
