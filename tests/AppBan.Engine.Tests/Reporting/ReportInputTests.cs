@@ -60,37 +60,26 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(TargetStatus.Remediated, target.Status);
         }
 
+        /// <summary>Results saved before Message existed explained every status in Error; the report moves what is no failure.</summary>
         [Theory]
-        [InlineData("RequiresUserAction")]
-        [InlineData("SkippedExempt")]
-        [InlineData("SkippedGracePeriod")]
-        [InlineData("RebootRequired")]
-        [InlineData("Removed")]
-        public void A_result_saved_before_Message_existed_has_its_explanation_moved_to_message(string status)
+        [InlineData("RequiresUserAction", false)]
+        [InlineData("SkippedExempt", false)]
+        [InlineData("SkippedGracePeriod", false)]
+        [InlineData("RebootRequired", false)]
+        [InlineData("Removed", false)]
+        [InlineData("Failed", true)]
+        [InlineData("TimedOut", true)]
+        [InlineData("Refused", true)]
+        [InlineData("SomethingNew", true)]
+        public void An_older_results_explanation_lands_in_error_only_for_failures_refusals_and_unknown_statuses(string status, bool staysError)
         {
             var action = ReportInput.ToAction(Of(new Dictionary<string, object>
             {
                 ["ComputerName"] = "pc-1", ["AppName"] = "CapCut", ["Method"] = "None", ["Status"] = status,
-                ["Error"] = "ask the user to uninstall it",
+                ["Error"] = "the explanation",
             }));
-            Assert.Null(action.Error);
-            Assert.Equal("ask the user to uninstall it", action.Message);
-        }
-
-        [Theory]
-        [InlineData("Failed")]
-        [InlineData("TimedOut")]
-        [InlineData("Refused")]
-        [InlineData("SomethingNew")]
-        public void Failures_refusals_and_unknown_statuses_keep_their_error(string status)
-        {
-            var action = ReportInput.ToAction(Of(new Dictionary<string, object>
-            {
-                ["ComputerName"] = "pc-1", ["AppName"] = "CapCut", ["Method"] = "None", ["Status"] = status,
-                ["Error"] = "the entry is unsafe",
-            }));
-            Assert.Equal("the entry is unsafe", action.Error);
-            Assert.Null(action.Message);
+            Assert.Equal(staysError ? "the explanation" : null, action.Error);
+            Assert.Equal(staysError ? null : "the explanation", action.Message);
         }
 
         [Fact]
