@@ -127,11 +127,22 @@ Describe 'Remove-BannedApp' {
             $perUser | ForEach-Object {
                 $_.Status | Should -Be 'RequiresUserAction'
                 $_.CommandLine | Should -BeNullOrEmpty
-                $_.Error | Should -Not -BeNullOrEmpty
+                $_.Message | Should -Not -BeNullOrEmpty
+                $_.Error | Should -BeNullOrEmpty
             }
             @($commands | Where-Object { $_.commandLine -match 'uninst\.exe|msedge\.exe|--uninstall-app-id' }) | Should -BeNullOrEmpty
             Get-SimulatorRegistry -ComputerName LAPTOP-01 -Path 'HKU\S-1-5-21-3623811015-3361044348-30300820-1002\Software\Microsoft\Windows\CurrentVersion\Uninstall\CapCut' |
                 Should -Not -BeNullOrEmpty
+        }
+
+        It 'tells what sam must do about his own CapCut in Message, and leaves Error empty' {
+            $capCut = @($results | Where-Object AppName -EQ 'CapCut')
+            $capCut.Count | Should -Be 1
+            $capCut[0].Status | Should -Be 'RequiresUserAction'
+            $capCut[0].Scope | Should -Be 'User'
+            $capCut[0].Message | Should -Match 'sam'
+            $capCut[0].Error | Should -BeNullOrEmpty
+            ($capCut | Format-Table | Out-String -Width 1000) | Should -Match ([regex]::Escape($capCut[0].Message))
         }
 
         It 'runs only the commands it builds, through the exit-code wrapper, and cleans up after it' {
@@ -160,7 +171,9 @@ Describe 'Remove-BannedApp' {
             $results[$name].Count | Should -BeGreaterOrEqual 5
             $results[$name] | ForEach-Object {
                 $_.Status | Should -BeIn 'Refused', 'RequiresUserAction'
-                $_.Error | Should -Not -BeNullOrEmpty
+                # A refusal is for an administrator (Error); a per-user entry is for its user (Message).
+                if ($_.Status -eq 'Refused') { $_.Error | Should -Not -BeNullOrEmpty; $_.Message | Should -BeNullOrEmpty }
+                else { $_.Message | Should -Not -BeNullOrEmpty; $_.Error | Should -BeNullOrEmpty }
                 $_.CommandLine | Should -BeNullOrEmpty
             }
         }
@@ -240,6 +253,8 @@ Describe 'Remove-BannedApp' {
             $result.Status | Should -Be 'RebootRequired'
             $result.RebootRequired | Should -BeTrue
             $result.ExitCode | Should -Be 3010
+            $result.Message | Should -Match 'restart \(3010\)'
+            $result.Error | Should -BeNullOrEmpty
             Get-SimulatorRegistry -ComputerName REM-MSI-3010 -Path "$Uninstall64\$LiveStudioCode" | Should -BeNullOrEmpty
         }
 
@@ -288,7 +303,10 @@ Describe 'Remove-BannedApp' {
             Reset-SimulatorHost -ComputerName REM-STORE
             $target = Get-Target REM-STORE
             $results = @(Remove-BannedApp @target -Force)
-            ($results | Where-Object UserSid -EQ $Bob).Status | Should -Be 'SkippedExempt'
+            $bobs = $results | Where-Object UserSid -EQ $Bob
+            $bobs.Status | Should -Be 'SkippedExempt'
+            $bobs.Message | Should -Match 'exempt by'
+            $bobs.Error | Should -BeNullOrEmpty
             ($results | Where-Object UserSid -EQ $Alice).Status | Should -Be 'Removed'
             ($results | Where-Object Kind -EQ 'ProvisionedStoreApp').Status | Should -Be 'Removed'
             $package = Get-SimulatorPackage -ComputerName REM-STORE | Where-Object fullName -EQ $TikTokPackage
@@ -320,8 +338,14 @@ Describe 'Remove-BannedApp' {
             $json = (Get-Content -Raw (Join-Path $RepoRoot 'src/AppBan.Engine/Policy/BuiltInPolicy.json')) -replace '"enforceAfter": null', '"enforceAfter": "2099-01-01T00:00:00Z"'
             Set-Content -LiteralPath $policy -Value $json -Encoding utf8NoBOM
 
-            $skipped = Remove-BannedApp @target -PolicyPath $policy -Force
-            $skipped.Status | Should -Be 'SkippedGracePeriod'
+            $output = @(Remove-BannedApp @target -PolicyPath $policy -Force -Verbose 4>&1)
+            $skipped = @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+            $skipped.Count | Should -Be 1
+            $skipped[0].Status | Should -Be 'SkippedGracePeriod'
+            $skipped[0].Message | Should -Match '2099-01-01'
+            $skipped[0].Error | Should -BeNullOrEmpty
+            @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '*SkippedGracePeriod*' }).Message |
+                Should -Match '2099-01-01'
             Get-SimulatorCommandLine -ComputerName REM-MSI-3010 | Should -BeNullOrEmpty
 
             $removed = Remove-BannedApp @target -PolicyPath $policy -IncludeGracePeriod -Force

@@ -134,6 +134,21 @@ Describe 'Export-AppBanReport' {
         $report.summary.exitCode | Should -Be 12
     }
 
+    It 'moves the explanation of a result saved before Message existed from error to message' {
+        $path = Join-Path $TestDrive 'legacy.json'
+        @(
+            [pscustomobject]@{ ComputerName = 'pc-old'; AppName = 'CapCut'; Kind = 'Exe'; Method = 'None'; CommandLine = $null; Status = 'RequiresUserAction'; Error = 'ask sam to uninstall it' }
+            [pscustomobject]@{ ComputerName = 'pc-old'; AppName = 'TikTok'; Kind = 'Exe'; Method = 'None'; CommandLine = $null; Status = 'Refused'; Error = 'the entry is unsafe' }
+        ) | Export-AppBanReport -Path $path
+        $json = Get-Content -Raw -LiteralPath $path
+        Test-Json -Json $json -SchemaFile $schemaPath | Should -BeTrue
+        $actions = ($json | ConvertFrom-Json).targets[0].actions
+        ($actions | Where-Object status -EQ 'RequiresUserAction').message | Should -Be 'ask sam to uninstall it'
+        ($actions | Where-Object status -EQ 'RequiresUserAction').error | Should -BeNullOrEmpty
+        ($actions | Where-Object status -EQ 'Refused').error | Should -Be 'the entry is unsafe'
+        ($actions | Where-Object status -EQ 'Refused').message | Should -BeNullOrEmpty
+    }
+
     It 'refuses a path whose extension names no format, unless -Format is given' {
         { Get-SampleResult | Export-AppBanReport -Path (Join-Path $TestDrive 'report.txt') } |
             Should -Throw -ErrorId 'ReportFormatUnknown,AppBan.Cmdlets.ExportAppBanReportCommand'
@@ -530,6 +545,10 @@ Describe 'Runs against the simulated fleet' {
             $laptop = $byName[(Get-FleetHost 'LAPTOP-01').ComputerName]
             $laptop.status | Should -Be 'NonCompliant'
             @($laptop.actions | Where-Object outcome -EQ 'Refused').Count | Should -BeGreaterOrEqual 1
+            # What their users must do is a message, not an error.
+            $userActions = @($laptop.actions | Where-Object status -EQ 'RequiresUserAction')
+            $userActions.Count | Should -BeGreaterOrEqual 1
+            $userActions | ForEach-Object { $_.message | Should -Not -BeNullOrEmpty; $_.error | Should -BeNullOrEmpty }
             @($laptop.actions | Where-Object outcome -EQ 'Removed').Count | Should -BeGreaterOrEqual 1
         }
 

@@ -166,7 +166,7 @@ namespace AppBan.Engine.Remediation
                 }
                 var result = RemovalExecutor.NewResult(request.Finding);
                 result.Status = preview.FinalStatus.Value;
-                result.Error = preview.Reason;
+                result.Explain(preview.Reason);
                 Post(result, sink);
             }
             if (pending.Count == 0) return;

@@ -71,7 +71,7 @@ namespace AppBan.Engine.Remediation
                 if (plan.FinalStatus.HasValue)
                 {
                     result.Status = plan.FinalStatus.Value;
-                    result.Error = plan.Reason;
+                    result.Explain(plan.Reason);
                     return result;
                 }
                 if (plan.RequiresFileSecurityCheck)
@@ -207,11 +207,15 @@ namespace AppBan.Engine.Remediation
                 {
                     case ExitCodeMeaning.AlreadyAbsent: result.Status = RemovalStatus.AlreadyAbsent; break;
                     case ExitCodeMeaning.RebootRequired:
-                    case ExitCodeMeaning.RebootInitiated: result.Status = RemovalStatus.RebootRequired; break;
+                    case ExitCodeMeaning.RebootInitiated:
+                        result.Status = RemovalStatus.RebootRequired;
+                        result.Message = (meaning == ExitCodeMeaning.RebootInitiated ? "the uninstaller started a restart (" : "the uninstaller asked for a restart (")
+                                         + code + ") to complete the removal; the re-scan finds the app gone";
+                        break;
                     case ExitCodeMeaning.Success: result.Status = RemovalStatus.Removed; break;
                     default:
                         result.Status = RemovalStatus.Removed;
-                        result.Error = "the uninstaller exited with " + code + ", but the re-scan finds the app gone";
+                        result.Message = "the uninstaller exited with " + code + ", but the re-scan finds the app gone";
                         break;
                 }
                 return result;

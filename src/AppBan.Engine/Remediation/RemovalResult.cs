@@ -57,8 +57,13 @@ namespace AppBan.Engine.Remediation
         public TimeSpan Duration { get; set; }
         /// <summary>How many times the command was started (1618 retries count).</summary>
         public int Attempts { get; set; }
-        /// <summary>Why it failed, was refused or needs the user; null when it went as planned.</summary>
+        /// <summary>Why it failed, timed out or was refused; null for every other status (see <see cref="ExplainsAsError"/>).</summary>
         public string Error { get; set; }
+        /// <summary>
+        /// What happened when it is not a failure: what the user must do, why it was skipped, or what the uninstaller
+        /// said when the app is gone all the same; null when there is nothing to add.
+        /// </summary>
+        public string Message { get; set; }
 
         /// <summary>The finding this result answers (for error records); not part of the exported shape.</summary>
         internal Findings.Finding Finding { get; set; }
@@ -68,5 +73,20 @@ namespace AppBan.Engine.Remediation
 
         /// <summary>True for the statuses that mean something went wrong and deserve an error record.</summary>
         public bool IsFailure => Status == RemovalStatus.Failed || Status == RemovalStatus.TimedOut;
+
+        /// <summary>
+        /// Whether a status's explanation belongs in <see cref="Error"/>: failures, and refusals, which leave a banned
+        /// app installed because its entry looked unsafe and need an administrator; every other status explains in
+        /// <see cref="Message"/>.
+        /// </summary>
+        public static bool ExplainsAsError(RemovalStatus status) =>
+            status == RemovalStatus.Failed || status == RemovalStatus.TimedOut || status == RemovalStatus.Refused;
+
+        /// <summary>Sets the explanation where <see cref="ExplainsAsError"/> says it belongs for the current status.</summary>
+        internal void Explain(string text)
+        {
+            if (ExplainsAsError(Status)) Error = text;
+            else Message = text;
+        }
     }
 }

@@ -67,6 +67,7 @@ namespace AppBan.Engine.Reporting
             Line(text, "Status", action.Status);
             Line(text, "Reboot required", action.RebootRequired ? "yes" : null);
             Line(text, "Error", action.Error);
+            Line(text, "Message", action.Message);
             Line(text, "Operator", operatorName);
             Line(text, "Policy", Policy(policyName, policySha256));
             return Limit(text.ToString());

@@ -18,7 +18,7 @@ namespace AppBan.Engine.Reporting
             "RecordType", "ComputerName", "TargetStatus", "RuleId", "RuleName", "AppName", "Version", "Publisher",
             "Kind", "Scope", "UserName", "UserSid", "FindingStatus", "ExemptionId", "ExemptionExpires", "EnforceAfter",
             "Location", "Method", "CommandLine", "ExitCode", "ActionStatus", "Outcome", "RebootRequired",
-            "DurationSeconds", "Change", "Source", "CoveredComputer", "GrantedOn", "NotBefore", "ChangedBy", "Reason", "ApprovedBy", "ErrorId", "ErrorCategory", "Message",
+            "DurationSeconds", "Change", "Source", "CoveredComputer", "GrantedOn", "NotBefore", "ChangedBy", "Reason", "ApprovedBy", "ErrorId", "ErrorCategory", "Error", "Message",
             "Time",
         };
 
@@ -60,7 +60,8 @@ namespace AppBan.Engine.Reporting
             { "Outcome", a => a.Outcome.ToString() },
             { "RebootRequired", a => a.RebootRequired ? "True" : "False" },
             { "DurationSeconds", a => Seconds(a.DurationSeconds) },
-            { "Message", a => a.Error },
+            { "Error", a => a.Error },
+            { "Message", a => a.Message },
             { "Time", a => Date(a.Time) },
         };
 
@@ -88,7 +89,7 @@ namespace AppBan.Engine.Reporting
             { "AppName", e => e.AppName },
             { "ErrorId", e => e.ErrorId },
             { "ErrorCategory", e => e.Category },
-            { "Message", e => e.Message },
+            { "Error", e => e.Message },
             { "Time", e => Date(e.Time) },
         };
 

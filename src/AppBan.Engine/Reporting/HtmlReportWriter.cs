@@ -49,6 +49,7 @@ td.n{text-align:right}
 .s-Unreachable{background:#546e7a}.s-Failed{background:#4e342e}.s-NotScanned{background:#9e9e9e}
 details ul{margin:4px 0;padding-left:18px}
 details li{margin:2px 0;word-break:break-word}
+.error{color:#c62828}.message{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;margin-top:16px}
 ";
 
@@ -272,12 +273,12 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             foreach (var a in target.Actions)
                 items.Add("Removal <b>" + Encode(a.Status) + "</b>: " + Encode(a.AppName) + Suffix(" ", a.Version)
                     + Suffix(" via ", a.Method) + Suffix(", exit code ", a.ExitCode?.ToString(CultureInfo.InvariantCulture))
-                    + (a.RebootRequired ? ", reboot required" : "") + Suffix(": ", a.Error));
+                    + (a.RebootRequired ? ", reboot required" : "") + Explanation("error", a.Error) + Explanation("message", a.Message));
             foreach (var c in target.ExemptionChanges)
                 items.Add("Exemption <b>" + Encode(c.Change) + "</b>: " + Encode(c.ExemptionId) + Suffix(" (rule ", c.RuleId, ")")
                     + Suffix(", user ", c.UserName ?? c.UserSid) + Suffix(", by ", c.ChangedBy) + Suffix(": ", c.Reason));
             foreach (var e in target.Errors)
-                items.Add("Error <b>" + Encode(e.ErrorId) + "</b>" + Suffix(" (", e.AppName, ")") + Suffix(": ", e.Message));
+                items.Add("Error <b>" + Encode(e.ErrorId) + "</b>" + Suffix(" (", e.AppName, ")") + Explanation("error", e.Message));
             if (items.Count == 0) return;
             html.Append("<details><summary>").Append(items.Count.ToString(CultureInfo.InvariantCulture))
                 .Append(items.Count == 1 ? " item" : " items").Append("</summary><ul>");
@@ -287,6 +288,10 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
 
         private static string Suffix(string before, string value, string after = "") =>
             string.IsNullOrEmpty(value) ? string.Empty : Encode(before) + Encode(value) + Encode(after);
+
+        /// <summary>": text" in a span of the class, so that failures (error) read apart from other explanations (message).</summary>
+        private static string Explanation(string cssClass, string text) =>
+            string.IsNullOrEmpty(text) ? string.Empty : ": <span class=\"" + cssClass + "\">" + Encode(text) + "</span>";
 
         private static void Cell(StringBuilder html, int count) =>
             html.Append("<td class=\"n\">").Append(count.ToString(CultureInfo.InvariantCulture)).Append("</td>");

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using AppBan.Engine.Remediation;
 
 namespace AppBan.Engine.Reporting
 {
@@ -91,6 +92,14 @@ namespace AppBan.Engine.Reporting
         public static ReportAction ToAction(IPropertySource item)
         {
             var status = Text(item, "Status");
+            var error = Text(item, "Error");
+            var message = Text(item, "Message");
+            // Results from before Message existed explained every status in Error.
+            if (message == null && Enum.TryParse(status, true, out RemovalStatus known) && !RemovalResult.ExplainsAsError(known))
+            {
+                message = error;
+                error = null;
+            }
             return new ReportAction
             {
                 ComputerName = Text(item, "ComputerName"),
@@ -105,7 +114,8 @@ namespace AppBan.Engine.Reporting
                 Outcome = ReportRecords.ClassifyActionStatus(status),
                 RebootRequired = Bool(item.Get("RebootRequired")),
                 DurationSeconds = Seconds(item.Get("Duration")) ?? Seconds(item.Get("DurationSeconds")),
-                Error = Text(item, "Error"),
+                Error = error,
+                Message = message,
                 Time = Date(item, "Time") ?? Date(item, "EndTime"),
             };
         }

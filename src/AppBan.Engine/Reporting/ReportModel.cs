@@ -35,7 +35,8 @@ namespace AppBan.Engine.Reporting
     /// <summary>The whole report: run metadata, one entry per target, and the counts derived from them.</summary>
     public sealed class AppBanReport
     {
-        public const string CurrentSchemaVersion = "1.0";
+        /// <summary>1.1: actions carry a message apart from their error.</summary>
+        public const string CurrentSchemaVersion = "1.1";
 
         public string SchemaVersion { get; set; } = CurrentSchemaVersion;
         public ReportRun Run { get; set; } = new ReportRun();
@@ -142,7 +143,10 @@ namespace AppBan.Engine.Reporting
         public ActionOutcome Outcome { get; set; }
         public bool RebootRequired { get; set; }
         public double? DurationSeconds { get; set; }
+        /// <summary>Why the removal failed, timed out or was refused; null for every other status.</summary>
         public string Error { get; set; }
+        /// <summary>What happened when it is not a failure (what the user must do, what the uninstaller said).</summary>
+        public string Message { get; set; }
         public DateTimeOffset? Time { get; set; }
     }
 

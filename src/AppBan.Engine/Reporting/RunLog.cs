@@ -55,7 +55,8 @@ namespace AppBan.Engine.Reporting
             Write("  " + action.ComputerName + ": " + action.Outcome + " " + action.AppName +
                   (string.IsNullOrEmpty(action.Version) ? "" : " " + action.Version) + " (" + action.Kind + ", " + action.Method +
                   (action.ExitCode.HasValue ? ", exit code " + action.ExitCode.Value.ToString(CultureInfo.InvariantCulture) : "") +
-                  ", status " + action.Status + ")" + (string.IsNullOrEmpty(action.Error) ? "" : ": " + action.Error));
+                  ", status " + action.Status + ")" + (string.IsNullOrEmpty(action.Error) ? "" : ": " + action.Error)
+                  + (string.IsNullOrEmpty(action.Message) ? "" : ": " + action.Message));
 
         public void WriteTarget(TargetReport target) =>
             Write("  " + target.ComputerName + ": " + target.Status + ", " + target.Findings.Count.ToString(CultureInfo.InvariantCulture) +

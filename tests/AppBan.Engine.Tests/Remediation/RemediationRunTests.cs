@@ -82,7 +82,8 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(2, results.Count);
             var bob = results.Single(r => r.UserSid == BobSid);
             Assert.Equal(RemovalStatus.SkippedExempt, bob.Status);
-            Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Error);
+            Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Message);
+            Assert.Null(bob.Error);
             Assert.Equal(RemovalStatus.Failed, results.Single(r => r.UserSid == AliceSid).Status);
             Assert.Single(target.InnerCommands);
             Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers") || c.Contains(BobSid));

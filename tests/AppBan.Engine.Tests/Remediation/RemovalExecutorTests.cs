@@ -146,6 +146,7 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalStatus.TimedOut, result.Status);
             Assert.Null(result.ExitCode);
             Assert.Contains("still running", result.Error);
+            Assert.Null(result.Message);
             Assert.Single(target.InnerCommands);
         }
 

@@ -123,7 +123,8 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(findings.Count, results.Count);
             var bob = results.Single(r => r.UserSid == Bob);
             Assert.Equal(RemovalStatus.SkippedExempt, bob.Status);
-            Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Error);
+            Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Message);
+            Assert.Null(bob.Error);
             Assert.DoesNotContain(await sim.GetCommandLinesAsync("REM-STORE"), c => c.Contains(Bob) || c.Contains("-AllUsers"));
             var packages = (await sim.GetPackagesAsync("REM-STORE")).EnumerateArray().Where(p => p.GetProperty("fullName").GetString() == TikTokPackage).ToList();
             Assert.Equal(new[] { Bob }, Assert.Single(packages).GetProperty("users").EnumerateArray().Select(u => u.GetString()));

@@ -304,7 +304,9 @@ namespace AppBan.Engine.Tests.Remediation
             {
                 Assert.Contains(r.Status, new[] { RemovalStatus.Refused, RemovalStatus.RequiresUserAction });
                 Assert.Null(r.CommandLine);
-                Assert.False(string.IsNullOrEmpty(r.Error));
+                // A refusal is for an administrator (Error); a per-user entry is for its user (Message).
+                Assert.False(string.IsNullOrEmpty(r.Status == RemovalStatus.Refused ? r.Error : r.Message));
+                Assert.Null(r.Status == RemovalStatus.Refused ? r.Message : r.Error);
             });
             Assert.Empty(await sim.GetCommandLinesAsync(name));
             foreach (var f in findings.Where(f => f.App.KeyPath != null))

@@ -35,6 +35,21 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void A_restart_says_so_as_a_message_and_a_failure_as_an_error()
+        {
+            var restart = Removal("pc-1", "TikTok LIVE Studio", "RebootRequired", "Msi");
+            restart.Error = null;
+            restart.Message = RestartMessage;
+            var restartText = AuditMessages.Removal(restart, "CORP\\admin", null, null);
+            Assert.Contains("Message: " + RestartMessage, restartText);
+            Assert.DoesNotContain("Error:", restartText);
+
+            var failedText = AuditMessages.Removal(Removal("pc-1", "TikTok", "Failed"), "CORP\\admin", null, null);
+            Assert.Contains("Error: The removal ran and the app is still installed.", failedText);
+            Assert.DoesNotContain("Message:", failedText);
+        }
+
+        [Fact]
         public void A_value_from_the_target_cannot_forge_lines()
         {
             var action = Removal("pc-1", "TikTok\r\nOperator: CORP\\ceo");

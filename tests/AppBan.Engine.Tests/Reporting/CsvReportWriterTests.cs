@@ -61,6 +61,25 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void Failures_fill_the_Error_column_and_other_explanations_the_Message_column()
+        {
+            var rows = Parse(ReportWriter.WriteToString(Explained(), ReportFormat.Csv));
+            var actions = rows.Skip(1).Select(r => CsvReportWriter.Columns.Zip(r, (c, v) => (c, v)).ToDictionary(p => p.c, p => p.v))
+                .Where(r => r["RecordType"] == "Action").ToDictionary(r => r["ActionStatus"]);
+            Assert.Equal("The removal ran and the app is still installed.", actions["Failed"]["Error"]);
+            Assert.Equal("", actions["Failed"]["Message"]);
+            Assert.Equal(UserActionMessage, actions["RequiresUserAction"]["Message"]);
+            Assert.Equal("", actions["RequiresUserAction"]["Error"]);
+            Assert.Equal(RestartMessage, actions["RebootRequired"]["Message"]);
+            Assert.Equal("", actions["RebootRequired"]["Error"]);
+
+            var errors = Parse(ReportWriter.WriteToString(Mixed(), ReportFormat.Csv)).Skip(1)
+                .Select(r => CsvReportWriter.Columns.Zip(r, (c, v) => (c, v)).ToDictionary(p => p.c, p => p.v))
+                .Where(r => r["RecordType"] == "Error").ToList();
+            Assert.Contains(errors, r => r["Error"] == "pc-down: no answer" && r["Message"] == "");
+        }
+
+        [Fact]
         public void A_hostile_display_name_survives_as_defused_text()
         {
             var rows = Parse(ReportWriter.WriteToString(Mixed(), ReportFormat.Csv));

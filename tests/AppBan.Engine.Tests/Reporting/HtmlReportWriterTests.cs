@@ -118,6 +118,19 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void Errors_show_in_red_and_messages_apart_from_them()
+        {
+            var html = ReportWriter.WriteToString(Explained(), ReportFormat.Html);
+            Assert.Contains(": <span class=\"error\">The removal ran and the app is still installed.</span>", html);
+            Assert.Contains(": <span class=\"message\">" + HtmlReportWriter.Encode(UserActionMessage) + "</span>", html);
+            Assert.Contains(": <span class=\"message\">" + HtmlReportWriter.Encode(RestartMessage) + "</span>", html);
+            Assert.Single(Regex.Matches(html, "<span class=\"error\">"));
+            Assert.Contains(".error{color:#c62828}", HtmlReportWriter.Style);
+            Assert.DoesNotMatch(@"\.message\{[^}]*#c62828", HtmlReportWriter.Style);
+            Assert.Contains("<span class=\"error\">pc-down: no answer</span>", Html);
+        }
+
+        [Fact]
         public void A_cancelled_run_says_so()
         {
             var b = NewBuilder();

@@ -50,6 +50,8 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData("\"cancelled\": false", "\"cancelled\": \"no\"")]
         [InlineData("\"exitCode\": 12", "\"exitCode\": 1")]
         [InlineData("\"computerName\": \"pc-clean\",", "\"computerName\": \"pc-clean\", \"extra\": 1,")]
+        [InlineData("\"message\": null,", "")]
+        [InlineData("\"schemaVersion\": \"1.1\"", "\"schemaVersion\": \"1.0\"")]
         public void The_schema_rejects_a_broken_report(string from, string to)
         {
             var json = ReportWriter.WriteToString(Mixed(), ReportFormat.Json);
@@ -59,12 +61,29 @@ namespace AppBan.Engine.Tests.Reporting
         }
 
         [Fact]
+        public void A_report_with_errors_and_messages_validates_and_keeps_them_apart()
+        {
+            var json = ReportWriter.WriteToString(Explained(), ReportFormat.Json);
+            var results = Validate(json);
+            Assert.True(results.IsValid, Describe(results));
+            using var doc = JsonDocument.Parse(json);
+            var actions = doc.RootElement.GetProperty("targets")[0].GetProperty("actions").EnumerateArray()
+                .ToDictionary(a => a.GetProperty("status").GetString());
+            Assert.Equal("The removal ran and the app is still installed.", actions["Failed"].GetProperty("error").GetString());
+            Assert.Equal(JsonValueKind.Null, actions["Failed"].GetProperty("message").ValueKind);
+            Assert.Equal(UserActionMessage, actions["RequiresUserAction"].GetProperty("message").GetString());
+            Assert.Equal(JsonValueKind.Null, actions["RequiresUserAction"].GetProperty("error").ValueKind);
+            Assert.Equal(RestartMessage, actions["RebootRequired"].GetProperty("message").GetString());
+            Assert.Equal(JsonValueKind.Null, actions["RebootRequired"].GetProperty("error").ValueKind);
+        }
+
+        [Fact]
         public void Names_are_camel_case_but_dictionary_keys_are_kept()
         {
             var json = ReportWriter.WriteToString(Mixed(), ReportFormat.Json);
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
-            Assert.Equal("1.0", root.GetProperty("schemaVersion").GetString());
+            Assert.Equal("1.1", root.GetProperty("schemaVersion").GetString());
             Assert.Equal("Parliament ban", root.GetProperty("run").GetProperty("policyName").GetString());
             Assert.Equal(1, root.GetProperty("summary").GetProperty("byStatus").GetProperty("NotScanned").GetInt32());
             Assert.Equal(4, root.GetProperty("summary").GetProperty("findingsByApp").GetProperty("TikTok").GetInt32());

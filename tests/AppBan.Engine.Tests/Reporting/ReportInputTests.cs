@@ -60,6 +60,42 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(TargetStatus.Remediated, target.Status);
         }
 
+        /// <summary>Results saved before Message existed explained every status in Error; the report moves what is no failure.</summary>
+        [Theory]
+        [InlineData("RequiresUserAction", false)]
+        [InlineData("SkippedExempt", false)]
+        [InlineData("SkippedGracePeriod", false)]
+        [InlineData("RebootRequired", false)]
+        [InlineData("Removed", false)]
+        [InlineData("Failed", true)]
+        [InlineData("TimedOut", true)]
+        [InlineData("Refused", true)]
+        [InlineData("SomethingNew", true)]
+        public void An_older_results_explanation_lands_in_error_only_for_failures_refusals_and_unknown_statuses(string status, bool staysError)
+        {
+            var action = ReportInput.ToAction(Of(new Dictionary<string, object>
+            {
+                ["ComputerName"] = "pc-1", ["AppName"] = "CapCut", ["Method"] = "None", ["Status"] = status,
+                ["Error"] = "the explanation",
+            }));
+            Assert.Equal(staysError ? "the explanation" : null, action.Error);
+            Assert.Equal(staysError ? null : "the explanation", action.Message);
+        }
+
+        [Fact]
+        public void A_removal_result_keeps_its_error_and_its_message()
+        {
+            var result = new AppBan.Engine.Remediation.RemovalResult
+            {
+                ComputerName = "pc-1", AppName = "TikTok LIVE Studio", Status = AppBan.Engine.Remediation.RemovalStatus.RebootRequired,
+                RebootRequired = true, ExitCode = 3010, Message = "the uninstaller asked for a restart (3010)",
+            };
+            var action = ReportRecords.FromRemoval(result);
+            Assert.Null(action.Error);
+            Assert.Equal("the uninstaller asked for a restart (3010)", action.Message);
+            Assert.True(action.RebootRequired);
+        }
+
         [Fact]
         public void A_compliance_result_sets_the_status_and_replaces_findings()
         {

@@ -83,6 +83,29 @@ namespace AppBan.Engine.Tests.Reporting
             return b.Build(Start.AddMinutes(5));
         }
 
+        public const string UserActionMessage = "a per-user install: ask CORP\\sam to uninstall it";
+        public const string RestartMessage = "the uninstaller asked for a restart (3010) to complete the removal";
+
+        /// <summary>One target whose actions explain themselves both ways: a failure (error) and two that are not (message).</summary>
+        public static AppBanReport Explained()
+        {
+            var b = NewBuilder();
+            b.AddAction(Removal("pc-mixed", "TikTok", "Failed", "Msi"));
+            var userAction = Removal("pc-mixed", "CapCut", "RequiresUserAction", "Exe");
+            userAction.CommandLine = null;
+            userAction.ExitCode = null;
+            userAction.Error = null;
+            userAction.Message = UserActionMessage;
+            b.AddAction(userAction);
+            var restart = Removal("pc-mixed", "TikTok LIVE Studio", "RebootRequired", "Msi");
+            restart.ExitCode = 3010;
+            restart.RebootRequired = true;
+            restart.Error = null;
+            restart.Message = RestartMessage;
+            b.AddAction(restart);
+            return b.Build(Start.AddMinutes(5));
+        }
+
         public static string TempFolder()
         {
             var path = Path.Combine(Path.GetTempPath(), "appban-report-tests-" + Guid.NewGuid().ToString("N"));

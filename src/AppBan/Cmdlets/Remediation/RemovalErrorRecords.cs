@@ -42,7 +42,7 @@ namespace AppBan.Cmdlets
                 case RemovalStatus.RequiresUserAction:
                 case RemovalStatus.SkippedExempt:
                 case RemovalStatus.SkippedGracePeriod:
-                    cmdlet.WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Error);
+                    cmdlet.WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Message);
                     break;
             }
         }
