@@ -119,7 +119,7 @@ namespace AppBan.Engine.Cim.WsMan
         /// <summary>
         /// Writes text that may hold characters XML 1.0 forbids (a key name read from a user's hive): the writer does not
         /// check characters and sends them as character references, and a surrogate without its pair, which it refuses,
-        /// goes as a reference written here. [guess] WinRM reads such references back as the characters they name.
+        /// goes as a reference written here. [guess W036] WinRM reads such references back as the characters they name.
         /// </summary>
         private static void WriteText(XmlWriter x, string text)
         {
@@ -211,7 +211,7 @@ namespace AppBan.Engine.Cim.WsMan
                 {
                     // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
                     // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
-                    // [guess] The Type attribute tells the plug-in which variant type to put in the context.
+                    // [guess W009] The Type attribute tells the plug-in which variant type to put in the context.
                     x.WriteStartElement(W, "OptionSet", WsManNames.WsMan.NamespaceName);
                     Option(x, "wmi:__ProviderArchitecture", "xs:int", "64");
                     Option(x, "wmi:__RequiredArchitecture", "xs:boolean", "true");
