@@ -29,6 +29,8 @@ namespace AppBan.Engine.Tests.Architecture
             try
             {
                 Directory.CreateDirectory(Path.Combine(root, "src", "obj"));
+                Directory.CreateDirectory(Path.Combine(root, "module", "lib", "en-US"));
+                File.WriteAllText(Path.Combine(root, "module", "lib", "en-US", "AppBan.dll-Help.xml"), "<para>generated [guess]</para>\n");
                 Directory.CreateDirectory(Path.Combine(root, "docs"));
                 File.WriteAllText(Path.Combine(root, "src", "A.cs"),
                     "// fine [guess W001: text]\n// no id [guess] here\n// not listed [guess W003]\n// a mention: `[guess]`, not a marker\n");
@@ -123,9 +125,12 @@ namespace AppBan.Engine.Tests.Architecture
             return found;
         }
 
-        private static bool IsBuildOutput(string root, string file) =>
-            Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)
-                .Any(part => part == "bin" || part == "obj");
+        // bin and obj, and module/lib, where the build puts the assemblies and the help it generates from docs/cmdlets.
+        private static bool IsBuildOutput(string root, string file)
+        {
+            var parts = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            return parts.Any(part => part == "bin" || part == "obj") || (parts.Length > 2 && parts[0] == "module" && parts[1] == "lib");
+        }
 
         private sealed class Section
         {
