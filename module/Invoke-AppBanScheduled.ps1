@@ -68,7 +68,7 @@ function Get-AppBanNativeRelaunch([string] $ScriptPath, [string[]] $Arguments) {
     $powerShell = [System.IO.Path]::Combine($env:WINDIR, 'SysNative', 'WindowsPowerShell', 'v1.0', 'powershell.exe')
     if (-not [System.IO.File]::Exists($powerShell)) { return }
     # The execution policy this process runs under, so that the restart is allowed no more than the first start was.
-    # [guess] Windows PowerShell 5.1 drops empty strings when it passes arguments to a program; none is expected here.
+    # [guess W022] Windows PowerShell 5.1 drops empty strings when it passes arguments to a program; none is expected here.
     @($powerShell, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', [string] (Get-ExecutionPolicy), '-File', $ScriptPath) + @($Arguments)
 }
 

@@ -219,7 +219,7 @@ public static class WsManEndpoint
         {
             // A valid password is not enough: WinRM's access check admits Administrators and Remote Management Users
             // only, and answers everyone else as it answers a wrong password [3rd: Basic clients report "credentials
-            // rejected" for such accounts]. [guess] the same WWW-Authenticate header as for a wrong password.
+            // rejected" for such accounts]. [guess W025] the same WWW-Authenticate header as for a wrong password.
             if (!unauthenticatedIdentify)
             {
                 lock (host.Lock) Record(host, "Unauthorized", null, null, "401", account.User).Detail = "not an administrator or a member of Remote Management Users";
@@ -237,7 +237,7 @@ public static class WsManEndpoint
         var contentType = http.Request.ContentType ?? "";
         if (!contentType.StartsWith("application/soap+xml", StringComparison.OrdinalIgnoreCase))
         {
-            // [guess] WinRM refuses other media types before reading the body.
+            // [guess W024] WinRM refuses other media types before reading the body.
             http.Response.StatusCode = 415;
             return;
         }

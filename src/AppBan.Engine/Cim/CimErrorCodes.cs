@@ -73,7 +73,7 @@ namespace AppBan.Engine.Cim
         {
             switch ((uint)code)
             {
-                // [guess] A fault carrying "destination unreachable" means the server could not reach what was asked for.
+                // [guess W028] A fault carrying "destination unreachable" means the server could not reach what was asked for.
                 case WsManDestinationUnreachable: return CimErrorKind.Unreachable;
                 case WsManNameNotResolved: return CimErrorKind.Unreachable;
                 // ERROR_WSMAN_NETWORK_TIMEDOUT (wsmerror.h): the connection got no answer, as from a switched-off or

@@ -71,7 +71,7 @@ namespace AppBan.Engine.Cim
                 if (!uninstall.Success)
                     SetError(result, CimErrorKind.AccessDenied, result.ComputerName + ": StdRegProv could not read HKLM\\" + UninstallKey + " (ReturnValue " + uninstall.ReturnValue + ", " + uninstall.Outcome + ").");
 
-                // [guess] Only Administrators (and SYSTEM) hold write access to HKLM\SOFTWARE, so this answers "is admin".
+                // [guess W001] Only Administrators (and SYSTEM) hold write access to HKLM\SOFTWARE, so this answers "is admin".
                 var access = await registry.CheckAccessAsync(RegistryHive.LocalMachine, "SOFTWARE", WriteAccess, ct).ConfigureAwait(false);
                 result.IsAdministrator = access.Success && access.Value;
                 if (!result.IsAdministrator)

@@ -74,7 +74,7 @@ namespace AppBan.Engine.Cim
     /// (<see cref="RunKeyName"/>) carries the time after which its waiter no longer reads it, so the sweep needs no
     /// per-key read and no process query, and never takes the key of a run that another AppBan (another
     /// administrator, a scheduled task) is still waiting for. cmd.exe writes the key only as its last statement,
-    /// so no key exists while its wrapper still waits on the uninstaller ([guess] as cmd.exe /c waits, see
+    /// so no key exists while its wrapper still waits on the uninstaller ([guess W015] as cmd.exe /c waits, see
     /// <see cref="WrapForExitCode"/>); a key whose waiter is gone is therefore finished with, and the sweep
     /// queries no processes.
     /// </summary>
@@ -85,7 +85,7 @@ namespace AppBan.Engine.Cim
         /// <summary>
         /// How long after its waiter's deadline a run key is still left alone: the waiter's last poll, read-back and
         /// delete take a few CIM operations past the deadline, and the waiter's clock may be behind the sweeper's
-        /// (Kerberos expects domain clocks within 5 minutes, MS-KILE; [guess] the computers AppBan runs from keep it).
+        /// (Kerberos expects domain clocks within 5 minutes, MS-KILE; [guess W016] the computers AppBan runs from keep it).
         /// </summary>
         public static readonly TimeSpan RunKeyGrace = TimeSpan.FromMinutes(15);
         private static readonly Regex CmdMetacharacters = new Regex("[&|<>^%!\"\\r\\n]", RegexOptions.CultureInvariant);
@@ -211,7 +211,7 @@ namespace AppBan.Engine.Cim
         /// The wrapper that records the exit code. /s makes cmd strip only the outermost quotes, so the inner
         /// command keeps its own quoting; /v:on delays !ERRORLEVEL! until the inner command has finished.
         /// The inner command must carry no cmd metacharacters except the double quotes around paths.
-        /// [guess] cmd.exe /c waits for a GUI-subsystem program (msiexec) as a batch file would.
+        /// [guess W015] cmd.exe /c waits for a GUI-subsystem program (msiexec) as a batch file would.
         /// </summary>
         public static string WrapForExitCode(string innerCommand, string runId)
         {

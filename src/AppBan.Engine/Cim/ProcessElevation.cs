@@ -13,7 +13,7 @@ namespace AppBan.Engine.Cim
         private const int TokenElevationClass = 20;
 
         /// <summary>
-        /// True for an elevated administrator and for SYSTEM [guess: LocalSystem's token reports TokenIsElevated = 1];
+        /// True for an elevated administrator and for SYSTEM [guess W018: LocalSystem's token reports TokenIsElevated = 1];
         /// false for a filtered administrator token and for standard users. A failed query counts as not elevated.
         /// </summary>
         public static bool IsElevated()

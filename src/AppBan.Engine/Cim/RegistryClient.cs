@@ -92,7 +92,7 @@ namespace AppBan.Engine.Cim
         /// <summary>Creates missing parents too.</summary>
         public partial Task<RegistryResult<bool>> CreateKeyAsync(RegistryHive hive, string subKey, CancellationToken ct = default);
         /// <summary>
-        /// Deletes one key with its values. A key that has subkeys is refused: [guess] StdRegProv.DeleteKey behaves
+        /// Deletes one key with its values. A key that has subkeys is refused: [guess W002] StdRegProv.DeleteKey behaves
         /// as RegDeleteKey, which documents it; the StdRegProv page does not say.
         /// </summary>
         public partial Task<RegistryResult<bool>> DeleteKeyAsync(RegistryHive hive, string subKey, CancellationToken ct = default);

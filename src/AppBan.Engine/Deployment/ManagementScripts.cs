@@ -40,7 +40,7 @@ namespace AppBan.Engine.Deployment
     public static class ManagementScripts
     {
         public const int ConfigMgrDefaultTimeoutSec = 60;
-        /// <summary>[guess] Intune's script timeout is well above this; removals can take minutes.</summary>
+        /// <summary>[guess W052] Intune's script timeout is well above this; removals can take minutes.</summary>
         public const int IntuneDefaultTimeoutSec = 300;
         /// <summary>Seconds kept back from the host's timeout for starting PowerShell and loading the module.</summary>
         public const int StartupAllowanceSec = 15;

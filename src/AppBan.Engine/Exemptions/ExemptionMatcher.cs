@@ -91,7 +91,7 @@ namespace AppBan.Engine.Exemptions
         }
 
         // By SID when the exemption has one; otherwise by name. A name without a domain matches that name in any
-        // domain, and so does a DOMAIN\name against an app whose user is known only by name ([guess] inventory may
+        // domain, and so does a DOMAIN\name against an app whose user is known only by name ([guess W013] inventory may
         // only know the profile folder name for users whose account cannot be resolved).
         private static bool CoversUser(Exemption exemption, InstalledApp app)
         {

@@ -6,7 +6,7 @@ namespace AppBan.Engine.Exemptions
 {
     /// <summary>
     /// A user as an operator or a stored exemption names one: a SID (S-1-5-21-..., or S-1-12-1-... for an Entra ID
-    /// user) or DOMAIN\name (AzureAD\name for an Entra ID user [guess]), the only two
+    /// user) or DOMAIN\name (AzureAD\name for an Entra ID user [guess W012]), the only two
     /// forms every exemption store accepts (<see cref="ExemptionRules"/>). Parsing checks the syntax only;
     /// <see cref="UserResolver"/> looks the user up on a target.
     /// </summary>

@@ -28,7 +28,7 @@ namespace AppBan.Engine.Exemptions
     /// Resolves a user on the target, so that a device exemption stores both the SID (what findings carry) and
     /// the account name (what people read). First Win32_UserAccount, restricted to the device's local accounts; then
     /// the ProfileList, which knows every user who has a profile on the device: domain users (without asking a domain
-    /// controller) and Entra ID users (S-1-12-1-..., whom Win32_UserAccount does not list [guess]).
+    /// controller) and Entra ID users (S-1-12-1-..., whom Win32_UserAccount does not list [guess W011]).
     /// A user found by neither is an error: nothing is written for a user the device does not know.
     /// </summary>
     internal sealed class UserResolver
@@ -67,7 +67,7 @@ namespace AppBan.Engine.Exemptions
         {
             // Enumerating Win32_UserAccount on a domain member lists the domain's accounts too, which "can negatively
             // affect performance" on a large network [doc: Win32_UserAccount]; "LocalAccount=TRUE" retrieves only the
-            // accounts defined on the machine [doc: Win32_Account, LocalAccount]. [guess] A query by SID, which is not
+            // accounts defined on the machine [doc: Win32_Account, LocalAccount]. [guess W014] A query by SID, which is not
             // a key, would otherwise enumerate the domain. Domain and Entra ID users are resolved from the ProfileList.
             var wql = user.IsSid
                 ? "SELECT SID, Name, Domain FROM Win32_UserAccount WHERE LocalAccount=TRUE AND SID=" + UserReference.WqlString(user.Sid)
@@ -132,9 +132,9 @@ namespace AppBan.Engine.Exemptions
             var sids = keys.Value.Where(SecurityIdentifiers.IsUserAccount).ToList();
             var paths = await Task.WhenAll(sids.Select(s => ReadProfilePathAsync(s, ct))).ConfigureAwait(false);
 
-            // [guess] A profile folder is named after the account, and gets ".DOMAIN" (or ".COMPUTER") appended when
+            // [guess W013] A profile folder is named after the account, and gets ".DOMAIN" (or ".COMPUTER") appended when
             // a folder of that name already exists. The folder cannot prove the domain, so a plain "name" match is
-            // accepted only when it is the only one. [guess] An Entra ID user shows as AzureAD\<name> (whoami), and
+            // accepted only when it is the only one. [guess W012] An Entra ID user shows as AzureAD\<name> (whoami), and
             // the folder is said to be named after the UPN's prefix or the display name, so AzureAD\<folder name>
             // resolves only when the folder matches that name.
             var qualified = new List<string>();
@@ -159,7 +159,7 @@ namespace AppBan.Engine.Exemptions
         private async Task<string> ReadProfilePathAsync(string sid, CancellationToken ct)
         {
             var key = ProfileListKey + "\\" + sid;
-            // [guess] ProfileImagePath is REG_EXPAND_SZ (%SystemDrive%\Users\name); accept REG_SZ too.
+            // [guess W007] ProfileImagePath is REG_EXPAND_SZ (%SystemDrive%\Users\name); accept REG_SZ too.
             var r = await registry.GetExpandedStringValueAsync(RegistryHive.LocalMachine, key, "ProfileImagePath", ct).ConfigureAwait(false);
             if (r.Outcome == RegistryOutcome.TypeMismatch)
                 r = await registry.GetStringValueAsync(RegistryHive.LocalMachine, key, "ProfileImagePath", ct).ConfigureAwait(false);

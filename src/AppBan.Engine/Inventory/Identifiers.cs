@@ -35,7 +35,7 @@ namespace AppBan.Engine.Inventory
         /// <summary>SID prefix of local and Active Directory domain accounts.</summary>
         public const string AccountPrefix = "S-1-5-21-";
         /// <summary>
-        /// SID prefix of Microsoft Entra ID (Azure AD) accounts, the users of Entra joined devices. [guess] From
+        /// SID prefix of Microsoft Entra ID (Azure AD) accounts, the users of Entra joined devices. [guess W011] From
         /// observation reported by administrators and tools (not found in Microsoft's SID reference): their profiles
         /// and hives are named by such SIDs and Win32_UserAccount does not list them.
         /// </summary>

@@ -10,7 +10,7 @@ namespace AppBan.Engine.Inventory
         public const string Wow6432UninstallKey = @"SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";
         /// <summary>
         /// Per user, under HKU\&lt;SID&gt;. HKCU\Software is shared between the 32- and 64-bit views, so one location
-        /// holds both [guess: per "Registry Keys Affected by WOW64", not checked on a machine].
+        /// holds both [guess W010: per "Registry Keys Affected by WOW64", not checked on a machine].
         /// </summary>
         public const string UserUninstallKey = @"Software\Microsoft\Windows\CurrentVersion\Uninstall";
         public const string ProfileListKey = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";

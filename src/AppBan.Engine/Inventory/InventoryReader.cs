@@ -47,7 +47,7 @@ namespace AppBan.Engine.Inventory
 
         /// <summary>
         /// Operations in flight at once on this target. 16 matches the WS-Man client's connections per target and, on
-        /// the simulated laptop at 10 ms latency, roughly halves a scan's wall time compared with 8. [guess] It stays far
+        /// the simulated laptop at 10 ms latency, roughly halves a scan's wall time compared with 8. [guess W039] It stays far
         /// below WinRM's default per-user quota (MaxConcurrentOperationsPerUser) and what WMI's provider host absorbs.
         /// </summary>
         public int MaxConcurrentOperations { get; set; } = DefaultMaxConcurrentOperations;
@@ -380,7 +380,7 @@ namespace AppBan.Engine.Inventory
             /// <summary>
             /// A failure that says something about the data asked for, not about the target: a reply that arrived but could
             /// not be read as a WS-Man envelope (the transport's FormatException), or a provider fault for that one call
-            /// (WinRM may refuse to put such a value into XML [guess]). Transport failures, timeouts and denials are not.
+            /// (WinRM may refuse to put such a value into XML [guess W035]). Transport failures, timeouts and denials are not.
             /// </summary>
             private static bool IsAboutThatEntryOnly(CimException ex) =>
                 (ex.Kind == CimErrorKind.ProtocolError && ex.InnerException is FormatException) || ex.Kind == CimErrorKind.ProviderFailure;

@@ -8,7 +8,7 @@ namespace AppBan.Engine.Inventory
         public string Sid { get; set; }
         /// <summary>
         /// The profile folder's name (C:\Users\alice gives "alice"). Taken from ProfileList, never from the user's own
-        /// hive, which the user could rewrite. [guess] The folder name is the account name for most profiles; it can
+        /// hive, which the user could rewrite. [guess W013] The folder name is the account name for most profiles; it can
         /// differ (alice.CONTOSO, renamed accounts).
         /// </summary>
         public string UserName { get; set; }

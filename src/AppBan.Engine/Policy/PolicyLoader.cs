@@ -30,7 +30,7 @@ namespace AppBan.Engine.Policy
 
         /// <summary>The built-in policy shipped inside the engine (TikTok Store app, LIVE Studio, CapCut, web app).</summary>
         /// <remarks>
-        /// [guess] BuiltInPolicy.json relies on unverified identifiers: the uninstall key names "TikTok LIVE Studio*",
+        /// [guess W054] BuiltInPolicy.json relies on unverified identifiers: the uninstall key names "TikTok LIVE Studio*",
         /// "TikTokLiveStudio*" and "CapCut", the "/S" silent switch of the TikTok LIVE Studio uninstaller, and
         /// ByteDance publishing its desktop apps under a Publisher starting with "Bytedance". Each rule also
         /// matches on a documented signal (package family, DisplayName), so a wrong guess costs a signal, not the rule.

@@ -52,7 +52,7 @@ namespace AppBan.Engine.Remediation
 
         /// <summary>
         /// The Windows defaults on a system drive C:. Used for previews before a target was contacted, and in
-        /// tests. [guess] Standard locations of a default Windows installation.
+        /// tests. [guess W048] Standard locations of a default Windows installation.
         /// </summary>
         public static TargetEnvironment WindowsDefaults { get; } = FromSystemRoot(@"C:\Windows", null);
 

@@ -17,7 +17,7 @@ namespace AppBan.Engine.Reporting
         public const int ExemptionRevoked = 2001;
         public const int ExemptionChanged = 2002;
 
-        /// <summary>[guess] An event message may hold about 31,839 characters; stay well below that.</summary>
+        /// <summary>[guess W046] An event message may hold about 31,839 characters; stay well below that.</summary>
         public const int MaxMessageLength = 16000;
 
         public enum Level { Information, Warning, Error }

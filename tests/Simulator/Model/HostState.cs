@@ -304,7 +304,7 @@ public sealed class HostState
 
     private static bool Eq(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A Microsoft Entra ID (Azure AD) user's SID, as Entra joined devices name their profiles and hives [guess].</summary>
+    /// <summary>A Microsoft Entra ID (Azure AD) user's SID, as Entra joined devices name their profiles and hives [guess W011].</summary>
     public static bool IsEntraIdSid(string? sid) => sid is not null && sid.StartsWith("S-1-12-1-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A stable local-account SID for an account declared without one.</summary>

@@ -51,7 +51,7 @@ public sealed class CimInstance(string className, IEnumerable<CimProperty> prope
         }
         if (p.Type == CimType.Instance)
         {
-            // [guess] an embedded instance: the property element typed as <Class>_Type, holding the instance's properties.
+            // [guess W034] an embedded instance: the property element typed as <Class>_Type, holding the instance's properties.
             var items = p.IsArray ? ((System.Collections.IEnumerable)p.Value).Cast<CimInstance>() : [(CimInstance)p.Value];
             foreach (var item in items)
             {

@@ -35,7 +35,7 @@ public static class FileSecurity
 
     /// <summary>
     /// [3rd] icacls of a default C:\Program Files (and (x86)): TrustedInstaller full, SYSTEM and Administrators modify on
-    /// the folder and full below, Users and ALL APPLICATION PACKAGES read and execute. Windows is modelled the same [guess].
+    /// the folder and full below, Users and ALL APPLICATION PACKAGES read and execute. Windows is modelled the same [guess W040].
     /// </summary>
     private static readonly SimAce[] ProgramFiles =
     [
@@ -121,7 +121,7 @@ public static class FileSecurity
         else yield return new SimAce(ace.Sid, ace.Mask, ace.AceType, (f & (ObjectInherit | ContainerInherit)) | Inherited);
     }
 
-    // Generic rights map to the file rights on inheritance [guess: FILE_GENERIC_READ/WRITE/EXECUTE and FILE_ALL_ACCESS values].
+    // Generic rights map to the file rights on inheritance [guess W041: FILE_GENERIC_READ/WRITE/EXECUTE and FILE_ALL_ACCESS values].
     private static uint MapGeneric(uint mask)
     {
         var m = mask & ~(GenericAll | GenericRead | GenericWrite | GenericExecute);
@@ -163,12 +163,12 @@ internal sealed class Win32LogicalFileSecuritySetting : IWmiClass
 
     public MethodResult Invoke(CallContext ctx, string method, MethodArguments args)
     {
-        // [guess] a path that does not exist has no instance: the not-found fault, as for any missing instance.
+        // [guess W043] a path that does not exist has no instance: the not-found fault, as for any missing instance.
         if (!ctx.Selectors.TryGetValue("Path", out var path) || !FileSecurity.IsLocalPath(path) ||
             !FileSecurity.Exists(ctx.Host.Description, path, out _))
             throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
         var (owner, dacl) = FileSecurity.Describe(ctx.Host.Description, path);
-        // [doc Win32_SecurityDescriptor] ControlFlags: SE_DACL_PRESENT 0x4, SE_SELF_RELATIVE 0x8000; [guess] the
+        // [doc Win32_SecurityDescriptor] ControlFlags: SE_DACL_PRESENT 0x4, SE_SELF_RELATIVE 0x8000; [guess W042] the
         // DACL-auto-inherited bit (0x400) when anything was inherited.
         var control = 0x8004u | (dacl.Any(a => (a.AceFlags & FileSecurity.Inherited) != 0) ? 0x400u : 0u);
         var aces = dacl.Select(a => new CimInstance("Win32_ACE",

@@ -242,7 +242,7 @@ public static class Programs
                         || host.Registry.Find(HostBuilder.Uninstall32 + "\\" + code) is not null;
         if (!installed) return new ProgramOutcome(1605, TimeSpan.FromMilliseconds(300), null, "msiexec.exe", exe, IsMsiexec: true);
         if (install) return new ProgramOutcome(0, TimeSpan.FromMilliseconds(declared?.DurationMs ?? 1000), null, "msiexec.exe", exe, IsMsiexec: true);
-        // [guess] a standard user cannot remove a per-machine product silently: fatal error.
+        // [guess W020] a standard user cannot remove a per-machine product silently: fatal error.
         if (!account.IsAdmin) return new ProgramOutcome(1603, TimeSpan.FromMilliseconds(500), null, "msiexec.exe", exe, IsMsiexec: true);
         var exit = declared?.ExitCode ?? 0;
         var removes = exit is 0 or 3010 or 1641;
@@ -308,7 +308,7 @@ public static class Programs
         {
             var name = m.Groups["name"].Value;
             var package = host.Packages.FirstOrDefault(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
-            // [guess] removing a package that is not provisioned is an error.
+            // [guess W021] removing a package that is not provisioned is an error.
             if (package is null || !package.Provisioned || !account.IsAdmin) return Fail();
             return new ProgramOutcome(0, ProvisionedDuration, h =>
             {

@@ -53,7 +53,7 @@ public static class StdRegProv
             var needsWrite = (required & ~(1u | 8u | 0x20000u)) != 0;
             var key = Find(target);
             if (key is null) return Fail(method, KeyMissing);
-            // [guess] access not granted comes back as ReturnValue 5 with bGranted nil, like every other failure.
+            // [guess W003] access not granted comes back as ReturnValue 5 with bGranted nil, like every other failure.
             var denied = Denied(ctx, target, needsWrite);
             return denied ? Fail(method, AccessDenied) : new MethodResult(Ok, new CimProperty("bGranted", CimType.Boolean, true));
         }
@@ -95,7 +95,7 @@ public static class StdRegProv
             case "CreateKey":
             {
                 if (target.Parts.Length == 0) return new MethodResult(Ok);
-                // [guess] a new top-level key under HKEY_USERS (a hive that is not loaded) cannot be created.
+                // [guess W004] a new top-level key under HKEY_USERS (a hive that is not loaded) cannot be created.
                 if (target.IsUsersRoot && target.Root.Child(target.Parts[0]) is null) return new MethodResult(AccessDenied);
                 RegistryStore.Create(target.Root, target.Parts); // creates missing parents too
                 return new MethodResult(Ok);
@@ -134,7 +134,7 @@ public static class StdRegProv
         if (key is null) return Fail(method, KeyMissing);
         var value = key.Value(Name(args));
         if (value is null) return Fail(method, ValueMissing);
-        // [guess] each Get*Value method reads only its own type (REG_SZ vs REG_EXPAND_SZ included).
+        // [guess W005] each Get*Value method reads only its own type (REG_SZ vs REG_EXPAND_SZ included).
         if (value.Kind != kind) return Fail(method, TypeMismatch);
         return new MethodResult(Ok, project(value));
     }
@@ -236,7 +236,7 @@ public static class StdRegProv
         (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && path.Length > prefix.Length && path[prefix.Length] == '\\');
 
     /// <summary>
-    /// Expands REG_EXPAND_SZ as the provider process would: system variables only. [guess] per-user variables
+    /// Expands REG_EXPAND_SZ as the provider process would: system variables only. [guess W006] per-user variables
     /// (%LOCALAPPDATA%, %USERPROFILE%) stay unexpanded, as ExpandEnvironmentStrings leaves unknown names.
     /// </summary>
     public static string Expand(string s) => Environment(s, SystemEnvironment);

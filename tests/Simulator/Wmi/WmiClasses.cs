@@ -106,7 +106,7 @@ internal sealed class Win32Process : IWmiClass
         if (!ctx.Selectors.TryGetValue("Handle", out var handle) || !uint.TryParse(handle, out var pid))
             throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
         var process = host.Processes.FirstOrDefault(p => p.ProcessId == pid) ?? throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
-        // [guess] system processes and standard users: access denied (2).
+        // [guess W019] system processes and standard users: access denied (2).
         if (!ctx.Account.IsAdmin || pid < 1000) return new MethodResult(2);
         var exitCode = (int)(args.UInt32("Reason") ?? 0);
         var run = host.Runs.FirstOrDefault(r => r.Owns(pid));
@@ -260,7 +260,7 @@ internal sealed class Win32UserAccount : IWmiClass
             ("Administrator", d.ComputerName, machineSid + "-500", true), ("DefaultAccount", d.ComputerName, machineSid + "-503", true),
             ("Guest", d.ComputerName, machineSid + "-501", true), ("WDAGUtilityAccount", d.ComputerName, machineSid + "-504", true),
         };
-        // [guess] Entra ID users (S-1-12-1-...) have profiles and hives but are no instances of Win32_UserAccount.
+        // [guess W011] Entra ID users (S-1-12-1-...) have profiles and hives but are no instances of Win32_UserAccount.
         // Domain users are listed when the query does not restrict LocalAccount, as the provider enumerates the domain.
         foreach (var u in d.Users.Where(u => !HostState.IsEntraIdSid(u.Sid))) rows.Add((u.Name, u.Domain ?? d.ComputerName, u.Sid, u.Disabled));
         foreach (var a in ctx.Host.Accounts.Where(a => rows.All(r => !string.Equals(r.Sid, a.Sid, StringComparison.OrdinalIgnoreCase))))

@@ -9,11 +9,11 @@ namespace AppBan.Simulator.WsMan;
 /// (faults.forbiddenCharacters):
 /// <list type="bullet">
 /// <item>"raw": the characters as they are, UTF-8 encoded, and an unpaired surrogate as the three bytes its code
-/// point would take (ED A0 80 for U+D800), which is not valid UTF-8 [guess: a serializer that does not check].</item>
-/// <item>"reference": decimal character references, <c>&amp;#27;</c> [guess for WinRM; OMI, Microsoft's WS-Man server
+/// point would take (ED A0 80 for U+D800), which is not valid UTF-8 [guess W035: a serializer that does not check].</item>
+/// <item>"reference": decimal character references, <c>&amp;#27;</c> [guess W035 for WinRM; OMI, Microsoft's WS-Man server
 /// for Linux, writes C0 controls this way: microsoft/omi Unix/wsman/wsbuf.c, s_specialCharEncodings].</item>
 /// <item>"fault": no value at all; the operation that would carry one answers w:InternalError with WMI's generic
-/// failure [guess: a service that refuses to write what XML cannot carry].</item>
+/// failure [guess W035: a service that refuses to write what XML cannot carry].</item>
 /// </list>
 /// </summary>
 public static class ReplyCharacters

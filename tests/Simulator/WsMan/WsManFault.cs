@@ -107,7 +107,7 @@ public sealed class WsManFault : Exception
         ProviderFaultDetail(CannotProcessFilterCode, CannotProcessFilterCode, "The specified class does not exist in the given namespace. ", ExtendedStatus("ExecQuery", wql)),
         CannotProcessFilterCode);
 
-    /// <summary>WQL that WMI rejects (syntax, unknown property). [guess] same shape as the invalid-class fault.</summary>
+    /// <summary>WQL that WMI rejects (syntax, unknown property). [guess W026] same shape as the invalid-class fault.</summary>
     public static WsManFault InvalidQuery(string wql) => new(Ns.ActionEnumerationFault, "s:Sender", "n:CannotProcessFilter",
         "The data source could not process the filter. The filter might be missing or it might be invalid. Change the filter and try the request again.  ",
         ProviderFaultDetail(CannotProcessFilterCode, CannotProcessFilterCode, "The WQL query is invalid. ", ExtendedStatus("ExecQuery", wql)),
@@ -120,7 +120,7 @@ public sealed class WsManFault : Exception
 
     /// <summary>
     /// Invoke or Get on a class or namespace that does not exist: WS-Addressing DestinationUnreachable with
-    /// ERROR_WSMAN_RESOURCE_NOT_FOUND (shape seen from Windows on a Get of a missing instance). [guess] the nested
+    /// ERROR_WSMAN_RESOURCE_NOT_FOUND (shape seen from Windows on a Get of a missing instance). [guess W027] the nested
     /// provider fault carries the WMI HRESULT.
     /// </summary>
     public static WsManFault ResourceNotFound(uint wmiCode, string wmiMessage) => new(Ns.ActionAddressingFault, "s:Sender", "a:DestinationUnreachable",
@@ -165,7 +165,7 @@ public sealed class WsManFault : Exception
     /// <summary>
     /// The WMI plugin told by WMI that the account may not use the namespace remotely (no Remote Enable). The text and
     /// 0x80338104 are what WinRM reports for it, and Get-CimInstance shows it as PermissionDenied with the id
-    /// "HRESULT 0x80338104" [3rd]. [guess] the w:AccessDenied subcode (MS-WSTIM's fault for an access-control
+    /// "HRESULT 0x80338104" [3rd]. [guess W029] the w:AccessDenied subcode (MS-WSTIM's fault for an access-control
     /// refusal) and the MSFT_WmiError detail with CIMStatusCode 2 (access denied) and error_Category 18 (PermissionDenied).
     /// </summary>
     public static WsManFault WmiAccessDenied()
@@ -192,13 +192,13 @@ public sealed class WsManFault : Exception
         "<w:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/" + detail + "</w:FaultDetail>" +
         WsManFaultDetail(0x80338042, "The WS-Management service does not support the specified feature. "), 0x80338042);
 
-    /// <summary>MaxEnvelopeSize below 8192 octets [doc MS-WSMV 3.1.4.1.7]. [guess] the HRESULT in the detail.</summary>
+    /// <summary>MaxEnvelopeSize below 8192 octets [doc MS-WSMV 3.1.4.1.7]. [guess W032] the HRESULT in the detail.</summary>
     public static WsManFault EncodingLimit() => new(Ns.ActionWsManFault, "s:Sender", "w:EncodingLimit",
         "The WS-Management service cannot process the request because the envelope size in the request is too small. ",
         "<w:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/MaxEnvelopeSize</w:FaultDetail>" +
         WsManFaultDetail(0x80338118, "The WS-Management service cannot process the request because the envelope size in the request is too small. "), 0x80338118);
 
-    /// <summary>[guess] subcode for a body that is not what the action needs.</summary>
+    /// <summary>[guess W033] subcode for a body that is not what the action needs.</summary>
     public static WsManFault InvalidBody(string detail) => new(Ns.ActionWsManFault, "s:Sender", "w:SchemaValidationError",
         "The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry. ",
         WsManFaultDetail(InvalidBodyCode, "The WS-Management service cannot process the request because the request packet does not have a valid SOAP body. " + detail), InvalidBodyCode);

@@ -24,7 +24,7 @@ public sealed class WsManRequest
 
     /// <summary>
     /// Reads one request. Character references to characters XML 1.0 forbids are accepted, so a key name read from a
-    /// user's hive can be sent back [guess: WinRM reads them too; OMI's writer emits them, microsoft/omi wsbuf.c].
+    /// user's hive can be sent back [guess W036: WinRM reads them too; OMI's writer emits them, microsoft/omi wsbuf.c].
     /// </summary>
     public static WsManRequest Parse(Stream body)
     {

@@ -85,7 +85,7 @@ public static class WsManService
 
     /// <summary>
     /// WMI checks the namespace's security when the plugin connects to it, before any class or query is looked at
-    /// [guess: the order]. Remote Enable belongs to Administrators unless granted [doc: WBEM_REMOTE_ACCESS].
+    /// [guess W029: the order]. Remote Enable belongs to Administrators unless granted [doc: WBEM_REMOTE_ACCESS].
     /// </summary>
     private static void CheckRemoteEnable(Account account, string ns)
     {

@@ -47,7 +47,7 @@ namespace AppBan.Engine.Cim.Mi
                         foreach (var instance in session.QueryInstances(namespaceName, Wql, wql, operationOptions))
                             using (instance) onInstance(MiValues.ToCimObject(instance));
                     }
-                    // [guess] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
+                    // [guess W037] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
                     catch (Exception ex) when (options.CancellationToken.IsCancellationRequested && (ex is MiCimException || ex is OperationCanceledException))
                     {
                         throw MiErrors.Cancelled(ComputerName, ex);
@@ -98,7 +98,7 @@ namespace AppBan.Engine.Cim.Mi
                             return new CimMethodResult(returnValue, outs);
                         }
                     }
-                    // [guess] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
+                    // [guess W037] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
                     catch (Exception ex) when (options.CancellationToken.IsCancellationRequested && (ex is MiCimException || ex is OperationCanceledException))
                     {
                         throw MiErrors.Cancelled(ComputerName, ex);

@@ -35,7 +35,7 @@ namespace AppBan.Engine.Cim.WsMan
                 case "QuotaLimit": return CimErrorKind.QuotaExceeded;
                 case "EncodingLimit": return CimErrorKind.QuotaExceeded;
                 case "CannotProcessFilter":
-                    // [guess] WinRM reports a missing WQL class as CannotProcessFilter with code 0x8033801A and only the
+                    // [guess W026] WinRM reports a missing WQL class as CannotProcessFilter with code 0x8033801A and only the
                     // provider's (English) text to tell it from a malformed query; see the captured v1/v2 faults.
                     return providerMessage != null && providerMessage.IndexOf("class does not exist", StringComparison.OrdinalIgnoreCase) >= 0
                         ? CimErrorKind.InvalidClass : CimErrorKind.InvalidQuery;

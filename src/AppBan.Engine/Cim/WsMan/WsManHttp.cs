@@ -230,7 +230,7 @@ namespace AppBan.Engine.Cim.WsMan
                 case 404:
                     return new CimException(CimErrorKind.Unreachable, computerName, computerName + ": no WS-Management listener at " + Endpoint + " (HTTP 404).", code);
                 case 503:
-                    // [guess] 503 means the listener is there but the service is not taking requests.
+                    // [guess W023] 503 means the listener is there but the service is not taking requests.
                     return new CimException(CimErrorKind.Unreachable, computerName, computerName + ": the WS-Management service is unavailable (HTTP 503).", code);
                 default:
                     return new CimException(CimErrorKind.ProtocolError, computerName,

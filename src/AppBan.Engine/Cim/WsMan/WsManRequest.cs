@@ -120,7 +120,7 @@ namespace AppBan.Engine.Cim.WsMan
         /// <summary>
         /// Writes text that may hold characters XML 1.0 forbids (a key name read from a user's hive): the writer does not
         /// check characters and sends them as character references, and a surrogate without its pair, which it refuses,
-        /// goes as a reference written here. [guess] WinRM reads such references back as the characters they name.
+        /// goes as a reference written here. [guess W036] WinRM reads such references back as the characters they name.
         /// </summary>
         private static void WriteText(XmlWriter x, string text)
         {

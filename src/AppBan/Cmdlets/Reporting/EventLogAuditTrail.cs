@@ -35,7 +35,7 @@ namespace AppBan.Cmdlets
     internal sealed class EventLogAuditTrail : IAuditTrail
     {
         // A source is usable only once Windows has refreshed its list of sources; a write right after registering may
-        // fail (EventLog.CreateEventSource docs). [guess] A couple of seconds is enough.
+        // fail (EventLog.CreateEventSource docs). [guess W045] A couple of seconds is enough.
         private const int FreshSourceAttempts = 5;
         private static readonly TimeSpan FreshSourceRetryDelay = TimeSpan.FromMilliseconds(500);
 
