@@ -200,7 +200,7 @@ public static class WsManEndpoint
         if (basic && !unauthenticatedIdentify && !host.Description.BasicEnabled)
         {
             // Basic is off by default [doc: "Installation and configuration for Windows Remote Management"]: the service
-            // challenges with what it does accept. [guess] the one header Negotiate (Kerberos may also be offered).
+            // challenges with what it does accept. [guess W059] the one header Negotiate (Kerberos may also be offered).
             lock (host.Lock) Record(host, "Unauthorized", null, null, "401").Detail = "Basic authentication is not enabled";
             http.Response.StatusCode = 401;
             http.Response.Headers.WWWAuthenticate = "Negotiate";
@@ -209,7 +209,7 @@ public static class WsManEndpoint
         if (basic && !unauthenticatedIdentify && !http.Request.IsHttps && !host.Description.AllowUnencrypted)
         {
             // Basic over plain HTTP with AllowUnencrypted false: HTTP 500 [3rd: pywinrm issue 208, Metasploit issue 8900,
-            // both fixed by AllowUnencrypted=true]. [guess] no SOAP body, before the credentials are checked.
+            // both fixed by AllowUnencrypted=true]. [guess W060] no SOAP body, before the credentials are checked.
             lock (host.Lock) Record(host, "Refused", null, null, "http500").Detail = "unencrypted traffic is not allowed";
             http.Response.StatusCode = 500;
             return;

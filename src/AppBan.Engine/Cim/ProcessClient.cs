@@ -174,7 +174,7 @@ namespace AppBan.Engine.Cim
         /// process, another of them, or a process that also started since and has already exited. The last rule is
         /// what catches an uninstaller that copies itself to %TEMP%, starts the copy and exits at once (NSIS, Inno Setup
         /// [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]): Windows keeps the copy's ParentProcessId naming the exited
-        /// uninstaller [doc: Win32_Process.ParentProcessId]. [guess] another process started meanwhile by something else
+        /// uninstaller [doc: Win32_Process.ParentProcessId]. [guess W057] another process started meanwhile by something else
         /// whose parent has exited is taken as ours too; the caller's wait is bounded, so that costs time, never a hang.
         /// Empty when the run was not started with followRelaunches.
         /// </summary>

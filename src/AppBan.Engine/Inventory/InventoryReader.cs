@@ -633,7 +633,7 @@ namespace AppBan.Engine.Inventory
                 var list = await EnumKey(RegistryHive.LocalMachine, InventoryPaths.DevicePackageRepositoryKey).ConfigureAwait(false);
                 var usable = NoteRoot(list);
                 if (list.Outcome == RegistryOutcome.KeyNotFound)
-                    return new HashSet<string>(StringComparer.OrdinalIgnoreCase); // [guess] no package was ever deployed
+                    return new HashSet<string>(StringComparer.OrdinalIgnoreCase); // [guess W066] no package was ever deployed
                 if (!usable)
                 {
                     Warn("Cannot list the packages on the device (HKLM\\" + InventoryPaths.DevicePackageRepositoryKey + ") on " + computer + ": "
@@ -743,8 +743,8 @@ namespace AppBan.Engine.Inventory
 
         /// <summary>
         /// The bundle of <paramref name="package"/>'s family that the device's repository lists, or null. A bundle's version
-        /// need not equal its packages' (Store bundles are often versioned apart) [guess], so the family decides; of
-        /// several, the same version, else the highest [guess: an older bundle can linger while an update is staged].
+        /// need not equal its packages' (Store bundles are often versioned apart) [guess W063], so the family decides; of
+        /// several, the same version, else the highest [guess W063: an older bundle can linger while an update is staged].
         /// </summary>
         internal static string BundleOf(PackageIdentity package, IEnumerable<string> devicePackages)
         {

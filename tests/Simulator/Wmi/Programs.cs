@@ -106,7 +106,7 @@ public static class Programs
         if (p.Relaunches)
         {
             // NSIS copies its uninstaller to %TEMP%\~nsuA.tmp\Un_A.exe, starts it with _?=<install folder> and exits 0
-            // [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]; [guess] the folder and name for an elevated session-0 run.
+            // [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]; [guess W061] the folder and name for an elevated session-0 run.
             var copy = @"C:\Windows\Temp\~nsuA.tmp\Un_A.exe";
             var duration = p.Hang || p.WaitsForUser ? (TimeSpan?)null : TimeSpan.FromMilliseconds(p.DurationMs);
             return new ProgramOutcome(p.ExitCode, TimeSpan.Zero, null, name, p.Path)
@@ -292,7 +292,7 @@ public static class Programs
             else if (package?.Bundle is not null)
             {
                 // [doc: Remove-AppxPackage] -AllUsers works off the package type: a bundled package needs the bundle's name.
-                // Whether Windows then fails or does nothing is unverified [guess]: the host says which.
+                // Whether Windows then fails or does nothing is unverified [guess W062]: the host says which.
                 return package.AllUsersByPackageNameHasNoEffect ? NoEffect() : Fail();
             }
             var names = targets.Select(p => p.FullName).ToList();

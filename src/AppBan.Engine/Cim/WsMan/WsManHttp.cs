@@ -208,7 +208,7 @@ namespace AppBan.Engine.Cim.WsMan
             var basicOverHttp = !useSsl && authentication == CimAuthentication.Basic;
             if (code == 500 && basicOverHttp && string.IsNullOrWhiteSpace(text))
                 // [3rd: pywinrm issue 208, Metasploit issue 8900] WinRM answers Basic over HTTP with HTTP 500 when
-                // AllowUnencrypted is false; [guess] with an empty body, which is what tells it from other 500s.
+                // AllowUnencrypted is false; [guess W060] with an empty body, which is what tells it from other 500s.
                 return new CimException(CimErrorKind.EncryptionRequired, computerName,
                     computerName + ": the target refused the request over plain HTTP (HTTP 500 without a SOAP reply). Windows answers " +
                     "this way when its WinRM service does not allow unencrypted traffic (AllowUnencrypted=false, the default). Use an " +

@@ -212,7 +212,7 @@ namespace AppBan.Engine.Cim.WsMan
                 {
                     // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
                     // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
-                    // [guess] The Type attribute tells the plug-in which variant type to put in the context; its value is a
+                    // [guess W009] The Type attribute tells the plug-in which variant type to put in the context; its value is a
                     // QName, so the xs prefix is declared. Whether WinRM honours, ignores or never sees the option, the reads
                     // are right: without it WMI serves the native (64-bit) view [doc MS-WMI 2.2.13], and 32-bit entries are
                     // read through WOW6432Node by name, never by asking for the 32-bit view.

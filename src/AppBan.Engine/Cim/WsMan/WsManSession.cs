@@ -23,7 +23,7 @@ namespace AppBan.Engine.Cim.WsMan
         /// <summary>
         /// How long the first connection may take before the target counts as unreachable. A switched-off or firewalled
         /// computer drops the packets, so without its own bound the connect would wait out the operation timeout.
-        /// [guess] 5 s is ample on a LAN and short enough that a fleet with many switched-off computers is not held up.
+        /// [guess W065] 5 s is ample on a LAN and short enough that a fleet with many switched-off computers is not held up.
         /// </summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
     }
