@@ -69,8 +69,7 @@ namespace AppBan.Cmdlets
 
         protected override void ProcessRecord()
         {
-            // A finding's ComputerName also binds to -ComputerName; targets are queued once every finding is in,
-            // so that each target's work sees all of its findings.
+            // A finding's ComputerName also binds to -ComputerName; targets are queued once all findings are in (each target sees all of its own).
             if (FromFindings) { if (InputObject != null) findings.Add(InputObject); ComputerName = null; }
             else if (ParameterSetMode == TargetSet) base.ProcessRecord();
         }
@@ -83,11 +82,8 @@ namespace AppBan.Cmdlets
             base.EndProcessing();
         }
 
-        protected override bool ShouldProcessTarget(string computerName)
-        {
-            if (ParameterSetMode == TargetSet) return ShouldProcess(computerName, plan.Single.Description);
-            return PendingByTarget != null && PendingByTarget.TryGetValue(computerName, out var pending) && Approve(computerName, pending, g => g.Description);
-        }
+        protected override bool ShouldProcessTarget(string computerName) => ParameterSetMode == TargetSet ? ShouldProcess(computerName, plan.Single.Description)
+            : PendingByTarget != null && PendingByTarget.TryGetValue(computerName, out var pending) && Approve(computerName, pending, g => g.Description);
 
         protected override async Task ProcessTargetAsync(TargetContext context)
         {
