@@ -76,6 +76,22 @@ namespace AppBan.Cmdlets
             QueueInputTargets(byTarget.Keys);
         }
 
+        /// <summary>
+        /// Makes each change ShouldProcess approves in a policy file, on the pipeline thread, one by one: one that fails is
+        /// an error and the others still go ahead.
+        /// </summary>
+        protected void ChangePolicyFile<T>(string file, IEnumerable<T> changes, Func<T, string> describe, Func<T, ExemptionChange> make)
+        {
+            foreach (var item in changes)
+            {
+                if (!ShouldProcess(file, describe(item))) continue;
+                ExemptionChange change;
+                try { change = make(item); }
+                catch (ExemptionException ex) { WriteError(ExemptionCmdletSupport.ErrorFor(ex, file)); continue; }
+                WritePolicyChange(change);
+            }
+        }
+
         /// <summary>A change made to a policy file, on the pipeline thread: audited (the file is edited here), then written out.</summary>
         protected void WritePolicyChange(ExemptionChange change)
         {

@@ -5,7 +5,7 @@ using AppBan.Engine.Exemptions;
 
 namespace AppBan.Cmdlets
 {
-    /// <summary>What the three exemption cmdlets share: error records, dates as PowerShell users type them, who acts.</summary>
+    /// <summary>What the three exemption cmdlets share: the error records of exemption failures and refused requests.</summary>
     internal static class ExemptionCmdletSupport
     {
         public static ErrorCategory CategoryFor(ExemptionErrorKind kind)
@@ -36,22 +36,6 @@ namespace AppBan.Cmdlets
             var first = result.Errors[0];
             var message = string.Join(" ", result.Errors.Select(e => e.Message)) + " Nothing was written.";
             return new ErrorRecord(new ArgumentException(message), first.ErrorId, ErrorCategory.InvalidArgument, targetObject);
-        }
-
-        /// <summary>A date as bound from PowerShell: one without a kind ("2027-01-31") is local time, as Get-Date reads it.</summary>
-        public static DateTimeOffset? ToOffset(DateTime? value)
-        {
-            if (!value.HasValue) return null;
-            var d = value.Value;
-            if (d.Kind == DateTimeKind.Unspecified) d = DateTime.SpecifyKind(d, DateTimeKind.Local);
-            return new DateTimeOffset(d);
-        }
-
-        public static string Describe(ExemptionRequest r, string user)
-        {
-            var who = user == null ? "every user" : "user '" + user + "'";
-            var until = r.Expires.HasValue ? "until " + r.Expires.Value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'") : "with no expiry";
-            return "Grant exemption from rule '" + r.RuleId + "' for " + who + " " + until;
         }
     }
 }
