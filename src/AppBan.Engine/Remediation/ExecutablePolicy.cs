@@ -24,23 +24,22 @@ namespace AppBan.Engine.Remediation
             "reg.exe", "sc.exe", "bash.exe", "wsl.exe", "msiexec.exe",
         };
 
-        // Runtime and system folders under Program Files: interpreters, hosts and shells that run what their arguments
-        // say, and Windows' own programs. [3rd] the default install folders of each runtime; Python's are matched by
-        // prefix (ProtectedFolderContaining).
-        private static readonly string[] RuntimeFolders =
+        // Windows' own folders under Program Files (its programs, never an app's uninstaller).
+        private static readonly string[] SystemFoldersUnderProgramFiles =
         {
-            "WindowsApps", "dotnet", "PowerShell", "WindowsPowerShell", "Windows Defender", "Windows Defender Advanced Threat Protection",
-            "Windows NT", "Windows Mail", "Windows Media Player", "Windows Photo Viewer", "Windows Sidebar", "Windows Security",
-            "Internet Explorer", "ModifiableWindowsApps", "Microsoft Update Health Tools", "Java", "Eclipse Adoptium", "nodejs",
-            "Git\\bin", "Git\\usr", "Git\\cmd", "Git\\mingw64",
-            "Microsoft\\EdgeWebView", "Microsoft\\EdgeCore", "Microsoft\\EdgeUpdate", "Google\\Update",
+            "WindowsApps", "Windows Defender", "Windows Defender Advanced Threat Protection", "Windows NT", "Windows Mail",
+            "Windows Media Player", "Windows Photo Viewer", "Windows Sidebar", "Windows Security", "Internet Explorer",
+            "ModifiableWindowsApps", "Microsoft Update Health Tools",
         };
 
-        // Browsers: only their own versioned installer may run, and only for the browser's own entry.
-        private static readonly string[] BrowserApplicationFolders =
-        {
-            "Microsoft\\Edge\\Application", "Google\\Chrome\\Application", "Mozilla Firefox\\browser", "BraveSoftware\\Brave-Browser\\Application",
-        };
+        // Runtime folders, wherever they are: interpreters, hosts, shells and browsers run what their arguments say.
+        // Matched by folder name at any depth. [3rd] each runtime's default folder names: Python312, Python313-arm64,
+        // Anaconda3, Miniconda3, jdk-17.0.9.8-hotspot, jre1.8.0_391, R\R-4.3.1, Microsoft\Edge Beta\Application.
+        private static readonly string[] RuntimeFolderPrefixes = { "Python", "Anaconda", "Miniconda", "jdk", "jre" };
+        private static readonly string[] RuntimeFolderNames = { "nodejs", "dotnet", "PowerShell", "WindowsPowerShell", "Java", "Eclipse Adoptium" };
+        // Runtimes that are also apps with an Inno Setup uninstaller (unins000.exe) at their top. [3rd] Git for Windows and R
+        // install with Inno Setup.
+        private static readonly string[] InnoRuntimeFolderNames = { "Git" };
 
         // Folders under ProgramData that belong to Windows or its components, never to an app.
         private static readonly string[] ProgramDataSystemFolders =
@@ -114,12 +113,12 @@ namespace AppBan.Engine.Remediation
         /// <list type="bullet">
         /// <item>in an installer cache: directly in <c>ProgramData\Package Cache\{GUID}</c> (WiX Burn bundles) or under
         /// <c>Windows\Installer</c>;</item>
-        /// <item>or in the app's own folder: the entry's InstallLocation, or the program's own folder one level
-        /// under Program Files or Program Files (x86). InstallLocation counts only when it is itself an app folder:
-        /// a folder below Program Files, Program Files (x86) or ProgramData, not one of those roots, not under Windows,
-        /// and not a system or runtime folder. So an entry cannot make System32 or dotnet "its own" folder;</item>
-        /// <item>and not in a system or runtime folder (<see cref="ProtectedFolders"/>), except a browser's own
-        /// <c>&lt;version&gt;\Installer\setup.exe</c> when the entry's InstallLocation is that browser's folder.</item>
+        /// <item>or an uninstaller (<see cref="LooksLikeUninstaller"/>) in the app's own folder: inside the entry's
+        /// InstallLocation when that is an app folder (<see cref="AppFolder"/>), otherwise at least one folder below
+        /// Program Files or Program Files (x86);</item>
+        /// <item>and not in Windows, a system folder or a runtime folder, wherever it is (<see cref="ProtectedFolderContaining"/>),
+        /// except a runtime's own uninstaller when the entry's InstallLocation is that runtime's folder: a browser's
+        /// <c>&lt;version&gt;\Installer\setup.exe</c>, or the Inno Setup <c>unins000.exe</c> at the top of Git or R.</item>
         /// </list>
         /// msiexec and the Store removals are built by AppBan itself and never pass through here.
         /// </summary>
@@ -133,19 +132,43 @@ namespace AppBan.Engine.Remediation
                 return "the program is in a Windows system folder, where only the uninstallers AppBan builds itself run: " + path;
 
             var ownFolder = AppFolder(installLocation, environment);
-            var protectedFolder = ProtectedFolderContaining(path, environment);
+            var protectedFolder = ProtectedFolderContaining(FolderOf(path), environment);
             if (protectedFolder != null)
             {
-                if (IsBrowserInstaller(path, protectedFolder, environment) && ownFolder != null && SamePath(ownFolder, protectedFolder))
+                if (IsRuntimesOwnUninstaller(path, protectedFolder.Value) && ownFolder != null && SamePath(ownFolder, protectedFolder.Value.Folder))
                     return null;
-                return "the program is in a system or runtime folder (" + protectedFolder + "), which is never an app's own uninstaller: " + path;
+                return "the program is in a system or runtime folder (" + protectedFolder.Value.Folder + "), which is never an app's own uninstaller: " + path;
             }
 
-            if (ownFolder != null && IsUnder(path, ownFolder)) return null;
+            if (!LooksLikeUninstaller(path))
+                return "the program is not named like an uninstaller (a name with unins or remove, setup.exe, installer.exe, update.exe, " +
+                       "or a program in a folder named Uninstall or Installer): " + path;
+            if (ownFolder != null)
+                return IsUnder(path, ownFolder) ? null : "the program is outside the app's own folder (its InstallLocation " + ownFolder + "): " + path;
             var programFilesFolder = ProgramFilesRoots(environment).FirstOrDefault(r => IsUnder(path, r));
             if (programFilesFolder != null && path.Substring(programFilesFolder.Length + 1).IndexOf('\\') > 0) return null;
             return "the program is neither in an installer cache nor in the app's own folder (its InstallLocation, or its own folder under Program Files): " + path;
         }
+
+        /// <summary>
+        /// Whether the program says it is an uninstaller: its name holds <c>unins</c> (unins000.exe, uninst.exe,
+        /// Uninstall.exe, "Uninstall App.exe") or <c>remove</c>; or it is <c>setup.exe</c> (Chrome, Edge, many bootstrappers),
+        /// <c>installer.exe</c> (Zoom) or <c>update.exe</c> (Squirrel); or it sits in a folder named <c>Uninstall</c>
+        /// (Firefox's helper.exe) or <c>Installer</c> (Visual Studio's vs_installer.exe).
+        /// </summary>
+        internal static bool LooksLikeUninstaller(string path)
+        {
+            var slash = path.LastIndexOf('\\');
+            var name = path.Substring(slash + 1);
+            if (name.IndexOf("unins", StringComparison.OrdinalIgnoreCase) >= 0 || name.IndexOf("remove", StringComparison.OrdinalIgnoreCase) >= 0) return true;
+            if (UninstallerFileNames.Contains(name)) return true;
+            var folder = FolderOf(path);
+            var folderName = folder.Substring(folder.LastIndexOf('\\') + 1);
+            return UninstallerFolderNames.Contains(folderName);
+        }
+
+        private static readonly HashSet<string> UninstallerFileNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "setup.exe", "installer.exe", "update.exe" };
+        private static readonly HashSet<string> UninstallerFolderNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Uninstall", "Installer" };
 
         /// <summary>
         /// True when the program must pass the file-security check before it runs: it lies outside Program Files and
@@ -167,11 +190,11 @@ namespace AppBan.Engine.Remediation
             var roots = ProgramFilesRoots(environment).Concat(new[] { environment.GetVariable(TargetEnvironment.ProgramDataName) }).Where(r => r != null);
             if (!roots.Any(r => IsUnder(folder, r))) return null;
             if (environment.SystemRoot != null && IsUnder(folder, environment.SystemRoot)) return null;
-            // A runtime folder or a folder holding one (C:\Program Files\Microsoft holds Edge) is never an app's folder,
-            // except a browser's own Application folder, which only its installer may use (see AllowedLocation).
+            // A system or runtime folder, or a folder holding a system folder, is never an app's folder, except a runtime's
+            // own folder, which only its own uninstaller may use (see AllowedLocation).
             var within = ProtectedFolderContaining(folder, environment);
-            if (within != null && !(SamePath(within, folder) && BrowserFolders(environment).Any(b => SamePath(b, folder)))) return null;
-            if (ProtectedFolders(environment).Any(f => IsUnder(f, folder))) return null;
+            if (within != null && !(SamePath(within.Value.Folder, folder) && within.Value.Kind != ProtectedKind.Plain)) return null;
+            if (SystemFolders(environment).Any(f => IsUnder(f, folder))) return null;
             return folder;
         }
 
@@ -191,34 +214,48 @@ namespace AppBan.Engine.Remediation
             return environment.SystemRoot != null && IsUnder(path, environment.SystemRoot + @"\Installer");
         }
 
-        private static bool IsBrowserInstaller(string path, string folder, TargetEnvironment environment)
+        /// <summary>A runtime's own uninstaller in its folder: a browser's versioned installer, or an Inno Setup uninstaller at the top.</summary>
+        private static bool IsRuntimesOwnUninstaller(string path, (string Folder, ProtectedKind Kind) runtime)
         {
-            if (!BrowserFolders(environment).Any(b => SamePath(b, folder))) return false;
-            // [3rd] Chrome and Edge register <Application>\<version>\Installer\setup.exe --uninstall ... --system-level.
-            var rest = path.Substring(folder.Length + 1).Split('\\');
-            return rest.Length == 3 && rest[0].All(c => char.IsDigit(c) || c == '.') && rest[0].Length > 0 &&
-                   string.Equals(rest[1], "Installer", StringComparison.OrdinalIgnoreCase) &&
-                   string.Equals(rest[2], "setup.exe", StringComparison.OrdinalIgnoreCase);
+            var rest = path.Substring(runtime.Folder.Length + 1).Split('\\');
+            switch (runtime.Kind)
+            {
+                case ProtectedKind.Browser:
+                    // [3rd] Chrome and Edge register <Application>\<version>\Installer\setup.exe --uninstall ... --system-level.
+                    return rest.Length == 3 && rest[0].Length > 0 && rest[0].All(c => char.IsDigit(c) || c == '.') &&
+                           string.Equals(rest[1], "Installer", StringComparison.OrdinalIgnoreCase) &&
+                           string.Equals(rest[2], "setup.exe", StringComparison.OrdinalIgnoreCase);
+                case ProtectedKind.InnoSetup:
+                    // [3rd] Inno Setup names its uninstaller unins000.exe (unins001.exe, ... beside an older one).
+                    return rest.Length == 1 && rest[0].Length == 12 && rest[0].StartsWith("unins", StringComparison.OrdinalIgnoreCase) &&
+                           rest[0].Substring(5, 3).All(char.IsDigit) && rest[0].EndsWith(".exe", StringComparison.OrdinalIgnoreCase);
+                default:
+                    return false;
+            }
         }
 
         private static IEnumerable<string> ProgramFilesRoots(TargetEnvironment environment) =>
             new[] { TargetEnvironment.ProgramFilesName, TargetEnvironment.ProgramFilesX86Name, TargetEnvironment.ProgramW6432Name }
                 .Select(environment.GetVariable).Where(v => v != null).Distinct(StringComparer.OrdinalIgnoreCase);
 
-        private static IEnumerable<string> BrowserFolders(TargetEnvironment environment) =>
-            ProgramFilesRoots(environment).SelectMany(r => BrowserApplicationFolders.Select(b => r + "\\" + b));
+        internal enum ProtectedKind
+        {
+            /// <summary>Nothing in it runs.</summary>
+            Plain,
+            /// <summary>A browser's Application folder: only its versioned installer runs, for the browser's own entry.</summary>
+            Browser,
+            /// <summary>A runtime installed with Inno Setup: only its unins000.exe runs, for the runtime's own entry.</summary>
+            InnoSetup,
+        }
 
         /// <summary>
-        /// System and runtime folders: what lives there runs what it is told (interpreters, hosts, browsers, shells)
-        /// or belongs to Windows. Windows itself is refused as a whole (except its installer cache).
+        /// Windows' own folders: those under Program Files, Common Files, and Windows' folders under ProgramData.
+        /// Windows itself is refused as a whole (except its installer cache).
         /// </summary>
-        internal static IEnumerable<string> ProtectedFolders(TargetEnvironment environment)
+        private static IEnumerable<string> SystemFolders(TargetEnvironment environment)
         {
             foreach (var root in ProgramFilesRoots(environment))
-            {
-                foreach (var f in RuntimeFolders) yield return root + "\\" + f;
-                foreach (var f in BrowserApplicationFolders) yield return root + "\\" + f;
-            }
+                foreach (var f in SystemFoldersUnderProgramFiles) yield return root + "\\" + f;
             var common = new[] { TargetEnvironment.CommonProgramFilesName, TargetEnvironment.CommonProgramFilesX86Name, TargetEnvironment.CommonProgramW6432Name }
                 .Select(environment.GetVariable).Where(v => v != null).Distinct(StringComparer.OrdinalIgnoreCase);
             foreach (var c in common) yield return c;
@@ -228,21 +265,47 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>
-        /// The system or runtime folder that holds <paramref name="path"/> (or is it), or null: the listed folders,
-        /// and every folder directly under Program Files whose name starts with "Python" (python.org's installer
-        /// names it after the version and the platform: Python312, Python313-arm64).
+        /// The system or runtime folder that holds <paramref name="folder"/> (or is it), or null: Windows' own folders
+        /// (<see cref="SystemFolders"/>), and runtime folders by name at any depth, wherever they are: Python*, Anaconda*,
+        /// Miniconda*, jdk*, jre*, nodejs, dotnet, PowerShell, Java, Git, R\R-*, Mozilla Firefox\browser, and the
+        /// Chromium browsers and their updaters (Microsoft\Edge*, Google\Chrome*, Google\Update, BraveSoftware\Brave-Browser*).
         /// </summary>
-        private static string ProtectedFolderContaining(string path, TargetEnvironment environment)
+        internal static (string Folder, ProtectedKind Kind)? ProtectedFolderContaining(string folder, TargetEnvironment environment)
         {
-            var listed = ProtectedFolders(environment).FirstOrDefault(f => IsUnder(path, f) || SamePath(path, f));
-            if (listed != null) return listed;
-            foreach (var root in ProgramFilesRoots(environment).Where(r => IsUnder(path, r)))
+            var system = SystemFolders(environment).FirstOrDefault(f => IsUnder(folder, f) || SamePath(folder, f));
+            if (system != null) return (system, ProtectedKind.Plain);
+            if (CheckLocalPath(folder) != null || folder.Length <= 3) return null;
+            var segments = folder.Substring(3).Split('\\');
+            for (var i = 0; i < segments.Length; i++)
             {
-                var first = path.Substring(root.Length + 1).Split('\\')[0];
-                if (first.StartsWith("Python", StringComparison.OrdinalIgnoreCase)) return root + "\\" + first;
+                var name = segments[i];
+                var next = i + 1 < segments.Length ? segments[i + 1] : null;
+                var afterNext = i + 2 < segments.Length ? segments[i + 2] : null;
+                if (RuntimeFolderPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ||
+                    RuntimeFolderNames.Any(n => string.Equals(name, n, StringComparison.OrdinalIgnoreCase)))
+                    return (Join(segments, i), ProtectedKind.Plain);
+                if (InnoRuntimeFolderNames.Any(n => string.Equals(name, n, StringComparison.OrdinalIgnoreCase)))
+                    return (Join(segments, i), ProtectedKind.InnoSetup);
+                if (next == null) continue;
+                if (Is(name, "R") && next.StartsWith("R-", StringComparison.OrdinalIgnoreCase))
+                    return (Join(segments, i + 1), ProtectedKind.InnoSetup);
+                if (Is(name, "Mozilla Firefox") && Is(next, "browser"))
+                    return (Join(segments, i + 1), ProtectedKind.Plain);
+                if ((Is(name, "Microsoft") && next.StartsWith("Edge", StringComparison.OrdinalIgnoreCase)) ||
+                    (Is(name, "Google") && (next.StartsWith("Chrome", StringComparison.OrdinalIgnoreCase) || Is(next, "Update"))) ||
+                    (Is(name, "BraveSoftware") && next.StartsWith("Brave-Browser", StringComparison.OrdinalIgnoreCase)))
+                    return afterNext != null && Is(afterNext, "Application")
+                        ? (Join(segments, i + 2), ProtectedKind.Browser)
+                        : (Join(segments, i + 1), ProtectedKind.Plain);
             }
             return null;
+
+            string Join(string[] parts, int last) => folder.Substring(0, 3) + string.Join("\\", parts.Take(last + 1));
         }
+
+        private static bool Is(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+        private static string FolderOf(string path) => path.Substring(0, path.LastIndexOf('\\'));
 
         private static bool SamePath(string a, string b) =>
             string.Equals(a?.TrimEnd('\\'), b?.TrimEnd('\\'), StringComparison.OrdinalIgnoreCase);

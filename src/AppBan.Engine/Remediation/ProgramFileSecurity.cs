@@ -9,11 +9,14 @@ namespace AppBan.Engine.Remediation
 {
     /// <summary>
     /// Whether anyone but administrators can change a program before AppBan runs it elevated: reads the security
-    /// descriptor of the program and of each folder between it and its root (ProgramData) through
+    /// descriptor of the program, of each folder between it and its root (ProgramData), and of the root, through
     /// Win32_LogicalFileSecuritySetting.GetSecurityDescriptor, and refuses when a principal other than SYSTEM,
     /// Administrators or TrustedInstaller may write, create, delete, rename or re-permission any of them. A
     /// descriptor that cannot be read is a refusal too (fail closed).
     /// </summary>
+    /// <summary>What a checked path is: the machine folder the program lies under, a folder below it, or the program.</summary>
+    internal enum FileObjectKind { Root, Folder, Program }
+
     internal static class ProgramFileSecurity
     {
         public const string SecuritySettingClass = "Win32_LogicalFileSecuritySetting";
@@ -43,6 +46,10 @@ namespace AppBan.Engine.Remediation
 
         private const uint FileChangeRights = WriteData | AppendData | Delete | WriteDac | WriteOwner | GenericAll | GenericWrite;
         private const uint FolderChangeRights = FileChangeRights | DeleteChild;
+        // On the root, creating files and folders is allowed (ProgramData lets users do it by default): a new sibling
+        // changes nothing in the app's folder, whose own descriptor is checked. Deleting or renaming what is in the root,
+        // the root itself, or re-permissioning it would let a user replace the app's folder.
+        private const uint RootChangeRights = DeleteChild | Delete | WriteDac | WriteOwner | GenericAll;
 
         private static readonly HashSet<string> Trusted = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -50,25 +57,23 @@ namespace AppBan.Engine.Remediation
         };
 
         /// <summary>
-        /// The folders strictly between the program's root and the program, then the program. The root itself
-        /// (ProgramData) lets users create new folders, which changes nothing in the folders already there; who may
-        /// rename or replace those is decided by their own DELETE right and the root's FILE_DELETE_CHILD, which
-        /// users do not have on ProgramData [3rd: its default ACL, see docs/simulator.md].
+        /// The root (ProgramData), the folders between it and the program, then the program. The root is judged by
+        /// <see cref="RootChangeRights"/>: its default ACL lets users create folders in it, which endangers nothing already there.
         /// </summary>
-        public static IReadOnlyList<(string Path, bool IsFolder)> ObjectsToCheck(string programPath, TargetEnvironment environment)
+        public static IReadOnlyList<(string Path, FileObjectKind Kind)> ObjectsToCheck(string programPath, TargetEnvironment environment)
         {
             if (environment == null) throw new ArgumentNullException(nameof(environment));
             var root = environment.AllowedRoots.Where(r => ExecutablePolicy.IsUnder(programPath, r)).OrderByDescending(r => r.Length).FirstOrDefault()
                        ?? throw new ArgumentException("The program is under none of the target's machine folders.", nameof(programPath));
-            var list = new List<(string, bool)>();
-            var segments = programPath.Substring(root.Length + 1).Split('\\');
-            var current = root;
+            var list = new List<(string, FileObjectKind)> { (root.TrimEnd('\\'), FileObjectKind.Root) };
+            var segments = programPath.Substring(root.TrimEnd('\\').Length + 1).Split('\\');
+            var current = root.TrimEnd('\\');
             for (var i = 0; i < segments.Length - 1; i++)
             {
                 current += "\\" + segments[i];
-                list.Add((current, true));
+                list.Add((current, FileObjectKind.Folder));
             }
-            list.Add((programPath, false));
+            list.Add((programPath, FileObjectKind.Program));
             return list;
         }
 
@@ -78,7 +83,7 @@ namespace AppBan.Engine.Remediation
             if (session == null) throw new ArgumentNullException(nameof(session));
             if (!(session is ICimInstanceMethods instances))
                 return "the security of " + programPath + " cannot be read over this connection (no instance methods), so it is not run";
-            foreach (var (path, isFolder) in ObjectsToCheck(programPath, environment))
+            foreach (var (path, kind) in ObjectsToCheck(programPath, environment))
             {
                 CimMethodResult result;
                 try
@@ -94,27 +99,36 @@ namespace AppBan.Engine.Remediation
                     return "the security of " + path + " could not be read (GetSecurityDescriptor returned " +
                            result.ReturnValue.ToString(CultureInfo.InvariantCulture) + "), so " + programPath + " is not run";
                 result.OutParameters.TryGetValue("Descriptor", out var descriptor);
-                var why = Judge(descriptor?.AsInstance(), path, isFolder);
+                var why = Judge(descriptor?.AsInstance(), path, kind);
                 if (why != null) return why;
             }
             return null;
         }
 
         /// <summary>Null when only trusted principals can change the object; otherwise the reason, naming the principal.</summary>
-        public static string Judge(CimObject descriptor, string path, bool isFolder)
+        public static string Judge(CimObject descriptor, string path, FileObjectKind kind)
         {
+            var isFolder = kind != FileObjectKind.Program;
             var what = (isFolder ? "the folder " : "the program ") + path;
             if (descriptor == null) return "the security descriptor of " + what + " could not be read";
             var owner = Sid(descriptor["Owner"].AsInstance());
             if (owner == null) return "the security descriptor of " + what + " names no owner";
             // An owner may always rewrite the DACL.
             if (!Trusted.Contains(owner)) return what + " is owned by " + owner + ", who can change its permissions";
-            var control = ReadUInt32(descriptor["ControlFlags"]);
-            if (control == null) return "the security descriptor of " + what + " has no control flags";
-            if ((control.Value & DaclPresent) == 0) return what + " has no DACL, so everyone has full access";
-            var dacl = descriptor["DACL"];
-            if (dacl.IsNull) return null; // DACL present and empty: nobody but the owner has access.
-            var rights = isFolder ? FolderChangeRights : FileChangeRights;
+            // [doc "Null DACLs and Empty DACLs"] no DACL (SE_DACL_PRESENT clear) or a NULL DACL grants everyone full access;
+            // only a present DACL with no entries grants nobody. A reply without the DACL, or with DACL null, cannot be told
+            // from a NULL DACL, so it refuses (fail closed); the flags are checked when the reply carries them.
+            if (descriptor.Properties.TryGetValue("ControlFlags", out var controlValue) && !controlValue.IsNull)
+            {
+                var control = ReadUInt32(controlValue);
+                if (control == null) return "the security descriptor of " + what + " has control flags that could not be read";
+                if ((control.Value & DaclPresent) == 0) return what + " has no DACL (SE_DACL_PRESENT is clear), so everyone has full access";
+            }
+            if (!descriptor.Properties.TryGetValue("DACL", out var dacl))
+                return "the security descriptor of " + what + " carries no DACL, which cannot be told from a NULL DACL (everyone has full access)";
+            if (dacl.IsNull)
+                return "the security descriptor of " + what + " has a null DACL, which grants everyone full access";
+            var rights = kind == FileObjectKind.Root ? RootChangeRights : isFolder ? FolderChangeRights : FileChangeRights;
             foreach (var ace in dacl.AsArray(v => v.AsInstance()))
             {
                 if (ace == null) return "the DACL of " + what + " holds an entry that could not be read";

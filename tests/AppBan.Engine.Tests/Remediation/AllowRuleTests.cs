@@ -40,6 +40,29 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.NotNull(Check(uninstallString, installLocation));
 
         [Theory]
+        // The review's cases: programs one folder or more below Program Files that run what they are told, and a
+        // runtime outside Program Files; each names its own folder as InstallLocation.
+        [InlineData(@"""C:\Program Files (x86)\Microsoft\Edge Beta\Application\msedge.exe"" --gpu-launcher=""C:\Users\Public\x.exe""", @"C:\Program Files (x86)\Microsoft\Edge Beta\Application", "runtime folder")]
+        [InlineData(@"""C:\Program Files (x86)\Microsoft\Edge Dev\Application\msedge.exe"" --gpu-launcher=""C:\Users\Public\x.exe""", @"C:\Program Files (x86)\Microsoft\Edge Dev\Application", "runtime folder")]
+        [InlineData(@"""C:\Program Files\Google\Chrome Beta\Application\chrome.exe"" --renderer-cmd-prefix=calc", @"C:\Program Files\Google\Chrome Beta\Application", "runtime folder")]
+        [InlineData(@"""C:\Program Files\Microsoft\jdk-17.0.9.8-hotspot\bin\java.exe"" -jar C:\Users\Public\x.jar", @"C:\Program Files\Microsoft\jdk-17.0.9.8-hotspot", "runtime folder")]
+        [InlineData(@"""C:\Program Files\Git\git-cmd.exe"" --command=calc", @"C:\Program Files\Git", "runtime folder")]
+        [InlineData(@"""C:\Program Files\R\R-4.3.1\bin\Rscript.exe"" -e ""system('calc')""", @"C:\Program Files\R\R-4.3.1", "runtime folder")]
+        [InlineData(@"""C:\ProgramData\Anaconda3\python.exe"" -c ""import os""", @"C:\ProgramData\Anaconda3", "runtime folder")]
+        // Runtime folders refused wherever they are, even for an uninstaller-named program.
+        [InlineData(@"""C:\ProgramData\Miniconda3\Scripts\uninstall.exe"" /S", @"C:\ProgramData\Miniconda3", "runtime folder")]
+        [InlineData(@"""C:\Program Files\Vendor\Python311\uninstall.exe"" /S", @"C:\Program Files\Vendor", "runtime folder")]
+        // A runtime's own uninstaller only for the runtime's own entry.
+        [InlineData(@"""C:\Program Files\Git\unins000.exe"" /VERYSILENT", @"C:\Program Files\TikTok", "runtime folder")]
+        // Not named like an uninstaller, though in the app's own folder.
+        [InlineData(@"""C:\Program Files\TikTok\TikTok.exe"" --uninstall", @"C:\Program Files\TikTok", "not named like an uninstaller")]
+        [InlineData(@"""C:\Program Files\TikTok\helper.exe"" /S", null, "not named like an uninstaller")]
+        // An uninstaller outside the entry's InstallLocation.
+        [InlineData(@"""C:\Program Files\Other App\uninstall.exe"" /S", @"C:\Program Files\TikTok", "outside the app's own folder")]
+        public void Programs_that_are_not_the_apps_own_uninstaller_are_refused(string uninstallString, string installLocation, string reason) =>
+            Assert.Contains(reason, Check(uninstallString, installLocation));
+
+        [Theory]
         // 7-Zip (its own NSIS-style installer): the entry 7-Zip writes, per the uninstall string the brief quotes. [guess: not seen in a published export here]
         [InlineData(@"""C:\Program Files\7-Zip\Uninstall.exe""", @"C:\Program Files\7-Zip\")]
         // Notepad++ (NSIS): uninstall.exe in the install folder. [guess: not seen in a published export here]
@@ -76,6 +99,10 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData(@"C:\Program Files (x86)\Microsoft Visual Studio\Installer\vs_installer.exe /uninstall", null)]
         // An app installed under ProgramData whose InstallLocation names its folder (checked for file security later).
         [InlineData(@"""C:\ProgramData\Vendor App\uninstall.exe"" /S", @"C:\ProgramData\Vendor App")]
+        // R (Inno Setup): unins000.exe at the top of its versioned folder. [guess: Inno Setup's standard name]
+        [InlineData(@"""C:\Program Files\R\R-4.3.1\unins000.exe"" /VERYSILENT", @"C:\Program Files\R\R-4.3.1")]
+        // Edge Beta: its versioned installer, for its own entry. [guess: the Beta channel registers as the stable one does]
+        [InlineData(@"""C:\Program Files (x86)\Microsoft\Edge Beta\Application\121.0.2277.4\Installer\setup.exe"" --uninstall --msedge-beta --channel=beta --system-level", @"C:\Program Files (x86)\Microsoft\Edge Beta\Application")]
         public void Real_uninstallers_still_run(string uninstallString, string installLocation) =>
             Assert.Null(Check(uninstallString, installLocation));
 

@@ -29,7 +29,7 @@ namespace AppBan.Engine.Tests.Remediation
 
         public SimulatedAllowRuleTests(RemediationFleet fleet) { this.fleet = fleet; sim = fleet.Simulator; }
 
-        private Task<WsManSession> OpenAsync() => fleet.OpenAdminAsync(Host);
+        private Task<WsManSession> OpenAsync(string host = Host) => fleet.OpenAdminAsync(host);
 
         private static async Task<RemovalResult> RemoveAsync(ICimSession session, string keyName)
         {
@@ -48,6 +48,10 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData("TikTokRunnerDotnet", "system or runtime folder")]
         [InlineData("TikTokRunnerEdge", "system or runtime folder")]
         [InlineData("TikTokRunnerControl", "Windows system folder")]
+        // A runtime one folder or more below Program Files, and one outside it, each naming its own folder.
+        [InlineData("TikTokRunnerEdgeBeta", @"system or runtime folder (C:\Program Files (x86)\Microsoft\Edge Beta\Application)")]
+        [InlineData("TikTokRunnerGitCmd", @"system or runtime folder (C:\Program Files\Git)")]
+        [InlineData("TikTokRunnerAnaconda", @"system or runtime folder (C:\ProgramData\Anaconda3)")]
         [InlineData("TikTokPlantedProgramData", "owned by S-1-5-21-3623811015-3361044348-30300820-1013")]
         // An administrator's folder under ProgramData still inherits Users (CI)(WD,AD,WEA,WA) from ProgramData.
         [InlineData("TikTokProgramDataDefaultAcl", @"S-1-5-32-545 can create files and folders in the folder C:\ProgramData\TikTok LIVE Studio")]
@@ -78,8 +82,24 @@ namespace AppBan.Engine.Tests.Remediation
             var operations = await sim.GetOperationsAsync(Host);
             var reads = operations.EnumerateArray()
                 .Where(o => o.GetProperty("operation").GetString() == "Win32_LogicalFileSecuritySetting.GetSecurityDescriptor").ToList();
-            Assert.Equal(3, reads.Count); // Package Cache, {bundle}, the program
+            Assert.Equal(4, reads.Count); // ProgramData (its modelled default DACL), Package Cache, {bundle}, the program
             Assert.False((await sim.GetRegistryAsync(Host, Uninstall64 + "\\" + BundleKey)).HasValue);
+        }
+
+        [Fact]
+        public async Task A_ProgramData_that_lets_users_delete_what_is_in_it_refuses_an_admin_only_app_folder()
+        {
+            // REM-RUNNERS-ROOT: ProgramData's default DACL plus Users FILE_DELETE_CHILD on the root itself; the app's folder
+            // and program are admin-only, so only the root can refuse.
+            const string rootHost = "REM-RUNNERS-ROOT", keyName = "TikTokUnderDeleteChildRoot";
+            using var session = await OpenAsync(rootHost);
+            var result = await RemoveAsync(session, keyName);
+
+            Assert.Equal(RemovalStatus.Refused, result.Status);
+            Assert.Contains(@"S-1-5-32-545 can delete or rename what is in the folder C:\ProgramData (", result.Error);
+            Assert.Null(result.CommandLine);
+            Assert.Empty(await sim.GetCommandLinesAsync(rootHost));
+            Assert.True((await sim.GetRegistryAsync(rootHost, Uninstall64 + "\\" + keyName)).HasValue);
         }
     }
 }
