@@ -141,7 +141,7 @@ namespace AppBan.Engine.Remediation
             }
 
             if (!LooksLikeUninstaller(path))
-                return "the program is not named like an uninstaller (a name with unins or remove, setup.exe, installer.exe, update.exe, " +
+                return "the program is not named like an uninstaller (a name with unins or remove, setup.exe, installer.exe, " +
                        "or a program in a folder named Uninstall or Installer): " + path;
             if (ownFolder != null)
                 return IsUnder(path, ownFolder) ? null : "the program is outside the app's own folder (its InstallLocation " + ownFolder + "): " + path;
@@ -152,9 +152,10 @@ namespace AppBan.Engine.Remediation
 
         /// <summary>
         /// Whether the program says it is an uninstaller: its name holds <c>unins</c> (unins000.exe, uninst.exe,
-        /// Uninstall.exe, "Uninstall App.exe") or <c>remove</c>; or it is <c>setup.exe</c> (Chrome, Edge, many bootstrappers),
-        /// <c>installer.exe</c> (Zoom) or <c>update.exe</c> (Squirrel); or it sits in a folder named <c>Uninstall</c>
-        /// (Firefox's helper.exe) or <c>Installer</c> (Visual Studio's vs_installer.exe).
+        /// Uninstall.exe, "Uninstall App.exe") or <c>remove</c>; or it is <c>setup.exe</c> (Chrome, Edge, many bootstrappers)
+        /// or <c>installer.exe</c> (Zoom); or it sits in a folder named <c>Uninstall</c> (Firefox's helper.exe) or
+        /// <c>Installer</c> (Visual Studio's vs_installer.exe). Squirrel's Update.exe is not one: it installs per user, and its
+        /// <c>--update</c> takes a URL to install from [3rd: Squirrel.Windows specs/Installer.md].
         /// </summary>
         internal static bool LooksLikeUninstaller(string path)
         {
@@ -167,7 +168,7 @@ namespace AppBan.Engine.Remediation
             return UninstallerFolderNames.Contains(folderName);
         }
 
-        private static readonly HashSet<string> UninstallerFileNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "setup.exe", "installer.exe", "update.exe" };
+        private static readonly HashSet<string> UninstallerFileNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "setup.exe", "installer.exe" };
         private static readonly HashSet<string> UninstallerFolderNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Uninstall", "Installer" };
 
         /// <summary>

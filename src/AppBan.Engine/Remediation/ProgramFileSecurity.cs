@@ -115,7 +115,7 @@ namespace AppBan.Engine.Remediation
             if (owner == null) return "the security descriptor of " + what + " names no owner";
             // An owner may always rewrite the DACL.
             if (!Trusted.Contains(owner)) return what + " is owned by " + owner + ", who can change its permissions";
-            // [doc "Null DACLs and Empty DACLs"] no DACL (SE_DACL_PRESENT clear) or a NULL DACL grants everyone full access;
+            // [doc: Null DACLs and Empty DACLs] no DACL (SE_DACL_PRESENT clear) or a NULL DACL grants everyone full access;
             // only a present DACL with no entries grants nobody. A reply without the DACL, or with DACL null, cannot be told
             // from a NULL DACL, so it refuses (fail closed); the flags are checked when the reply carries them.
             if (descriptor.Properties.TryGetValue("ControlFlags", out var controlValue) && !controlValue.IsNull)

@@ -57,6 +57,8 @@ namespace AppBan.Engine.Tests.Remediation
         // Not named like an uninstaller, though in the app's own folder.
         [InlineData(@"""C:\Program Files\TikTok\TikTok.exe"" --uninstall", @"C:\Program Files\TikTok", "not named like an uninstaller")]
         [InlineData(@"""C:\Program Files\TikTok\helper.exe"" /S", null, "not named like an uninstaller")]
+        // Squirrel's Update.exe installs from the URL its --update names.
+        [InlineData(@"""C:\Program Files\TikTok\Update.exe"" --update=https://example.invalid/releases", @"C:\Program Files\TikTok", "not named like an uninstaller")]
         // An uninstaller outside the entry's InstallLocation.
         [InlineData(@"""C:\Program Files\Other App\uninstall.exe"" /S", @"C:\Program Files\TikTok", "outside the app's own folder")]
         public void Programs_that_are_not_the_apps_own_uninstaller_are_refused(string uninstallString, string installLocation, string reason) =>
