@@ -88,8 +88,8 @@ namespace AppBan.Engine.Remediation
         /// Checks the program of a machine-scope uninstaller. Structure first (a local absolute .exe, under Program
         /// Files, Program Files (x86), ProgramData or Windows as the target defines them, outside the folders under
         /// Windows that users can write to, not a known command runner), then the allow rule: the program must be
-        /// in an installer cache or in the app's own folder (<see cref="AllowedLocation"/>). Programs in system and
-        /// runtime folders are refused even when the entry names them as its own.
+        /// in an installer cache, or an uninstaller-named program in the app's own folder (<see cref="AllowedLocation"/>).
+        /// Programs in system and runtime folders are refused even when the entry names them as its own.
         /// </summary>
         public static string CheckExecutable(string path, TargetEnvironment environment, string installLocation = null)
         {
