@@ -103,8 +103,6 @@ namespace AppBan.Engine.Reporting
             return true;
         }
 
-        bool IRemediationRecorder.AddRemoval(RemovalResult result, string computerName) => AddRemoval(result, computerName) != null;
-
         /// <summary>The target's work ended (its failures, if any, are recorded).</summary>
         public void TargetEnded(string computerName) => ended[computerName] = true;
 

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using AppBan.Engine.Cim;
+using AppBan.Engine.Remediation;
 using AppBan.Engine.Reporting;
 using Xunit;
 
@@ -33,6 +34,21 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.True(end.Report.Run.Cancelled);
             Assert.Contains(end.Warnings, w => w.Contains("time limit"));
             Assert.Equal((int)UnattendedExitCode.TargetsFailed, end.Report.Summary.ExitCode);
+        }
+
+        [Theory]
+        [InlineData(RemovalStatus.SkippedExempt, false)]
+        [InlineData(RemovalStatus.SkippedGracePeriod, false)]
+        [InlineData(RemovalStatus.Removed, true)]
+        [InlineData(RemovalStatus.Refused, true)]
+        public void Only_removals_that_are_actions_are_recorded_and_said_to_be_so(RemovalStatus status, bool isAction)
+        {
+            IRemediationRecorder report = new RemediationReport(new ReportBuilder(), null, null);
+            var result = new RemovalResult { ComputerName = "PC01", AppName = "TikTok", Status = status };
+
+            Assert.Equal(isAction, report.AddRemoval(result, "PC01"));
+            var end = ((RemediationReport)report).Finish(cancelled: false, timeLimitReached: false);
+            Assert.Equal(isAction ? 1 : 0, end.Report.Targets.SelectMany(t => t.Actions).Count());
         }
 
         [Fact]
