@@ -115,11 +115,11 @@ namespace AppBan.Engine.Remediation
                 bool stillInstalled;
                 (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
                 if (outcome != null) return outcome;
-                var withheld = stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline
-                    ? await WhyNotForAllUsersAsync(request, ct).ConfigureAwait(false) : null;
-                if (stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline && withheld == null)
+                var fallbackDue = stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline;
+                var withheld = fallbackDue ? await WhyNotForAllUsersAsync(request, ct).ConfigureAwait(false) : null;
+                if (fallbackDue && withheld == null)
                 {
-                    // [3rd] -User sometimes leaves the package: remove it for all users (no one else is exempt).
+                    // [3rd] -User sometimes leaves the package: remove it for all users (nobody keeps it, every holder approved).
                     result.Method = RemovalMethod.StoreAppForAllUsers;
                     (outcome, run) = await RunWithRetryAsync(plan.FallbackCommandLine, result, watch, deadline, ct).ConfigureAwait(false);
                     if (outcome != null) return outcome;
