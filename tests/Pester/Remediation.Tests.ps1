@@ -298,6 +298,36 @@ Describe 'Remove-BannedApp' {
         }
     }
 
+    Context 'the Store -AllUsers fallback' {
+        BeforeAll {
+            $Carol = 'S-1-5-21-3623811015-3361044348-30300820-1021'
+            $Dave = 'S-1-5-21-3623811015-3361044348-30300820-1022'
+        }
+
+        It 'takes no copy of a user whose finding was not piped' {
+            Reset-SimulatorHost -ComputerName REM-STORE-TWO
+            $target = Get-Target REM-STORE-TWO
+            $findings = @(Get-BannedApp @target | Where-Object UserSid -EQ $Carol)
+            $findings.Count | Should -Be 1
+
+            $result = $findings | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force
+            $result.Status | Should -Be 'Failed'
+            $result.Method | Should -Be 'StoreAppForUser'
+            $result.Error | Should -Match 'the -AllUsers fallback did not run: the package is also installed for S-1-5-21-3623811015-3361044348-30300820-1022'
+            @(Get-SimulatorCommandLine -ComputerName REM-STORE-TWO | Where-Object { $_ -like '*-AllUsers*' }) | Should -BeNullOrEmpty
+            @((Get-SimulatorPackage -ComputerName REM-STORE-TWO | Where-Object fullName -EQ $TikTokPackage).users) | Should -Contain $Dave
+        }
+
+        It 'runs once every user holding the package was approved' {
+            Reset-SimulatorHost -ComputerName REM-STORE-TWO
+            $target = Get-Target REM-STORE-TWO
+            $results = @(Get-BannedApp @target | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force)
+            $results | Where-Object Method -EQ 'StoreAppForAllUsers' | Select-Object -ExpandProperty Status | Should -Contain 'Removed'
+            @(Get-SimulatorCommandLine -ComputerName REM-STORE-TWO | Where-Object { $_ -like '*-AllUsers*' }).Count | Should -Be 1
+            (Get-SimulatorPackage -ComputerName REM-STORE-TWO | Where-Object fullName -EQ $TikTokPackage).users | Should -BeNullOrEmpty
+        }
+    }
+
     Context 'exemptions and the grace period' {
         It 'never removes an exempt finding, and keeps the exempt user''s copy' {
             Reset-SimulatorHost -ComputerName REM-STORE

@@ -59,7 +59,25 @@ namespace AppBan.Engine.Inventory
         /// </summary>
         public Task<InventoryResult> ReadAsync(Func<string, string, bool> isCandidate, CancellationToken cancellationToken)
         {
-            return new Scan(this, isCandidate, cancellationToken).RunAsync();
+            return new Scan(this, isCandidate, false, cancellationToken).RunAsync();
+        }
+
+        /// <summary>
+        /// Reads only the Store side of a scan (profiles, loaded hives, the device's package repository and each signed-in
+        /// user's) and names the users of <paramref name="app"/>'s family and those whose packages were not read.
+        /// </summary>
+        public async Task<StoreFamilyHolders> ReadStoreFamilyHoldersAsync(InstalledApp app, CancellationToken cancellationToken)
+        {
+            if (app == null) throw new ArgumentNullException(nameof(app));
+            var identity = PackageIdentity.TryParse(app.PackageFullName)
+                ?? throw new ArgumentException("The app has no valid PackageFullName.", nameof(app));
+            var read = await new Scan(this, null, true, cancellationToken).RunAsync().ConfigureAwait(false);
+            return new StoreFamilyHolders
+            {
+                UserSids = read.Apps.Where(a => a.Kind == AppKind.StoreApp && identity.IsSameFamily(PackageIdentity.TryParse(a.PackageFullName)))
+                    .Select(a => a.UserSid).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+                UsersNotRead = read.UsersNotScanned.Where(u => !u.StorePackagesRead).ToList(),
+            };
         }
 
         /// <summary>
@@ -171,6 +189,8 @@ namespace AppBan.Engine.Inventory
             
             private readonly RegistryClient registry;
             private readonly Func<string, string, bool> isCandidate;
+            /// <summary>Only the users' Store packages: no uninstall entry, no provisioned package.</summary>
+            private readonly bool storeOnly;
             private readonly CancellationToken outerToken;
             private readonly CancellationTokenSource linked;
             private readonly SemaphoreSlim throttle;
@@ -192,9 +212,9 @@ namespace AppBan.Engine.Inventory
             private CimException firstError;
             private int operations, uninstallKeys, candidates, hidden, excluded, uninstallRoots, packages;
 
-            public Scan(InventoryReader reader, Func<string, string, bool> isCandidate, CancellationToken ct)
+            public Scan(InventoryReader reader, Func<string, string, bool> isCandidate, bool storeOnly, CancellationToken ct)
             {
-
+                this.storeOnly = storeOnly;
                 registry = reader.Registry;
                 computer = reader.ComputerName;
                 this.isCandidate = isCandidate;
@@ -210,15 +230,9 @@ namespace AppBan.Engine.Inventory
                 try
                 {
                     deviceRepository = ReadDeviceRepositoryAsync();
-                    var work = new List<Task>
-                    {
-                        ReadProfilesAsync(),
-                        ScanUninstallRootAsync(UninstallRoot.Machine64),
-                        ScanUninstallRootAsync(UninstallRoot.Machine32),
-                        deviceRepository,
-                        ReadProvisionedAsync(),
-                        ReadLoadedHivesThenScanAsync(),
-                    };
+                    var work = new List<Task> { ReadProfilesAsync(), deviceRepository, ReadLoadedHivesThenScanAsync() };
+                    if (!storeOnly)
+                        work.AddRange(new[] { ScanUninstallRootAsync(UninstallRoot.Machine64), ScanUninstallRootAsync(UninstallRoot.Machine32), ReadProvisionedAsync() });
                     try
                     {
                         await Task.WhenAll(work).ConfigureAwait(false);
@@ -289,14 +303,14 @@ namespace AppBan.Engine.Inventory
             {
                 var uninstallRead = hiveLoaded && loadedHives != null && !deniedUsers.ContainsKey(sid);
                 var packagesRead = storeRead.Contains(sid);
-                if (uninstallRead && packagesRead) return null;
+                if (packagesRead && (uninstallRead || storeOnly)) return null;
                 UserNotScannedReason reason;
                 if (deniedUsers.TryGetValue(sid, out var denied)) reason = denied;
                 else if (loadedHives == null) reason = UserNotScannedReason.ReadFailed;
                 else if (!hiveLoaded) reason = UserNotScannedReason.HiveNotLoaded;
                 else if (storeNotRead.TryGetValue(sid, out var storeReason)) reason = storeReason;
                 else reason = UserNotScannedReason.ClassesHiveNotLoaded;
-                return new UserNotScanned { Sid = sid, Reason = reason, UninstallEntriesRead = uninstallRead, StorePackagesRead = packagesRead };
+                return new UserNotScanned { Sid = sid, Reason = reason, UninstallEntriesRead = uninstallRead && !storeOnly, StorePackagesRead = packagesRead };
             }
 
             private string UserNameOf(string sid)
@@ -444,7 +458,8 @@ namespace AppBan.Engine.Inventory
                 var users = hives.Value.Where(IsUserHive).ToList();
                 var classes = new HashSet<string>(hives.Value, StringComparer.OrdinalIgnoreCase);
                 lock (gate) loadedHives = users;
-                await Task.WhenAll(users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)))
+                var userUninstallRoots = storeOnly ? Enumerable.Empty<Task>() : users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)));
+                await Task.WhenAll(userUninstallRoots
                     .Concat(users.Select(sid => ReadUserPackagesAsync(sid, classes.Contains(sid + InventoryPaths.ClassesHiveSuffix))))).ConfigureAwait(false);
             }
 

@@ -78,7 +78,11 @@ namespace AppBan.Engine.Remediation
         public RemovalPlan Preview(Finding finding)
         {
             var request = NewRequest(finding);
-            return request == null ? null : RemovalPlanner.Plan(request, null);
+            if (request == null) return null;
+            var plan = RemovalPlanner.Plan(request, null);
+            // What runs later (after the host's requests are known) may not turn this answer into a command nobody approved.
+            request.ApprovedDecision = plan.Decision;
+            return plan;
         }
 
         /// <summary>

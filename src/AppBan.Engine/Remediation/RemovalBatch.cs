@@ -11,7 +11,8 @@ namespace AppBan.Engine.Remediation
     internal static class RemovalBatch
     {
         /// <summary>
-        /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> from what else was found on the host and, when known,
+        /// Sets <see cref="RemovalRequest.AllowAllUsersFallback"/> and <see cref="RemovalRequest.ApprovedUsersForFamily"/>
+        /// from what else was found on the host and, when known,
         /// the exemptions that apply there now, and orders the requests: provisioned copies first (so that no new user
         /// gets the package meanwhile), then Store apps, MSI and EXE uninstallers, then what needs no command.
         /// </summary>
@@ -25,13 +26,16 @@ namespace AppBan.Engine.Remediation
                 var app = request.Finding.App;
                 if (app.Kind != AppKind.StoreApp) continue;
                 var family = FamilyOf(app);
+                var sameFamily = list.Where(other => !ReferenceEquals(other, request) &&
+                                                     other.Finding.App.Kind == AppKind.StoreApp &&
+                                                     string.Equals(other.Finding.ComputerName, request.Finding.ComputerName, StringComparison.OrdinalIgnoreCase) &&
+                                                     string.Equals(FamilyOf(other.Finding.App), family, StringComparison.OrdinalIgnoreCase)).ToList();
                 // Removing for all users would also take the copy of a user who keeps it (exempt or in grace).
-                var kept = list.Any(other => !ReferenceEquals(other, request) &&
-                                             other.Finding.App.Kind == AppKind.StoreApp &&
-                                             string.Equals(other.Finding.ComputerName, request.Finding.ComputerName, StringComparison.OrdinalIgnoreCase) &&
-                                             string.Equals(FamilyOf(other.Finding.App), family, StringComparison.OrdinalIgnoreCase) &&
-                                             IsKept(other));
+                var kept = sameFamily.Any(IsKept);
                 request.AllowAllUsersFallback = family != null && !kept && !KeepsUnseenCopy(exemptions, request, list, family, now);
+                // The requests given are the approved ones (and those that change nothing): the fallback takes no one else's copy.
+                request.ApprovedUsersForFamily = sameFamily.Where(other => !IsKept(other) && !string.IsNullOrEmpty(other.Finding.App.UserSid))
+                    .Select(other => other.Finding.App.UserSid).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             }
             return list.Select((r, i) => new { r, i })
                 .OrderBy(x => Order(x.r.Finding.App.Kind))

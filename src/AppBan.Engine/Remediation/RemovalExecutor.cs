@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -74,6 +75,15 @@ namespace AppBan.Engine.Remediation
                     result.Explain(plan.Reason);
                     return result;
                 }
+                if (request.ApprovedDecision.HasValue && request.ApprovedDecision.Value != RemovalDecision.Run)
+                {
+                    // Decided after ShouldProcess (the host's other requests): nobody approved a command for this finding.
+                    result.Method = RemovalMethod.None;
+                    result.Status = RemovalStatus.Refused;
+                    result.Error = "the removal was approved as " + request.ApprovedDecision.Value + ", but would now run " + RemovalPlanner.DescribeMethod(plan.Method, plan.ProductCode) +
+                                   "; nothing runs that was not approved";
+                    return result;
+                }
                 if (plan.RequiresFileSecurityCheck)
                 {
                     // A program where standard users may create files runs only when none of them can change it (read only).
@@ -105,9 +115,11 @@ namespace AppBan.Engine.Remediation
                 bool stillInstalled;
                 (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
                 if (outcome != null) return outcome;
-                if (stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline)
+                var fallbackDue = stillInstalled && plan.FallbackCommandLine != null && watch.Elapsed < deadline;
+                var withheld = fallbackDue ? await WhyNotForAllUsersAsync(request, ct).ConfigureAwait(false) : null;
+                if (fallbackDue && withheld == null)
                 {
-                    // [3rd] -User sometimes leaves the package: remove it for all users (no one else is exempt).
+                    // [3rd] -User sometimes leaves the package: remove it for all users (nobody keeps it, every holder approved).
                     result.Method = RemovalMethod.StoreAppForAllUsers;
                     (outcome, run) = await RunWithRetryAsync(plan.FallbackCommandLine, result, watch, deadline, ct).ConfigureAwait(false);
                     if (outcome != null) return outcome;
@@ -115,7 +127,9 @@ namespace AppBan.Engine.Remediation
                     (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
                     if (outcome != null) return outcome;
                 }
-                return Verdict(result, meaning, stillInstalled);
+                Verdict(result, meaning, stillInstalled);
+                if (withheld != null && result.Status == RemovalStatus.Failed) result.Error += "; the -AllUsers fallback did not run: " + withheld;
+                return result;
             }
             catch (CimException ex)
             {
@@ -237,6 +251,22 @@ namespace AppBan.Engine.Remediation
                     result.Error = computerName + ": the uninstaller failed with exit code " + code + DescribeFailure(result.ExitCode) + StoreHint(result); break;
             }
             return result;
+        }
+
+        /// <summary>
+        /// Null when -AllUsers takes only copies approved in this run: every user of the target had their Store packages
+        /// read, and each who still holds the family is the request's user or in <see cref="RemovalRequest.ApprovedUsersForFamily"/>.
+        /// Otherwise why it may not run.
+        /// </summary>
+        private async Task<string> WhyNotForAllUsersAsync(RemovalRequest request, CancellationToken ct)
+        {
+            var holders = await verifier.ReadStoreFamilyHoldersAsync(request.Finding.App, ct).ConfigureAwait(false);
+            if (holders.UsersNotRead.Count > 0)
+                return "the Store packages of " + string.Join(", ", holders.UsersNotRead) + " could not be read, and -AllUsers would remove a copy they may hold";
+            var approved = new HashSet<string>(request.ApprovedUsersForFamily ?? new string[0], StringComparer.OrdinalIgnoreCase) { request.Finding.App.UserSid };
+            var others = holders.UserSids.Where(sid => !approved.Contains(sid)).ToList();
+            return others.Count == 0 ? null
+                : "the package is also installed for " + string.Join(", ", others) + ", whose removal was not approved in this run";
         }
 
         /// <summary>Housekeeping: a sweep that fails (access denied, a provider error) must not fail the removal.</summary>

@@ -30,9 +30,20 @@ namespace AppBan.Engine.Remediation
         public bool IncludeGracePeriod { get; set; }
         /// <summary>
         /// Store apps: when removing for the one user leaves the package in place, retry with -AllUsers. Only
-        /// allowed when no other user on the host keeps the package under an exemption or a grace period.
+        /// allowed when no other user on the host keeps the package under an exemption or a grace period; even then it
+        /// runs only when the target shows no user but those of <see cref="ApprovedUsersForFamily"/> holding the package.
         /// </summary>
         public bool AllowAllUsersFallback { get; set; }
+        /// <summary>
+        /// Store apps: the SIDs of the users on the host whose findings of this package family were approved for removal
+        /// in this run (this request's user counts without being listed). The -AllUsers fallback takes no other user's copy.
+        /// </summary>
+        public IReadOnlyCollection<string> ApprovedUsersForFamily { get; set; }
+        /// <summary>
+        /// The decision shown when the removal was approved (ShouldProcess); null when no finding-level question was asked.
+        /// A plan that would now run a command without that decision having been Run runs nothing.
+        /// </summary>
+        public RemovalDecision? ApprovedDecision { get; set; }
         /// <summary>
         /// An exemption found on the target when the removal was about to run (granted after the scan); it wins
         /// over the finding's status, so a stale finding never removes an app that is now exempt.
@@ -51,6 +62,8 @@ namespace AppBan.Engine.Remediation
         public string CommandLine { get; internal set; }
         /// <summary>Store apps: -AllUsers, run when the per-user removal left the package installed.</summary>
         public string FallbackCommandLine { get; internal set; }
+        /// <summary>Store apps removed per user: an -AllUsers fallback may follow, once the host's other findings allow it.</summary>
+        public bool MayFallBackToAllUsers { get; internal set; }
         public string Reason { get; internal set; }
         /// <summary>
         /// True when checks that need the target's folder locations are still to be made; the executor plans
@@ -69,8 +82,10 @@ namespace AppBan.Engine.Remediation
 
         /// <summary>ShouldProcess target: "&lt;App&gt; &lt;Version&gt; (&lt;Scope&gt; &lt;User&gt;) on &lt;Computer&gt;".</summary>
         public string Target => RemovalPlanner.DescribeTarget(Finding);
-        /// <summary>ShouldProcess action: "Uninstall via &lt;method&gt;".</summary>
-        public string Action => "Uninstall via " + RemovalPlanner.DescribeMethod(Method, ProductCode);
+        /// <summary>ShouldProcess action: "Uninstall via &lt;method&gt;", and the -AllUsers fallback when it may follow.</summary>
+        public string Action => "Uninstall via " + RemovalPlanner.DescribeMethod(Method, ProductCode) +
+            (MayFallBackToAllUsers ? "; if the package stays, " + RemovalPlanner.DescribeMethod(RemovalMethod.StoreAppForAllUsers) +
+                                     " when every user who still has it was approved here" : string.Empty);
 
         public RemovalStatus? FinalStatus
         {
@@ -174,6 +189,7 @@ namespace AppBan.Engine.Remediation
             // broken on some builds and -User sometimes leaves the package; the fallback covers the latter.
             plan.Method = RemovalMethod.StoreAppForUser;
             plan.CommandLine = RemovalCommands.RemoveAppxPackageForUser(app.PackageFullName, app.UserSid);
+            plan.MayFallBackToAllUsers = true;
             if (request.AllowAllUsersFallback) plan.FallbackCommandLine = allUsers;
             return plan;
         }

@@ -457,5 +457,15 @@ namespace AppBan.Engine.Tests.Fakes
             if (app.Kind == AppKind.ProvisionedStoreApp) return Task.FromResult(host.Packages.Contains("provisioned|" + app.PackageFullName));
             return Task.FromResult(host.KeyExists(app.KeyPath));
         }
+
+        /// <summary>Every user is read on the fake host; a holder is a user listed with a package of the family.</summary>
+        public Task<StoreFamilyHolders> ReadStoreFamilyHoldersAsync(InstalledApp app, CancellationToken cancellationToken)
+        {
+            var family = PackageIdentity.TryParse(app.PackageFullName);
+            var holders = host.Packages.Select(p => p.Split('|'))
+                .Where(p => p.Length == 2 && p[0] != "provisioned" && family.IsSameFamily(PackageIdentity.TryParse(p[1])))
+                .Select(p => p[0]).Distinct().ToList();
+            return Task.FromResult(new StoreFamilyHolders { UserSids = holders });
+        }
     }
 }

@@ -91,6 +91,31 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
+        public void A_store_finding_without_a_user_previewed_as_refused_never_runs_when_the_host_would_now_allow_all_users()
+        {
+            var target = new FakeWindowsHost("PC01");
+            target.Packages.Add("|" + TikTokPackage);
+            target.Programs = (_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.Packages.Clear() };
+            List<RemovalResult> results;
+            using (var runner = new FanOutRunner(1))
+            {
+                var run = new RemediationRun(runner, Settings(s => new FakeVerifier((FakeWindowsHost)s)));
+                // Approval time: alone, its fallback is not yet decided, so it is refused and nobody is asked.
+                var preview = run.Preview(Violation(StoreApp(sid: null, user: null)));
+                Assert.Equal(RemovalDecision.Refuse, preview.Decision);
+                // The host's requests would now allow -AllUsers for it: a decision nobody approved.
+                run.QueueRemovals("PC01", new[] { preview.Request }, () => target);
+                results = Results(CompleteAndDrain(runner));
+            }
+            var result = Assert.Single(results);
+            Assert.Equal(RemovalStatus.Refused, result.Status);
+            Assert.Equal(RemovalMethod.None, result.Method);
+            Assert.Contains("approved as Refuse, but would now run Remove-AppxPackage -AllUsers", result.Error);
+            Assert.Empty(target.InnerCommands);
+            Assert.Contains("|" + TikTokPackage, target.Packages);
+        }
+
+        [Fact]
         public void Each_removal_is_handed_to_the_audit_hook_on_its_worker_before_its_result_is_posted()
         {
             var target = new FakeWindowsHost("PC01");

@@ -41,6 +41,27 @@ namespace AppBan.Engine.Tests.Remediation
             RemovalBatch.Prepare(new[] { alice, bob });
             Assert.False(alice.AllowAllUsersFallback);
         }
+
+        [Fact]
+        public void Names_the_other_users_whose_removal_of_the_family_was_approved()
+        {
+            var alice = new RemovalRequest(Violation(StoreApp()));
+            var bob = new RemovalRequest(Violation(StoreApp(BobSid, @"CONTOSO\bob")));
+            var elsewhere = new RemovalRequest(Violation(StoreApp("S-1-5-21-1-2-3-1003", @"CONTOSO\carol")));
+            elsewhere.Finding.App.ComputerName = "PC02";
+            RemovalBatch.Prepare(new[] { alice, bob, elsewhere });
+            Assert.Equal(new[] { BobSid }, alice.ApprovedUsersForFamily);
+            Assert.Equal(new[] { AliceSid }, bob.ApprovedUsersForFamily);
+            Assert.Empty(elsewhere.ApprovedUsersForFamily);
+
+            // Alone (Bob's finding declined or not piped), Alice's request approves nobody else's copy.
+            RemovalBatch.Prepare(new[] { alice });
+            Assert.Empty(alice.ApprovedUsersForFamily);
+
+            bob.Finding.Status = FindingStatus.Exempt;
+            RemovalBatch.Prepare(new[] { alice, bob });
+            Assert.Empty(alice.ApprovedUsersForFamily);
+        }
         [Fact]
         public void Refuses_the_all_users_fallback_when_an_exemption_keeps_the_copy_of_a_user_whose_apps_were_not_read()
         {

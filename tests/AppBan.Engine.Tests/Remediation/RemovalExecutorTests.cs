@@ -232,6 +232,38 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(forAll, result.CommandLine);
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task The_all_users_fallback_runs_only_when_every_user_who_still_has_the_package_was_approved(bool bobApproved)
+        {
+            var target = new FakeWindowsHost("PC01");
+            target.Packages.Add(AliceSid + "|" + TikTokPackage);
+            target.Packages.Add(BobSid + "|" + TikTokPackage);
+            var forAll = RemovalCommands.RemoveAppxPackageForAllUsers(TikTokPackage);
+            target.Programs = (inner, _) => new FakeProgram { ExitCode = 0, Effect = t => { if (inner == forAll) t.Packages.Clear(); } };
+            var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
+
+            var result = await Remove(executor, StoreApp(), r =>
+            {
+                r.AllowAllUsersFallback = true;
+                r.ApprovedUsersForFamily = bobApproved ? new[] { BobSid } : new string[0];
+            });
+
+            if (bobApproved)
+            {
+                Assert.Equal(RemovalStatus.Removed, result.Status);
+                Assert.Equal(forAll, target.InnerCommands.Last());
+                Assert.Empty(target.Packages);
+                return;
+            }
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Equal(RemovalMethod.StoreAppForUser, result.Method);
+            Assert.Contains("the -AllUsers fallback did not run: the package is also installed for " + BobSid, result.Error);
+            Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers"));
+            Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
+        }
+
         [Fact]
         public async Task Store_apps_stay_for_other_users_when_the_fallback_is_not_allowed()
         {

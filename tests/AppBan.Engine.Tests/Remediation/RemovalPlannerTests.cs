@@ -231,7 +231,9 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalCommands.RemoveAppxPackageForUser(TikTokPackage, AliceSid), plan.CommandLine);
             Assert.Equal(RemovalCommands.RemoveAppxPackageForAllUsers(TikTokPackage), plan.FallbackCommandLine);
             Assert.Equal(@"TikTok 1.0.1.0 (User CONTOSO\alice) on PC01", plan.Target);
-            Assert.Equal("Uninstall via Remove-AppxPackage -User", plan.Action);
+            // The question names the fallback too, so that approving it approves what may happen.
+            Assert.Equal("Uninstall via Remove-AppxPackage -User; if the package stays, Remove-AppxPackage -AllUsers when every user who still has it was approved here", plan.Action);
+            Assert.Equal(plan.Action, Plan(Violation(StoreApp())).Action);
         }
 
         [Fact]

@@ -224,8 +224,13 @@ namespace AppBan.Engine.Tests.Remediation
             (await sim.GetPackagesAsync(host)).EnumerateArray().Where(p => p.GetProperty("fullName").GetString() == TikTok)
                 .SelectMany(p => p.GetProperty("users").EnumerateArray().Select(u => u.GetString())).OrderBy(u => u, StringComparer.Ordinal).ToArray();
 
+        private const string Dave = "S-1-5-21-3623811015-3361044348-30300820-1022";
+
+        private async Task<string[]> TikTokBundleAllUsersCommandsAsync(string host) =>
+            (await sim.GetCommandLinesAsync(host)).Where(c => c.Contains("-AllUsers")).ToArray();
+
         [Fact]
-        public async Task A_bundled_store_app_is_removed_for_all_users_by_the_bundle_name_and_the_device_repository_proves_it()
+        public async Task A_signed_out_users_unread_copy_keeps_the_all_users_fallback_from_running()
         {
             using var session = await OpenAsync("REM-STORE-BUNDLE");
             var findings = await ScanAsync(session);
@@ -237,13 +242,69 @@ namespace AppBan.Engine.Tests.Remediation
 
             var results = await RunAllAsync(session, store);
 
+            // Both seen copies were approved, but -AllUsers would also take erin's, which nobody saw or approved.
+            Assert.Empty(await TikTokBundleAllUsersCommandsAsync("REM-STORE-BUNDLE"));
+            Assert.Equal(3, (await TikTokUsersAsync("REM-STORE-BUNDLE")).Length);
+            Assert.All(results, r =>
+            {
+                Assert.Equal(RemovalStatus.Failed, r.Status);
+                Assert.Equal(RemovalMethod.StoreAppForUser, r.Method);
+                Assert.Contains("the -AllUsers fallback did not run: the Store packages of erin (" + Erin + ")", r.Error);
+            });
+        }
+
+        [Fact]
+        public async Task The_store_holders_reading_names_each_user_holding_the_family_and_each_user_not_read()
+        {
+            using var session = await OpenAsync("REM-STORE-BUNDLE");
+            var carol = (await ScanAsync(session)).Single(f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
+            await sim.ResetCountersAsync("REM-STORE-BUNDLE");
+
+            var holders = await new InventoryReader(new RegistryClient(session)).ReadStoreFamilyHoldersAsync(carol.App, CancellationToken.None);
+
+            Assert.Equal(new[] { Carol, Dave }, holders.UserSids.OrderBy(s => s, StringComparer.Ordinal));
+            var erin = Assert.Single(holders.UsersNotRead);
+            Assert.Equal(Erin, erin.Sid);
+            Assert.False(erin.StorePackagesRead);
+            // The Store side only: no uninstall root is listed.
+            var details = (await sim.GetOperationsAsync("REM-STORE-BUNDLE")).EnumerateArray().Select(op => op.GetProperty("detail").GetString() ?? "").ToList();
+            Assert.Contains(details, d => d.Contains(@"AppModel\Repository\Packages"));
+            Assert.DoesNotContain(details, d => d.Contains(@"CurrentVersion\Uninstall"));
+        }
+
+        [Fact]
+        public async Task Only_one_users_approved_finding_never_takes_another_users_copy_by_the_all_users_fallback()
+        {
+            using var session = await OpenAsync("REM-STORE-TWO");
+            var store = (await ScanAsync(session)).Where(f => f.App.Kind == AppKind.StoreApp).ToList();
+            Assert.Equal(new[] { Carol, Dave }, store.Select(f => f.App.UserSid).OrderBy(s => s, StringComparer.Ordinal));
+
+            // Dave's finding was declined (or not piped): only carol's is removed, and -User leaves the package.
+            var result = Assert.Single(await RunAllAsync(session, store.Where(f => f.App.UserSid == Carol)));
+
+            Assert.Empty(await TikTokBundleAllUsersCommandsAsync("REM-STORE-TWO"));
+            Assert.Equal(new[] { Carol, Dave }, await TikTokUsersAsync("REM-STORE-TWO"));
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Equal(RemovalMethod.StoreAppForUser, result.Method);
+            Assert.Contains("-User '" + Carol + "'", result.CommandLine);
+            Assert.Contains("the -AllUsers fallback did not run: the package is also installed for " + Dave + ", whose removal was not approved", result.Error);
+        }
+
+        [Fact]
+        public async Task A_bundled_store_app_whose_every_holder_was_approved_is_removed_for_all_users_by_the_bundle_name()
+        {
+            using var session = await OpenAsync("REM-STORE-TWO");
+            var store = (await ScanAsync(session)).Where(f => f.App.Kind == AppKind.StoreApp).ToList();
+            Assert.Equal(2, store.Count);
+            Assert.All(store, f => Assert.Equal(TikTokBundle, f.App.PackageBundleFullName));
+
+            var results = await RunAllAsync(session, store);
+
             // -User exits 0 and leaves the package; the fallback -AllUsers names the bundle and removes every copy.
-            var commands = await sim.GetCommandLinesAsync("REM-STORE-BUNDLE");
+            var commands = await sim.GetCommandLinesAsync("REM-STORE-TWO");
             Assert.Contains(commands, c => c.Contains("-Package '" + TikTokBundle + "' -AllUsers"));
             Assert.DoesNotContain(commands, c => c.Contains("-Package '" + TikTok + "' -AllUsers"));
-            Assert.Empty(await TikTokUsersAsync("REM-STORE-BUNDLE"));
-            // The users' repository keys outlive the removal: Removed rests on the device's repository, re-read after it.
-            Assert.True(await KeyExistsAsync("REM-STORE-BUNDLE", UserRepository(Carol) + "\\" + TikTok));
+            Assert.Empty(await TikTokUsersAsync("REM-STORE-TWO"));
             Assert.Contains(results, r => r.Status == RemovalStatus.Removed && r.Method == RemovalMethod.StoreAppForAllUsers);
             Assert.All(results, r => Assert.Contains(r.Status, new[] { RemovalStatus.Removed, RemovalStatus.AlreadyAbsent }));
         }
@@ -251,16 +312,17 @@ namespace AppBan.Engine.Tests.Remediation
         [Fact]
         public async Task All_users_by_the_package_name_of_a_bundled_app_fails_and_is_reported_as_failed()
         {
-            using var session = await OpenAsync("REM-STORE-BUNDLE");
-            var carol = (await ScanAsync(session)).Single(f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
+            using var session = await OpenAsync("REM-STORE-TWO");
+            var store = (await ScanAsync(session)).Where(f => f.App.Kind == AppKind.StoreApp).OrderBy(f => f.App.UserSid, StringComparer.Ordinal).ToList();
+            var carol = store.Single(f => f.App.UserSid == Carol);
             carol.App.PackageBundleFullName = null; // as if the device's repository had not listed the bundle
 
-            var result = Assert.Single(await RunAllAsync(session, new[] { carol }));
+            var results = await RunAllAsync(session, store);
 
+            var result = results.Single(r => r.UserSid == Carol);
             Assert.Equal(RemovalStatus.Failed, result.Status);
             Assert.Contains("exit code 1", result.Error);
             Assert.Contains("-Package '" + TikTok + "' -AllUsers", result.CommandLine);
-            Assert.Equal(3, (await TikTokUsersAsync("REM-STORE-BUNDLE")).Length);
         }
 
         /// <summary>
@@ -336,6 +398,8 @@ namespace AppBan.Engine.Tests.Remediation
             public StaleVerifier(IInstallVerifier real) { this.real = real; }
             public Task<bool> IsStillInstalledAsync(InstalledApp app, CancellationToken cancellationToken) =>
                 Interlocked.Increment(ref calls) == 1 ? Task.FromResult(true) : real.IsStillInstalledAsync(app, cancellationToken);
+            public Task<StoreFamilyHolders> ReadStoreFamilyHoldersAsync(InstalledApp app, CancellationToken cancellationToken) =>
+                real.ReadStoreFamilyHoldersAsync(app, cancellationToken);
         }
 
         /// <summary>The test keeps its session; the runner's disposal must not close it.</summary>
@@ -366,5 +430,8 @@ namespace AppBan.Engine.Tests.Remediation
             Calls++;
             return inner.IsStillInstalledAsync(app, cancellationToken);
         }
+
+        public Task<StoreFamilyHolders> ReadStoreFamilyHoldersAsync(InstalledApp app, CancellationToken cancellationToken) =>
+            inner.ReadStoreFamilyHoldersAsync(app, cancellationToken);
     }
 }
