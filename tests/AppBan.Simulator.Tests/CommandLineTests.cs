@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using AppBan.Engine.Tests.Simulation;
 using Xunit;
 using static AppBan.Simulator.Tests.SoapReply;
@@ -104,6 +105,41 @@ public sealed class CommandLineTests
         Assert.Equal(a, Generate(11));
         Assert.NotEqual(a, Generate(12));
         Assert.Contains("PC-0025", a);
+    }
+
+    [Fact]
+    public void A_version_2_template_makes_version_2_hosts_with_its_WinRM_settings_or_Windows_defaults()
+    {
+        List<JsonElement> Generate(string template)
+        {
+            var dir = Path.Combine(Path.GetTempPath(), "appban-fleet-" + Guid.NewGuid().ToString("N"));
+            using var p = Process.Start(new ProcessStartInfo("dotnet", [SimulatorProcess.SimulatorDll(), "--generate", "3", "--template", template, "--seed", "5", "--out", dir])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            p.WaitForExit(60000);
+            Assert.Equal(0, p.ExitCode);
+            var hosts = Directory.GetFiles(dir).Order().Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.Clone()).ToList();
+            Directory.Delete(dir, true);
+            return hosts;
+        }
+        static bool? Basic(JsonElement host) =>
+            host.TryGetProperty("winRm", out var w) && w.TryGetProperty("basic", out var b) && b.ValueKind != JsonValueKind.Null ? b.GetBoolean() : null;
+
+        var declared = Generate(Template);
+        Assert.All(declared, h => Assert.Equal(2, h.GetProperty("schemaVersion").GetInt32()));
+        Assert.All(declared, h => Assert.True(Basic(h)));
+
+        // Without winRm, a version 2 template's hosts keep Windows' defaults: Basic is not turned on.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Template))!.AsObject();
+        node.Remove("winRm");
+        var bare = Path.Combine(Path.GetTempPath(), "appban-template-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(bare, node.ToJsonString());
+        try
+        {
+            var defaults = Generate(bare);
+            Assert.All(defaults, h => Assert.Equal(2, h.GetProperty("schemaVersion").GetInt32()));
+            Assert.All(defaults, h => Assert.Null(Basic(h)));
+        }
+        finally { File.Delete(bare); }
     }
 
     [Fact]

@@ -310,8 +310,9 @@ Describe 'Remove-BannedApp' {
             $findings = @(Get-BannedApp @target | Where-Object UserSid -EQ $Carol)
             $findings.Count | Should -Be 1
 
-            $result = $findings | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force
+            $result = $findings | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force -ErrorVariable failures -ErrorAction SilentlyContinue
             $result.Status | Should -Be 'Failed'
+            @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'UninstallFailed,*' }).Count | Should -Be 1
             $result.Method | Should -Be 'StoreAppForUser'
             $result.Error | Should -Match 'the -AllUsers fallback did not run: the package is also installed for S-1-5-21-3623811015-3361044348-30300820-1022'
             @(Get-SimulatorCommandLine -ComputerName REM-STORE-TWO | Where-Object { $_ -like '*-AllUsers*' }) | Should -BeNullOrEmpty

@@ -25,6 +25,8 @@ public sealed class FleetTemplate
     public List<TemplateApp> Apps { get; set; } = [];
     public List<WeightedFaults> Faults { get; set; } = [];
     public Range LatencyMs { get; set; } = new();
+    /// <summary>The WinRM service of every generated host; version 2 templates default to Windows' own settings.</summary>
+    public WinRmDescription WinRm { get; set; } = new();
 }
 
 public sealed class Range
@@ -83,8 +85,8 @@ public static class FleetGenerator
         FleetTemplate? t;
         try { t = JsonSerializer.Deserialize<FleetTemplate>(File.ReadAllText(path), HostJson.Options); }
         catch (Exception e) when (HostJson.IsUnrepresentable(e)) { throw new InvalidDataException($"{path}: {HostJson.Reason(e)}", e); }
-        if (t is null || t.SchemaVersion != 1 || t.Kind != "fleetTemplate")
-            throw new InvalidDataException($"{path}: a fleet template has schemaVersion 1 and kind \"fleetTemplate\".");
+        if (t is null || t.SchemaVersion is not (1 or 2) || t.Kind != "fleetTemplate")
+            throw new InvalidDataException($"{path}: a fleet template has schemaVersion 1 or 2 and kind \"fleetTemplate\".");
         if (t.Accounts.Count == 0) throw new InvalidDataException($"{path}: a fleet template needs at least one account.");
         return t;
     }
@@ -110,7 +112,13 @@ public static class FleetGenerator
         var os = PickOs(t, r);
         var host = new HostDescription
         {
-            SchemaVersion = 1, ComputerName = name, Domain = t.Domain,
+            // The template's version decides the WinRM defaults, as a host file's does.
+            SchemaVersion = t.SchemaVersion, ComputerName = name, Domain = t.Domain,
+            WinRm = new WinRmDescription
+            {
+                Basic = t.WinRm.Basic, AllowUnencrypted = t.WinRm.AllowUnencrypted, HttpsListener = t.WinRm.HttpsListener,
+                ProviderArchitecture = t.WinRm.ProviderArchitecture,
+            },
             Os = new OsDescription { Caption = os.Caption, Version = os.Version, BuildNumber = os.BuildNumber },
             Accounts = t.Accounts.Select(a => new AccountDescription
             {
