@@ -373,7 +373,8 @@ Describe 'Errors behave as PowerShell users expect' {
         $findErrs[0].FullyQualifiedErrorId | Should -Be 'AccessDenied,AppBan.Cmdlets.GetBannedAppCommand'
         $ops = @(Get-SimulatorOperation -ComputerName 'NONADMIN-01')
         @($ops | Where-Object operation -Like 'StdRegProv.*').Count | Should -BeGreaterThan 0
-        @($ops | Where-Object result -NE 'fault:AccessDenied') | Should -BeNullOrEmpty -Because 'WMI refused every request'
+        # A request the client gave up on after the first refusal (the scan stops there) never reached WMI: 'aborted'.
+        @($ops | Where-Object { $_.result -notin 'fault:AccessDenied', 'aborted' }) | Should -BeNullOrEmpty -Because 'WMI refused every request'
     }
 
     It 'a standard account granted Remote Enable sees what it may read, and the hives it may not are named as not scanned' {

@@ -277,14 +277,14 @@ public static class WsManEndpoint
             var limit = request.OperationTimeout ?? TimeSpan.FromSeconds(60);
             var slow = TimeSpan.FromMilliseconds(latency);
             await Delay(slow < limit ? slow : limit, http, stopping);
-            if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
+            if (AbortedBeforeAnswer(http, host, log, stopping)) return;
             if (slow >= limit && !request.IsIdentify)
             {
                 await WriteFault(http, host, log, WsManFault.TimedOut(), request.MessageId);
                 return;
             }
         }
-        if (http.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested) return;
+        if (AbortedBeforeAnswer(http, host, log, stopping)) return;
 
         switch (injected?.Kind)
         {
@@ -364,6 +364,14 @@ public static class WsManEndpoint
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         try { await Task.Delay(delay, linked.Token); } catch (OperationCanceledException) { }
+    }
+
+    /// <summary>The client gave up (or the simulator stops) before an answer: the operation never reached WMI, and the log says so.</summary>
+    private static bool AbortedBeforeAnswer(HttpContext http, HostState host, OperationRecord log, CancellationToken stopping)
+    {
+        if (!http.RequestAborted.IsCancellationRequested && !stopping.IsCancellationRequested) return false;
+        lock (host.Lock) log.Result = "aborted";
+        return true;
     }
 
     private static OperationRecord Record(HostState host, string operation, string? action, string? resourceUri, string result, string? user = null)

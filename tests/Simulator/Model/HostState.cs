@@ -78,7 +78,7 @@ public sealed class OperationRecord
     public string? ResourceUri { get; init; }
     public string? Detail { get; set; }
     public string? User { get; init; }
-    /// <summary>"ok", "ReturnValue=N", "fault:Subcode", "http500", "dropped", "hang", "401".</summary>
+    /// <summary>"ok", "ReturnValue=N", "fault:Subcode", "http500", "dropped", "hang", "401", "aborted" (the client gave up before an answer).</summary>
     public string Result { get; set; } = "ok";
 }
 
