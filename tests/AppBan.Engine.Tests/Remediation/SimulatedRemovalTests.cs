@@ -174,15 +174,20 @@ namespace AppBan.Engine.Tests.Remediation
         {
             const string host = "REM-EXE-RELAUNCH-ORPHAN";
             using var session = await OpenAsync(host);
-            // Well above the copy's 1.5 s: a removal that waited for the user's process would end TimedOut here.
+            // The orphan never ends: the removal must end with the copy, by its re-scan, well before 20 s.
             var result = await RemoveAsync(session, (await ScanAsync(session)).Single(), Options(TimeSpan.FromSeconds(20)));
 
             Assert.Equal(RemovalStatus.Removed, result.Status);
             Assert.Null(result.Error);
             Assert.False(await KeyExistsAsync(host, Uninstall64 + "\\TikTok LIVE Studio"));
+            await AssertCopyEndedAndUsersOrphanRunsAsync(host);
+        }
+
+        /// <summary>The session-0 copy was followed until it ended; the user's orphan (started during the run, session 1, launcher gone) still runs.</summary>
+        private async Task AssertCopyEndedAndUsersOrphanRunsAsync(string host)
+        {
             var processes = (await sim.GetProcessesAsync(host)).EnumerateArray().ToList();
             Assert.DoesNotContain(processes, p => p.GetProperty("name").GetString() == "Un_A.exe");
-            // The user's orphan started during the run, its launcher gone, in session 1, and still runs.
             var orphan = Assert.Single(processes, p => p.GetProperty("name").GetString() == "launcher-child.exe");
             Assert.Equal(1u, orphan.GetProperty("sessionId").GetUInt32());
             var launcher = orphan.GetProperty("parentProcessId").GetUInt32();
@@ -202,12 +207,7 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalStatus.Failed, result.Status);
             Assert.Contains("reported success, but the re-scan still finds the app", result.Error);
             Assert.True(await KeyExistsAsync(host, Uninstall64 + "\\TikTok LIVE Studio"));
-            var processes = (await sim.GetProcessesAsync(host)).EnumerateArray().ToList();
-            // The session-0 copy was followed until it ended; the user's orphan (session 1, launcher gone) still runs.
-            Assert.DoesNotContain(processes, p => p.GetProperty("name").GetString() == "Un_A.exe");
-            var orphan = Assert.Single(processes, p => p.GetProperty("name").GetString() == "launcher-child.exe");
-            Assert.Equal(1u, orphan.GetProperty("sessionId").GetUInt32());
-            Assert.DoesNotContain(processes, p => p.GetProperty("processId").GetUInt32() == orphan.GetProperty("parentProcessId").GetUInt32());
+            await AssertCopyEndedAndUsersOrphanRunsAsync(host);
         }
 
         [Fact]
