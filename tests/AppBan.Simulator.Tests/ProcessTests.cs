@@ -207,6 +207,34 @@ public sealed class ProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Created_processes_run_in_session_0_and_a_declared_user_orphan_starts_during_the_run_in_session_1()
+    {
+        const string host = "PROCESS-USER-ORPHAN";
+        const string listing = "SELECT ProcessId, ParentProcessId, Name, SessionId FROM Win32_Process";
+        await fixture.Simulator.ResetAsync(host);
+        using var client = fixture.Admin(host);
+        static string Prop(System.Xml.Linq.XElement item, string name) => item.Elements().Single(e => e.Name.LocalName == name).Value;
+
+        var before = await client.QueryAllAsync(listing);
+        Assert.DoesNotContain(before, p => Prop(p, "Name") == "launcher-child.exe");
+        Assert.Equal("1", Prop(before.Single(p => Prop(p, "Name") == "notes.exe"), "SessionId"));
+        Assert.Equal("0", Prop(before.Single(p => Prop(p, "Name") == "service-helper.exe"), "SessionId"));
+
+        var create = await client.CreateProcessAsync("\"C:\\Program Files\\Tool\\uninstall.exe\"");
+        var pid = create.Out("ProcessId").Single();
+        var after = await client.QueryAllAsync(listing);
+        Assert.Equal("0", Prop(after.Single(p => Prop(p, "ProcessId") == pid), "SessionId"));
+        var orphan = after.Single(p => Prop(p, "Name") == "launcher-child.exe");
+        Assert.Equal("1", Prop(orphan, "SessionId"));
+        // Its launcher has exited: no process carries its ParentProcessId.
+        Assert.DoesNotContain(after, p => Prop(p, "ProcessId") == Prop(orphan, "ParentProcessId"));
+
+        // Started once: a second Create starts no second copy.
+        await client.CreateProcessAsync("\"C:\\Program Files\\Tool\\uninstall.exe\"");
+        Assert.Single(await client.QueryAllAsync(listing), p => Prop(p, "Name") == "launcher-child.exe");
+    }
+
+    [Fact]
     public async Task Create_return_codes_for_a_missing_program_an_empty_line_and_a_standard_user()
     {
         Assert.Equal(9u, (await admin.CreateProcessAsync("C:\\Nowhere\\nothing.exe /x")).ReturnValue);

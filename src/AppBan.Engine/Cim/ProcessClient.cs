@@ -40,6 +40,8 @@ namespace AppBan.Engine.Cim
         public TimeSpan Duration { get; set; }
         /// <summary>The processes that ran before the start, when the run was asked to follow relaunches; null otherwise.</summary>
         public IReadOnlyCollection<uint> ProcessesBefore { get; set; }
+        /// <summary>The session the run's own process runs in, read right after the start when following relaunches; null when it had exited already or the target did not say.</summary>
+        public uint? SessionId { get; set; }
     }
 
     /// <summary>What one sweep of HKLM\SOFTWARE\AppBan\Runs found and did.</summary>
@@ -63,6 +65,8 @@ namespace AppBan.Engine.Cim
         public uint ParentProcessId { get; set; }
         public string Name { get; set; }
         public string ExecutablePath { get; set; }
+        /// <summary>Win32_Process.SessionId; null when the listing did not carry it.</summary>
+        public uint? SessionId { get; set; }
     }
 
     /// <summary>
@@ -155,36 +159,56 @@ namespace AppBan.Engine.Cim
             return list;
         }
 
-        /// <summary>Every process on the target, with its parent (one enumeration).</summary>
+        /// <summary>Every process on the target, with its parent and session (one enumeration).</summary>
         public async Task<IReadOnlyList<RunningProcess>> ListAsync(CancellationToken ct = default)
         {
             var list = new List<RunningProcess>();
-            await Session.QueryAsync(@"root\cimv2", "SELECT ProcessId, ParentProcessId, Name FROM Win32_Process",
+            await Session.QueryAsync(@"root\cimv2", "SELECT ProcessId, ParentProcessId, Name, SessionId FROM Win32_Process",
                 o => list.Add(new RunningProcess
                 {
                     ProcessId = o["ProcessId"].AsUInt32() ?? 0,
                     ParentProcessId = o["ParentProcessId"].AsUInt32() ?? 0,
                     Name = o["Name"].AsString(),
+                    SessionId = o["SessionId"].AsUInt32(),
                 }), Defaults.With(ct)).ConfigureAwait(false);
             return list;
         }
 
+        /// <summary>The session <paramref name="processId"/> runs in; null when it is gone or the target does not say.</summary>
+        public async Task<uint?> SessionOfAsync(uint processId, CancellationToken ct = default)
+        {
+            uint? session = null;
+            await Session.QueryAsync(@"root\cimv2",
+                "SELECT ProcessId, SessionId FROM Win32_Process WHERE ProcessId=" + processId.ToString(CultureInfo.InvariantCulture),
+                o => session = o["SessionId"].AsUInt32(), Defaults.With(ct)).ConfigureAwait(false);
+            return session;
+        }
+
         /// <summary>
-        /// The processes a finished run left behind: those started since the run began whose parent is the run's own
-        /// process, another of them, or a process that also started since and has already exited. The last rule is
-        /// what catches an uninstaller that copies itself to %TEMP%, starts the copy and exits at once (NSIS, Inno Setup
-        /// [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]): Windows keeps the copy's ParentProcessId naming the exited
-        /// uninstaller [doc: Win32_Process.ParentProcessId]. [guess W057] another process started meanwhile by something else
-        /// whose parent has exited is taken as ours too; the caller's wait is bounded, so that costs time, never a hang.
+        /// The processes a finished run left behind: those started since the run began, in the run's own session, whose
+        /// parent is the run's own process, another of them, or a process that also started since and has already exited.
+        /// The exited-parent rule is what catches an uninstaller that copies itself to %TEMP%, starts the copy and exits
+        /// at once (NSIS, Inno Setup [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]): Windows keeps the copy's
+        /// ParentProcessId naming the exited uninstaller [doc: Win32_Process.ParentProcessId]. The session rule keeps a
+        /// signed-in user out of it: a process started remotely by Win32_Process.Create is not interactive [doc: Win32_Process.Create, as
+        /// ../shared/WINDOWS-FACTS.md; 3rd: SmartBear TestComplete WMI.CreateProcess], so it runs in session 0,
+        /// while a user's processes run in their own session and cannot start one in session 0 [guess W067]; a user's
+        /// launcher that exits leaves an orphan AppBan does not wait for. When the run's own process was gone before its
+        /// session could be read, session 0 is taken [guess W067]. Another session-0 process started meanwhile whose
+        /// parent has exited (an agent, an update) is still taken as ours [guess W057]; the caller's wait is bounded,
+        /// so that costs time, never a hang. A process whose session the listing does not give is not followed.
         /// Empty when the run was not started with followRelaunches.
         /// </summary>
         public async Task<IReadOnlyList<RunningProcess>> FindLeftBehindAsync(ProcessRunResult run, CancellationToken ct = default)
         {
             if (run?.ProcessesBefore == null || run.Start?.ProcessId == null) return Array.Empty<RunningProcess>();
-            return LeftBehind(run.ProcessesBefore, run.Start.ProcessId.Value, await ListAsync(ct).ConfigureAwait(false));
+            return LeftBehind(run.ProcessesBefore, run.Start.ProcessId.Value, run.SessionId ?? CreatedProcessSession, await ListAsync(ct).ConfigureAwait(false));
         }
 
-        internal static IReadOnlyList<RunningProcess> LeftBehind(IReadOnlyCollection<uint> before, uint rootProcessId, IReadOnlyList<RunningProcess> now)
+        /// <summary>Where Win32_Process.Create over a remote session puts its process: the non-interactive session 0 [guess W067].</summary>
+        internal const uint CreatedProcessSession = 0;
+
+        internal static IReadOnlyList<RunningProcess> LeftBehind(IReadOnlyCollection<uint> before, uint rootProcessId, uint runSessionId, IReadOnlyList<RunningProcess> now)
         {
             var existed = new HashSet<uint>(before);
             var running = new HashSet<uint>();
@@ -196,7 +220,7 @@ namespace AppBan.Engine.Cim
                 grew = false;
                 foreach (var p in now)
                 {
-                    if (existed.Contains(p.ProcessId) || ours.Contains(p.ProcessId)) continue;
+                    if (existed.Contains(p.ProcessId) || ours.Contains(p.ProcessId) || p.SessionId != runSessionId) continue;
                     var parentExitedSinceStart = !running.Contains(p.ParentProcessId) && !existed.Contains(p.ParentProcessId);
                     if (!ours.Contains(p.ParentProcessId) && !parentExitedSinceStart) continue;
                     ours.Add(p.ProcessId);
@@ -244,6 +268,7 @@ namespace AppBan.Engine.Cim
             }
             result.Start = await CreateAsync(commandLine, ct).ConfigureAwait(false);
             if (!result.Start.Started) { result.Duration = watch.Elapsed; return result; }
+            if (result.ProcessesBefore != null) result.SessionId = await SessionOfAsync(result.Start.ProcessId.Value, ct).ConfigureAwait(false);
 
             result.Exited = await WaitForExitAsync(result.Start.ProcessId.Value, timeout, ct).ConfigureAwait(false);
             result.TimedOut = !result.Exited;

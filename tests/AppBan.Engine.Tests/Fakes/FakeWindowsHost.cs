@@ -63,8 +63,10 @@ namespace AppBan.Engine.Tests.Fakes
         private static readonly Regex ExitCodeWrapper = new Regex(
             "^cmd\\.exe /d /v:on /s /c \"(?<inner>.*) & reg\\.exe add \"HKLM\\\\SOFTWARE\\\\AppBan\\\\Runs\\\\(?<id>[0-9a-f]{32})\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"$",
             RegexOptions.Singleline);
-        private const string ProcessListQuery = "SELECT ProcessId, ParentProcessId, Name FROM Win32_Process";
-        private static readonly Regex ProcessIdQuery = new Regex(@"^SELECT ProcessId FROM Win32_Process WHERE ProcessId=(\d+)$");
+        private const string ProcessListQuery = "SELECT ProcessId, ParentProcessId, Name, SessionId FROM Win32_Process";
+        private static readonly Regex ProcessIdQuery = new Regex(@"^SELECT ProcessId(?<session>, SessionId)? FROM Win32_Process WHERE ProcessId=(?<pid>\d+)$");
+        /// <summary>Where Win32_Process.Create puts every process this host runs: the non-interactive session 0.</summary>
+        private const uint CreatedSession = 0;
 
         private readonly object gate = new object();
         private readonly Dictionary<RegistryHive, Node> hives = new Dictionary<RegistryHive, Node>();
@@ -203,8 +205,12 @@ namespace AppBan.Engine.Tests.Fakes
                 if (pid.Success)
                 {
                     bool alive;
-                    lock (gate) alive = running.Contains(uint.Parse(pid.Groups[1].Value));
-                    if (alive) onInstance(new CimObject("Win32_Process", new Dictionary<string, CimValue> { ["ProcessId"] = CimValue.FromUInt32(uint.Parse(pid.Groups[1].Value)) }));
+                    var id = uint.Parse(pid.Groups["pid"].Value);
+                    lock (gate) alive = running.Contains(id);
+                    if (!alive) return;
+                    var found = new Dictionary<string, CimValue> { ["ProcessId"] = CimValue.FromUInt32(id) };
+                    if (pid.Groups["session"].Success) found["SessionId"] = CimValue.FromUInt32(CreatedSession);
+                    onInstance(new CimObject("Win32_Process", found));
                     return;
                 }
                 if (wql == ProcessListQuery)
@@ -216,6 +222,7 @@ namespace AppBan.Engine.Tests.Fakes
                         onInstance(new CimObject("Win32_Process", new Dictionary<string, CimValue>
                         {
                             ["ProcessId"] = CimValue.FromUInt32(p), ["ParentProcessId"] = CimValue.FromUInt32(4), ["Name"] = CimValue.FromString("cmd.exe"),
+                            ["SessionId"] = CimValue.FromUInt32(CreatedSession),
                         }));
                     return;
                 }

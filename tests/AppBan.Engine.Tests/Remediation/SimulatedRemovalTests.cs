@@ -170,6 +170,47 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
+        public async Task A_users_orphan_process_started_during_the_run_does_not_hold_the_removal_until_its_deadline()
+        {
+            const string host = "REM-EXE-RELAUNCH-ORPHAN";
+            using var session = await OpenAsync(host);
+            // The orphan never ends: the removal must end with the copy, by its re-scan, well before 20 s.
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single(), Options(TimeSpan.FromSeconds(20)));
+
+            Assert.Equal(RemovalStatus.Removed, result.Status);
+            Assert.Null(result.Error);
+            Assert.False(await KeyExistsAsync(host, Uninstall64 + "\\TikTok LIVE Studio"));
+            await AssertCopyEndedAndUsersOrphanRunsAsync(host);
+        }
+
+        /// <summary>The session-0 copy was followed until it ended; the user's orphan (started during the run, session 1, launcher gone) still runs.</summary>
+        private async Task AssertCopyEndedAndUsersOrphanRunsAsync(string host)
+        {
+            var processes = (await sim.GetProcessesAsync(host)).EnumerateArray().ToList();
+            Assert.DoesNotContain(processes, p => p.GetProperty("name").GetString() == "Un_A.exe");
+            var orphan = Assert.Single(processes, p => p.GetProperty("name").GetString() == "launcher-child.exe");
+            Assert.Equal(1u, orphan.GetProperty("sessionId").GetUInt32());
+            var launcher = orphan.GetProperty("parentProcessId").GetUInt32();
+            Assert.DoesNotContain(processes, p => p.GetProperty("processId").GetUInt32() == launcher);
+            var uninstaller = Assert.Single((await sim.GetCommandsAsync(host)).EnumerateArray().ToList());
+            Assert.True(orphan.GetProperty("processId").GetUInt32() > uninstaller.GetProperty("processId").GetUInt32());
+        }
+
+        [Fact]
+        public async Task A_copy_that_removes_nothing_is_waited_for_but_a_users_orphan_is_not_so_the_removal_fails_instead_of_timing_out()
+        {
+            const string host = "REM-EXE-RELAUNCH-NOOP-ORPHAN";
+            using var session = await OpenAsync(host);
+            // Well above the copy's 1.5 s: a removal that waited for the user's process would end TimedOut here.
+            var result = await RemoveAsync(session, (await ScanAsync(session)).Single(), Options(TimeSpan.FromSeconds(20)));
+
+            Assert.Equal(RemovalStatus.Failed, result.Status);
+            Assert.Contains("reported success, but the re-scan still finds the app", result.Error);
+            Assert.True(await KeyExistsAsync(host, Uninstall64 + "\\TikTok LIVE Studio"));
+            await AssertCopyEndedAndUsersOrphanRunsAsync(host);
+        }
+
+        [Fact]
         public async Task A_relaunched_copy_that_never_finishes_is_TimedOut_within_the_removal_timeout()
         {
             using var session = await OpenAsync("REM-EXE-RELAUNCH-HANG");

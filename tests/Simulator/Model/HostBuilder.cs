@@ -84,12 +84,15 @@ public static class HostBuilder
         if (d.Users.Any(u => u.HiveLoaded))
             list.Add(new SimProcess { ProcessId = 5012, ParentProcessId = 4980, Name = "explorer.exe", ExecutablePath = @"C:\WINDOWS\Explorer.EXE", CommandLine = @"C:\WINDOWS\Explorer.EXE", Started = boot.AddMinutes(2), SessionId = 1 });
         uint next = 6000;
-        foreach (var p in d.Processes)
-            list.Add(new SimProcess
-            {
-                ProcessId = p.ProcessId ?? next++, ParentProcessId = 5012, Name = p.Name, ExecutablePath = p.ExecutablePath,
-                CommandLine = p.CommandLine ?? (p.ExecutablePath is null ? null : "\"" + p.ExecutablePath + "\""), Started = boot.AddMinutes(5), SessionId = p.SessionId,
-            });
+        foreach (var p in d.Processes.Where(p => !p.StartsDuringRun))
+            list.Add(DeclaredProcess(p, p.ProcessId ?? next++, parentProcessId: 5012, boot.AddMinutes(5)));
         return list;
     }
+
+    /// <summary>A process the description declares, as it runs once started.</summary>
+    public static SimProcess DeclaredProcess(ProcessDescription p, uint processId, uint parentProcessId, DateTime started) => new()
+    {
+        ProcessId = processId, ParentProcessId = parentProcessId, Name = p.Name, ExecutablePath = p.ExecutablePath,
+        CommandLine = p.CommandLine ?? (p.ExecutablePath is null ? null : "\"" + p.ExecutablePath + "\""), Started = started, SessionId = p.SessionId,
+    };
 }

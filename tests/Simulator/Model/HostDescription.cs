@@ -210,7 +210,13 @@ public sealed class ProcessDescription
     public string? ExecutablePath { get; set; }
     public string? CommandLine { get; set; }
     public uint? ProcessId { get; set; }
+    /// <summary>A signed-in user's interactive session; 0 for a service's process.</summary>
     public uint SessionId { get; set; } = 1;
+    /// <summary>
+    /// Not running at boot: starts right after the host's first successful Win32_Process.Create, its parent a
+    /// launcher that started it and has already exited (a user's orphan appearing while a removal runs).
+    /// </summary>
+    public bool StartsDuringRun { get; set; }
 }
 
 public sealed class FaultsDescription

@@ -171,6 +171,7 @@ public sealed class HostState
             SyncAppxStore();
             Processes = HostBuilder.BuildProcesses(Description);
             NextProcessId = 7000;
+            ProcessesDueDuringRun = Description.Processes.Where(p => p.StartsDuringRun).ToList();
         }
     }
 
@@ -217,6 +218,25 @@ public sealed class HostState
         Processes.RemoveAll(p => p.Ends is { } end && end <= now);
         foreach (var stale in Enumerations.Values.Where(e => now - e.LastUsed > EnumerationTimeout).Select(e => e.Id).ToList())
             Enumerations.Remove(stale);
+    }
+
+    /// <summary>Declared processes (<c>startsDuringRun</c>) not yet started.</summary>
+    public List<ProcessDescription> ProcessesDueDuringRun { get; private set; } = [];
+
+    /// <summary>
+    /// Starts the declared processes due during a run, once: each is started by a launcher that exits at once, so its
+    /// ParentProcessId names a process that no listing shows, as a relaunched uninstaller copy's does.
+    /// </summary>
+    public void StartProcessesDueDuringRun(DateTime at)
+    {
+        foreach (var p in ProcessesDueDuringRun)
+        {
+            NextProcessId += 4;
+            var exitedLauncher = NextProcessId;
+            NextProcessId += 4;
+            Processes.Add(HostBuilder.DeclaredProcess(p, p.ProcessId ?? NextProcessId, exitedLauncher, at));
+        }
+        ProcessesDueDuringRun = [];
     }
 
     /// <summary>Starts a process that outlives <paramref name="parentProcessId"/>: its ParentProcessId keeps naming the parent after that exits.</summary>

@@ -169,6 +169,7 @@ internal sealed class Win32Process : IWmiClass
             var root = new SimProcess { ProcessId = pid, ParentProcessId = 2216, Name = name, ExecutablePath = program, CommandLine = commandLine, Started = ctx.Now, SessionId = 0 };
             ProcessRun.Start(host, record, ctx.Account, root, [new CmdStatement(commandLine, "")], isCmd: false, delayed: false, ctx.Now);
         }
+        host.StartProcessesDueDuringRun(ctx.Now);
         return Result(0, pid);
     }
 }
