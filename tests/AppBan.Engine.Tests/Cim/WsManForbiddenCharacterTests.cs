@@ -68,10 +68,10 @@ namespace AppBan.Engine.Tests.Cim
             Assert.Matches("^Su\ufffd+r X\ufffd$", ReadValue(text));
         }
 
-        [Fact]
+        [CapturedRepliesFact]
         public void Captured_Windows_replies_reach_the_XML_reader_unchanged()
         {
-            var files = Directory.GetFiles(CapturedReplies.SharedDirectory, "*.xml");
+            var files = Directory.GetFiles(CapturedReplies.SharedDirectory!, "*.xml");
             Assert.NotEmpty(files);
             foreach (var file in files)
             {
