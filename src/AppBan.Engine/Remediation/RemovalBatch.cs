@@ -32,7 +32,8 @@ namespace AppBan.Engine.Remediation
                                                      string.Equals(FamilyOf(other.Finding.App), family, StringComparison.OrdinalIgnoreCase)).ToList();
                 // Removing for all users would also take the copy of a user who keeps it (exempt or in grace).
                 var kept = sameFamily.Any(IsKept);
-                request.AllowAllUsersFallback = family != null && !kept && !KeepsUnseenCopy(exemptions, request, list, family, now);
+                request.AllowAllUsersFallback = family != null && !kept &&
+                                               !KeepsUnseenCopy(exemptions, request, sameFamily.Select(other => other.Finding.App).Append(app).ToList(), now);
                 // The requests given are the approved ones (and those that change nothing): the fallback takes no one else's copy.
                 request.ApprovedUsersForFamily = sameFamily.Where(other => !IsKept(other) && !string.IsNullOrEmpty(other.Finding.App.UserSid))
                     .Select(other => other.Finding.App.UserSid).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -45,20 +46,12 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>
-        /// An exemption for a user whose copy this host's findings do not show (signed out, classes hive not loaded):
-        /// -AllUsers would take that copy unseen, so only the user's own removal may run.
+        /// An exemption for a user whose copy is none of <paramref name="seen"/> (this host's copies of the family: the user
+        /// is signed out, or their classes hive is not loaded): -AllUsers would take that copy unseen.
         /// </summary>
         private static bool KeepsUnseenCopy(IReadOnlyCollection<Exemption> exemptions, RemovalRequest request,
-            IReadOnlyList<RemovalRequest> all, string family, DateTimeOffset now)
-        {
-            if (exemptions == null) return false;
-            var computer = request.Finding.ComputerName;
-            var seen = all.Where(r => r.Finding.App.Kind == AppKind.StoreApp &&
-                                      string.Equals(r.Finding.ComputerName, computer, StringComparison.OrdinalIgnoreCase) &&
-                                      string.Equals(FamilyOf(r.Finding.App), family, StringComparison.OrdinalIgnoreCase))
-                .Select(r => r.Finding.App).ToList();
-            return ExemptionMatcher.ExemptsAnotherUser(exemptions, request.Finding.RuleId, computer, seen, now);
-        }
+            IReadOnlyCollection<InstalledApp> seen, DateTimeOffset now) =>
+            exemptions != null && ExemptionMatcher.ExemptsAnotherUser(exemptions, request.Finding.RuleId, request.Finding.ComputerName, seen, now);
 
         private static bool IsKept(RemovalRequest request) =>
             request.Finding.Status == FindingStatus.Exempt || request.LateExemption != null ||
