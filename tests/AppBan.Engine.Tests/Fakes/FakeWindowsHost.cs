@@ -58,7 +58,7 @@ namespace AppBan.Engine.Tests.Fakes
     /// WQL answered by a delegate, failures injected per call, a log and counters of every operation, and each
     /// call's cancellation token observed.
     /// </summary>
-    public sealed class FakeWindowsHost : ICimSession
+    public sealed partial class FakeWindowsHost : ICimSession
     {
         private static readonly Regex ExitCodeWrapper = new Regex(
             "^cmd\\.exe /d /v:on /s /c \"(?<inner>.*) & reg\\.exe add \"HKLM\\\\SOFTWARE\\\\AppBan\\\\Runs\\\\(?<id>[0-9a-f]{32})\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"$",
