@@ -3,7 +3,11 @@ using AppBan.Engine.Inventory;
 
 namespace AppBan.Engine.Findings
 {
-    public enum FindingStatus { Violation, Exempt, GracePeriod }
+    /// <summary>
+    /// Scheduled: a Violation whose removal AppBan has already set in motion in the user's own context (a sign-in task, or
+    /// browser policy that takes effect when the browser next starts); it stays until a later scan no longer finds the app.
+    /// </summary>
+    public enum FindingStatus { Violation, Exempt, GracePeriod, Scheduled }
 
     /// <summary>One banned app instance on one target: InstalledApp x Policy x Exemptions.</summary>
     public sealed class Finding

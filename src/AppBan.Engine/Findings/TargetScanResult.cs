@@ -8,7 +8,7 @@ using AppBan.Engine.Inventory;
 namespace AppBan.Engine.Findings
 {
     /// <summary>One target's compliance, as Test-AppBanCompliance reports it. See <see cref="ComplianceRules.StatusOf"/>.</summary>
-    public enum ComplianceStatus { Compliant, NonCompliant, Exempt, GracePeriod, Partial, Unreachable, Failed }
+    public enum ComplianceStatus { Compliant, NonCompliant, Exempt, GracePeriod, Partial, Unreachable, Failed, Scheduled }
 
     /// <summary>
     /// How a target's status is decided. First match wins:
@@ -20,6 +20,8 @@ namespace AppBan.Engine.Findings
     /// <item>Partial: part of the scan could not be read (a denied hive or key); the findings found are returned, but the
     ///   absence of violations cannot be claimed. Users whose hive is simply not loaded do not make a scan partial: they
     ///   are listed in UsersNotScanned.</item>
+    /// <item>Scheduled: no Violation, at least one Scheduled finding: a removal waits for its user (a sign-in task, or browser
+    ///   policy the browser applies when it next starts). The app is still installed, so this is not compliant.</item>
     /// <item>GracePeriod: no Violation, at least one GracePeriod finding (the phase-out date has not passed).</item>
     /// <item>Exempt: every finding is covered by an active exemption.</item>
     /// <item>Compliant: no finding at all.</item>
@@ -33,6 +35,7 @@ namespace AppBan.Engine.Findings
             var list = (findings ?? Enumerable.Empty<Finding>()).ToList();
             if (list.Any(f => f.Status == FindingStatus.Violation)) return ComplianceStatus.NonCompliant;
             if (partial) return ComplianceStatus.Partial;
+            if (list.Any(f => f.Status == FindingStatus.Scheduled)) return ComplianceStatus.Scheduled;
             if (list.Any(f => f.Status == FindingStatus.GracePeriod)) return ComplianceStatus.GracePeriod;
             if (list.Count > 0) return ComplianceStatus.Exempt;
             return ComplianceStatus.Compliant;
@@ -59,6 +62,8 @@ namespace AppBan.Engine.Findings
         public int ViolationCount { get; set; }
         public int ExemptCount { get; set; }
         public int GracePeriodCount { get; set; }
+        /// <summary>Findings whose removal waits for their user (see <see cref="FindingStatus.Scheduled"/>).</summary>
+        public int ScheduledCount { get; set; }
         /// <summary>Why the scan failed; null when it completed (possibly partially).</summary>
         public CimException Error { get; set; }
         /// <summary>Null when the scan failed.</summary>
@@ -85,6 +90,7 @@ namespace AppBan.Engine.Findings
                 ViolationCount = findings.Count(f => f.Status == FindingStatus.Violation),
                 ExemptCount = findings.Count(f => f.Status == FindingStatus.Exempt),
                 GracePeriodCount = findings.Count(f => f.Status == FindingStatus.GracePeriod),
+                ScheduledCount = findings.Count(f => f.Status == FindingStatus.Scheduled),
                 Inventory = inventory,
                 DeviceExemptions = deviceExemptions ?? Array.Empty<Exemption>(),
                 Duration = duration,

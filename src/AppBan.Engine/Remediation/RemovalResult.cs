@@ -15,6 +15,11 @@ namespace AppBan.Engine.Remediation
         RequiresUserAction,
         SkippedExempt,
         SkippedGracePeriod,
+        /// <summary>
+        /// A per-user removal set in motion in the user's own context (a task that runs at their sign-in, or browser
+        /// policy the browser applies when it starts) that a re-scan has not yet confirmed.
+        /// </summary>
+        Scheduled,
     }
 
     /// <summary>How an app is (or would be) removed.</summary>
@@ -34,6 +39,10 @@ namespace AppBan.Engine.Remediation
         QuietUninstallString,
         /// <summary>The entry's UninstallString plus the rule's silent switches.</summary>
         UninstallString,
+        /// <summary>A scheduled task that runs the removal as the app's own user, never elevated.</summary>
+        UserTask,
+        /// <summary>Browser policy in the user's hive: the site blocked and the web app's OS integration unregistered.</summary>
+        BrowserPolicy,
     }
 
     /// <summary>One result per finding; flat, so that it exports to CSV and JSON as it is.</summary>

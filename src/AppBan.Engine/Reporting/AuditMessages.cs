@@ -13,6 +13,7 @@ namespace AppBan.Engine.Reporting
         public const int AppRemoved = 1000;
         public const int RemovalFailed = 1001;
         public const int RemovalRefused = 1002;
+        public const int RemovalScheduled = 1003;
         public const int ExemptionGranted = 2000;
         public const int ExemptionRevoked = 2001;
         public const int ExemptionChanged = 2002;
@@ -33,10 +34,11 @@ namespace AppBan.Engine.Reporting
         public static int EventIdOf(ReportAction action) =>
             action.Outcome == ActionOutcome.Removed ? AppRemoved
             : action.Outcome == ActionOutcome.Refused ? RemovalRefused
+            : action.Outcome == ActionOutcome.Scheduled ? RemovalScheduled
             : RemovalFailed;
 
         public static Level LevelOf(ReportAction action) =>
-            action.Outcome == ActionOutcome.Removed ? Level.Information
+            action.Outcome == ActionOutcome.Removed || action.Outcome == ActionOutcome.Scheduled ? Level.Information
             : action.Outcome == ActionOutcome.Refused ? Level.Warning
             : Level.Error;
 
@@ -54,6 +56,7 @@ namespace AppBan.Engine.Reporting
         {
             var text = new StringBuilder();
             text.AppendLine(action.Outcome == ActionOutcome.Removed ? "AppBan removed a banned app."
+                : action.Outcome == ActionOutcome.Scheduled ? "AppBan set the removal of a banned app in motion in its user's own context."
                 : action.Outcome == ActionOutcome.Refused ? "AppBan did not remove a banned app."
                 : "AppBan failed to remove a banned app.");
             Line(text, "Computer", action.ComputerName);

@@ -34,6 +34,7 @@ h2{font-size:17px;margin:24px 0 8px}
 .tile .label{color:var(--muted);font-size:13px}
 .tile.ok{border-top-color:#2e7d32}.tile.bad{border-top-color:#c62828}.tile.exempt{border-top-color:#6a1b9a}
 .tile.unreach{border-top-color:#546e7a}.tile.fail{border-top-color:#4e342e}.tile.removed{border-top-color:#1565c0}
+.tile.scheduled{border-top-color:#00838f}
 .charts{display:flex;flex-wrap:wrap;gap:16px}
 figure{background:#fff;border:1px solid var(--line);border-radius:6px;margin:0;padding:12px}
 figcaption{font-weight:600;margin-bottom:8px}
@@ -46,7 +47,7 @@ td.n{text-align:right}
 .status{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px;white-space:nowrap}
 .s-Compliant{background:#2e7d32}.s-Remediated{background:#1565c0}.s-NonCompliant{background:#c62828}
 .s-Exempt{background:#6a1b9a}.s-GracePeriod{background:#ef6c00}.s-Partial{background:#8d6e63}
-.s-Unreachable{background:#546e7a}.s-Failed{background:#4e342e}.s-NotScanned{background:#9e9e9e}
+.s-Unreachable{background:#546e7a}.s-Failed{background:#4e342e}.s-NotScanned{background:#9e9e9e}.s-Scheduled{background:#00838f}
 details ul{margin:4px 0;padding-left:18px}
 details li{margin:2px 0;word-break:break-word}
 .error{color:#c62828}.message{color:var(--muted)}
@@ -93,6 +94,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             [TargetStatus.Unreachable] = "#546e7a",
             [TargetStatus.Failed] = "#4e342e",
             [TargetStatus.NotScanned] = "#9e9e9e",
+            [TargetStatus.Scheduled] = "#00838f",
         };
 
         /// <summary>The Content-Security-Policy the page carries.</summary>
@@ -150,10 +152,12 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             Tile(html, "compliant", "ok", summary.Compliant,
                 summary.Remediated > 0 ? "Compliant (" + summary.Remediated.ToString(CultureInfo.InvariantCulture) + " remediated)" : "Compliant");
             Tile(html, "noncompliant", "bad", summary.NonCompliant, "Non-compliant");
+            Tile(html, "scheduled", "scheduled", summary.Scheduled, "Waiting for a user (scheduled)");
             Tile(html, "exempt", "exempt", summary.Exempt, "Exempt");
             Tile(html, "unreachable", "unreach", summary.Unreachable, "Unreachable");
             Tile(html, "failed", "fail", summary.Failed, "Failed");
             Tile(html, "removed", "removed", summary.Removed, "Apps removed");
+            Tile(html, "scheduledactions", "scheduled", summary.ScheduledActions, "Removals scheduled for users");
             html.Append("</section>\n");
         }
 
@@ -303,6 +307,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                 case TargetStatus.NonCompliant: return "Non-compliant";
                 case TargetStatus.GracePeriod: return "Grace period";
                 case TargetStatus.NotScanned: return "Not scanned";
+                case TargetStatus.Scheduled: return "Scheduled";
                 default: return status.ToString();
             }
         }

@@ -198,12 +198,14 @@ namespace AppBan.Engine.Reporting
                     case TargetStatus.NonCompliant:
                     case TargetStatus.GracePeriod: summary.NonCompliant++; break;
                     case TargetStatus.Exempt: summary.Exempt++; break;
+                    case TargetStatus.Scheduled: summary.Scheduled++; break;
                     case TargetStatus.Unreachable: summary.Unreachable++; break;
                     default: summary.Failed++; break;
                 }
                 summary.Findings += target.Findings.Count;
                 summary.Removed += target.Actions.Count(a => a.Outcome == ActionOutcome.Removed);
                 summary.FailedActions += target.Actions.Count(a => a.Outcome == ActionOutcome.Failed);
+                summary.ScheduledActions += target.Actions.Count(a => a.Outcome == ActionOutcome.Scheduled);
                 summary.ExemptionChanges += target.ExemptionChanges.Count;
                 foreach (var finding in target.Findings)
                 {
@@ -260,7 +262,7 @@ namespace AppBan.Engine.Reporting
 
             var unresolved = state.Findings
                 .Where(f => string.Equals(f.Status, "Violation", StringComparison.OrdinalIgnoreCase))
-                .Where(f => !state.Actions.Any(a => a.Outcome == ActionOutcome.Removed && ActionMatches(a, f)))
+                .Where(f => !state.Actions.Any(a => (a.Outcome == ActionOutcome.Removed || a.Outcome == ActionOutcome.Scheduled) && ActionMatches(a, f)))
                 .ToList();
             if (unresolved.Count > 0)
             {
@@ -272,6 +274,11 @@ namespace AppBan.Engine.Reporting
                 detail = state.Errors[0].Message;
                 return TargetStatus.Partial;
             }
+            if (state.Findings.Any(f => string.Equals(f.Status, "Scheduled", StringComparison.OrdinalIgnoreCase)
+                                        || (string.Equals(f.Status, "Violation", StringComparison.OrdinalIgnoreCase)
+                                            && !state.Actions.Any(a => a.Outcome == ActionOutcome.Removed && ActionMatches(a, f))))
+                || state.Actions.Any(a => a.Outcome == ActionOutcome.Scheduled))
+                return TargetStatus.Scheduled;
             if (state.Findings.Any(f => string.Equals(f.Status, "GracePeriod", StringComparison.OrdinalIgnoreCase)))
                 return TargetStatus.GracePeriod;
             if (state.Findings.Any(f => string.Equals(f.Status, "Exempt", StringComparison.OrdinalIgnoreCase)))

@@ -19,6 +19,8 @@ namespace AppBan.Engine.Reporting
         Unreachable,
         Failed,
         NotScanned,
+        /// <summary>No banned app is left unattended, but at least one waits for its user (a sign-in task, browser policy).</summary>
+        Scheduled,
     }
 
     /// <summary>How a removal action ended, as far as the exit code and the tiles care.</summary>
@@ -30,6 +32,8 @@ namespace AppBan.Engine.Reporting
         Refused,
         /// <summary>The removal ran and the app is still there, or it could not run.</summary>
         Failed,
+        /// <summary>The removal was set in motion for its user (a sign-in task, browser policy) and is not confirmed yet.</summary>
+        Scheduled,
     }
 
     /// <summary>The whole report: run metadata, one entry per target, and the counts derived from them.</summary>
@@ -74,6 +78,10 @@ namespace AppBan.Engine.Reporting
         /// <summary>NonCompliant plus GracePeriod: a banned app is still installed and not exempt.</summary>
         public int NonCompliant { get; set; }
         public int Exempt { get; set; }
+        /// <summary>Targets whose remaining banned apps all wait for their users (TargetStatus.Scheduled).</summary>
+        public int Scheduled { get; set; }
+        /// <summary>Removals set in motion for their users in this run and not yet confirmed.</summary>
+        public int ScheduledActions { get; set; }
         public int Unreachable { get; set; }
         /// <summary>Failed, Partial and NotScanned.</summary>
         public int Failed { get; set; }

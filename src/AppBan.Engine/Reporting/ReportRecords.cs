@@ -63,6 +63,8 @@ namespace AppBan.Engine.Reporting
                 case "succeeded":
                 case "success":
                     return ActionOutcome.Removed;
+                case "scheduled":
+                    return ActionOutcome.Scheduled;
                 case "refused":
                 case "requiresuseraction":
                 case "skippedexempt":
@@ -88,6 +90,7 @@ namespace AppBan.Engine.Reporting
                 case ComplianceStatus.Partial: return TargetStatus.Partial;
                 case ComplianceStatus.Unreachable: return TargetStatus.Unreachable;
                 case ComplianceStatus.Failed: return TargetStatus.Failed;
+                case ComplianceStatus.Scheduled: return TargetStatus.Scheduled;
                 default: throw new ArgumentOutOfRangeException(nameof(status), status, null);
             }
         }

@@ -17,7 +17,10 @@ namespace AppBan.Engine.Reporting
         Compliant = 0,
         /// <summary>Banned apps were removed and every target is now compliant (was 1).</summary>
         Remediated = 10,
-        /// <summary>A banned app remains on a reachable target: exempt, in its grace period, or removal refused (was 2).</summary>
+        /// <summary>
+        /// A banned app remains on a reachable target: exempt, in its grace period, waiting for its user (Scheduled), or
+        /// removal refused (was 2).
+        /// </summary>
         NonCompliantRemains = 11,
         /// <summary>A target could not be scanned or a removal failed (or the run was cancelled) (was 3).</summary>
         TargetsFailed = 12,
@@ -45,7 +48,7 @@ namespace AppBan.Engine.Reporting
 
             if (list.Any(t => IsFailure(t.Status)) || actions.Any(a => a.Outcome == ActionOutcome.Failed))
                 return UnattendedExitCode.TargetsFailed;
-            if (list.Any(t => IsRemaining(t.Status)) || actions.Any(a => a.Outcome == ActionOutcome.Refused))
+            if (list.Any(t => IsRemaining(t.Status)) || actions.Any(a => a.Outcome == ActionOutcome.Refused || a.Outcome == ActionOutcome.Scheduled))
                 return UnattendedExitCode.NonCompliantRemains;
             if (list.Any(t => t.Status == TargetStatus.Remediated) || actions.Any(a => a.Outcome == ActionOutcome.Removed))
                 return UnattendedExitCode.Remediated;
@@ -57,6 +60,7 @@ namespace AppBan.Engine.Reporting
             || status == TargetStatus.Partial || status == TargetStatus.NotScanned;
 
         internal static bool IsRemaining(TargetStatus status) =>
-            status == TargetStatus.NonCompliant || status == TargetStatus.Exempt || status == TargetStatus.GracePeriod;
+            status == TargetStatus.NonCompliant || status == TargetStatus.Exempt || status == TargetStatus.GracePeriod
+            || status == TargetStatus.Scheduled;
     }
 }

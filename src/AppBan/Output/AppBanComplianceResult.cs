@@ -21,6 +21,7 @@ namespace AppBan.Output
             IsCompliant = ComplianceRules.IsCompliant(scan.Status);
             ViolationCount = scan.ViolationCount;
             GracePeriodCount = scan.GracePeriodCount;
+            ScheduledCount = scan.ScheduledCount;
             ExemptCount = scan.ExemptCount;
             UsersNotScanned = scan.UsersNotScanned.Select(u => u.ToString()).ToArray();
             Warnings = scan.Warnings.ToArray();
@@ -37,12 +38,14 @@ namespace AppBan.Output
         }
 
         public string ComputerName { get; }
-        /// <summary>Compliant, NonCompliant, Exempt, GracePeriod, Partial, Unreachable or Failed.</summary>
+        /// <summary>Compliant, NonCompliant, Scheduled, Exempt, GracePeriod, Partial, Unreachable or Failed.</summary>
         public ComplianceStatus Status { get; }
         /// <summary>What -Quiet returns: true for Compliant and Exempt only.</summary>
         public bool IsCompliant { get; }
         public int ViolationCount { get; }
         public int GracePeriodCount { get; }
+        /// <summary>Findings whose removal waits for their user: a sign-in task, or browser policy not yet applied.</summary>
+        public int ScheduledCount { get; }
         /// <summary>Exempt findings: Get-BannedApp hides them unless -IncludeExempt, but they are counted here.</summary>
         public int ExemptCount { get; }
         /// <summary>Users whose per-user uninstall entries or Store packages were not read, with why ("carol (S-1-5-21-...): HiveNotLoaded").</summary>

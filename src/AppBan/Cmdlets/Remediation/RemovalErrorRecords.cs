@@ -40,6 +40,7 @@ namespace AppBan.Cmdlets
                     cmdlet.WriteWarning(result.ComputerName + ": " + result.AppName + " was not removed: " + result.Error);
                     break;
                 case RemovalStatus.RequiresUserAction:
+                case RemovalStatus.Scheduled:
                 case RemovalStatus.SkippedExempt:
                 case RemovalStatus.SkippedGracePeriod:
                     cmdlet.WriteVerbose(result.ComputerName + ": " + result.AppName + ": " + result.Status + ": " + result.Message);
