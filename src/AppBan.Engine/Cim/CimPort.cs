@@ -42,6 +42,16 @@ namespace AppBan.Engine.Cim
             string methodName, IReadOnlyList<CimParameter> inParameters, CimCallOptions options);
     }
 
+    /// <summary>
+    /// Deletes one instance named by its key properties (MSFT_ScheduledTask by TaskName and TaskPath): a WS-Transfer
+    /// Delete with selectors, or MI DeleteInstance. Nothing comes back; a missing instance, a refusal or a provider
+    /// failure throws <see cref="CimException"/>. A session that does not implement it cannot delete instances.
+    /// </summary>
+    internal interface ICimInstanceDeletion
+    {
+        Task DeleteInstanceAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys, CimCallOptions options);
+    }
+
     /// <summary>Per-call options.</summary>
     public sealed class CimCallOptions
     {

@@ -84,6 +84,13 @@ namespace AppBan.Engine.Remediation
             return null;
         }
 
+        /// <summary>True when the file name (with or without its folder) is a program that runs whatever its arguments say.</summary>
+        public static bool IsCommandRunner(string path)
+        {
+            if (string.IsNullOrEmpty(path)) return false;
+            return CommandRunners.Contains(path.Substring(path.LastIndexOf('\\') + 1));
+        }
+
         /// <summary>
         /// Checks the program of a machine-scope uninstaller. Structure first (a local absolute .exe, under Program
         /// Files, Program Files (x86), ProgramData or Windows as the target defines them, outside the folders under
@@ -98,7 +105,7 @@ namespace AppBan.Engine.Remediation
             if (structural != null) return structural;
             if (!path.EndsWith(".exe", StringComparison.OrdinalIgnoreCase)) return "the program is not an .exe: " + path;
             var fileName = path.Substring(path.LastIndexOf('\\') + 1);
-            if (CommandRunners.Contains(fileName)) return "the program runs other commands (" + fileName + "), which AppBan never starts from an uninstall string";
+            if (IsCommandRunner(fileName)) return "the program runs other commands (" + fileName + "), which AppBan never starts from an uninstall string";
             var root = environment.AllowedRoots.FirstOrDefault(r => IsUnder(path, r));
             if (root == null)
                 return "the program is not under Program Files, Program Files (x86), ProgramData or Windows: " + path;

@@ -12,14 +12,19 @@ namespace AppBan.Engine.Remediation
     /// </summary>
     internal static class RemovalCommands
     {
-        private const string PowerShellPrefix = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command ";
+        /// <summary>What every PowerShell command AppBan runs starts with, after the program.</summary>
+        public const string PowerShellSwitches = "-NoProfile -NonInteractive -ExecutionPolicy Bypass -Command ";
+        private const string PowerShellPrefix = "powershell.exe " + PowerShellSwitches;
 
         /// <summary>msiexec.exe /x {GUID} /qn /norestart</summary>
-        public static string Msi(string productCode)
+        public static string Msi(string productCode) => "msiexec.exe " + MsiArguments(productCode);
+
+        /// <summary>/x {GUID} /qn /norestart: the arguments of msiexec.exe that remove the product, silently.</summary>
+        public static string MsiArguments(string productCode)
         {
             var code = MsiProductCode.TryNormalize(productCode)
                        ?? throw new ArgumentException("A product code is exactly {8-4-4-4-12} hex digits.", nameof(productCode));
-            return "msiexec.exe /x " + code + " /qn /norestart";
+            return "/x " + code + " /qn /norestart";
         }
 
         /// <summary>Remove-AppxPackage for one user, by SID.</summary>
@@ -28,6 +33,16 @@ namespace AppBan.Engine.Remediation
             RequirePackage(packageFullName);
             if (!SecurityIdentifiers.IsValid(userSid)) throw new ArgumentException("A user SID is S-1-<digits>-...", nameof(userSid));
             return PowerShell("Remove-AppxPackage -Package " + PowerShellLiteral(packageFullName) + " -User " + PowerShellLiteral(userSid) + " -ErrorAction Stop");
+        }
+
+        /// <summary>
+        /// The arguments of powershell.exe that remove a package for the user it runs as (no -User, no -AllUsers): what a
+        /// task running as that user runs. [doc: Remove-AppxPackage] removes the package from the current user account.
+        /// </summary>
+        public static string RemoveAppxPackageForRunningUserArguments(string packageFullName)
+        {
+            RequirePackage(packageFullName);
+            return PowerShellSwitches + CmdQuote("Remove-AppxPackage -Package " + PowerShellLiteral(packageFullName) + " -ErrorAction Stop");
         }
 
         /// <summary>Remove-AppxPackage for every user who has the package.</summary>

@@ -259,6 +259,7 @@ namespace AppBan.Engine.Tests.Fakes
                 var failed = ReturnValueFor?.Invoke(call);
                 if (failed.HasValue) return Result(failed.Value);
                 if (className == "Win32_Process" && methodName == "Create") return Create(args["CommandLine"].AsString());
+                if (className == TaskSchedulerClient.MethodsClassName) return ScheduledTaskMethod(methodName, args);
                 if (className != "StdRegProv") throw new CimException(CimErrorKind.InvalidClass, ComputerName, "Invalid class " + className);
                 lock (gate) return Registry(methodName, keyPath, valueName, args);
             }

@@ -16,7 +16,7 @@ namespace AppBan.Engine.Cim.Mi
     /// Only <see cref="MiSessions"/> creates it, and only on Windows or from a user's CimSession, so importing the
     /// module elsewhere never loads MI.
     /// </summary>
-    internal sealed class MiSession : ICimSession, ICimInstanceMethods
+    internal sealed class MiSession : ICimSession, ICimInstanceMethods, ICimInstanceDeletion
     {
         private const string Wql = "WQL";
         private readonly MiCimSession session;
@@ -73,6 +73,32 @@ namespace AppBan.Engine.Cim.Mi
                 {
                     foreach (var key in keys) instance.CimInstanceProperties.Add(CimProperty.Create(key.Key, key.Value, MiCimType.String, CimFlags.Key));
                     return session.InvokeMethod(namespaceName, instance, methodName, parameters, operationOptions);
+                }
+            });
+        }
+
+        public Task DeleteInstanceAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys, CimCallOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(className)) throw new ArgumentException("A class name is required.", nameof(className));
+            if (keys == null || keys.Count == 0) throw new ArgumentException("A Delete needs the instance's key properties.", nameof(keys));
+            options = options ?? CimCallOptions.Default;
+            return Task.Run(() =>
+            {
+                using (var operationOptions = OperationOptions(options))
+                // [doc CimSession.DeleteInstance(namespace, CimInstance, options)] the provider finds the instance by its key properties.
+                using (var instance = new CimInstance(className, namespaceName))
+                {
+                    foreach (var key in keys) instance.CimInstanceProperties.Add(CimProperty.Create(key.Key, key.Value, MiCimType.String, CimFlags.Key));
+                    try
+                    {
+                        session.DeleteInstance(namespaceName, instance, operationOptions);
+                    }
+                    // [guess W037] MI ends a cancelled operation with OperationCanceledException or a CimException; either way it is a cancellation.
+                    catch (Exception ex) when (options.CancellationToken.IsCancellationRequested && (ex is MiCimException || ex is OperationCanceledException))
+                    {
+                        throw MiErrors.Cancelled(ComputerName, ex);
+                    }
+                    catch (MiCimException ex) { throw MiErrors.ToCimException(ex, ComputerName); }
                 }
             });
         }

@@ -21,6 +21,8 @@ namespace AppBan.Engine.Cim.WsMan
         public const string EnumerateAction = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate";
         public const string PullAction = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull";
         public const string ReleaseAction = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release";
+        /// <summary>WS-Transfer Delete (DSP0226 section 7.6): the instance named by the request's selectors.</summary>
+        public const string DeleteAction = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete";
 
         /// <summary>http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/&lt;Class&gt; ("*" for WQL enumeration).</summary>
         public static string ResourceUri(string namespaceName, string className) =>

@@ -63,6 +63,16 @@ namespace AppBan.Engine.Cim.WsMan
             });
         }
 
+        /// <summary>
+        /// A WS-Transfer Delete: the instance named by its key properties in w:SelectorSet, as for an instance method, and an
+        /// empty body. Without selectors it would name the whole class, so they are required.
+        /// </summary>
+        public static string Delete(string resourceUri, string messageId, WsManHeaderOptions header, IReadOnlyDictionary<string, string> selectors)
+        {
+            if (selectors == null || selectors.Count == 0) throw new ArgumentException("A Delete names its instance by its key properties.", nameof(selectors));
+            return Build(resourceUri, WsManNames.DeleteAction, messageId, header, selectors, _ => { });
+        }
+
         /// <summary>A static method call: action &lt;ResourceURI&gt;/&lt;Method&gt;, body &lt;p:Method_INPUT&gt;.</summary>
         public static string Invoke(string resourceUri, string methodName, string messageId, WsManHeaderOptions header,
             IReadOnlyList<CimParameter> parameters) => Invoke(resourceUri, methodName, messageId, header, parameters, null);

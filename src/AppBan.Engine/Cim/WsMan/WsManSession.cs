@@ -29,10 +29,11 @@ namespace AppBan.Engine.Cim.WsMan
     }
 
     /// <summary>
-    /// <see cref="ICimSession"/> over the managed WS-Management client: WQL enumeration (Enumerate/Pull/Release) and
-    /// static method invocation against the WinRM WMI plug-in. Thread-safe; one HttpClient per target.
+    /// <see cref="ICimSession"/> over the managed WS-Management client: WQL enumeration (Enumerate/Pull/Release),
+    /// static and instance method invocation, and WS-Transfer Delete against the WinRM WMI plug-in. Thread-safe; one
+    /// HttpClient per target.
     /// </summary>
-    public sealed class WsManSession : ICimSession, ICimInstanceMethods
+    public sealed class WsManSession : ICimSession, ICimInstanceMethods, ICimInstanceDeletion
     {
         private static readonly Regex FromClause = new Regex(@"\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         private readonly WsManHttp http;
@@ -110,6 +111,21 @@ namespace AppBan.Engine.Cim.WsMan
             var header = Header(options);
             return ExchangeAsync(id => WsManRequest.Invoke(resourceUri, methodName, id, header, inParameters, keys), options,
                 body => WsManParser.ParseMethodOutput(body, methodName));
+        }
+
+        /// <summary>
+        /// WS-Transfer Delete of the instance its key properties name. [guess W076] The WMI plug-in turns it into the provider's
+        /// DeleteInstance with the selectors as the key properties and answers with an empty body; a fault is mapped as for
+        /// every other operation.
+        /// </summary>
+        public Task DeleteInstanceAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys, CimCallOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(className)) throw new ArgumentException("A class name is required.", nameof(className));
+            if (keys == null || keys.Count == 0) throw new ArgumentException("A Delete needs the instance's key properties.", nameof(keys));
+            options = options ?? CimCallOptions.Default;
+            var resourceUri = WsManNames.ResourceUri(namespaceName, className);
+            var header = Header(options);
+            return ExchangeAsync(id => WsManRequest.Delete(resourceUri, id, header, keys), options, _ => true);
         }
 
         /// <summary>Sends one request, checks RelatesTo against our MessageID, maps faults, parses the body.</summary>
