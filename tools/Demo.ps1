@@ -5,7 +5,8 @@
 .DESCRIPTION
     Starts a small fleet (a Windows 11 laptop, a clean host, a host with planted malicious entries and an
     unreachable one), each on its own loopback address at the WinRM port, shows what exists on it, then runs the
-    main job: find the banned apps, show them, remove them, show the results, write an HTML and a JSON report.
+    main job: find the banned apps, show them, remove them (per-user apps by a task that runs as their user at sign-in,
+    web apps by browser policy), sign the simulated users in, confirm, show the results, write an HTML and a JSON report.
     It stops the fleet whatever happens.
 #>
 [CmdletBinding()]
@@ -79,6 +80,33 @@ try {
         if ($mine.Count) { $mine | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force -ErrorAction Continue }
     }
     $removals | Format-Table ComputerName, AppName, User, Method, Status, ExitCode -AutoSize | Out-Host
+    $removals | Where-Object Status -EQ 'Scheduled' | Format-Table ComputerName, AppName, User, Message -AutoSize -Wrap | Out-Host
+
+    Write-Host '== The users sign in: each one''s removal runs as that user, and their browser applies its policy' -ForegroundColor Cyan
+    foreach ($h in $sim.Hosts | Where-Object Reachable) {
+        foreach ($user in Get-SimulatorUser -ComputerName $h.Name) {
+            # Someone already signed in signs out and in again: a browser reads its policy when it starts.
+            if ($user.signedIn) { $null = Invoke-SimulatorSignOut -ComputerName $h.Name -Sid $user.sid }
+            $session = Invoke-SimulatorSignIn -ComputerName $h.Name -Sid $user.sid
+            $started = @($session.tasksStarted)
+            Write-Host ("{0}: {1} signed in{2}" -f $h.Name, $user.name, ($started.Count ? " and ran $($started -join ', ')" : ''))
+        }
+    }
+    # The users' uninstallers take a few seconds; wait until every task run on the fleet has ended.
+    $deadline = (Get-Date).AddSeconds(60)
+    do {
+        $running = @(foreach ($h in $sim.Hosts | Where-Object Reachable) {
+                foreach ($task in Get-SimulatorTask -ComputerName $h.Name) { @($task.runs) | Where-Object { $null -eq $_.exitCode } }
+            })
+        if ($running.Count) { Start-Sleep -Milliseconds 250 }
+    } while ($running.Count -and (Get-Date) -lt $deadline)
+    Get-SimulatorCommandLine -ComputerName 'LAPTOP-01' | Where-Object { $_.source -like 'task:*' } |
+        Format-Table @{ n = 'Ran as'; e = { $_.user } }, @{ n = 'Elevated'; e = { $_.elevated } }, @{ n = 'Command'; e = { $_.commandLine } } -AutoSize -Wrap | Out-Host
+
+    Write-Host '== Remove-BannedApp again: confirms what ran in the users'' own context' -ForegroundColor Cyan
+    $confirmations = foreach ($target in $targets) { Remove-BannedApp @target -Force -ErrorAction SilentlyContinue }
+    $confirmations | Format-Table ComputerName, AppName, User, Method, Status, Message -AutoSize -Wrap | Out-Host
+    $removals = @($removals) + @($confirmations) | Where-Object { $_ }
 
     Write-Host '== Test-AppBanCompliance: every host accounted for, after removal' -ForegroundColor Cyan
     $compliance = foreach ($target in $targets) { Test-AppBanCompliance @target -ErrorAction SilentlyContinue }

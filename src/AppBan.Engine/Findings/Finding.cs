@@ -22,5 +22,10 @@ namespace AppBan.Engine.Findings
         /// <summary>The policy's phase-out deadline; null means enforce now.</summary>
         public DateTimeOffset? EnforceAfter { get; set; }
         public string PolicyName { get; set; }
+        /// <summary>Scheduled findings: when AppBan set the user's own removal in motion, and until when its task waits.</summary>
+        public DateTimeOffset? ScheduledAt => ScheduledWork?.Registered;
+        public DateTimeOffset? ScheduledUntil => ScheduledWork?.Expires;
+        /// <summary>The record of the removal waiting for this finding's user; null unless Scheduled.</summary>
+        internal AppBan.Engine.Scheduling.ScheduledWorkRecord ScheduledWork { get; set; }
     }
 }

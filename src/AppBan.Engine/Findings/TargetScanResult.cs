@@ -71,6 +71,11 @@ namespace AppBan.Engine.Findings
         /// <summary>The exemptions the target's own store holds, as the scan read them; empty when the scan failed.</summary>
         public IReadOnlyList<Exemption> DeviceExemptions { get; set; } = Array.Empty<Exemption>();
         public TimeSpan Duration { get; set; }
+        /// <summary>
+        /// AppBan's scheduled removals whose app this scan no longer finds for a user it did read: done, for a removal run to
+        /// confirm (and delete their tasks and records). Never a reason to change anything by itself.
+        /// </summary>
+        internal IReadOnlyList<Scheduling.ScheduledWorkRecord> CompletedWork { get; set; } = Array.Empty<Scheduling.ScheduledWorkRecord>();
 
         /// <summary>The warning that names the users whose per-user apps were not scanned; null when there are none.</summary>
         public string UsersNotScannedWarning() =>

@@ -8,6 +8,7 @@ using AppBan.Engine.Cim;
 using AppBan.Engine.Exemptions;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
+using AppBan.Engine.Scheduling;
 
 namespace AppBan.Engine.Findings
 {
@@ -23,13 +24,16 @@ namespace AppBan.Engine.Findings
     {
         private readonly Func<string, string, bool> isCandidate;
         private readonly FindingEvaluation evaluate;
+        private readonly IClock clock;
 
         /// <param name="isCandidate">The policy's cheap pre-filter on (uninstall key name, DisplayName).</param>
         /// <param name="evaluate">The policy's evaluation of apps and device exemptions into findings.</param>
-        public TargetScanner(Func<string, string, bool> isCandidate, FindingEvaluation evaluate)
+        /// <param name="clock">The time scheduled work is judged expired by; null for the system clock.</param>
+        public TargetScanner(Func<string, string, bool> isCandidate, FindingEvaluation evaluate, IClock clock = null)
         {
             this.isCandidate = isCandidate ?? throw new ArgumentNullException(nameof(isCandidate));
             this.evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
+            this.clock = clock ?? SystemClock.Instance;
         }
 
         /// <summary>
@@ -49,7 +53,7 @@ namespace AppBan.Engine.Findings
             var rules = ids == null ? policy.Rules : policy.Rules.Where(r => ids.Contains(r.Id, StringComparer.OrdinalIgnoreCase)).ToList();
             return new TargetScanner(
                 (keyName, displayName) => rules.Any(r => r.MightMatch(keyName, displayName)),
-                (apps, deviceExemptions) => FindingEvaluator.Evaluate(apps, policy, deviceExemptions, clock, ids));
+                (apps, deviceExemptions) => FindingEvaluator.Evaluate(apps, policy, deviceExemptions, clock, ids), clock);
         }
 
         public int MaxConcurrentOperations { get; set; } = InventoryReader.DefaultMaxConcurrentOperations;
@@ -70,9 +74,10 @@ namespace AppBan.Engine.Findings
                 var problems = new List<string>();
                 var inventoryTask = reader.ReadAsync(isCandidate, linked.Token);
                 var exemptionsTask = DeviceExemptionStore.ReadAllAsync(registry, computer, problems, linked.Token);
+                var scheduledTask = ReadScheduledWorkAsync(registry, problems, linked.Token);
                 try
                 {
-                    await Task.WhenAll(inventoryTask, exemptionsTask).ConfigureAwait(false);
+                    await Task.WhenAll(inventoryTask, exemptionsTask, scheduledTask).ConfigureAwait(false);
                 }
                 catch (Exception) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -90,11 +95,59 @@ namespace AppBan.Engine.Findings
 
                 var inventory = inventoryTask.Result;
                 var findings = evaluate(inventory.Apps, exemptionsTask.Result) ?? Array.Empty<Finding>();
+                var completed = MarkScheduled(findings, inventory, scheduledTask.Result, clock.UtcNow);
                 var warnings = new List<string>(inventory.Warnings);
                 warnings.AddRange(problems);
-                return TargetScanResult.Completed(computer, inventory, findings, exemptionsTask.Result, warnings, watch.Elapsed);
+                var result = TargetScanResult.Completed(computer, inventory, findings, exemptionsTask.Result, warnings, watch.Elapsed);
+                result.CompletedWork = completed;
+                return result;
             }
         }
+
+        /// <summary>AppBan's records of scheduled work; a record it cannot read is named and left out, never a failed scan.</summary>
+        private static async Task<IReadOnlyList<ScheduledWorkRecord>> ReadScheduledWorkAsync(RegistryClient registry, List<string> problems, CancellationToken ct)
+        {
+            var found = new List<string>();
+            try { return await ScheduledWorkStore.ReadAllAsync(registry, found, ct).ConfigureAwait(false); }
+            catch (CimException ex)
+            {
+                found.Add("AppBan's scheduled work on " + registry.Session.ComputerName + " cannot be read (" + ex.Message + "); findings waiting for a user show as violations.");
+                return Array.Empty<ScheduledWorkRecord>();
+            }
+            finally { lock (problems) problems.AddRange(found); }
+        }
+
+        /// <summary>
+        /// A violation whose user already has AppBan's unexpired removal waiting is Scheduled. Returns the records whose app
+        /// is gone for a user whose apps were read: what a removal run confirms.
+        /// </summary>
+        internal static IReadOnlyList<ScheduledWorkRecord> MarkScheduled(IReadOnlyList<Finding> findings, InventoryResult inventory,
+            IReadOnlyList<ScheduledWorkRecord> records, DateTimeOffset now)
+        {
+            if (records == null || records.Count == 0) return Array.Empty<ScheduledWorkRecord>();
+            foreach (var finding in findings.Where(f => f.Status == FindingStatus.Violation))
+            {
+                var record = records.FirstOrDefault(r => !r.IsExpired(now) && IsFor(r, finding.App)
+                                                         && string.Equals(r.RuleId, finding.RuleId, StringComparison.OrdinalIgnoreCase));
+                if (record == null) continue;
+                finding.Status = FindingStatus.Scheduled;
+                finding.ScheduledWork = record;
+            }
+            var completed = new List<ScheduledWorkRecord>();
+            foreach (var record in records)
+            {
+                if (inventory.Apps.Any(app => IsFor(record, app))) continue;
+                var notRead = inventory.UsersNotScanned.FirstOrDefault(u => string.Equals(u.Sid, record.UserSid, StringComparison.OrdinalIgnoreCase));
+                // Absence proves nothing for a user whose entries or packages were not read.
+                if (notRead != null && (!notRead.UninstallEntriesRead || !notRead.StorePackagesRead)) continue;
+                completed.Add(record);
+            }
+            return completed;
+        }
+
+        private static bool IsFor(ScheduledWorkRecord record, InstalledApp app) =>
+            app != null && string.Equals(record.UserSid, app.UserSid, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(record.AppIdentity, WorkId.AppIdentityOf(app), StringComparison.OrdinalIgnoreCase);
 
         private static CimException ErrorOf(Task task) =>
             task.IsFaulted && task.Exception != null ? task.Exception.GetBaseException() as CimException : null;

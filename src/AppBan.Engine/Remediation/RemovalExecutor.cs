@@ -24,6 +24,13 @@ namespace AppBan.Engine.Remediation
         public CimCallOptions CallOptions { get; set; }
         /// <summary>The time run keys are named and swept by (see <see cref="ProcessClient.SweepRunsAsync"/>); null for the system clock.</summary>
         public IClock Clock { get; set; }
+        /// <summary>
+        /// How long a removal waits for a task that runs as a signed-in user to take the app away before it reports
+        /// Scheduled (a later run confirms it); within <see cref="Timeout"/>.
+        /// </summary>
+        public TimeSpan UserTaskWait { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>The policy whose name the records of scheduled work carry.</summary>
+        public string PolicyName { get; set; }
     }
 
     /// <summary>
@@ -35,7 +42,7 @@ namespace AppBan.Engine.Remediation
     /// earlier runs left behind (timed out or cancelled): a key nobody waits for any more does not outlive the next
     /// removal run on the host (<see cref="ProcessClient.SweepRunsAsync"/>).
     /// </summary>
-    internal sealed class RemovalExecutor
+    internal sealed partial class RemovalExecutor
     {
         private readonly ICimSession session;
         private readonly ProcessClient processes;
@@ -75,7 +82,7 @@ namespace AppBan.Engine.Remediation
                     result.Explain(plan.Reason);
                     return result;
                 }
-                if (request.ApprovedDecision.HasValue && request.ApprovedDecision.Value != RemovalDecision.Run)
+                if (request.ApprovedDecision.HasValue && request.ApprovedDecision.Value != plan.Decision)
                 {
                     // Decided after ShouldProcess (the host's other requests): nobody approved a command for this finding.
                     result.Method = RemovalMethod.None;
@@ -84,6 +91,8 @@ namespace AppBan.Engine.Remediation
                                    "; nothing runs that was not approved";
                     return result;
                 }
+                if (plan.Decision == RemovalDecision.RunAsUser)
+                    return await ScheduleForUserAsync(request, plan.UserCommand, result, watch, watch.Elapsed + options.Timeout, null, ct).ConfigureAwait(false);
                 if (plan.RequiresFileSecurityCheck)
                 {
                     // A program where standard users may create files runs only when none of them can change it (read only).
@@ -129,6 +138,17 @@ namespace AppBan.Engine.Remediation
                 }
                 Verdict(result, meaning, stillInstalled);
                 if (withheld != null && result.Status == RemovalStatus.Failed) result.Error += "; the -AllUsers fallback did not run: " + withheld;
+                if (result.Status == RemovalStatus.Failed && result.Method == RemovalMethod.StoreAppForUser && watch.Elapsed < deadline)
+                {
+                    // The elevated removal for another user cannot take it (0x80073D19, no effect): the user's own task can.
+                    var ownCommand = UserTaskCommand.For(app, request.Removal, await GetEnvironmentAsync(ct).ConfigureAwait(false));
+                    if (!ownCommand.IsRefused)
+                    {
+                        var elevatedOutcome = result.Error;
+                        result.Error = null;
+                        return await ScheduleForUserAsync(request, ownCommand, result, watch, deadline, elevatedOutcome, ct).ConfigureAwait(false);
+                    }
+                }
                 return result;
             }
             catch (CimException ex)

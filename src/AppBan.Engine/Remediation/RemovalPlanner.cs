@@ -9,7 +9,11 @@ using AppBan.Engine.Policy;
 
 namespace AppBan.Engine.Remediation
 {
-    public enum RemovalDecision { Run, Refuse, RequiresUserAction, SkipExempt, SkipGracePeriod }
+    /// <summary>
+    /// Run: an elevated command. RunAsUser: a task that runs as the app's own user (never elevated). BlockInBrowser:
+    /// browser policy in the user's hive. The others change nothing.
+    /// </summary>
+    public enum RemovalDecision { Run, Refuse, RequiresUserAction, SkipExempt, SkipGracePeriod, RunAsUser, BlockInBrowser }
 
     /// <summary>What to remove, and the rule's removal settings that apply to it.</summary>
     public sealed class RemovalRequest
@@ -18,11 +22,14 @@ namespace AppBan.Engine.Remediation
         {
             Finding = finding ?? throw new ArgumentNullException(nameof(finding));
             removal = removal ?? RuleRemovalOptions.Default;
+            Removal = removal;
             RemoveProvisioned = removal.RemoveProvisioned;
             SilentSwitches = removal.SilentSwitches;
         }
 
         public Finding Finding { get; }
+        /// <summary>The rule's removal settings (sites to block for web apps among them).</summary>
+        public RuleRemovalOptions Removal { get; }
         /// <summary>The rule asks for the provisioned copy to be removed too.</summary>
         public bool RemoveProvisioned { get; set; }
         /// <summary>Switches appended to UninstallString when an entry has no usable QuietUninstallString, e.g. "/S".</summary>
@@ -79,13 +86,13 @@ namespace AppBan.Engine.Remediation
         /// program and its folders on the target (<see cref="ProgramFileSecurity"/>) before running it.
         /// </summary>
         public bool RequiresFileSecurityCheck { get; internal set; }
+        /// <summary>RunAsUser plans: what the user's own task runs.</summary>
+        internal UserTaskCommand UserCommand { get; set; }
 
         /// <summary>ShouldProcess target: "&lt;App&gt; &lt;Version&gt; (&lt;Scope&gt; &lt;User&gt;) on &lt;Computer&gt;".</summary>
         public string Target => RemovalPlanner.DescribeTarget(Finding);
         /// <summary>ShouldProcess action: "Uninstall via &lt;method&gt;", and the -AllUsers fallback when it may follow.</summary>
-        public string Action => "Uninstall via " + RemovalPlanner.DescribeMethod(Method, ProductCode) +
-            (MayFallBackToAllUsers ? "; if the package stays, " + RemovalPlanner.DescribeMethod(RemovalMethod.StoreAppForAllUsers) +
-                                     " when every user who still has it was approved here" : string.Empty);
+        public string Action => RemovalPlanner.DescribeAction(this);
 
         public RemovalStatus? FinalStatus
         {
@@ -128,10 +135,10 @@ namespace AppBan.Engine.Remediation
             {
                 case AppKind.StoreApp: return PlanStoreApp(plan, app, request);
                 case AppKind.ProvisionedStoreApp: return PlanProvisioned(plan, app, request);
-                case AppKind.WebApp: return Skip(plan, RemovalDecision.RequiresUserAction, WebAppAdvice(app));
+                case AppKind.WebApp: return PlanWebApp(plan, app, request);
                 case AppKind.Msi:
                 case AppKind.Exe:
-                    if (!IsMachineEntry(app)) return Skip(plan, RemovalDecision.RequiresUserAction, PerUserAdvice(app));
+                    if (!IsMachineEntry(app)) return PlanUserTask(plan, app, request, environment);
                     return PlanMachineEntry(plan, app, request, environment);
                 default:
                     return Skip(plan, RemovalDecision.Refuse, "AppBan does not know how to remove an app of kind " + app.Kind);
@@ -154,6 +161,26 @@ namespace AppBan.Engine.Remediation
             return (app.DisplayName ?? app.PackageName ?? app.KeyName) + version + " (" + scope + ") on " + app.ComputerName;
         }
 
+        /// <summary>The ShouldProcess action: what will run, as whom, or which policy will be written.</summary>
+        public static string DescribeAction(RemovalPlan plan)
+        {
+            var user = UserLabel(plan.Finding.App);
+            switch (plan.Decision)
+            {
+                case RemovalDecision.RunAsUser:
+                    return "Schedule a task that runs as " + user + " (never elevated), now if signed in and at each sign-in for "
+                           + UserTaskDefinition.Lifetime.TotalDays.ToString("0", CultureInfo.InvariantCulture) + " days: "
+                           + (plan.UserCommand == null ? "the uninstaller" : "\"" + plan.UserCommand.Command + "\" " + plan.UserCommand.Arguments).TrimEnd();
+                case RemovalDecision.BlockInBrowser:
+                    return "Write browser policy for " + user + " (Edge and Chrome): " + BrowserPolicyDescription(plan.Request.Removal);
+            }
+            var text = "Uninstall via " + DescribeMethod(plan.Method, plan.ProductCode);
+            if (plan.MayFallBackToAllUsers)
+                text += "; if the package stays, " + DescribeMethod(RemovalMethod.StoreAppForAllUsers) + " when every user who still has it was approved here"
+                        + "; otherwise a task that removes it as " + user + " in their own session";
+            return text;
+        }
+
         public static string DescribeMethod(RemovalMethod method, string productCode = null)
         {
             switch (method)
@@ -164,6 +191,8 @@ namespace AppBan.Engine.Remediation
                 case RemovalMethod.ProvisionedPackage: return "Remove-AppxProvisionedPackage";
                 case RemovalMethod.QuietUninstallString: return "QuietUninstallString";
                 case RemovalMethod.UninstallString: return "UninstallString with silent switches";
+                case RemovalMethod.UserTask: return "a task that runs as the user";
+                case RemovalMethod.BrowserPolicy: return "browser policy";
                 default: return "no command";
             }
         }
@@ -193,6 +222,31 @@ namespace AppBan.Engine.Remediation
             if (request.AllowAllUsersFallback) plan.FallbackCommandLine = allUsers;
             return plan;
         }
+
+        /// <summary>
+        /// A per-user entry runs only as its own user, from a task AppBan builds out of the parsed entry (never elevated). The
+        /// plan is made again with the target's folders before anything is registered.
+        /// </summary>
+        private static RemovalPlan PlanUserTask(RemovalPlan plan, InstalledApp app, RemovalRequest request, TargetEnvironment environment)
+        {
+            var command = UserTaskCommand.For(app, request.Removal, environment ?? TargetEnvironment.WindowsDefaults);
+            if (command.IsRefused)
+                return command.LacksSilentForm
+                    ? Skip(plan, RemovalDecision.RequiresUserAction, PerUserAdvice(app) + " (" + command.Refusal + ")")
+                    : Skip(plan, RemovalDecision.Refuse, "no task is built from " + UserLabel(app) + "'s entry: " + command.Refusal);
+            plan.Decision = RemovalDecision.RunAsUser;
+            plan.Method = RemovalMethod.UserTask;
+            plan.UserCommand = command;
+            plan.CommandLine = "\"" + command.Command + "\"" + (command.Arguments.Length > 0 ? " " + command.Arguments : string.Empty);
+            plan.Deferred = environment == null;
+            return plan;
+        }
+
+        /// <summary>A browser web app: the rule's sites blocked and its OS integration unregistered, by policy in the user's hive.</summary>
+        private static RemovalPlan PlanWebApp(RemovalPlan plan, InstalledApp app, RemovalRequest request) =>
+            Skip(plan, RemovalDecision.RequiresUserAction, WebAppAdvice(app));
+
+        private static string BrowserPolicyDescription(Policy.RuleRemovalOptions removal) => string.Empty;
 
         private static RemovalPlan PlanProvisioned(RemovalPlan plan, InstalledApp app, RemovalRequest request)
         {
@@ -354,14 +408,12 @@ namespace AppBan.Engine.Remediation
         private static string UserLabel(InstalledApp app) => app.UserName ?? app.UserSid ?? "the user";
 
         private static string WebAppAdvice(InstalledApp app) =>
-            "a browser web app lives in " + UserLabel(app) + "'s profile and only that user can remove it: " +
-            "its uninstall command opens a confirmation in the browser and must not run with admin rights. " +
-            "Ask " + UserLabel(app) + " to open the browser's apps page (edge://apps or chrome://apps) and uninstall it, " +
-            "or block it with browser policy";
+            "a browser web app lives in " + UserLabel(app) + "'s profile and its uninstall command opens a confirmation in the browser; " +
+            "the rule names no sites to block (removal.blockSites) nor web app manifest ids (removal.webAppManifestIds), so AppBan has no policy to write. " +
+            "Ask " + UserLabel(app) + " to uninstall it from edge://apps or chrome://apps, or add the sites to the rule";
 
         private static string PerUserAdvice(InstalledApp app) =>
-            "a per-user install: its uninstall entry is in " + UserLabel(app) + "'s registry hive, which that user can write, " +
-            "so AppBan never runs it with admin rights, and an uninstaller run as another account acts on the wrong profile. " +
-            "Ask " + UserLabel(app) + " to uninstall it from Settings > Apps > Installed apps while signed in";
+            "a per-user install: AppBan runs it only as " + UserLabel(app) + ", and knows no silent way to run this uninstaller. " +
+            "Ask " + UserLabel(app) + " to uninstall it from Settings > Apps > Installed apps while signed in, or add its silent switches to the rule";
     }
 }

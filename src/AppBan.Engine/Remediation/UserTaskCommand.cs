@@ -62,6 +62,11 @@ namespace AppBan.Engine.Remediation
         /// <summary>Why no task is built; null when one is.</summary>
         public string Refusal { get; }
         public bool IsRefused => Refusal != null;
+        /// <summary>
+        /// Refused only because nothing says how to run the uninstaller quietly (no QuietUninstallString, no known kind, no
+        /// silent switches in the rule): nothing is wrong with the entry, the user has to remove the app.
+        /// </summary>
+        public bool LacksSilentForm { get; private set; }
 
         /// <summary>
         /// The command for <paramref name="app"/>, one of <paramref name="app"/>'s user's own apps: an uninstall entry from that
@@ -135,7 +140,10 @@ namespace AppBan.Engine.Remediation
             {
                 var switches = (removal.SilentSwitches ?? Array.Empty<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x.Trim()).ToList();
                 if (switches.Count == 0)
+                {
                     reasons.Add("UninstallString: there is no QuietUninstallString and the rule declares no silent switches, so the uninstaller would wait for a click");
+                    if (reasons.Count == 1) return new UserTaskCommand(reasons[0]) { LacksSilentForm = true };
+                }
                 else
                 {
                     // The policy loader validates switches too; a switch is one argument, never shell syntax.

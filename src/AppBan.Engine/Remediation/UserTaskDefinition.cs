@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using AppBan.Engine.Inventory;
+using AppBan.Engine.Scheduling;
 
 namespace AppBan.Engine.Remediation
 {
@@ -13,8 +14,8 @@ namespace AppBan.Engine.Remediation
     internal sealed class UserTaskDefinition
     {
         /// <summary>The task folder every AppBan task lives in.</summary>
-        public const string TaskPath = @"\AppBan\";
-        public const string TaskNamePrefix = "AppBan-";
+        public const string TaskPath = ScheduledWork.TaskPath;
+        public const string TaskNamePrefix = ScheduledWork.TaskNamePrefix;
         /// <summary>How long a task may wait for its user to sign in; it then expires and Task Scheduler deletes it.</summary>
         public static readonly TimeSpan Lifetime = TimeSpan.FromDays(30);
 
@@ -39,12 +40,12 @@ namespace AppBan.Engine.Remediation
             // Whole seconds in UTC: the form the task XML and the record carry, so both read back equal.
             var utc = registered.UtcDateTime;
             Registered = new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-            WorkId = Remediation.WorkId.For(UserSid, RuleId, AppIdentity);
+            WorkId = Scheduling.WorkId.For(UserSid, RuleId, AppIdentity);
         }
 
         public string UserSid { get; }
         public string RuleId { get; }
-        /// <summary>The uninstall key's name or the package full name, as found (<see cref="Remediation.WorkId.AppIdentityOf"/>).</summary>
+        /// <summary>The uninstall key's name or the package full name, as found (<see cref="Scheduling.WorkId.AppIdentityOf"/>).</summary>
         public string AppIdentity { get; }
         /// <summary>For people: the app's display name (from the user's hive, so only ever shown, never run).</summary>
         public string AppName { get; }
@@ -60,17 +61,7 @@ namespace AppBan.Engine.Remediation
         public string Uri => TaskPath + TaskName;
 
         /// <summary>Null when a task may run as this SID; otherwise why not.</summary>
-        public static string CheckPrincipal(string sid)
-        {
-            if (!SecurityIdentifiers.IsValid(sid)) return "'" + sid + "' is not a SID, so no task is registered for it";
-            if (SecurityIdentifiers.IsServiceAccount(sid))
-                return sid + " is " + SecurityIdentifiers.WellKnownName(sid) + "; a user's removal never runs as a service account";
-            if (sid.StartsWith("S-1-5-32-", StringComparison.OrdinalIgnoreCase))
-                return sid + " is a built-in group (such as Administrators); a user's removal runs as that user only";
-            if (!SecurityIdentifiers.IsUserAccount(sid))
-                return sid + " is not a person's account (S-1-5-21-... or S-1-12-1-...); a user's removal runs as that user only";
-            return null;
-        }
+        public static string CheckPrincipal(string sid) => ScheduledWork.CheckPrincipal(sid);
 
         /// <summary>
         /// Null when <paramref name="command"/> can be a task's program: an absolute local .exe path (no UNC, no 8.3 name, no
@@ -84,8 +75,23 @@ namespace AppBan.Engine.Remediation
             return command.EndsWith(".exe", StringComparison.OrdinalIgnoreCase) ? null : "the program is not an .exe: " + command;
         }
 
-        /// <summary>yyyy-MM-ddTHH:mm:ssZ, the form of the task's boundaries and of the record's dates.</summary>
-        public static string FormatTime(DateTimeOffset time) =>
-            time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        public static string FormatTime(DateTimeOffset time) => ScheduledWork.FormatTime(time);
+
+        /// <summary>The record of this task registered under the policy <paramref name="policyName"/>.</summary>
+        public ScheduledWorkRecord ToRecord(string policyName) => new ScheduledWorkRecord
+        {
+            WorkId = WorkId,
+            RuleId = RuleId,
+            UserSid = UserSid,
+            AppIdentity = AppIdentity,
+            AppName = AppName,
+            TaskPath = TaskPath,
+            TaskName = TaskName,
+            Command = Command,
+            Arguments = Arguments,
+            Registered = Registered,
+            Expires = Expires,
+            Policy = policyName ?? string.Empty,
+        };
     }
 }

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Scheduling;
 using AppBan.Engine.Tests.Fakes;
 using Xunit;
 using static AppBan.Engine.Tests.Remediation.TestFindings;
@@ -21,7 +22,7 @@ namespace AppBan.Engine.Tests.Remediation
         private static UserTaskDefinition CapCut(string appIdentity = "CapCut") =>
             new UserTaskDefinition(BobSid, "capcut", appIdentity, "CapCut", CapCutUninstaller, "/S", Registered);
 
-        private static ScheduledWorkRecord Record(string appIdentity = "CapCut") => ScheduledWorkRecord.For(CapCut(appIdentity), "Contoso baseline");
+        private static ScheduledWorkRecord Record(string appIdentity = "CapCut") => CapCut(appIdentity).ToRecord("Contoso baseline");
 
         [Fact]
         public async Task A_record_is_written_as_REG_SZ_values_under_its_work_id()

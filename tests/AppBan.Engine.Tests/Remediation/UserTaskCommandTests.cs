@@ -2,6 +2,7 @@ using System;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Policy;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Scheduling;
 using Xunit;
 using static AppBan.Engine.Tests.Remediation.TestFindings;
 

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Xml.Linq;
 using AppBan.Engine.Inventory;
 using AppBan.Engine.Remediation;
+using AppBan.Engine.Scheduling;
 using Xunit;
 using static AppBan.Engine.Tests.Remediation.TestFindings;
 

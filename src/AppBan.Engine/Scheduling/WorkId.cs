@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AppBan.Engine.Inventory;
 
-namespace AppBan.Engine.Remediation
+namespace AppBan.Engine.Scheduling
 {
     /// <summary>
     /// The name of one piece of work AppBan leaves on a target for a user (a task, its record): 24 lowercase hex digits,

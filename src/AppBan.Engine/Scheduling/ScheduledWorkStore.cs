@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using AppBan.Engine.Cim;
 using AppBan.Engine.Text;
 
-namespace AppBan.Engine.Remediation
+namespace AppBan.Engine.Scheduling
 {
     /// <summary>
     /// AppBan's record of one task it registered for a user: <c>HKLM\SOFTWARE\AppBan\Scheduled\&lt;workId&gt;</c>, writable
@@ -30,26 +30,8 @@ namespace AppBan.Engine.Remediation
 
         public bool IsExpired(DateTimeOffset now) => Expires <= now;
 
-        /// <summary>The record of a task registered from <paramref name="definition"/> under the policy <paramref name="policyName"/>.</summary>
-        public static ScheduledWorkRecord For(UserTaskDefinition definition, string policyName)
-        {
-            if (definition == null) throw new ArgumentNullException(nameof(definition));
-            return new ScheduledWorkRecord
-            {
-                WorkId = definition.WorkId,
-                RuleId = definition.RuleId,
-                UserSid = definition.UserSid,
-                AppIdentity = definition.AppIdentity,
-                AppName = definition.AppName,
-                TaskPath = UserTaskDefinition.TaskPath,
-                TaskName = definition.TaskName,
-                Command = definition.Command,
-                Arguments = definition.Arguments,
-                Registered = definition.Registered,
-                Expires = definition.Expires,
-                Policy = policyName ?? string.Empty,
-            };
-        }
+        /// <summary>Browser policy written for the user: no task runs; the record only waits for a scan to confirm.</summary>
+        public bool IsBrowserPolicy => Command == ScheduledWork.BrowserPolicyCommand;
     }
 
     /// <summary>
@@ -105,7 +87,7 @@ namespace AppBan.Engine.Remediation
                 (RuleIdValue, record.RuleId), (UserSidValue, record.UserSid), (AppIdentityValue, record.AppIdentity), (AppNameValue, record.AppName),
                 (TaskPathValue, record.TaskPath), (TaskNameValue, record.TaskName), (CommandValue, record.Command), (ArgumentsValue, record.Arguments),
                 (PolicyValue, record.Policy),
-                (RegisteredValue, UserTaskDefinition.FormatTime(record.Registered)), (ExpiresValue, UserTaskDefinition.FormatTime(record.Expires)),
+                (RegisteredValue, ScheduledWork.FormatTime(record.Registered)), (ExpiresValue, ScheduledWork.FormatTime(record.Expires)),
             };
             foreach (var (name, value) in values)
             {
@@ -170,15 +152,15 @@ namespace AppBan.Engine.Remediation
                 return Ignore(problems, where + ": Registered or Expires is not an ISO 8601 date");
             if (expires <= registered) return Ignore(problems, where + ": it expires before it was registered");
             var userSid = values[UserSidValue];
-            var principalError = UserTaskDefinition.CheckPrincipal(userSid);
+            var principalError = ScheduledWork.CheckPrincipal(userSid);
             if (principalError != null) return Ignore(problems, where + ": " + principalError);
             var ruleId = values[RuleIdValue];
             var appIdentity = values[AppIdentityValue];
             if (WorkId.For(userSid, ruleId, appIdentity) != workId)
                 return Ignore(problems, where + ": its name is not the work id of its user, rule and app");
             // The record names the task a later run may delete: only AppBan's own task for this work id.
-            if (values[TaskPathValue] != UserTaskDefinition.TaskPath || values[TaskNameValue] != UserTaskDefinition.TaskNamePrefix + workId)
-                return Ignore(problems, where + ": it names a task other than " + UserTaskDefinition.TaskPath + UserTaskDefinition.TaskNamePrefix + workId);
+            if (values[TaskPathValue] != ScheduledWork.TaskPath || values[TaskNameValue] != ScheduledWork.TaskNamePrefix + workId)
+                return Ignore(problems, where + ": it names a task other than " + ScheduledWork.TaskPath + ScheduledWork.TaskNamePrefix + workId);
 
             return new ScheduledWorkRecord
             {

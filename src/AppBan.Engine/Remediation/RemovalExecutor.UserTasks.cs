@@ -1,0 +1,96 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using AppBan.Engine.Cim;
+using AppBan.Engine.Inventory;
+using AppBan.Engine.Scheduling;
+
+namespace AppBan.Engine.Remediation
+{
+    /// <summary>Removals that run as the app's own user: a task registered on the target, never an elevated command.</summary>
+    internal sealed partial class RemovalExecutor
+    {
+        /// <summary>
+        /// Registers (or finds already registered) the task that runs <paramref name="command"/> as the finding's user, records
+        /// it, and, when the user is signed in, waits a while for the task to take the app away. Removed when a re-scan no
+        /// longer finds the app (the task and its record are then deleted); otherwise Scheduled.
+        /// </summary>
+        /// <param name="elevatedOutcome">Why an elevated removal for this user did not take the app (Store apps); null when none ran.</param>
+        private async Task<RemovalResult> ScheduleForUserAsync(RemovalRequest request, UserTaskCommand command, RemovalResult result,
+            System.Diagnostics.Stopwatch watch, TimeSpan deadline, string elevatedOutcome, CancellationToken ct)
+        {
+            var app = request.Finding.App;
+            var now = Clock.UtcNow;
+            var definition = new UserTaskDefinition(app.UserSid, request.Finding.RuleId, WorkId.AppIdentityOf(app),
+                app.DisplayName ?? app.PackageName ?? app.KeyName, command.Command, command.Arguments, now);
+            result.Method = RemovalMethod.UserTask;
+            result.CommandLine = "\"" + definition.Command + "\"" + (definition.Arguments.Length > 0 ? " " + definition.Arguments : string.Empty);
+            var user = app.UserName ?? app.UserSid;
+
+            // A signed-out user's app was read from their hive while it was loaded for the scan: a re-read now says nothing.
+            var signedIn = await IsSignedInAsync(app.UserSid, ct).ConfigureAwait(false);
+            if (elevatedOutcome == null && signedIn && !await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
+            {
+                result.Status = RemovalStatus.AlreadyAbsent;
+                return result;
+            }
+
+            var tasks = new TaskSchedulerClient(session, CallOptions(ct));
+            var registered = UserTaskXml.Describe(await tasks.ExportAsync(UserTaskDefinition.TaskPath, definition.TaskName, ct).ConfigureAwait(false));
+            var alreadyScheduled = registered != null && UserTaskXml.IsSameWork(registered, definition, now);
+            var record = alreadyScheduled && request.Finding.ScheduledWork != null && request.Finding.ScheduledWork.WorkId == definition.WorkId
+                ? request.Finding.ScheduledWork : definition.ToRecord(options.PolicyName);
+            if (!alreadyScheduled)
+            {
+                // Registering again replaces the task of the same name (Force): one task per user and app, however often AppBan runs.
+                await tasks.RegisterByXmlAsync(UserTaskDefinition.TaskPath, definition.TaskName, UserTaskXml.Build(definition), ct).ConfigureAwait(false);
+                record = definition.ToRecord(options.PolicyName);
+            }
+            await ScheduledWorkStore.WriteAsync(registry, record, ct).ConfigureAwait(false);
+
+            // The registration trigger starts it at once in a signed-in user's session; give it a moment to finish.
+            if (signedIn && !alreadyScheduled)
+            {
+                var waitUntil = watch.Elapsed + (options.UserTaskWait < deadline - watch.Elapsed ? options.UserTaskWait : deadline - watch.Elapsed);
+                while (watch.Elapsed < waitUntil)
+                {
+                    await Task.Delay(processes.PollInterval, ct).ConfigureAwait(false);
+                    if (await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false)) continue;
+                    await ForgetAsync(record, ct).ConfigureAwait(false);
+                    result.Status = RemovalStatus.Removed;
+                    result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome);
+                    return result;
+                }
+            }
+
+            result.Status = RemovalStatus.Scheduled;
+            result.Message = (alreadyScheduled ? "already scheduled " : "scheduled ") + ScheduledWork.FormatTime(record.Registered) + " for " + user +
+                             (signedIn && !alreadyScheduled
+                                 ? ": the task started in their session and had not finished; a later run confirms the removal"
+                                 : ": the task " + UserTaskDefinition.TaskPath + definition.TaskName + " runs as them at their next sign-in")
+                             + ", until " + ScheduledWork.FormatTime(record.Expires) + After(elevatedOutcome);
+            return result;
+        }
+
+        /// <summary>Deletes a finished removal's task and record (the task may already be gone).</summary>
+        internal async Task ForgetAsync(ScheduledWorkRecord record, CancellationToken ct)
+        {
+            if (!record.IsBrowserPolicy)
+                await new TaskSchedulerClient(session, CallOptions(ct)).DeleteAsync(record.TaskPath, record.TaskName, ct).ConfigureAwait(false);
+            await ScheduledWorkStore.DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>Whether the user's hive is loaded (they are signed in, or something holds their hive).</summary>
+        private async Task<bool> IsSignedInAsync(string userSid, CancellationToken ct)
+        {
+            var hive = await registry.EnumKeyAsync(RegistryHive.Users, userSid, ct).ConfigureAwait(false);
+            return hive.Success;
+        }
+
+        private IClock Clock => options.Clock ?? SystemClock.Instance;
+
+        private static string After(string elevatedOutcome) =>
+            elevatedOutcome == null ? string.Empty : " (the elevated removal for this user left it: " + elevatedOutcome + ")";
+    }
+}
