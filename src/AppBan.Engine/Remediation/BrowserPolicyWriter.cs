@@ -118,7 +118,7 @@ namespace AppBan.Engine.Remediation
             var webAppSettingsWritten = false;
             try
             {
-                await WriteRecordAsync(planned, ct).ConfigureAwait(false);
+                if (!SameRecord(previous, planned)) await WriteRecordAsync(planned, ct).ConfigureAwait(false);
                 if (addition.NewEntries.Count > 0)
                 {
                     var blocklist = BrowserPolicy.BlocklistKey(sid, browser);
@@ -344,6 +344,11 @@ namespace AppBan.Engine.Remediation
                 (h, k, t) => _registry.SetStringValueAsync(h, k, BrowserPolicy.RecordPolicyValue, record.Policy ?? "", t), ct).ConfigureAwait(false);
             await SetOrDeleteMultiAsync(RegistryHive.LocalMachine, key, BrowserPolicy.RecordRuleIdsValue, record.RuleIds, ct).ConfigureAwait(false);
         }
+
+        private static bool SameRecord(BrowserPolicyRecord a, BrowserPolicyRecord b) =>
+            a == null ? b.IsEmpty
+            : a.BlockEntries.SequenceEqual(b.BlockEntries) && a.ManifestIds.SequenceEqual(b.ManifestIds, StringComparer.Ordinal)
+              && a.RuleIds.SequenceEqual(b.RuleIds, StringComparer.Ordinal) && string.Equals(a.Policy, b.Policy, StringComparison.Ordinal);
 
         /// <summary>An empty list is stored as no value: REG_MULTI_SZ cannot carry an empty list over StdRegProv.</summary>
         private Task SetOrDeleteMultiAsync(RegistryHive hive, string key, string valueName, IReadOnlyList<string> values, CancellationToken ct) =>

@@ -22,14 +22,12 @@ namespace AppBan.Engine.Remediation
 
         private readonly string _text;
         private readonly int _open;   // index of '['
-        private readonly int _close;  // index of ']'
         private readonly List<(int Start, int End)> _spans;
 
-        private WebAppSettingsDocument(string text, int open, int close, List<(int, int)> spans)
+        private WebAppSettingsDocument(string text, int open, List<(int, int)> spans)
         {
             _text = text;
             _open = open;
-            _close = close;
             _spans = spans;
             Elements = spans.Select(s => ParseElement(text.Substring(s.Item1, s.Item2 - s.Item1))).ToList().AsReadOnly();
         }
@@ -38,7 +36,7 @@ namespace AppBan.Engine.Remediation
         public IReadOnlyList<JToken> Elements { get; }
 
         /// <summary>The document with no elements, for a value that does not exist yet.</summary>
-        public static WebAppSettingsDocument Empty() => new WebAppSettingsDocument("[]", 0, 1, new List<(int, int)>());
+        public static WebAppSettingsDocument Empty() => new WebAppSettingsDocument("[]", 0, new List<(int, int)>());
 
         /// <summary>Reads <paramref name="text"/>; false with the reason when it is not one strict JSON array.</summary>
         public static bool TryRead(string text, out WebAppSettingsDocument document, out string error)
@@ -52,10 +50,9 @@ namespace AppBan.Engine.Remediation
                 if (scanner.Peek != '[') throw scanner.Fail("it is not a JSON list (it does not start with '[')");
                 var open = scanner.Position;
                 var spans = scanner.TopLevelArray();
-                var close = scanner.Position - 1;
                 scanner.SkipBlanks();
                 if (!scanner.AtEnd) throw scanner.Fail("there is more text after the list's closing ']'");
-                document = new WebAppSettingsDocument(text, open, close, spans);
+                document = new WebAppSettingsDocument(text, open, spans);
                 error = null;
                 return true;
             }
