@@ -67,6 +67,15 @@ namespace AppBan.Engine.Cim
             return Result(r, _ => true);
         }
 
+        public partial async Task<RegistryResult<bool>> SetMultiStringValueAsync(RegistryHive hive, string subKey, string valueName, IReadOnlyList<string> values, CancellationToken ct)
+        {
+            if (values == null || values.Count == 0 || values.Any(string.IsNullOrEmpty))
+                throw new ArgumentException("A REG_MULTI_SZ value needs at least one string and no empty one.", nameof(values));
+            var r = await CallAsync("SetMultiStringValue", ct, Hive(hive), Key(subKey), Name(valueName),
+                new CimParameter("sValue", CimValue.FromStringArray(values))).ConfigureAwait(false);
+            return Result(r, _ => true);
+        }
+
         public partial async Task<RegistryResult<bool>> SetDWordValueAsync(RegistryHive hive, string subKey, string valueName, uint value, CancellationToken ct)
         {
             var r = await CallAsync("SetDWORDValue", ct, Hive(hive), Key(subKey), Name(valueName),

@@ -88,6 +88,8 @@ namespace AppBan.Engine.Cim
         public partial Task<RegistryResult<ulong>> GetQWordValueAsync(RegistryHive hive, string subKey, string valueName, CancellationToken ct = default);
         public partial Task<RegistryResult<IReadOnlyList<string>>> GetMultiStringValueAsync(RegistryHive hive, string subKey, string valueName, CancellationToken ct = default);
         public partial Task<RegistryResult<bool>> SetStringValueAsync(RegistryHive hive, string subKey, string valueName, string value, CancellationToken ct = default);
+        /// <summary>REG_MULTI_SZ. An empty list or an empty string in it cannot be stored as written (an empty string ends the list); delete the value instead.</summary>
+        public partial Task<RegistryResult<bool>> SetMultiStringValueAsync(RegistryHive hive, string subKey, string valueName, IReadOnlyList<string> values, CancellationToken ct = default);
         public partial Task<RegistryResult<bool>> SetDWordValueAsync(RegistryHive hive, string subKey, string valueName, uint value, CancellationToken ct = default);
         /// <summary>Creates missing parents too.</summary>
         public partial Task<RegistryResult<bool>> CreateKeyAsync(RegistryHive hive, string subKey, CancellationToken ct = default);

@@ -21,7 +21,7 @@ namespace AppBan.Engine.Policy
     {
         internal static readonly string[] TopLevelProperties = { "$schema", "schemaVersion", "name", "description", "enforceAfter", "rules", "exemptions" };
         internal static readonly string[] RuleProperties = { "id", "displayName", "description", "matchers", "removal" };
-        internal static readonly string[] RemovalProperties = { "removeProvisioned", "silentSwitches" };
+        internal static readonly string[] RemovalProperties = { "removeProvisioned", "silentSwitches", "blockSites", "webAppManifestIds" };
         internal static readonly string[] MatcherKinds = { "packageName", "packageFamilyName", "productCode", "keyName", "displayName", "displayNameRegex", "webApp" };
         internal static readonly string[] MatcherProperties = MatcherKinds.Concat(new[] { "publisher" }).ToArray();
         internal static readonly string[] ExemptionProperties = { "id", "ruleId", "user", "userSid", "computer", "reason", "approvedBy", "grantedOn", "expires", "notBefore" };
@@ -311,7 +311,33 @@ namespace AppBan.Engine.Policy
                         else switches.Add(text);
                     }
             }
-            return new RuleRemovalOptions(removeProvisioned, switches);
+            var blockSites = WebAddressList(removal, "blockSites", where, label, "\"tiktok.com\"", WebAddressSyntax.IsBlockSite, WebAddressSyntax.BlockSiteDescription);
+            var manifestIds = WebAddressList(removal, "webAppManifestIds", where, label, "\"https://www.tiktok.com/\"", WebAddressSyntax.IsManifestId, WebAddressSyntax.ManifestIdDescription);
+            return new RuleRemovalOptions(removeProvisioned, switches, blockSites, manifestIds);
+        }
+
+        private delegate bool WebAddressCheck(string text, out string error);
+
+        // blockSites and webAppManifestIds: a list of texts, each checked by WebAddressSyntax and reported where it stands.
+        private List<string> WebAddressList(JObject removal, string name, string where, string label, string example, WebAddressCheck check, string description)
+        {
+            var accepted = new List<string>();
+            var property = Property(removal, name);
+            if (property == null || property.Value.Type == JTokenType.Null) return accepted;
+            if (!(property.Value is JArray list))
+            {
+                Problem(property, "'" + name + "' in " + where + " must be a list such as [" + example + "]");
+                return accepted;
+            }
+            foreach (var item in list)
+            {
+                if (item.Type != JTokenType.String) { Problem(item, "each of '" + name + "' in " + where + " must be text such as " + example); continue; }
+                var text = item.Value<string>();
+                if (!check(text, out var error))
+                    Problem(item, "'" + WebAddressSyntax.Visible(text) + "' in '" + name + "' of " + label + " " + error + "; " + description);
+                else accepted.Add(text);
+            }
+            return accepted;
         }
 
 

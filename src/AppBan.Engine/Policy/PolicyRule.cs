@@ -10,10 +10,13 @@ namespace AppBan.Engine.Policy
     {
         public static readonly RuleRemovalOptions Default = new RuleRemovalOptions();
 
-        public RuleRemovalOptions(bool removeProvisioned = true, IEnumerable<string> silentSwitches = null)
+        public RuleRemovalOptions(bool removeProvisioned = true, IEnumerable<string> silentSwitches = null,
+            IEnumerable<string> blockSites = null, IEnumerable<string> webAppManifestIds = null)
         {
             RemoveProvisioned = removeProvisioned;
             SilentSwitches = (silentSwitches ?? Enumerable.Empty<string>()).ToList().AsReadOnly();
+            BlockSites = (blockSites ?? Enumerable.Empty<string>()).ToList().AsReadOnly();
+            WebAppManifestIds = (webAppManifestIds ?? Enumerable.Empty<string>()).ToList().AsReadOnly();
         }
 
         /// <summary>Store apps: also remove the provisioned package, so new profiles do not get the app again.</summary>
@@ -25,8 +28,22 @@ namespace AppBan.Engine.Policy
         /// </summary>
         public IReadOnlyList<string> SilentSwitches { get; }
 
+        /// <summary>
+        /// Web apps: sites added to the user's browser URL blocklist (Edge and Chrome policy in the user's hive), such as
+        /// tiktok.com. Each is validated by the loader with <c>WebAddressSyntax</c>: no wildcard, a host with a dot.
+        /// </summary>
+        public IReadOnlyList<string> BlockSites { get; }
+
+        /// <summary>
+        /// Web apps: manifest ids (absolute https:// URLs) given a WebAppSettings entry that unregisters the installed
+        /// web app from the operating system (force_unregister_os_integration) and blocks it from starting at sign-in.
+        /// </summary>
+        public IReadOnlyList<string> WebAppManifestIds { get; }
+
         public override string ToString() =>
-            "RemoveProvisioned=" + RemoveProvisioned + (SilentSwitches.Count == 0 ? "" : "; SilentSwitches=" + string.Join(" ", SilentSwitches));
+            "RemoveProvisioned=" + RemoveProvisioned + (SilentSwitches.Count == 0 ? "" : "; SilentSwitches=" + string.Join(" ", SilentSwitches))
+            + (BlockSites.Count == 0 ? "" : "; BlockSites=" + string.Join(" ", BlockSites))
+            + (WebAppManifestIds.Count == 0 ? "" : "; WebAppManifestIds=" + string.Join(" ", WebAppManifestIds));
     }
 
     /// <summary>One banned app. It matches an installed app when ANY of its matchers matches.</summary>

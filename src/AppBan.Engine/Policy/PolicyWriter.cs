@@ -42,6 +42,9 @@ namespace AppBan.Engine.Policy
                 ["removeProvisioned"] = rule.Removal.RemoveProvisioned,
                 ["silentSwitches"] = new JArray(rule.Removal.SilentSwitches),
             };
+            // Written only when set, so that a policy without browser entries keeps the shape older versions wrote.
+            if (rule.Removal.BlockSites.Count > 0) o["removal"]["blockSites"] = new JArray(rule.Removal.BlockSites);
+            if (rule.Removal.WebAppManifestIds.Count > 0) o["removal"]["webAppManifestIds"] = new JArray(rule.Removal.WebAppManifestIds);
             return o;
         }
 

@@ -338,6 +338,7 @@ namespace AppBan.Engine.Tests.Fakes
                     DeleteKey(keyPath);
                     return Result(0);
                 default:
+                    if (TryMultiStringRegistry(method, node, valueName, args, out var more)) return more;
                     throw new CimException(CimErrorKind.NotSupported, ComputerName, "Not modelled: " + method);
             }
         }
