@@ -76,6 +76,8 @@ namespace AppBan.Engine.Findings
         /// confirm (and delete their tasks and records). Never a reason to change anything by itself.
         /// </summary>
         internal IReadOnlyList<Scheduling.ScheduledWorkRecord> CompletedWork { get; set; } = Array.Empty<Scheduling.ScheduledWorkRecord>();
+        /// <summary>Every record of AppBan's scheduled work the scan read (expired ones included).</summary>
+        internal IReadOnlyList<Scheduling.ScheduledWorkRecord> ScheduledWork { get; set; } = Array.Empty<Scheduling.ScheduledWorkRecord>();
 
         /// <summary>The warning that names the users whose per-user apps were not scanned; null when there are none.</summary>
         public string UsersNotScannedWarning() =>

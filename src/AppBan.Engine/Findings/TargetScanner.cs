@@ -100,6 +100,7 @@ namespace AppBan.Engine.Findings
                 warnings.AddRange(problems);
                 var result = TargetScanResult.Completed(computer, inventory, findings, exemptionsTask.Result, warnings, watch.Elapsed);
                 result.CompletedWork = completed;
+                result.ScheduledWork = scheduledTask.Result;
                 return result;
             }
         }

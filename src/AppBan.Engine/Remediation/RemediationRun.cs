@@ -114,7 +114,8 @@ namespace AppBan.Engine.Remediation
         {
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
             var approved = removalsApproved.TryGetValue(sink.Target, out var yes) && yes;
-            if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation))
+            if (approved) await SettleScheduledWorkAsync(session, scan, sink, ct).ConfigureAwait(false);
+            if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation || f.Status == FindingStatus.Scheduled))
                 await RemoveAsync(sink.Target, scan.Findings.Select(NewRequest).ToList(), () => session,
                     settings.Policy.Exemptions.Concat(scan.DeviceExemptions).ToList(), sink, ct).ConfigureAwait(false);
             settings.Report?.TargetEnded(sink.Target);
@@ -195,7 +196,7 @@ namespace AppBan.Engine.Remediation
             try
             {
                 var verifier = settings.VerifierFor?.Invoke(session) ?? new InventoryReader(new RegistryClient(session, callOptions.With(ct)));
-                var executor = new RemovalExecutor(session, verifier, settings.Executor);
+                var executor = new RemovalExecutor(session, verifier, ExecutorOptions());
                 foreach (var request in pending)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -212,6 +213,14 @@ namespace AppBan.Engine.Remediation
             }
         }
 
+        private RemovalExecutorOptions ExecutorOptions()
+        {
+            var options = settings.Executor ?? new RemovalExecutorOptions();
+            if (options.PolicyName == null) options.PolicyName = settings.Policy.Name;
+            if (options.Clock == null) options.Clock = settings.Clock;
+            return options;
+        }
+
         /// <summary>The LateExemption rule: an exemption that applies now (device or policy) wins over an older finding.</summary>
         private async Task<IReadOnlyCollection<Exemption>> ApplyLateExemptionsAsync(ICimSession session, string computerName,
             IReadOnlyList<RemovalRequest> requests, TargetSink sink, CancellationToken ct)
@@ -225,6 +234,22 @@ namespace AppBan.Engine.Remediation
             foreach (var request in requests.Where(r => r.Finding.Status != FindingStatus.Exempt))
                 request.LateExemption = ExemptionMatcher.FindApplicable(exemptions, request.Finding.RuleId, request.Finding.App, computerName, now);
             return exemptions;
+        }
+
+        /// <summary>
+        /// What earlier runs set in motion for users: a removal whose app this scan no longer finds is confirmed (Removed, its
+        /// task and record deleted); one whose finding is now exempt is cancelled; browser policy AppBan wrote for a rule
+        /// that left the policy, or for a user now exempt from it, is taken back. Housekeeping: a failure here is a warning.
+        /// </summary>
+        private async Task SettleScheduledWorkAsync(ICimSession session, TargetScanResult scan, TargetSink sink, CancellationToken ct)
+        {
+            var settler = new ScheduledWorkSettler(session, callOptions.With(ct), settings.Policy, settings.Clock);
+            try
+            {
+                foreach (var result in await settler.ConfirmAsync(scan, ct).ConfigureAwait(false)) Post(result, sink);
+                foreach (var warning in await settler.CancelForExemptAsync(scan, ct).ConfigureAwait(false)) sink.WriteWarning(warning);
+            }
+            catch (CimException ex) { sink.WriteWarning(sink.Target + ": AppBan's scheduled work could not be settled: " + ex.Message); }
         }
 
         private void Post(RemovalResult result, TargetSink sink)

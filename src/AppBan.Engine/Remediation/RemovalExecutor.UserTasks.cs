@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -70,6 +71,62 @@ namespace AppBan.Engine.Remediation
                                  ? ": the task started in their session and had not finished; a later run confirms the removal"
                                  : ": the task " + UserTaskDefinition.TaskPath + definition.TaskName + " runs as them at their next sign-in")
                              + ", until " + ScheduledWork.FormatTime(record.Expires) + After(elevatedOutcome);
+            return result;
+        }
+
+        /// <summary>
+        /// A web app: the rule's sites blocked and the app's OS integration unregistered by policy in the user's own hive
+        /// (only administrators can write it). The browser applies it when it next starts, or sooner; until a re-scan no
+        /// longer finds the app, the result is Scheduled, with a record the next scan reads.
+        /// </summary>
+        private async Task<RemovalResult> BlockInBrowserAsync(RemovalRequest request, BrowserPolicyPlan policy, RemovalResult result, CancellationToken ct)
+        {
+            var app = request.Finding.App;
+            var user = app.UserName ?? app.UserSid;
+            result.Method = RemovalMethod.BrowserPolicy;
+            if (!await IsSignedInAsync(app.UserSid, ct).ConfigureAwait(false))
+            {
+                // [guess W097] the hive of a signed-out user is written on a run while they are signed in.
+                result.Status = RemovalStatus.RequiresUserAction;
+                result.Message = user + " is signed out, so their hive (where the browser policy goes) is not loaded; a run while they are signed in writes it";
+                return result;
+            }
+            if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
+            {
+                result.Status = RemovalStatus.AlreadyAbsent;
+                return result;
+            }
+            var changes = await new BrowserPolicyWriter(registry).ApplyAsync(policy, ct).ConfigureAwait(false);
+            var failed = changes.Where(c => !c.Succeeded).ToList();
+            if (failed.Count == changes.Count)
+            {
+                result.Status = RemovalStatus.Failed;
+                result.Error = computerName + ": the browser policy could not be written: " + string.Join("; ", failed.Select(c => c.Browser + ": " + c.Error));
+                return result;
+            }
+            var now = Clock.UtcNow;
+            var workId = WorkId.For(app.UserSid, request.Finding.RuleId, WorkId.AppIdentityOf(app));
+            var registered = new DateTimeOffset(now.UtcDateTime.Ticks - now.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+            var record = new ScheduledWorkRecord
+            {
+                WorkId = workId, RuleId = request.Finding.RuleId, UserSid = app.UserSid.ToUpperInvariant(), AppIdentity = WorkId.AppIdentityOf(app),
+                AppName = app.DisplayName ?? app.KeyName, TaskPath = ScheduledWork.TaskPath, TaskName = ScheduledWork.TaskNameOf(workId),
+                Command = ScheduledWork.BrowserPolicyCommand, Arguments = string.Join(" ", policy.Sites.Concat(policy.ManifestIds)),
+                Registered = registered, Expires = registered + UserTaskDefinition.Lifetime, Policy = options.PolicyName ?? string.Empty,
+            };
+            await ScheduledWorkStore.WriteAsync(registry, record, ct).ConfigureAwait(false);
+            var notes = changes.SelectMany(c => c.Notes).Concat(failed.Select(c => c.Browser + ": " + c.Error)).ToList();
+            var noteText = notes.Count == 0 ? string.Empty : " (" + string.Join("; ", notes) + ")";
+            if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
+            {
+                await ForgetAsync(record, ct).ConfigureAwait(false);
+                result.Status = RemovalStatus.Removed;
+                result.Message = "the browser unregistered the web app under the policy written for " + user + noteText;
+                return result;
+            }
+            result.Status = RemovalStatus.Scheduled;
+            result.Message = "browser policy written " + ScheduledWork.FormatTime(registered) + " for " + user + ": " + policy.Action +
+                             "; the browser removes the web app when it next starts (at sign-in at the latest)" + noteText;
             return result;
         }
 

@@ -93,6 +93,8 @@ namespace AppBan.Engine.Remediation
                 }
                 if (plan.Decision == RemovalDecision.RunAsUser)
                     return await ScheduleForUserAsync(request, plan.UserCommand, result, watch, watch.Elapsed + options.Timeout, null, ct).ConfigureAwait(false);
+                if (plan.Decision == RemovalDecision.BlockInBrowser)
+                    return await BlockInBrowserAsync(request, plan.BrowserPolicy, result, ct).ConfigureAwait(false);
                 if (plan.RequiresFileSecurityCheck)
                 {
                     // A program where standard users may create files runs only when none of them can change it (read only).

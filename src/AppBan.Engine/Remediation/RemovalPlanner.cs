@@ -88,6 +88,8 @@ namespace AppBan.Engine.Remediation
         public bool RequiresFileSecurityCheck { get; internal set; }
         /// <summary>RunAsUser plans: what the user's own task runs.</summary>
         internal UserTaskCommand UserCommand { get; set; }
+        /// <summary>BlockInBrowser plans: the policy written in the user's hive.</summary>
+        internal BrowserPolicyPlan BrowserPolicy { get; set; }
 
         /// <summary>ShouldProcess target: "&lt;App&gt; &lt;Version&gt; (&lt;Scope&gt; &lt;User&gt;) on &lt;Computer&gt;".</summary>
         public string Target => RemovalPlanner.DescribeTarget(Finding);
@@ -172,7 +174,7 @@ namespace AppBan.Engine.Remediation
                            + UserTaskDefinition.Lifetime.TotalDays.ToString("0", CultureInfo.InvariantCulture) + " days: "
                            + (plan.UserCommand == null ? "the uninstaller" : "\"" + plan.UserCommand.Command + "\" " + plan.UserCommand.Arguments).TrimEnd();
                 case RemovalDecision.BlockInBrowser:
-                    return "Write browser policy for " + user + " (Edge and Chrome): " + BrowserPolicyDescription(plan.Request.Removal);
+                    return plan.BrowserPolicy.Action + " (" + user + "; administrators only can change it)";
             }
             var text = "Uninstall via " + DescribeMethod(plan.Method, plan.ProductCode);
             if (plan.MayFallBackToAllUsers)
@@ -243,10 +245,18 @@ namespace AppBan.Engine.Remediation
         }
 
         /// <summary>A browser web app: the rule's sites blocked and its OS integration unregistered, by policy in the user's hive.</summary>
-        private static RemovalPlan PlanWebApp(RemovalPlan plan, InstalledApp app, RemovalRequest request) =>
-            Skip(plan, RemovalDecision.RequiresUserAction, WebAppAdvice(app));
-
-        private static string BrowserPolicyDescription(Policy.RuleRemovalOptions removal) => string.Empty;
+        private static RemovalPlan PlanWebApp(RemovalPlan plan, InstalledApp app, RemovalRequest request)
+        {
+            var removal = request.Removal;
+            if (removal.BlockSites.Count == 0 && removal.WebAppManifestIds.Count == 0)
+                return Skip(plan, RemovalDecision.RequiresUserAction, WebAppAdvice(app));
+            var sidError = UserTaskDefinition.CheckPrincipal(app.UserSid);
+            if (sidError != null) return Skip(plan, RemovalDecision.Refuse, "no browser policy is written: " + sidError);
+            plan.Decision = RemovalDecision.BlockInBrowser;
+            plan.Method = RemovalMethod.BrowserPolicy;
+            plan.BrowserPolicy = BrowserPolicyPlan.For(app.UserSid, request.Finding.RuleId, removal.BlockSites, removal.WebAppManifestIds, request.Finding.PolicyName);
+            return plan;
+        }
 
         private static RemovalPlan PlanProvisioned(RemovalPlan plan, InstalledApp app, RemovalRequest request)
         {
