@@ -12,13 +12,14 @@ namespace AppBan.Engine.Inventory
     /// <summary>
     /// Reads what is installed on one target through StdRegProv (never Win32_Product): uninstall entries under HKLM
     /// (64-bit view and WOW6432Node) and every loaded user hive, user profiles, Store packages per user and provisioned,
-    /// and browser web apps.
+    /// and browser web apps. Signed-out users' hives are read from a short-lived copy (InventoryReader.SignedOut.cs).
     /// <para>
     /// Cost: EnumKey per uninstall root, then ONE GetStringValue(DisplayName) per key. Only keys the caller's
     /// pre-filter keeps (the policy's MightMatch) get their other values read: EnumValues, then one read per value
     /// present among those inventory uses. Store packages come from key names alone. Per target this adds a small
     /// constant: ProfileList (EnumKey + one read per profile), HKU (EnumKey), the device's package repository and
     /// AppxAllUserStore\Applications (one EnumKey each), and one EnumKey per signed-in user's package repository. Several operations are in flight at once (<see cref="MaxConcurrentOperations"/>).
+    /// Signed-out users cost nothing when there are none; see InventoryReader.SignedOut.cs for what each costs.
     /// </para>
     /// <para>
     /// Failures: a StdRegProv ReturnValue that denies one hive or key is recorded as a warning and marks the result
@@ -96,7 +97,8 @@ namespace AppBan.Engine.Inventory
         }
 
         /// <summary>
-        /// Re-scans one app: does its uninstall entry still have a DisplayName, or does its user's package repository
+        /// Re-scans one app: does its uninstall entry still have a DisplayName (a user's entry whose hive is not loaded, as
+        /// a signed-out user's, counts as still there: nothing says otherwise), or does its user's package repository
         /// (or the provisioned store) still hold a package of the same family that the device's repository lists? A family
         /// match, not the exact full name, so an update installed meanwhile still counts as installed. Throws
         /// <see cref="CimException"/> when it cannot tell.

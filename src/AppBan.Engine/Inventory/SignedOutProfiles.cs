@@ -29,7 +29,14 @@ namespace AppBan.Engine.Inventory
     /// <c>HKLM\SOFTWARE\AppBan\Profiles\&lt;runId&gt;\&lt;SID&gt;</c> (admin-only), and unloads them at once; the scan
     /// then reads the copy with StdRegProv and deletes it. The hive stays loaded only while reg.exe copies, so a user who
     /// signs in at that moment gets a temporary profile [guess W090]; a user signed in meanwhile makes the load fail
-    /// (the file is in use) and is named with <see cref="UserNotScannedReason.HiveLoadFailed"/>.
+    /// (the file is in use) and is named with <see cref="UserNotScannedReason.HiveLoadFailed"/>. reg.exe load works in a
+    /// process Win32_Process.Create starts for an administrator, who holds the backup and restore privileges it needs
+    /// [guess W093]; for anyone else the load fails and the user is named the same way.
+    /// <para>
+    /// What is copied was written by the user (their uninstall entries, their package repository): the copy is read as
+    /// theirs, never as an administrator's. reg.exe copy /s writes only below its destination, whatever the source holds,
+    /// registry links included [guess W092], so a user's hive cannot make the copy write elsewhere in HKLM.
+    /// </para>
     /// <para>
     /// Only the profile folder reaches the command, from ProfileList (admin-only), checked by
     /// <see cref="CheckProfilePath"/>: nothing from a user's own hive is ever part of a command. <c>&lt;runId&gt;</c> is a
