@@ -242,10 +242,27 @@ namespace AppBan.Engine.Cim
             if (string.IsNullOrWhiteSpace(innerCommand)) throw new ArgumentException("A command is required.", nameof(innerCommand));
             if (CmdMetacharacters.IsMatch(innerCommand.Replace("\"", string.Empty)))
                 throw new ArgumentException("The command carries cmd.exe metacharacters and cannot be wrapped safely.", nameof(innerCommand));
-            if (!Regex.IsMatch(runId ?? string.Empty, @"\A[0-9a-f]{32}\z"))
-                throw new ArgumentException("A run id is 32 lowercase hex digits.", nameof(runId));
+            CheckRunId(runId);
             return "cmd.exe /d /v:on /s /c \"" + innerCommand +
                    " & reg.exe add \"HKLM\\" + RunsKey + "\\" + runId + "\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"";
+        }
+
+        /// <summary>
+        /// The wrapper around a chain of commands (<see cref="CommandChain"/>): its joiners are the only metacharacters the
+        /// line carries, and the exit-code statement follows the chain's last command whatever it returned.
+        /// </summary>
+        internal static string WrapForExitCode(CommandChain chain, string runId)
+        {
+            if (chain == null || chain.Count == 0) throw new ArgumentException("A command is required.", nameof(chain));
+            CheckRunId(runId);
+            return "cmd.exe /d /v:on /s /c \"" + chain +
+                   " & reg.exe add \"HKLM\\" + RunsKey + "\\" + runId + "\" /v ExitCode /t REG_SZ /d !ERRORLEVEL! /f\"";
+        }
+
+        private static void CheckRunId(string runId)
+        {
+            if (!Regex.IsMatch(runId ?? string.Empty, @"\A[0-9a-f]{32}\z"))
+                throw new ArgumentException("A run id is 32 lowercase hex digits.", nameof(runId));
         }
 
         /// <summary>
@@ -254,10 +271,22 @@ namespace AppBan.Engine.Cim
         /// <paramref name="followRelaunches"/> it first notes the running processes, so that
         /// <see cref="FindLeftBehindAsync"/> can tell what the run started.
         /// </summary>
-        public async Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default, bool followRelaunches = false)
+        public Task<ProcessRunResult> RunAsync(string innerCommand, TimeSpan timeout, CancellationToken ct = default, bool followRelaunches = false)
+        {
+            return RunWrappedAsync(innerCommand, runId => WrapForExitCode(innerCommand, runId), timeout, ct, followRelaunches);
+        }
+
+        /// <summary>Runs a chain of commands through the exit-code wrapper, as <see cref="RunAsync(string, TimeSpan, CancellationToken, bool)"/> does one.</summary>
+        internal Task<ProcessRunResult> RunAsync(CommandChain chain, TimeSpan timeout, CancellationToken ct = default)
+        {
+            if (chain == null) throw new ArgumentNullException(nameof(chain));
+            return RunWrappedAsync(chain.ToString(), runId => WrapForExitCode(chain, runId), timeout, ct, false);
+        }
+
+        private async Task<ProcessRunResult> RunWrappedAsync(string innerCommand, Func<string, string> wrap, TimeSpan timeout, CancellationToken ct, bool followRelaunches)
         {
             var runId = RunKeyName.New(RunKeyName.Later(Clock.UtcNow, timeout));
-            var commandLine = WrapForExitCode(innerCommand, runId);
+            var commandLine = wrap(runId);
             var watch = Stopwatch.StartNew();
             var result = new ProcessRunResult { CommandLine = innerCommand };
             if (followRelaunches)
@@ -291,19 +320,30 @@ namespace AppBan.Engine.Cim
         /// anything else under Runs is neither opened nor followed. An empty or missing Runs costs one EnumKey.
         /// Registry refusals come back in the result; transport failures throw <see cref="CimException"/>.
         /// </summary>
-        public async Task<RunSweepResult> SweepRunsAsync(CancellationToken ct = default)
+        public Task<RunSweepResult> SweepRunsAsync(CancellationToken ct = default) =>
+            SweepRunKeysAsync(registry, RunsKey, Clock.UtcNow, false, ct);
+
+        /// <summary>
+        /// The sweep of any key whose subkeys are named by <see cref="RunKeyName"/> (Runs, and the hive snapshots under
+        /// Profiles): the rule of <see cref="SweepRunsAsync"/>. With <paramref name="withSubtree"/> an abandoned key is
+        /// deleted with everything below it (<see cref="RegistryClient.DeleteKeyTreeAsync"/>); without it, one DeleteKey,
+        /// which leaves a key that has subkeys.
+        /// </summary>
+        internal static async Task<RunSweepResult> SweepRunKeysAsync(RegistryClient registry, string parentKey, DateTimeOffset now, bool withSubtree,
+            CancellationToken ct)
         {
             var result = new RunSweepResult();
-            var names = await registry.EnumKeyAsync(RegistryHive.LocalMachine, RunsKey, ct).ConfigureAwait(false);
+            var names = await registry.EnumKeyAsync(RegistryHive.LocalMachine, parentKey, ct).ConfigureAwait(false);
             result.Outcome = names.Outcome;
             if (!names.Success) return result;
-            var now = Clock.UtcNow;
             foreach (var name in names.Value)
             {
                 if (!RunKeyName.IsRunKeyName(name)) { result.Ignored++; continue; }
-                var waitEnds = RunKeyName.WaitEndsOf(name);
-                if (waitEnds.HasValue && now - RunKeyGrace <= waitEnds.Value) { result.Awaited++; continue; }
-                var deleted = await registry.DeleteKeyAsync(RegistryHive.LocalMachine, RunsKey + "\\" + name, ct).ConfigureAwait(false);
+                if (!RunKeyName.IsAbandoned(name, now, RunKeyGrace)) { result.Awaited++; continue; }
+                var key = parentKey + "\\" + name;
+                var deleted = withSubtree
+                    ? await registry.DeleteKeyTreeAsync(RegistryHive.LocalMachine, key, ct).ConfigureAwait(false)
+                    : await registry.DeleteKeyAsync(RegistryHive.LocalMachine, key, ct).ConfigureAwait(false);
                 // Gone meanwhile: another sweep, or its own waiter, took it.
                 if (deleted.Success || deleted.Outcome == RegistryOutcome.KeyNotFound) result.Deleted++;
                 else result.NotDeleted++;

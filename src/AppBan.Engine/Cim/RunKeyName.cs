@@ -39,6 +39,16 @@ namespace AppBan.Engine.Cim
             return ms >= MaxDateMilliseconds ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeMilliseconds(ms);
         }
 
+        /// <summary>
+        /// True when nobody will read the key any more: its waiter gave up more than <paramref name="grace"/> before
+        /// <paramref name="now"/>, or its name is of another layout and says nothing about a waiter.
+        /// </summary>
+        public static bool IsAbandoned(string name, DateTimeOffset now, TimeSpan grace)
+        {
+            var waitEnds = WaitEndsOf(name);
+            return !(waitEnds.HasValue && now - grace <= waitEnds.Value);
+        }
+
         /// <summary><paramref name="now"/> plus <paramref name="span"/>, held within the dates a name can carry.</summary>
         public static DateTimeOffset Later(DateTimeOffset now, TimeSpan span) =>
             span <= TimeSpan.Zero ? now

@@ -58,6 +58,12 @@ namespace AppBan.Engine.Findings
 
         public int MaxConcurrentOperations { get; set; } = InventoryReader.DefaultMaxConcurrentOperations;
 
+        /// <summary>Reads signed-out users' hives through a short load (see <see cref="InventoryReader.ReadSignedOutProfiles"/>).</summary>
+        public bool ReadSignedOutProfiles { get; set; } = true;
+
+        /// <summary>The time bound of one command that loads signed-out users' hives.</summary>
+        public TimeSpan SignedOutSnapshotTimeout { get; set; } = SignedOutProfiles.DefaultTimeout;
+
         public Task<TargetScanResult> ScanAsync(ICimSession session, CancellationToken cancellationToken) =>
             ScanAsync(session, null, cancellationToken);
 
@@ -70,7 +76,12 @@ namespace AppBan.Engine.Findings
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 var registry = new RegistryClient(session, callOptions);
-                var reader = new InventoryReader(registry) { MaxConcurrentOperations = MaxConcurrentOperations };
+                var reader = new InventoryReader(registry)
+                {
+                    MaxConcurrentOperations = MaxConcurrentOperations,
+                    ReadSignedOutProfiles = ReadSignedOutProfiles,
+                    SignedOutSnapshotTimeout = SignedOutSnapshotTimeout,
+                };
                 var problems = new List<string>();
                 var inventoryTask = reader.ReadAsync(isCandidate, linked.Token);
                 var exemptionsTask = DeviceExemptionStore.ReadAllAsync(registry, computer, problems, linked.Token);

@@ -55,5 +55,12 @@ namespace AppBan.Engine.Inventory
         /// such an entry is ever executed with admin or SYSTEM rights.
         /// </summary>
         public bool FromUserWritableLocation { get; set; }
+
+        /// <summary>
+        /// True when the entry or package was read from a copy of a signed-out user's hive (loaded briefly for the scan).
+        /// <see cref="KeyPath"/> still names where it lives in that user's own hive (HKU\&lt;SID&gt;\...), which is not
+        /// loaded now; the copy AppBan read from is gone.
+        /// </summary>
+        public bool SignedOut { get; set; }
     }
 }

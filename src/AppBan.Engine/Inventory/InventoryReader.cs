@@ -12,13 +12,14 @@ namespace AppBan.Engine.Inventory
     /// <summary>
     /// Reads what is installed on one target through StdRegProv (never Win32_Product): uninstall entries under HKLM
     /// (64-bit view and WOW6432Node) and every loaded user hive, user profiles, Store packages per user and provisioned,
-    /// and browser web apps.
+    /// and browser web apps. Signed-out users' hives are read from a short-lived copy (InventoryReader.SignedOut.cs).
     /// <para>
     /// Cost: EnumKey per uninstall root, then ONE GetStringValue(DisplayName) per key. Only keys the caller's
     /// pre-filter keeps (the policy's MightMatch) get their other values read: EnumValues, then one read per value
     /// present among those inventory uses. Store packages come from key names alone. Per target this adds a small
     /// constant: ProfileList (EnumKey + one read per profile), HKU (EnumKey), the device's package repository and
     /// AppxAllUserStore\Applications (one EnumKey each), and one EnumKey per signed-in user's package repository. Several operations are in flight at once (<see cref="MaxConcurrentOperations"/>).
+    /// Signed-out users cost nothing when there are none; see InventoryReader.SignedOut.cs for what each costs.
     /// </para>
     /// <para>
     /// Failures: a StdRegProv ReturnValue that denies one hive or key is recorded as a warning and marks the result
@@ -33,7 +34,7 @@ namespace AppBan.Engine.Inventory
     /// not carry) is kept as read and named in a warning, in <see cref="XmlCharacters.Visible"/> form.
     /// </para>
     /// </summary>
-    internal sealed class InventoryReader : IInstallVerifier
+    internal sealed partial class InventoryReader : IInstallVerifier
     {
         public const int DefaultMaxConcurrentOperations = 16;
 
@@ -51,6 +52,21 @@ namespace AppBan.Engine.Inventory
         /// below WinRM's default per-user quota (MaxConcurrentOperationsPerUser) and what WMI's provider host absorbs.
         /// </summary>
         public int MaxConcurrentOperations { get; set; } = DefaultMaxConcurrentOperations;
+
+        /// <summary>
+        /// Reads the hives of users who are signed out by loading them briefly (<see cref="SignedOutProfiles"/>): one elevated
+        /// command per target, only when such a user exists. Off: they are named with <see cref="UserNotScannedReason.HiveNotLoaded"/>.
+        /// </summary>
+        public bool ReadSignedOutProfiles { get; set; } = true;
+
+        /// <summary>How long one snapshot command may run before its users are named as not read.</summary>
+        public TimeSpan SignedOutSnapshotTimeout { get; set; } = SignedOutProfiles.DefaultTimeout;
+
+        /// <summary>The time snapshot keys are named and swept by.</summary>
+        public IClock Clock { get; set; } = SystemClock.Instance;
+
+        /// <summary>How often a running snapshot command is polled; tests may shorten it.</summary>
+        public TimeSpan SnapshotPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
         /// <summary>
         /// Reads the inventory. <paramref name="isCandidate"/> gets (uninstall key name, DisplayName) and says whether the
@@ -81,7 +97,8 @@ namespace AppBan.Engine.Inventory
         }
 
         /// <summary>
-        /// Re-scans one app: does its uninstall entry still have a DisplayName, or does its user's package repository
+        /// Re-scans one app: does its uninstall entry still have a DisplayName (a user's entry whose hive is not loaded, as
+        /// a signed-out user's, counts as still there: nothing says otherwise), or does its user's package repository
         /// (or the provisioned store) still hold a package of the same family that the device's repository lists? A family
         /// match, not the exact full name, so an update installed meanwhile still counts as installed. Throws
         /// <see cref="CimException"/> when it cannot tell.
@@ -128,11 +145,24 @@ namespace AppBan.Engine.Inventory
             {
                 case RegistryOutcome.Success: return !string.IsNullOrWhiteSpace(name.Value);
                 case RegistryOutcome.KeyNotFound:
+                    // A user's entry whose hive is not loaded (they are signed out, or signed out since the scan): nothing
+                    // here says it is gone. One more operation, only for a per-user entry that was not found.
+                    return hive == RegistryHive.Users && !await IsUserHiveLoadedAsync(subKey, cancellationToken).ConfigureAwait(false);
                 case RegistryOutcome.ValueNotFound: return false;
                 default:
                     ThrowIfUnreadable(name.Outcome, name.ReturnValue, app.KeyPath);
                     return true;
             }
+        }
+
+        /// <summary>Whether the hive that HKU\<paramref name="subKey"/> lies in (its first segment) is loaded; throws when it cannot tell.</summary>
+        private async Task<bool> IsUserHiveLoadedAsync(string subKey, CancellationToken ct)
+        {
+            var hiveName = subKey.Split('\\')[0];
+            var hive = await Registry.EnumKeyAsync(RegistryHive.Users, hiveName, ct).ConfigureAwait(false);
+            if (hive.Outcome == RegistryOutcome.KeyNotFound) return false;
+            ThrowIfUnreadable(hive.Outcome, hive.ReturnValue, InventoryPaths.Format(RegistryHive.Users, hiveName));
+            return true;
         }
 
         /// <summary>A key's subkeys; empty when the key does not exist; throws when it cannot be read.</summary>
@@ -184,9 +214,9 @@ namespace AppBan.Engine.Inventory
             SecurityIdentifiers.IsValid(name) && !SecurityIdentifiers.IsServiceAccount(name);
 
         /// <summary>One read of one target: its state, throttle and first transport failure.</summary>
-        private sealed class Scan
+        private sealed partial class Scan
         {
-            
+            private readonly InventoryReader reader;
             private readonly RegistryClient registry;
             private readonly Func<string, string, bool> isCandidate;
             /// <summary>Only the users' Store packages: no uninstall entry, no provisioned package.</summary>
@@ -215,6 +245,7 @@ namespace AppBan.Engine.Inventory
             public Scan(InventoryReader reader, Func<string, string, bool> isCandidate, bool storeOnly, CancellationToken ct)
             {
                 this.storeOnly = storeOnly;
+                this.reader = reader;
                 registry = reader.Registry;
                 computer = reader.ComputerName;
                 this.isCandidate = isCandidate;
@@ -230,7 +261,9 @@ namespace AppBan.Engine.Inventory
                 try
                 {
                     deviceRepository = ReadDeviceRepositoryAsync();
-                    var work = new List<Task> { ReadProfilesAsync(), deviceRepository, ReadLoadedHivesThenScanAsync() };
+                    var profilesRead = ReadProfilesAsync();
+                    var work = new List<Task> { profilesRead, deviceRepository, ReadLoadedHivesThenScanAsync() };
+                    if (reader.ReadSignedOutProfiles) work.Add(ReadSignedOutUsersAsync(profilesRead));
                     if (!storeOnly)
                         work.AddRange(new[] { ScanUninstallRootAsync(UninstallRoot.Machine64), ScanUninstallRootAsync(UninstallRoot.Machine32), ReadProvisionedAsync() });
                     try
@@ -295,22 +328,28 @@ namespace AppBan.Engine.Inventory
                     StorePackageCount = packages,
                     DevicePackages = (deviceNames ?? new HashSet<string>()).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList(),
                     OperationCount = operations,
+                    SignedOutPolicies = SignedOutPolicyMap(),
                 };
             }
 
             /// <summary>What was not read of one user (null: everything was), and why: the uninstall side decides first.</summary>
             private UserNotScanned NotScanned(string sid, bool hiveLoaded)
             {
-                var uninstallRead = hiveLoaded && loadedHives != null && !deniedUsers.ContainsKey(sid);
+                signedOut.TryGetValue(sid, out var copy);
+                var uninstallRead = ((hiveLoaded && loadedHives != null) || (copy != null && copy.UninstallRead)) && !deniedUsers.ContainsKey(sid);
                 var packagesRead = storeRead.Contains(sid);
                 if (packagesRead && (uninstallRead || storeOnly)) return null;
                 UserNotScannedReason reason;
                 if (deniedUsers.TryGetValue(sid, out var denied)) reason = denied;
                 else if (loadedHives == null) reason = UserNotScannedReason.ReadFailed;
-                else if (!hiveLoaded) reason = UserNotScannedReason.HiveNotLoaded;
+                else if (!hiveLoaded) reason = copy?.Reason ?? UserNotScannedReason.HiveNotLoaded;
                 else if (storeNotRead.TryGetValue(sid, out var storeReason)) reason = storeReason;
                 else reason = UserNotScannedReason.ClassesHiveNotLoaded;
-                return new UserNotScanned { Sid = sid, Reason = reason, UninstallEntriesRead = uninstallRead && !storeOnly, StorePackagesRead = packagesRead };
+                return new UserNotScanned
+                {
+                    Sid = sid, Reason = reason, UninstallEntriesRead = uninstallRead && !storeOnly, StorePackagesRead = packagesRead,
+                    Message = hiveLoaded ? null : copy?.Message,
+                };
             }
 
             private string UserNameOf(string sid)
@@ -337,10 +376,7 @@ namespace AppBan.Engine.Inventory
                 }
                 catch (CimException ex) when (!(hive == RegistryHive.Users && IsAboutThatEntryOnly(ex)))
                 {
-                    if (!outerToken.IsCancellationRequested && Interlocked.CompareExchange(ref firstError, ex, null) == null)
-                    {
-                        try { linked.Cancel(); } catch (ObjectDisposedException) { }
-                    }
+                    StopOn(ex);
                     throw;
                 }
                 finally
@@ -349,12 +385,30 @@ namespace AppBan.Engine.Inventory
                 }
             }
 
-            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive hive, string subKey) =>
-                Op(hive, t => registry.EnumKeyAsync(hive, subKey, t));
+            /// <summary>The first failure of the target stops the whole read: what is in flight is cancelled.</summary>
+            private void StopOn(CimException ex)
+            {
+                if (!outerToken.IsCancellationRequested && Interlocked.CompareExchange(ref firstError, ex, null) == null)
+                {
+                    try { linked.Cancel(); } catch (ObjectDisposedException) { }
+                }
+            }
+
+            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive hive, string subKey) => EnumKey(hive, hive, subKey);
+
+            /// <summary>
+            /// <paramref name="owner"/> is the hive the data comes from, which decides what a failure stops (see <see cref="Op"/>):
+            /// a signed-out user's copy is read from HKLM, yet what it holds the user wrote.
+            /// </summary>
+            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive owner, RegistryHive hive, string subKey) =>
+                Op(owner, t => registry.EnumKeyAsync(hive, subKey, t));
 
             /// <summary>A string value as one throttled operation (two when the type-mismatch retry is needed).</summary>
             private Task<RegistryResult<string>> ReadString(RegistryHive hive, string subKey, string valueName, bool expandedFirst) =>
-                Op(hive, t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () => Interlocked.Increment(ref operations)));
+                ReadString(hive, hive, subKey, valueName, expandedFirst);
+
+            private Task<RegistryResult<string>> ReadString(RegistryHive owner, RegistryHive hive, string subKey, string valueName, bool expandedFirst) =>
+                Op(owner, t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () => Interlocked.Increment(ref operations)));
 
             private void Warn(string message, bool makesPartial)
             {
@@ -448,16 +502,26 @@ namespace AppBan.Engine.Inventory
 
             private async Task ReadLoadedHivesThenScanAsync()
             {
-                var hives = await EnumKey(RegistryHive.Users, string.Empty).ConfigureAwait(false);
-                if (!NoteRoot(hives))
+                List<string> users;
+                HashSet<string> classes;
+                try
                 {
-                    Warn("Cannot list the loaded user hives (HKU) on " + computer + ": " + Describe(hives)
-                        + ". No per-user uninstall entry was read.", true);
-                    return;
+                    var hives = await EnumKey(RegistryHive.Users, string.Empty).ConfigureAwait(false);
+                    if (!NoteRoot(hives))
+                    {
+                        Warn("Cannot list the loaded user hives (HKU) on " + computer + ": " + Describe(hives)
+                            + ". No per-user uninstall entry was read.", true);
+                        return;
+                    }
+                    users = hives.Value.Where(IsUserHive).ToList();
+                    classes = new HashSet<string>(hives.Value, StringComparer.OrdinalIgnoreCase);
+                    lock (gate) loadedHives = users;
                 }
-                var users = hives.Value.Where(IsUserHive).ToList();
-                var classes = new HashSet<string>(hives.Value, StringComparer.OrdinalIgnoreCase);
-                lock (gate) loadedHives = users;
+                finally
+                {
+                    // Who is signed out is known from here on (or, when HKU could not be listed, that it is not known).
+                    hivesListed.TrySetResult(true);
+                }
                 var userUninstallRoots = storeOnly ? Enumerable.Empty<Task>() : users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)));
                 await Task.WhenAll(userUninstallRoots
                     .Concat(users.Select(sid => ReadUserPackagesAsync(sid, classes.Contains(sid + InventoryPaths.ClassesHiveSuffix))))).ConfigureAwait(false);
@@ -468,7 +532,7 @@ namespace AppBan.Engine.Inventory
             private async Task ScanUninstallRootAsync(UninstallRoot root)
             {
                 RegistryResult<IReadOnlyList<string>> keys;
-                try { keys = await EnumKey(root.Hive, root.SubKey).ConfigureAwait(false); }
+                try { keys = await EnumKey(root.Hive, root.ReadHive, root.ReadSubKey).ConfigureAwait(false); }
                 catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
                 {
                     Warn("Cannot list " + root.DisplayPath + " on " + computer + ": " + ex.Message + " No per-user uninstall entry of " +
@@ -503,8 +567,8 @@ namespace AppBan.Engine.Inventory
 
             private async Task ScanEntryAsync(UninstallRoot root, string keyName)
             {
-                var path = root.SubKey + "\\" + keyName;
-                var name = await ReadString(root.Hive, path, "DisplayName", false).ConfigureAwait(false);
+                var path = root.ReadSubKey + "\\" + keyName;
+                var name = await ReadString(root.Hive, root.ReadHive, path, "DisplayName", false).ConfigureAwait(false);
                 if (name.Success) NoteUnusualText(root, keyName, "DisplayName", name.Value);
                 switch (name.Outcome)
                 {
@@ -540,8 +604,8 @@ namespace AppBan.Engine.Inventory
             /// </summary>
             private async Task<UninstallEntryValues> ReadDetailsAsync(UninstallRoot root, string keyName, string displayName)
             {
-                var path = root.SubKey + "\\" + keyName;
-                var list = await Op(root.Hive, t => registry.EnumValuesAsync(root.Hive, path, t)).ConfigureAwait(false);
+                var path = root.ReadSubKey + "\\" + keyName;
+                var list = await Op(root.Hive, t => registry.EnumValuesAsync(root.ReadHive, path, t)).ConfigureAwait(false);
                 if (list.Outcome == RegistryOutcome.KeyNotFound) return null;
                 if (!list.Success)
                 {
@@ -567,7 +631,7 @@ namespace AppBan.Engine.Inventory
                 Dictionary<string, RegistryValueInfo> present, IReadOnlyList<string> names)
             {
                 var wanted = names.Where(present.ContainsKey).Select(n => present[n]).ToList();
-                var results = await Task.WhenAll(wanted.Select(v => ReadTypedAsync(root.Hive, path, v))).ConfigureAwait(false);
+                var results = await Task.WhenAll(wanted.Select(v => ReadTypedAsync(root.Hive, root.ReadHive, path, v))).ConfigureAwait(false);
                 var map = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
                 for (var i = 0; i < wanted.Count; i++)
                 {
@@ -589,20 +653,20 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>One value, read with the method its registry type needs.</summary>
-            private async Task<(RegistryOutcome, uint, object)> ReadTypedAsync(RegistryHive hive, string path, RegistryValueInfo info)
+            private async Task<(RegistryOutcome, uint, object)> ReadTypedAsync(RegistryHive owner, RegistryHive hive, string path, RegistryValueInfo info)
             {
                 switch (info.Kind)
                 {
                     case RegistryValueKind.DWord:
-                        var d = await Op(hive, t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var d = await Op(owner, t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (d.Outcome, d.ReturnValue, d.Success ? (object)d.Value : null);
                     case RegistryValueKind.QWord:
-                        var q = await Op(hive, t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var q = await Op(owner, t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (q.Outcome, q.ReturnValue, q.Success ? (object)q.Value : null);
                     case RegistryValueKind.String:
                     case RegistryValueKind.ExpandString:
                         // Expanded in the provider's context, not the owner's [doc: GetExpandedStringValue].
-                        var s = await ReadString(hive, path, info.Name, info.Kind == RegistryValueKind.ExpandString).ConfigureAwait(false);
+                        var s = await ReadString(owner, hive, path, info.Name, info.Kind == RegistryValueKind.ExpandString).ConfigureAwait(false);
                         return (s.Outcome, s.ReturnValue, s.Value);
                     default:
                         // Binary or multi-string where inventory expects text or a number: treat as absent.
@@ -640,7 +704,8 @@ namespace AppBan.Engine.Inventory
             // the deployment service's pending work, not what is installed, and is not read. [3rd: engramic-ai/baseline-tool,
             // AppxRepository.cs and AppxRegistrySource.cs, compared with Get-AppxPackage -AllUsers on Windows in
             // AppxOracleTests.cs.] Neither that source nor Microsoft's documentation shows anything under the device
-            // repository that names a package's users, so a signed-out user's packages are reported as not read, never guessed.
+            // repository that names a package's users, so a signed-out user's packages are read from a copy of their classes
+            // hive (SignedOutProfiles) or reported as not read, never guessed.
 
             /// <summary>The device's package repository: every package full name on the device; null when unreadable.</summary>
             private async Task<HashSet<string>> ReadDeviceRepositoryAsync()
@@ -705,9 +770,10 @@ namespace AppBan.Engine.Inventory
 
             /// <summary>
             /// Adds each valid package full name as an app of <paramref name="sid"/> (null: provisioned); a user's only while
-            /// <paramref name="device"/> (the device's repository) lists it.
+            /// <paramref name="device"/> (the device's repository) lists it. <paramref name="parentPath"/> is where the names live
+            /// (the user's own repository key also when <paramref name="signedOut"/>: they were read from its copy).
             /// </summary>
-            private void AddPackages(IEnumerable<string> fullNames, string sid, string parentPath, HashSet<string> device)
+            private void AddPackages(IEnumerable<string> fullNames, string sid, string parentPath, HashSet<string> device, bool signedOut = false)
             {
                 var ignored = new List<string>();
                 var stale = 0;
@@ -742,6 +808,7 @@ namespace AppBan.Engine.Inventory
                         PackageBundleFullName = device == null ? null : BundleOf(identity, device),
                         // The name is confirmed by the device's repository (admin-only); the user's hive said it is theirs.
                         FromUserWritableLocation = sid != null,
+                        SignedOut = signedOut,
                     };
                     Interlocked.Increment(ref packages);
                     lock (gate) apps.Add(app);

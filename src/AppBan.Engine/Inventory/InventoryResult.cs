@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using AppBan.Engine.Cim;
 
 namespace AppBan.Engine.Inventory
 {
@@ -17,7 +18,8 @@ namespace AppBan.Engine.Inventory
         public bool HiveLoaded { get; set; }
         /// <summary>
         /// True when the user's package repository (in HKU\&lt;SID&gt;_Classes) was read: their Store packages are known.
-        /// False for a signed-out user: nothing on the device says which packages are theirs.
+        /// For a signed-out user, true only when a copy of their classes hive was read (see <see cref="InventoryReader.ReadSignedOutProfiles"/>):
+        /// nothing else on the device says which packages are theirs.
         /// </summary>
         public bool StorePackagesRead { get; set; }
     }
@@ -35,6 +37,21 @@ namespace AppBan.Engine.Inventory
         /// were read, their Store packages were not.
         /// </summary>
         ClassesHiveNotLoaded,
+        /// <summary>
+        /// The user is signed out and a hive of theirs could not be loaded for the scan (they signed in meanwhile, the file
+        /// is missing or in use); <see cref="UserNotScanned.Message"/> says which. Nothing of that hive was read.
+        /// </summary>
+        HiveLoadFailed,
+        /// <summary>
+        /// The user is signed out and their ProfileImagePath is missing or failed the checks (not a plain local path), so
+        /// their hive was never loaded.
+        /// </summary>
+        ProfilePathRefused,
+        /// <summary>
+        /// The user is signed out and the command that loads hives could not run or did not finish (the account may not
+        /// start processes, the time bound passed), or its copy could not be read.
+        /// </summary>
+        SnapshotFailed,
     }
 
     /// <summary>
@@ -50,9 +67,25 @@ namespace AppBan.Engine.Inventory
         public bool UninstallEntriesRead { get; set; }
         /// <summary>False when the user's Store packages (their package repository) were not read.</summary>
         public bool StorePackagesRead { get; set; }
+        /// <summary>What went wrong, for the reasons that need more than their name (a signed-out user's); else null.</summary>
+        public string Message { get; set; }
 
         public override string ToString() =>
-            (string.IsNullOrEmpty(UserName) ? Sid : UserName + " (" + Sid + ")") + ": " + Reason;
+            (string.IsNullOrEmpty(UserName) ? Sid : UserName + " (" + Sid + ")") + ": " + Reason
+            + (string.IsNullOrEmpty(Message) ? string.Empty : " (" + Message + ")");
+    }
+
+    /// <summary>One registry value as read: its type and its data (string, uint, ulong, string[]; null for binary).</summary>
+    public sealed class RegistryValueData
+    {
+        public RegistryValueData(RegistryValueKind kind, object value)
+        {
+            Kind = kind;
+            Value = value;
+        }
+
+        public RegistryValueKind Kind { get; }
+        public object Value { get; }
     }
 
     /// <summary>What <see cref="InventoryReader"/> read from one target.</summary>
@@ -86,5 +119,12 @@ namespace AppBan.Engine.Inventory
         public IReadOnlyList<string> DevicePackages { get; set; }
         /// <summary>CIM operations this read issued.</summary>
         public int OperationCount { get; set; }
+        /// <summary>
+        /// The policy keys of signed-out users' hives (Software\Policies and below), as their copies held them: key path as
+        /// it is in the user's own hive (HKU\&lt;SID&gt;\Software\Policies\...) to that key's values by name. A key without
+        /// values is listed with none. Empty when no signed-out user's hive was read.
+        /// </summary>
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<string, RegistryValueData>> SignedOutPolicies { get; set; }
+            = new Dictionary<string, IReadOnlyDictionary<string, RegistryValueData>>();
     }
 }

@@ -34,20 +34,37 @@ namespace AppBan.Engine.Inventory
         Update,
     }
 
-    /// <summary>One uninstall root: which hive and key, and what every entry under it is (scope, view, owner).</summary>
+    /// <summary>
+    /// One uninstall root: which hive and key, and what every entry under it is (scope, view, owner). A signed-out user's
+    /// root is read from a copy elsewhere (<see cref="ReadHive"/>, <see cref="ReadSubKey"/>) but stays, for everything it
+    /// says about its entries, the user's own key.
+    /// </summary>
     internal sealed class UninstallRoot
     {
         public UninstallRoot(RegistryHive hive, string subKey, AppScope scope, RegistryView view, string userSid)
+            : this(hive, subKey, scope, view, userSid, hive, subKey)
+        {
+        }
+
+        private UninstallRoot(RegistryHive hive, string subKey, AppScope scope, RegistryView view, string userSid, RegistryHive readHive, string readSubKey)
         {
             Hive = hive;
             SubKey = subKey;
             Scope = scope;
             View = view;
             UserSid = userSid;
+            ReadHive = readHive;
+            ReadSubKey = readSubKey;
         }
 
+        /// <summary>Where the entries live: the hive and key their KeyPath names.</summary>
         public RegistryHive Hive { get; }
         public string SubKey { get; }
+        /// <summary>Where they are read from: the same key, or the copy of a signed-out user's key.</summary>
+        public RegistryHive ReadHive { get; }
+        public string ReadSubKey { get; }
+        /// <summary>Read from the copy of a signed-out user's hive.</summary>
+        public bool SignedOut => ReadHive != Hive || !string.Equals(ReadSubKey, SubKey, StringComparison.OrdinalIgnoreCase);
         public AppScope Scope { get; }
         public RegistryView View { get; }
         public string UserSid { get; }
@@ -63,6 +80,15 @@ namespace AppBan.Engine.Inventory
 
         public static UninstallRoot ForUser(string sid) =>
             new UninstallRoot(RegistryHive.Users, sid + "\\" + InventoryPaths.UserUninstallKey, AppScope.User, RegistryView.User, sid);
+
+        /// <summary>
+        /// A signed-out user's uninstall key, read from its copy at HKLM\<paramref name="copySubKey"/>. The entries are
+        /// still the user's (user scope, user-writable, KeyPath under HKU\&lt;SID&gt;): the copy sits in an admin-only key,
+        /// but what it holds the user wrote.
+        /// </summary>
+        public static UninstallRoot ForSignedOutUser(string sid, string copySubKey) =>
+            new UninstallRoot(RegistryHive.Users, sid + "\\" + InventoryPaths.UserUninstallKey, AppScope.User, RegistryView.User, sid,
+                RegistryHive.LocalMachine, copySubKey);
     }
 
     /// <summary>
@@ -138,6 +164,7 @@ namespace AppBan.Engine.Inventory
                 // Only a key name that is exactly a braced GUID, on an entry that says it is MSI.
                 ProductCode = values.WindowsInstaller == 1 ? MsiProductCode.TryNormalize(keyName) : null,
                 FromUserWritableLocation = root.IsUserWritable,
+                SignedOut = root.SignedOut,
             };
         }
     }

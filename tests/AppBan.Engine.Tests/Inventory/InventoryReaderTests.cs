@@ -86,10 +86,14 @@ namespace AppBan.Engine.Tests.Inventory
             return r;
         }
 
+        /// <summary>
+        /// Reads the hives Windows has loaded; Carol stays signed out and unread. Reading signed-out users' hives is
+        /// SignedOutProfile*Tests' subject.
+        /// </summary>
         private static Task<InventoryResult> Read(FakeWindowsHost session, Func<string, string, bool> filter = null, int concurrency = 8,
             CancellationToken ct = default)
         {
-            var reader = new InventoryReader(new RegistryClient(session)) { MaxConcurrentOperations = concurrency };
+            var reader = new InventoryReader(new RegistryClient(session)) { MaxConcurrentOperations = concurrency, ReadSignedOutProfiles = false };
             return reader.ReadAsync(filter ?? MightBeBanned, ct);
         }
 

@@ -50,7 +50,10 @@ namespace AppBan.Engine.Tests.Remediation
 
         private static async Task<IReadOnlyList<Finding>> ScanAsync(ICimSession session)
         {
-            var result = await TargetScanner.ForPolicy(Policy, SystemClock.Instance).ScanAsync(session, CancellationToken.None);
+            // Removal is the subject here: no hive of a signed-out user is loaded for the scan, so the commands are the removal's.
+            var scanner = TargetScanner.ForPolicy(Policy, SystemClock.Instance);
+            scanner.ReadSignedOutProfiles = false;
+            var result = await scanner.ScanAsync(session, CancellationToken.None);
             Assert.Null(result.Error);
             return result.Findings;
         }
@@ -301,7 +304,9 @@ namespace AppBan.Engine.Tests.Remediation
             var carol = (await ScanAsync(session)).Single(f => f.App.Kind == AppKind.StoreApp && f.App.UserSid == Carol);
             await sim.ResetCountersAsync("REM-STORE-BUNDLE");
 
-            var holders = await new InventoryReader(new RegistryClient(session)).ReadStoreFamilyHoldersAsync(carol.App, CancellationToken.None);
+            // Erin stays signed out and unread: no hive is loaded for this reading.
+            var reader = new InventoryReader(new RegistryClient(session)) { ReadSignedOutProfiles = false };
+            var holders = await reader.ReadStoreFamilyHoldersAsync(carol.App, CancellationToken.None);
 
             Assert.Equal(new[] { Carol, Dave }, holders.UserSids.OrderBy(s => s, StringComparer.Ordinal));
             var erin = Assert.Single(holders.UsersNotRead);
