@@ -34,6 +34,12 @@ namespace AppBan.Engine.Remediation
         /// thread that made it, before its result is posted: the audit trail records it here.
         /// </summary>
         public Action<RemovalResult, TargetSink> OnRemoved { get; set; }
+        /// <summary>
+        /// After a scan, settle what earlier runs set in motion for users (confirm finished removals, cancel those a new
+        /// exemption covers, take back policy without a ban behind it). Off under -WhatIf: it deletes AppBan's own tasks,
+        /// records and policy values.
+        /// </summary>
+        public bool SettleScheduledWork { get; set; } = true;
     }
 
     /// <summary>
@@ -92,6 +98,7 @@ namespace AppBan.Engine.Remediation
         public async Task ScanAsync(ICimSession session, TargetSink sink, CancellationToken ct)
         {
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
+            if (settings.SettleScheduledWork) await SettleScheduledWorkAsync(session, scan, sink, ct).ConfigureAwait(false);
             foreach (var finding in scan.Findings) sink.WriteObject(finding);
         }
 
@@ -114,7 +121,7 @@ namespace AppBan.Engine.Remediation
         {
             var scan = await ScanTargetAsync(session, sink, ct).ConfigureAwait(false);
             var approved = removalsApproved.TryGetValue(sink.Target, out var yes) && yes;
-            if (approved) await SettleScheduledWorkAsync(session, scan, sink, ct).ConfigureAwait(false);
+            if (approved && settings.SettleScheduledWork) await SettleScheduledWorkAsync(session, scan, sink, ct).ConfigureAwait(false);
             if (approved && scan.Findings.Any(f => f.Status == FindingStatus.Violation || f.Status == FindingStatus.Scheduled))
                 await RemoveAsync(sink.Target, scan.Findings.Select(NewRequest).ToList(), () => session,
                     settings.Policy.Exemptions.Concat(scan.DeviceExemptions).ToList(), sink, ct).ConfigureAwait(false);

@@ -86,7 +86,7 @@ namespace AppBan.Engine.Remediation
             result.Method = RemovalMethod.BrowserPolicy;
             if (!await IsSignedInAsync(app.UserSid, ct).ConfigureAwait(false))
             {
-                // [guess W097] the hive of a signed-out user is written on a run while they are signed in.
+                // Policy goes into the user's own hive, which is loaded only while they are signed in.
                 result.Status = RemovalStatus.RequiresUserAction;
                 result.Message = user + " is signed out, so their hive (where the browser policy goes) is not loaded; a run while they are signed in writes it";
                 return result;

@@ -96,6 +96,9 @@ namespace AppBan.Engine.Remediation
         /// <summary>ShouldProcess action: "Uninstall via &lt;method&gt;", and the -AllUsers fallback when it may follow.</summary>
         public string Action => RemovalPlanner.DescribeAction(this);
 
+        /// <summary>Whether carrying out the plan changes the target (a command, a user's task, browser policy): it needs approval.</summary>
+        public bool ChangesTarget => Decision == RemovalDecision.Run || Decision == RemovalDecision.RunAsUser || Decision == RemovalDecision.BlockInBrowser;
+
         public RemovalStatus? FinalStatus
         {
             get

@@ -49,11 +49,13 @@ namespace AppBan.Cmdlets
             computerNameGiven = MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName));
             var policy = PolicyInput.Load(this, PolicyPath);
             var audit = !WhatIfMode.IsRequested(this); // -WhatIf runs nothing; its refusals are no events of this machine
+            var whatIf = !audit;
             var settings = new RemediationSettings
             {
                 Policy = policy, RuleIds = Rule, IncludeGracePeriod = IncludeGracePeriod.IsPresent, OperationTimeout = OperationTimeout,
                 Executor = new RemovalExecutorOptions { Timeout = TimeSpan.FromSeconds(OperationTimeoutSec > 0 ? OperationTimeoutSec : DefaultRemovalTimeoutSec) },
                 OnRemoved = (r, sink) => { if (audit) AuditRemoval(r.ComputerName, r, policy.Name, policy.Sha256, sink.WriteWarning); },
+                SettleScheduledWork = !whatIf,
             };
             try { run = new RemediationRun(Runner, settings); } // an unknown rule stops before any computer is contacted
             catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.UnknownRule, ErrorCategory.InvalidArgument, Rule)); }
@@ -87,7 +89,10 @@ namespace AppBan.Cmdlets
             if (output is Finding finding) { scanned.Add(finding); return; }
             var result = (RemovalResult)output;
             WriteObject(result);
-            RemovalErrorRecords.Write(this, result, pipelineObjects.TryGetValue(result.Finding, out var piped) ? piped : new BannedAppFinding(result.Finding), reportedHosts.Add);
+            // A confirmation of a removal done in a user's own context answers no finding of this run.
+            object target = result.Finding == null ? (object)result
+                : pipelineObjects.TryGetValue(result.Finding, out var piped) ? piped : new BannedAppFinding(result.Finding);
+            RemovalErrorRecords.Write(this, result, target, reportedHosts.Add);
             ShowItemProgress("Removing banned apps", ++done, requests.Count, "findings", result.ComputerName + ": " + result.AppName + " " + result.Status);
         }
 
@@ -95,8 +100,9 @@ namespace AppBan.Cmdlets
         {
             var plan = run.Preview(finding);
             if (plan == null) WriteVerbose(finding.ComputerName + ": " + finding.App?.DisplayName + " matches rule '" + finding.RuleId + "', not one of -Rule; passed over.");
-            // Skipped, refused and per-user findings change nothing: they are reported without asking.
-            else if (plan.Decision != RemovalDecision.Run || ShouldProcessUnlessForced(plan.Target, plan.Action, Force)) requests.Add(plan.Request);
+            // Skipped, refused and user-action findings change nothing: they are reported without asking. A user's task and
+            // browser policy change the target, so they are asked like any command.
+            else if (!plan.ChangesTarget || ShouldProcessUnlessForced(plan.Target, plan.Action, Force)) requests.Add(plan.Request);
         }
     }
 }
