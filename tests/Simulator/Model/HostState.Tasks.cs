@@ -11,7 +11,10 @@ public sealed class TaskSchedulerError(uint hresult, string message) : Exception
     public uint HResult32 { get; } = hresult;
 
     public static TaskSchedulerError NotFound(string fullName) =>
-        new(FileNotFound, $"The system cannot find the file specified. (0x80070002) {fullName}");
+        new(FileNotFound, $"The system cannot find the file specified. {fullName}");
+
+    /// <summary>The message with its HRESULT, as the fault carries it: "... (0x80070002)".</summary>
+    public string MessageWithCode => $"{Message} (0x{HResult32:X8})";
 }
 
 /// <summary>Task Scheduler: registered tasks, their triggers and runs.</summary>

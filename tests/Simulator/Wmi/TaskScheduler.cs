@@ -20,11 +20,11 @@ public static class TaskSchedulerProvider
     /// </summary>
     public static WsManFault Fault(TaskSchedulerError e, bool addressed = false) => e.HResult32 switch
     {
-        TaskSchedulerError.AccessDenied => WsManFault.CimError(e.HResult32, cimStatus: 2, e.Message, category: 18, subcode: "w:AccessDenied", code: "s:Sender"),
+        TaskSchedulerError.AccessDenied => WsManFault.CimError(e.HResult32, cimStatus: 2, e.MessageWithCode, category: 18, subcode: "w:AccessDenied", code: "s:Sender"),
         TaskSchedulerError.FileNotFound => addressed
-            ? WsManFault.CimError(e.HResult32, cimStatus: 6, e.Message, category: 13, subcode: "a:DestinationUnreachable", code: "s:Sender")
-            : WsManFault.CimError(e.HResult32, cimStatus: 6, e.Message, category: 13),
-        _ => WsManFault.CimError(e.HResult32, cimStatus: 1, e.Message, category: 0),
+            ? WsManFault.CimError(e.HResult32, cimStatus: 6, e.MessageWithCode, category: 13, subcode: "a:DestinationUnreachable", code: "s:Sender")
+            : WsManFault.CimError(e.HResult32, cimStatus: 6, e.MessageWithCode, category: 13),
+        _ => WsManFault.CimError(e.HResult32, cimStatus: 1, e.MessageWithCode, category: 0),
     };
 
     /// <summary>An MSFT_ScheduledTask instance (the properties a client reads; State as TASK_STATE [doc]).</summary>
