@@ -205,6 +205,7 @@ function Invoke-SimulatorSignIn {
         Signs a user in: their hives load (or a temporary profile), a session starts, their logon tasks run, the browsers read policy.
         Returns sid, signedIn, sessionId, temporaryProfile, tasksStarted.
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $ComputerName, [Parameter(Mandatory)] [string] $Sid, $Simulator)
     Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/users/$([uri]::EscapeDataString($Sid))/signin" 'Post'
@@ -215,6 +216,7 @@ function Invoke-SimulatorSignOut {
     .SYNOPSIS
         Signs a user out: their session's processes end, their hives are written back to their files and unloaded.
     #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $ComputerName, [Parameter(Mandatory)] [string] $Sid, $Simulator)
     Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/users/$([uri]::EscapeDataString($Sid))/signout" 'Post'

@@ -6,7 +6,7 @@ namespace AppBan.Simulator.Model;
 /// Edge and Chrome as far as installed web apps go: when a browser reads its policy for a signed-in user and finds the
 /// app's site blocked (URLBlocklist) and the app told to leave the OS (a WebAppSettings entry with
 /// force_unregister_os_integration true), it unregisters the app, and with it goes the app's uninstall entry in the
-/// user's hive [doc: Edge and Chrome "WebAppSettings", Chrome 118+ force_unregister_os_integration; guess W073: that the
+/// user's hive [doc: Edge and Chrome "WebAppSettings", Chrome 118+ force_unregister_os_integration] [guess W073: that the
 /// uninstall entry goes, and when]. Only the user's own policy keys are read (HKU\&lt;SID&gt;\Software\Policies\...).
 /// </summary>
 public static class BrowserModel

@@ -112,7 +112,7 @@ public sealed partial class HostState
     /// Starts a task's actions, one after another, as its principal: a standard user's token unless the principal is SYSTEM
     /// or an administrator asking for HighestAvailable, in the principal's session for an interactive task (session 0
     /// otherwise). Nothing starts when the task is disabled, already running (IgnoreNew), or needs a session its user does
-    /// not have. Returns whether it started.
+    /// not have. The process is the program itself, a child of the Schedule service [guess W074]. Returns whether it started.
     /// </summary>
     public bool StartTask(ScheduledTask task, DateTime now)
     {
