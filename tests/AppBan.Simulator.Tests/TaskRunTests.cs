@@ -47,7 +47,9 @@ public sealed class TaskRunTests : IAsyncLifetime
         // The program itself, not wrapped in cmd.exe.
         Assert.Equal([@"C:\Users\sam\AppData\Local\CapCut\Apps\uninst.exe /S"], command.GetProperty("executed").EnumerateArray().Select(e => e.GetString()));
         Assert.False(await Exists($@"HKU\{Sam}\{UserUninstall}\CapCut"));
-        var run = Assert.Single((await TaskAsync(fixture.Simulator, Host, "SamCapCut")).GetProperty("runs").EnumerateArray().ToList());
+        var task = await TaskAsync(fixture.Simulator, Host, "SamCapCut");
+        Assert.False(task.GetProperty("principal").GetProperty("privileged").GetBoolean());
+        var run = Assert.Single(task.GetProperty("runs").EnumerateArray().ToList());
         Assert.Equal((@"TASKS-01\sam", 1u, 0), (run.GetProperty("account").GetString(), run.GetProperty("sessionId").GetUInt32(), run.GetProperty("exitCode").GetInt32()));
     }
 
@@ -123,7 +125,8 @@ public sealed class TaskRunTests : IAsyncLifetime
         Assert.Equal((@"NT AUTHORITY\SYSTEM", "S-1-5-18", true, 0), (system.GetProperty("user").GetString(), system.GetProperty("sid").GetString(),
             system.GetProperty("elevated").GetBoolean(), system.GetProperty("exitCode").GetInt32()));
         var task = await TaskAsync(fixture.Simulator, Host, "AsSystem");
-        Assert.Equal(("HighestAvailable", 0u), (task.GetProperty("principal").GetProperty("runLevel").GetString(), task.GetProperty("runs")[0].GetProperty("sessionId").GetUInt32()));
+        Assert.Equal(("HighestAvailable", true, 0u), (task.GetProperty("principal").GetProperty("runLevel").GetString(),
+            task.GetProperty("principal").GetProperty("privileged").GetBoolean(), task.GetProperty("runs")[0].GetProperty("sessionId").GetUInt32()));
         Assert.True(await Exists(@"HKLM\SOFTWARE\BySystem"));
     }
 

@@ -81,7 +81,7 @@ public static class ControlApi
                     result = host.Description.Users.Select(u => UserSummary(host, u.Sid)).ToList();
                     break;
                 case "tasks" when get:
-                    result = host.Tasks.Select(TaskSummary).ToList();
+                    result = host.Tasks.Select(t => TaskSummary(host, t)).ToList();
                     break;
                 case var _ when post && parts.Length == 5 && parts[2] == "users" && parts[4] is "signin" or "signout":
                 {
@@ -132,10 +132,19 @@ public static class ControlApi
         };
     }
 
-    private static object TaskSummary(ScheduledTask t) => new
+    /// <summary>
+    /// A task as GET /hosts/{name}/tasks shows it. "privileged" marks what AppBan must never ask for: a service account
+    /// (SYSTEM, LOCAL SERVICE, NETWORK SERVICE) or an administrator as principal, or RunLevel HighestAvailable.
+    /// </summary>
+    private static object TaskSummary(HostState host, ScheduledTask t) => new
     {
         path = t.Path, name = t.Name,
-        principal = new { userId = t.PrincipalUserId, sid = t.PrincipalSid, logonType = t.LogonType, runLevel = t.RunLevel },
+        principal = new
+        {
+            userId = t.PrincipalUserId, sid = t.PrincipalSid, logonType = t.LogonType, runLevel = t.RunLevel,
+            privileged = t.HighestAvailable || t.PrincipalSid is "S-1-5-18" or "S-1-5-19" or "S-1-5-20"
+                         || host.Accounts.Any(a => a.IsAdmin && string.Equals(a.Sid, t.PrincipalSid, StringComparison.OrdinalIgnoreCase)),
+        },
         triggers = t.Triggers.Select(g => new { type = g.Type, userId = g.UserId, startBoundary = g.StartBoundary, endBoundary = g.EndBoundary, enabled = g.Enabled }).ToList(),
         actions = t.Actions.Select(a => new { command = a.Command, arguments = a.Arguments }).ToList(),
         securityDescriptor = t.SecurityDescriptor, registeredBy = t.RegisteredBy, registered = t.Registered, endBoundary = t.Expires, enabled = t.Enabled,
