@@ -280,13 +280,10 @@ public sealed partial class HostState
     public const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
     public const string UserRepository = @"Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
 
-    /// <summary>HKU\&lt;SID&gt;_Classes\...\Repository\Packages: a signed-in user's package repository.</summary>
-    public static string UserRepositoryOf(string sid) => $@"HKU\{sid}_Classes\{UserRepository}";
-
     /// <summary>
     /// The registry follows the packages [3rd: engramic-ai/baseline-tool AppxRepository.cs, compared with Get-AppxPackage]:
     /// the device's package repository lists every package on the device and the bundles they came in (value Path);
-    /// each signed-in user's repository (in their loaded _Classes hive) lists the packages registered for them, and may
+    /// each user's repository (in their _Classes hive, loaded or on disk) lists the packages registered for them, and may
     /// keep keys of removed packages; AppxAllUserStore\Applications lists what is provisioned, and
     /// AppxAllUserStore\&lt;SID&gt; only the work pending for that user.
     /// </summary>
