@@ -135,6 +135,16 @@ public sealed class RawWsMan : IDisposable
         return InvokeAsync("root/default", "StdRegProv", method, p);
     }
 
+    /// <summary>WS-Transfer Delete of the instance the selectors name.</summary>
+    public Task<SoapReply> DeleteAsync(string ns, string className, params (string Name, string Value)[] selectors)
+    {
+        var uri = WmiPrefix + ns + "/" + className;
+        var set = new StringBuilder("<w:SelectorSet>");
+        foreach (var (name, value) in selectors) set.Append($"<w:Selector Name=\"{name}\">{SecurityElement.Escape(value)}</w:Selector>");
+        set.Append("</w:SelectorSet>");
+        return PostAsync(Envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", uri, "", NewId(), set.ToString()));
+    }
+
     public Task<SoapReply> CreateProcessAsync(string commandLine) =>
         InvokeAsync("root/cimv2", "Win32_Process", "Create", [("CommandLine", commandLine)], "");
 

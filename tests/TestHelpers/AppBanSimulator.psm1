@@ -178,12 +178,58 @@ function Get-SimulatorOperation {
 function Get-SimulatorCommandLine {
     <#
     .SYNOPSIS
-        Every command line passed to Win32_Process.Create on the host; -Detailed gives the full records (executed statements, exit code).
+        Every command the host started (Win32_Process.Create and scheduled tasks); -Detailed gives the full records
+        (source, user as DOMAIN\name, sid, elevated, executed statements, exit code); -Source keeps those from one
+        source ('Win32_Process' or 'task:\AppBan\<name>', wildcards allowed).
     #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $ComputerName, [switch] $Detailed, $Simulator)
+    param([Parameter(Mandatory)] [string] $ComputerName, [switch] $Detailed, [string] $Source, $Simulator)
     $records = @(Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/commands")
+    if ($Source) { $records = @($records | Where-Object { $_.source -like $Source }) }
     if ($Detailed) { $records } else { $records | ForEach-Object commandLine }
+}
+
+function Get-SimulatorUser {
+    <#
+    .SYNOPSIS
+        The host's users: sid, name, signedIn, sessionId, temporaryProfile, loadedAs (the HKU key their NTUSER.DAT is loaded as, or nothing).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $ComputerName, $Simulator)
+    @(Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/users")
+}
+
+function Invoke-SimulatorSignIn {
+    <#
+    .SYNOPSIS
+        Signs a user in: their hives load (or a temporary profile), a session starts, their logon tasks run, the browsers read policy.
+        Returns sid, signedIn, sessionId, temporaryProfile, tasksStarted.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $ComputerName, [Parameter(Mandatory)] [string] $Sid, $Simulator)
+    Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/users/$([uri]::EscapeDataString($Sid))/signin" 'Post'
+}
+
+function Invoke-SimulatorSignOut {
+    <#
+    .SYNOPSIS
+        Signs a user out: their session's processes end, their hives are written back to their files and unloaded.
+    #>
+    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseShouldProcessForStateChangingFunctions', '', Justification = 'A test helper: it changes only the simulated fleet it controls.')]
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $ComputerName, [Parameter(Mandatory)] [string] $Sid, $Simulator)
+    Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/users/$([uri]::EscapeDataString($Sid))/signout" 'Post'
+}
+
+function Get-SimulatorTask {
+    <#
+    .SYNOPSIS
+        The host's scheduled tasks: path, name, principal, triggers, actions, securityDescriptor, registeredBy, endBoundary, runs.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $ComputerName, $Simulator)
+    @(Invoke-SimulatorControl $Simulator "hosts/$([uri]::EscapeDataString($ComputerName))/tasks")
 }
 
 function Get-SimulatorRegistry {
@@ -226,4 +272,5 @@ function Reset-SimulatorHost {
 }
 
 Export-ModuleMember -Function Start-AppBanSimulator, Stop-AppBanSimulator, Get-SimulatorOperation, Get-SimulatorCommandLine,
-    Get-SimulatorRegistry, Get-SimulatorPackage, Reset-SimulatorHost
+    Get-SimulatorRegistry, Get-SimulatorPackage, Get-SimulatorUser, Get-SimulatorTask, Invoke-SimulatorSignIn, Invoke-SimulatorSignOut,
+    Reset-SimulatorHost

@@ -168,6 +168,18 @@ namespace AppBan.Engine.Tests.Simulation
         public async Task<int> GetOpenEnumerationCountAsync(string host) =>
             (await GetJsonAsync($"hosts/{Uri.EscapeDataString(host)}/enumerations")).GetProperty("count").GetInt32();
 
+        /// <summary>The host's users: sid, name, signedIn, sessionId, temporaryProfile, loadedAs.</summary>
+        public Task<JsonElement> GetUsersAsync(string host) => GetJsonAsync($"hosts/{Uri.EscapeDataString(host)}/users");
+
+        /// <summary>The host's scheduled tasks: path, name, principal, triggers, actions, securityDescriptor, registeredBy, endBoundary, runs.</summary>
+        public Task<JsonElement> GetTasksAsync(string host) => GetJsonAsync($"hosts/{Uri.EscapeDataString(host)}/tasks");
+
+        /// <summary>Signs a user in (hives load, a session starts, logon tasks run): sid, signedIn, sessionId, temporaryProfile, tasksStarted.</summary>
+        public Task<JsonElement> SignInAsync(string host, string sid) => PostJsonAsync($"hosts/{Uri.EscapeDataString(host)}/users/{Uri.EscapeDataString(sid)}/signin");
+
+        /// <summary>Signs a user out (their processes end, their hives are written back and unloaded).</summary>
+        public Task<JsonElement> SignOutAsync(string host, string sid) => PostJsonAsync($"hosts/{Uri.EscapeDataString(host)}/users/{Uri.EscapeDataString(sid)}/signout");
+
         /// <summary>Back to the description: registry, packages, processes, logs and counters.</summary>
         public Task ResetAsync(string host) => PostAsync($"hosts/{Uri.EscapeDataString(host)}/reset");
 
@@ -179,6 +191,14 @@ namespace AppBan.Engine.Tests.Simulation
             using var response = await control.GetAsync(path);
             var text = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode} {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+
+        private async Task<JsonElement> PostJsonAsync(string path)
+        {
+            using var response = await control.PostAsync(path, null);
+            var text = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
             return JsonDocument.Parse(text).RootElement.Clone();
         }
 

@@ -26,7 +26,7 @@ public static class ControlApi
 
         if (parts.Length == 0 && get)
         {
-            await Write(http, new { endpoints = new[] { "/hosts", "/hosts/{name}/operations", "/hosts/{name}/commands", "/hosts/{name}/registry?path=", "/hosts/{name}/packages", "/hosts/{name}/processes", "/hosts/{name}/enumerations", "POST /hosts/{name}/reset", "POST /hosts/{name}/counters/reset" } });
+            await Write(http, new { endpoints = new[] { "/hosts", "/hosts/{name}/operations", "/hosts/{name}/commands", "/hosts/{name}/registry?path=", "/hosts/{name}/packages", "/hosts/{name}/processes", "/hosts/{name}/enumerations", "/hosts/{name}/users", "/hosts/{name}/tasks", "POST /hosts/{name}/users/{sid}/signin", "POST /hosts/{name}/users/{sid}/signout", "POST /hosts/{name}/reset", "POST /hosts/{name}/counters/reset" } });
             return;
         }
         if (parts.Length == 1 && parts[0] == "hosts" && get)
@@ -77,6 +77,30 @@ public static class ControlApi
                     if (key is null) { status = 404; result = new { error = $"No key '{path}' on {host.Name}." }; }
                     else result = new { path, key = key.Dump() };
                     break;
+                case "users" when get:
+                    result = host.Description.Users.Select(u => UserSummary(host, u.Sid)).ToList();
+                    break;
+                case "tasks" when get:
+                    result = host.Tasks.Select(t => TaskSummary(host, t)).ToList();
+                    break;
+                case var _ when post && parts.Length == 5 && parts[2] == "users" && parts[4] is "signin" or "signout":
+                {
+                    var sid = Uri.UnescapeDataString(parts[3]);
+                    if (host.FindUser(sid) is null) { status = 404; result = new { error = $"{host.Name} has no user '{sid}'." }; break; }
+                    if (parts[4] == "signout")
+                    {
+                        host.SignOut(sid, DateTime.UtcNow);
+                        result = UserSummary(host, sid);
+                        break;
+                    }
+                    var signedIn = host.SignIn(sid, DateTime.UtcNow);
+                    result = new
+                    {
+                        sid, signedIn = true, sessionId = signedIn.Session.SessionId, temporaryProfile = signedIn.Session.TemporaryProfile,
+                        tasksStarted = signedIn.TasksStarted,
+                    };
+                    break;
+                }
                 case "reset" when post:
                     host.Reset();
                     result = Summary(host);
@@ -94,6 +118,39 @@ public static class ControlApi
         http.Response.StatusCode = status;
         await Write(http, result);
     }
+
+    /// <summary>A user as GET /hosts/{name}/users shows them: signed in or not, and where their hive files are loaded.</summary>
+    private static object UserSummary(HostState host, string sid)
+    {
+        var user = host.FindUser(sid)!;
+        var session = host.SessionOf(sid);
+        return new
+        {
+            sid = user.Sid, name = user.Name, signedIn = session is not null, sessionId = session?.SessionId, temporaryProfile = session?.TemporaryProfile ?? false,
+            loadedAs = host.UserHive(sid, classes: false)?.LoadedAs, classesLoadedAs = host.UserHive(sid, classes: true)?.LoadedAs,
+            profileHive = host.UserHive(sid, classes: false)?.Path, classesHive = host.UserHive(sid, classes: true)?.Path,
+        };
+    }
+
+    /// <summary>
+    /// A task as GET /hosts/{name}/tasks shows it. "privileged" marks what AppBan must never ask for: a service account
+    /// (SYSTEM, LOCAL SERVICE, NETWORK SERVICE) or an administrator as principal, or RunLevel HighestAvailable.
+    /// </summary>
+    private static object TaskSummary(HostState host, ScheduledTask t) => new
+    {
+        path = t.Path, name = t.Name,
+        principal = new
+        {
+            userId = t.PrincipalUserId, sid = t.PrincipalSid, logonType = t.LogonType, runLevel = t.RunLevel,
+            privileged = t.HighestAvailable || t.PrincipalSid is "S-1-5-18" or "S-1-5-19" or "S-1-5-20"
+                         || host.Accounts.Any(a => a.IsAdmin && string.Equals(a.Sid, t.PrincipalSid, StringComparison.OrdinalIgnoreCase)),
+        },
+        triggers = t.Triggers.Select(g => new { type = g.Type, userId = g.UserId, startBoundary = g.StartBoundary, endBoundary = g.EndBoundary, enabled = g.Enabled }).ToList(),
+        actions = t.Actions.Select(a => new { command = a.Command, arguments = a.Arguments }).ToList(),
+        securityDescriptor = t.SecurityDescriptor, registeredBy = t.RegisteredBy, registered = t.Registered, endBoundary = t.Expires, enabled = t.Enabled,
+        deleteExpiredTaskAfter = t.DeleteExpiredTaskAfter is { } d ? System.Xml.XmlConvert.ToString(d) : null,
+        runs = t.Runs.Select(r => new { time = r.Time, account = r.Account, sid = r.Sid, sessionId = r.SessionId, exitCode = r.Command.ExitCode, finished = r.Command.Finished, sequence = r.Command.Sequence }).ToList(),
+    };
 
     private static object Summary(HostState h) => new
     {

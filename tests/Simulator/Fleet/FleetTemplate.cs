@@ -56,6 +56,15 @@ public sealed class TemplateApp
     public double Probability { get; set; } = 1;
     /// <summary>"machine64", "machine32", "user" or "store".</summary>
     public string Scope { get; set; } = "machine64";
+    /// <summary>
+    /// For scope "user": whose profile gets the app. "signedIn" (default): a random signed-in user; "signedOut": a random
+    /// signed-out user (the entry is in their NTUSER.DAT, their uninstaller runs only as them); "any": a random user.
+    /// </summary>
+    public string Profiles { get; set; } = TemplateApp.SignedIn;
+
+    public const string SignedIn = "signedIn";
+    public const string SignedOut = "signedOut";
+    public const string Any = "any";
     public string? Key { get; set; }
     public Dictionary<string, JsonElement> Values { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     public string? PackageFullName { get; set; }
@@ -88,6 +97,9 @@ public static class FleetGenerator
         if (t is null || t.SchemaVersion is not (1 or 2) || t.Kind != "fleetTemplate")
             throw new InvalidDataException($"{path}: a fleet template has schemaVersion 1 or 2 and kind \"fleetTemplate\".");
         if (t.Accounts.Count == 0) throw new InvalidDataException($"{path}: a fleet template needs at least one account.");
+        foreach (var app in t.CommonApps.Concat(t.Apps))
+            if (app.Profiles is not (TemplateApp.SignedIn or TemplateApp.SignedOut or TemplateApp.Any))
+                throw new InvalidDataException($"{path}: app '{app.Id}' has profiles '{app.Profiles}' ({TemplateApp.SignedIn}, {TemplateApp.SignedOut} or {TemplateApp.Any}).");
         return t;
     }
 
@@ -139,12 +151,10 @@ public static class FleetGenerator
                 HiveLoaded = u == 0 || r.NextDouble() < t.LoadedHiveRatio,
             });
         }
-        var loaded = host.Users.Where(u => u.HiveLoaded).ToList();
-
         foreach (var app in t.CommonApps.OrderBy(_ => r.Next()).Take(t.CommonAppsPerHost.Draw(r)))
-            AddApp(host, app, loaded, r);
+            AddApp(host, app, r);
         foreach (var app in t.Apps.Where(a => r.NextDouble() < a.Probability))
-            AddApp(host, app, loaded, r);
+            AddApp(host, app, r);
         foreach (var package in t.InboxPackages)
             host.Packages.Add(new PackageDescription { FullName = package, Users = host.Users.Select(u => u.Sid).ToList(), Provisioned = true });
 
@@ -154,8 +164,9 @@ public static class FleetGenerator
         return host;
     }
 
-    private static void AddApp(HostDescription host, TemplateApp app, List<UserDescription> loaded, Random r)
+    private static void AddApp(HostDescription host, TemplateApp app, Random r)
     {
+        var loaded = host.Users.Where(u => u.HiveLoaded).ToList();
         if (app.Scope == "store")
         {
             var owners = loaded.Where(_ => r.NextDouble() < 0.7).Select(u => u.Sid).ToList();
@@ -163,7 +174,13 @@ public static class FleetGenerator
             host.Packages.Add(new PackageDescription { FullName = app.PackageFullName!, Bundle = app.Bundle, Users = owners, Provisioned = r.NextDouble() < app.ProvisionedProbability });
             return;
         }
-        var user = app.Scope == "user" ? (loaded.Count == 0 ? null : loaded[r.Next(loaded.Count)]) : null;
+        var candidates = app.Profiles switch
+        {
+            TemplateApp.SignedOut => host.Users.Where(u => !u.HiveLoaded).ToList(),
+            TemplateApp.Any => host.Users,
+            _ => loaded,
+        };
+        var user = app.Scope == "user" ? (candidates.Count == 0 ? null : candidates[r.Next(candidates.Count)]) : null;
         if (app.Scope == "user" && user is null) return;
         string Fill(string s) => s.Replace("{computer}", host.ComputerName).Replace("{sid}", user?.Sid ?? "").Replace("{user}", user?.Name ?? "")
             .Replace("{profile}", user?.ProfilePath ?? "");

@@ -64,6 +64,50 @@ public static class HostBuilder
         return r;
     }
 
+    /// <summary>
+    /// Every declared user's two hive files under their profile. A signed-in user's are loaded (their content is the
+    /// key under HKU, built above); a signed-out user's content moves out of HKU into the files, so that nothing of
+    /// theirs is in HKU until they sign in or someone loads a file.
+    /// </summary>
+    public static Dictionary<string, HiveFile> BuildHiveFiles(HostDescription d, RegistryStore r)
+    {
+        var files = new Dictionary<string, HiveFile>(StringComparer.OrdinalIgnoreCase);
+        foreach (var u in d.Users)
+        {
+            var profile = Wmi.StdRegProv.Expand(u.ProfilePath ?? $@"C:\Users\{u.Name}");
+            Add(new HiveFile { Path = HiveFile.NtUserPath(profile), OwnerSid = u.Sid }, u.Sid, u.HiveLoaded);
+            Add(new HiveFile { Path = HiveFile.UsrClassPath(profile), OwnerSid = u.Sid, IsClasses = true }, u.Sid + "_Classes", u.ClassesHiveLoaded ?? u.HiveLoaded);
+        }
+        return files;
+
+        void Add(HiveFile file, string keyName, bool loaded)
+        {
+            if (!files.TryAdd(file.Path, file)) return;
+            var key = r.Users.Child(keyName);
+            if (loaded)
+            {
+                if (key is null) r.Users.SetChild(key = new RegKey(keyName));
+                file.LoadedAs = keyName;
+                return;
+            }
+            if (key is not null) r.Users.RemoveChild(keyName);
+            file.Offline = key?.CloneAs("hive") ?? new RegKey("hive");
+            // A profile's NTUSER.DAT has the per-user Uninstall key whether or not anything is in it.
+            if (!file.IsClasses) RegistryStore.Create(file.Offline, RegistryStore.Split(UserUninstall));
+        }
+    }
+
+    /// <summary>The users signed in at boot (hiveLoaded), in description order, with sessions 1, 2, ... and their explorer.exe.</summary>
+    public static IEnumerable<(string Sid, uint SessionId, uint ExplorerProcessId)> InitialSessions(HostDescription d) =>
+        d.Users.Where(u => u.HiveLoaded).Select((u, i) => (u.Sid, (uint)(i + 1), (uint)(5012 + 4 * i)));
+
+    /// <summary>A user's shell, started by userinit (which has exited) in their session.</summary>
+    public static SimProcess Explorer(uint processId, uint sessionId, DateTime started) => new()
+    {
+        ProcessId = processId, ParentProcessId = HostState.ExplorerParent, Name = "explorer.exe", ExecutablePath = @"C:\WINDOWS\Explorer.EXE",
+        CommandLine = @"C:\WINDOWS\Explorer.EXE", Started = started, SessionId = sessionId,
+    };
+
     public static List<SimProcess> BuildProcesses(HostDescription d)
     {
         var boot = DateTime.UtcNow.AddHours(-3);
@@ -79,10 +123,10 @@ public static class HostBuilder
             new() { ProcessId = 776, ParentProcessId = 688, Name = "lsass.exe", ExecutablePath = @"C:\WINDOWS\system32\lsass.exe", CommandLine = @"C:\WINDOWS\system32\lsass.exe", Started = boot, SessionId = 0 },
             new() { ProcessId = 904, ParentProcessId = 760, Name = "svchost.exe", ExecutablePath = @"C:\WINDOWS\system32\svchost.exe", CommandLine = @"C:\WINDOWS\system32\svchost.exe -k DcomLaunch -p", Started = boot, SessionId = 0 },
             new() { ProcessId = 1320, ParentProcessId = 760, Name = "svchost.exe", ExecutablePath = @"C:\WINDOWS\System32\svchost.exe", CommandLine = @"C:\WINDOWS\System32\svchost.exe -k NetworkService -p -s WinRM", Started = boot, SessionId = 0 },
+            new() { ProcessId = HostState.ScheduleServiceProcessId, ParentProcessId = 760, Name = "svchost.exe", ExecutablePath = @"C:\WINDOWS\system32\svchost.exe", CommandLine = @"C:\WINDOWS\system32\svchost.exe -k netsvcs -p -s Schedule", Started = boot, SessionId = 0 },
             new() { ProcessId = 2216, ParentProcessId = 904, Name = "WmiPrvSE.exe", ExecutablePath = @"C:\WINDOWS\system32\wbem\wmiprvse.exe", CommandLine = @"C:\WINDOWS\system32\wbem\wmiprvse.exe", Started = boot, SessionId = 0 },
         };
-        if (d.Users.Any(u => u.HiveLoaded))
-            list.Add(new SimProcess { ProcessId = 5012, ParentProcessId = 4980, Name = "explorer.exe", ExecutablePath = @"C:\WINDOWS\Explorer.EXE", CommandLine = @"C:\WINDOWS\Explorer.EXE", Started = boot.AddMinutes(2), SessionId = 1 });
+        foreach (var (_, sessionId, pid) in InitialSessions(d)) list.Add(Explorer(pid, sessionId, boot.AddMinutes(2)));
         uint next = 6000;
         foreach (var p in d.Processes.Where(p => !p.StartsDuringRun))
             list.Add(DeclaredProcess(p, p.ProcessId ?? next++, parentProcessId: 5012, boot.AddMinutes(5)));

@@ -25,6 +25,10 @@ public sealed class HostDescription
     /// <summary>Folders that exist on disk, with their own security (see FileSecurity).</summary>
     public List<FolderDescription> Folders { get; set; } = [];
     public List<ProcessDescription> Processes { get; set; } = [];
+    /// <summary>Installed web apps (PWAs) whose uninstall entry the modelled browser removes when policy says so.</summary>
+    public List<WebAppDescription> WebApps { get; set; } = [];
+    /// <summary>How the modelled browsers read policy.</summary>
+    public BrowserDescription Browser { get; set; } = new();
     /// <summary>The WinRM service's settings; what is not given follows the schema version's defaults.</summary>
     public WinRmDescription WinRm { get; set; } = new();
     public FaultsDescription Faults { get; set; } = new();
@@ -219,6 +223,31 @@ public sealed class ProcessDescription
     public bool StartsDuringRun { get; set; }
 }
 
+/// <summary>A web app a browser installed for one user, with its per-user uninstall entry.</summary>
+public sealed class WebAppDescription
+{
+    /// <summary>The user's SID.</summary>
+    public string User { get; set; } = "";
+    /// <summary>"edge" or "chrome".</summary>
+    public string Browser { get; set; } = "edge";
+    /// <summary>The app's manifest id, an absolute URL (https://www.tiktok.com/).</summary>
+    public string ManifestId { get; set; } = "";
+    /// <summary>Its key under the user's Uninstall key.</summary>
+    public string UninstallKey { get; set; } = "";
+}
+
+/// <summary>How the modelled Edge and Chrome apply policy (see BrowserModel).</summary>
+public sealed class BrowserDescription
+{
+    public const string AtSignIn = "atSignIn";
+    public const string Immediately = "immediately";
+
+    /// <summary>"atSignIn": when the user signs in; "immediately": also whenever the host's time moves while they are signed in.</summary>
+    public string AppliesPolicy { get; set; } = AtSignIn;
+    /// <summary>The browser unregisters the app but leaves its uninstall entry.</summary>
+    public bool KeepsUninstallEntry { get; set; }
+}
+
 public sealed class FaultsDescription
 {
     /// <summary>Nothing listens: connections are refused.</summary>
@@ -359,6 +388,15 @@ public static class HostJson
         foreach (var a in host.Faults.AccessDenied)
             if (a.Operations is not ("all" or "write" or "read"))
                 throw new InvalidDataException($"{source}: accessDenied operations must be all, write or read.");
+        if (host.Browser.AppliesPolicy is not (BrowserDescription.AtSignIn or BrowserDescription.Immediately))
+            throw new InvalidDataException($"{source}: browser.appliesPolicy must be {BrowserDescription.AtSignIn} or {BrowserDescription.Immediately}.");
+        foreach (var w in host.WebApps)
+        {
+            if (w.Browser is not ("edge" or "chrome")) throw new InvalidDataException($"{source}: web app '{w.ManifestId}' has browser '{w.Browser}' (edge or chrome).");
+            if (!w.User.StartsWith("S-1-", StringComparison.OrdinalIgnoreCase)) throw new InvalidDataException($"{source}: web app '{w.ManifestId}' needs the user's SID.");
+            if (!Uri.TryCreate(w.ManifestId, UriKind.Absolute, out _)) throw new InvalidDataException($"{source}: web app manifest id '{w.ManifestId}' is not an absolute URL.");
+            if (string.IsNullOrWhiteSpace(w.UninstallKey)) throw new InvalidDataException($"{source}: web app '{w.ManifestId}' needs its uninstallKey.");
+        }
         if (!WsMan.ReplyCharacters.Modes.Contains(host.Faults.ForbiddenCharacters))
             throw new InvalidDataException($"{source}: forbiddenCharacters must be {string.Join(", ", WsMan.ReplyCharacters.Modes)}.");
     }

@@ -9,6 +9,8 @@ public sealed class Account
     public required string Password { get; init; }
     public bool IsAdmin { get; init; }
     public required string Sid { get; init; }
+    /// <summary>The account's domain (DOMAIN\name); null is the computer's own (a local account).</summary>
+    public string? Domain { get; init; }
     public bool RemoteManagementUsers { get; init; }
     /// <summary>Namespaces granting Remote Enable beyond the default, normalised ("root/cimv2").</summary>
     public IReadOnlySet<string> RemoteEnableNamespaces { get; init; } = new HashSet<string>();
@@ -56,9 +58,17 @@ public sealed record DetachedProcess(SimProcess Process, Action<HostState>? Effe
 
 public sealed class CommandRecord
 {
+    public const string FromWin32Process = "Win32_Process";
+
     public int Sequence { get; init; }
     public DateTime Time { get; init; }
+    /// <summary>"Win32_Process" or "task:&lt;TaskPath&gt;&lt;TaskName&gt;" (task:\AppBan\AppBan-...): what started it.</summary>
+    public string Source { get; init; } = FromWin32Process;
+    /// <summary>The account it ran as, DOMAIN\name.</summary>
     public required string User { get; init; }
+    public required string Sid { get; init; }
+    /// <summary>Ran with an administrator's (elevated) token.</summary>
+    public bool Elevated { get; init; }
     public required string CommandLine { get; init; }
     public uint ReturnValue { get; set; }
     public uint? ProcessId { get; set; }
@@ -95,7 +105,7 @@ public sealed class EnumerationState
 /// The live state of one simulated host. Every access goes through <see cref="Lock"/>; time-driven changes
 /// (processes ending and their effects) are applied lazily by <see cref="Advance"/> before each operation.
 /// </summary>
-public sealed class HostState
+public sealed partial class HostState
 {
     public static readonly TimeSpan EnumerationTimeout = TimeSpan.FromSeconds(60);
 
@@ -105,6 +115,8 @@ public sealed class HostState
         Accounts = description.Accounts.Select(a => new Account
         {
             User = a.User, Password = a.Password, IsAdmin = a.IsAdmin, Sid = a.Sid ?? SidFor(description.ComputerName, a.User),
+            // An account that is a declared user of another domain (CONTOSO\dana) keeps that domain.
+            Domain = description.Users.FirstOrDefault(u => a.Sid is not null && string.Equals(u.Sid, a.Sid, StringComparison.OrdinalIgnoreCase))?.Domain,
             RemoteManagementUsers = a.RemoteManagementUsers,
             RemoteEnableNamespaces = a.RemoteEnableNamespaces.Select(Wmi.WmiCatalog.NormalizeNamespace).ToHashSet(StringComparer.OrdinalIgnoreCase),
         }).ToList();
@@ -156,8 +168,19 @@ public sealed class HostState
         if (initialized) return;
         initialized = true;
         {
-            pristineRegistry ??= HostBuilder.BuildRegistry(Description);
+            if (pristineRegistry is null)
+            {
+                var built = HostBuilder.BuildRegistry(Description);
+                pristineHives = HostBuilder.BuildHiveFiles(Description, built);
+                pristineRegistry = built;
+            }
             Registry = pristineRegistry.Clone();
+            HiveFiles = pristineHives!.Values.Select(f => f.Clone()).ToDictionary(f => f.Path, StringComparer.OrdinalIgnoreCase);
+            Sessions = new(StringComparer.OrdinalIgnoreCase);
+            foreach (var (sid, sessionId, _) in HostBuilder.InitialSessions(Description))
+                Sessions[sid] = new UserSession { Sid = sid, SessionId = sessionId, Since = DateTime.UtcNow.AddHours(-3) };
+            NextSessionId = Math.Max(2, (uint)Sessions.Count + 1);
+            Tasks = [];
             Packages = Description.Packages.Select(p => new PackageState
             {
                 FullName = p.FullName, Provisioned = p.Provisioned, RemovalError = p.RemovalError,
@@ -194,8 +217,6 @@ public sealed class HostState
     public UserDescription? FindUser(string sid) =>
         Description.Users.FirstOrDefault(u => string.Equals(u.Sid, sid, StringComparison.OrdinalIgnoreCase));
 
-    public bool IsHiveLoaded(string sid) => FindUser(sid)?.HiveLoaded == true;
-
     /// <summary>Applies everything that time has brought about: ended processes and their effects, expired enumerations.</summary>
     public void Advance(DateTime now)
     {
@@ -216,6 +237,9 @@ public sealed class HostState
         }
         Runs.RemoveAll(r => r.Finished);
         Processes.RemoveAll(p => p.Ends is { } end && end <= now);
+        DeleteExpiredTasks(now);
+        if (Description.Browser.AppliesPolicy == BrowserDescription.Immediately)
+            foreach (var sid in Sessions.Keys.ToList()) BrowserModel.Apply(this, sid);
         foreach (var stale in Enumerations.Values.Where(e => now - e.LastUsed > EnumerationTimeout).Select(e => e.Id).ToList())
             Enumerations.Remove(stale);
     }
@@ -240,13 +264,13 @@ public sealed class HostState
     }
 
     /// <summary>Starts a process that outlives <paramref name="parentProcessId"/>: its ParentProcessId keeps naming the parent after that exits.</summary>
-    public void StartDetached(Wmi.RelaunchedCopy copy, uint parentProcessId, Account account, DateTime at)
+    public void StartDetached(Wmi.RelaunchedCopy copy, uint parentProcessId, Account account, DateTime at, uint sessionId)
     {
         NextProcessId += 4;
         var process = new SimProcess
         {
             ProcessId = NextProcessId, ParentProcessId = parentProcessId, Name = copy.ProcessName, ExecutablePath = copy.ExecutablePath,
-            CommandLine = copy.CommandLine, Started = at, SessionId = 0, Ends = at + copy.Duration,
+            CommandLine = copy.CommandLine, Started = at, SessionId = sessionId, Ends = at + copy.Duration,
         };
         Processes.Add(process);
         Detached.Add(new DetachedProcess(process, copy.Effects));
@@ -256,13 +280,10 @@ public sealed class HostState
     public const string DeviceRepository = @"HKLM\SOFTWARE\Classes\Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\PackageRepository\Packages";
     public const string UserRepository = @"Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages";
 
-    /// <summary>HKU\&lt;SID&gt;_Classes\...\Repository\Packages: a signed-in user's package repository.</summary>
-    public static string UserRepositoryOf(string sid) => $@"HKU\{sid}_Classes\{UserRepository}";
-
     /// <summary>
     /// The registry follows the packages [3rd: engramic-ai/baseline-tool AppxRepository.cs, compared with Get-AppxPackage]:
     /// the device's package repository lists every package on the device and the bundles they came in (value Path);
-    /// each signed-in user's repository (in their loaded _Classes hive) lists the packages registered for them, and may
+    /// each user's repository (in their _Classes hive, loaded or on disk) lists the packages registered for them, and may
     /// keep keys of removed packages; AppxAllUserStore\Applications lists what is provisioned, and
     /// AppxAllUserStore\&lt;SID&gt; only the work pending for that user.
     /// </summary>
@@ -293,9 +314,13 @@ public sealed class HostState
         foreach (var name in onDevice)
             device.GetOrAddChild(name).SetValue(new RegValue("Path", RegKind.String, @"C:\Program Files\WindowsApps\" + name));
 
-        foreach (var user in Description.Users.Where(u => Registry.Find($@"HKU\{u.Sid}_Classes") is not null))
+        // Each user's repository is in their classes hive wherever it is: loaded at sign-in (HKU\<SID>_Classes), loaded
+        // under another name by reg.exe load, or in UsrClass.dat on disk while they are signed out.
+        foreach (var user in Description.Users)
         {
-            var repository = Registry.Create(UserRepositoryOf(user.Sid));
+            var hive = UserHive(user.Sid, classes: true);
+            if (hive is null) continue;
+            var repository = RegistryStore.Create(HiveRoot(hive), RegistryStore.Split(UserRepository));
             foreach (var stale in repository.Children.Select(c => c.Name).ToList())
             {
                 var package = Packages.FirstOrDefault(p => Eq(p.FullName, stale));

@@ -122,6 +122,9 @@ public sealed class RegKey(string name)
 
     public bool RemoveChild(string name) => children.Remove(name);
 
+    /// <summary>Puts a key (a hive being loaded) under this one, replacing any of the same name.</summary>
+    public void SetChild(RegKey key) => children[key.Name] = key;
+
     public RegValue? Value(string name) => values.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase));
 
     public void SetValue(RegValue value)
@@ -132,9 +135,12 @@ public sealed class RegKey(string name)
 
     public bool RemoveValue(string name) => values.RemoveAll(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)) > 0;
 
-    public RegKey DeepClone()
+    public RegKey DeepClone() => CloneAs(Name);
+
+    /// <summary>A deep copy under another name (a hive loaded under a key name of its own).</summary>
+    public RegKey CloneAs(string name)
     {
-        var copy = new RegKey(Name);
+        var copy = new RegKey(name);
         foreach (var v in values) copy.values.Add(v.Clone());
         foreach (var c in children.Values) copy.children[c.Name] = c.DeepClone();
         return copy;

@@ -36,6 +36,8 @@ public sealed class ProcessRun
     public DateTime? NextEventTime => Finished ? null : current?.Duration is null ? null : currentEnd;
     /// <summary>True while msiexec runs inside this process (a second msiexec then answers 1618).</summary>
     public bool RunsMsiexec => !Finished && current?.IsMsiexec == true;
+    /// <summary>The session its processes run in: 0 for Win32_Process.Create, the user's for an interactive task.</summary>
+    public uint SessionId => root.SessionId;
 
     private ProcessRun(HostState host, CommandRecord record, Account account, SimProcess root, IEnumerable<CmdStatement> statements, bool isCmd, bool delayed, DateTime now)
     {
@@ -82,12 +84,26 @@ public sealed class ProcessRun
         }
     }
 
+    /// <summary>Ends the process and its running program now, without their effects (the session it runs in ends).</summary>
+    public void Kill(DateTime now, int exitCode)
+    {
+        if (child is not null) child.Ends = now;
+        root.Ends = now;
+        child = null;
+        current = null;
+        pending.Clear();
+        Finished = true;
+        if (Record.Finished) return;
+        Record.ExitCode = exitCode;
+        Record.Finished = true;
+    }
+
     public void Step(HostState host)
     {
         if (current is null || current.Duration is null) return;
         var at = currentEnd;
         current.Effects?.Invoke(host);
-        if (current.Relaunch is { } copy) host.StartDetached(copy, child?.ProcessId ?? root.ProcessId, Account, at);
+        if (current.Relaunch is { } copy) host.StartDetached(copy, child?.ProcessId ?? root.ProcessId, Account, at, root.SessionId);
         errorLevel = current.ExitCode;
         if (child is not null) child.Ends = at;
         child = null;
@@ -108,7 +124,7 @@ public sealed class ProcessRun
                     : StdRegProv.SystemEnvironment.GetValueOrDefault(name))
                 : statement.Text;
             Record.Executed.Add(text);
-            var outcome = isCmd ? Programs.RunInCmd(host, Account, text, at) : Programs.RunDirect(host, Account, text, at);
+            var outcome = isCmd ? Programs.RunInCmd(host, Account, text, at, root.SessionId) : Programs.RunDirect(host, Account, text, at, root.SessionId);
             current = outcome;
             if (outcome.Duration is null)
             {
@@ -134,7 +150,7 @@ public sealed class ProcessRun
         child = new SimProcess
         {
             ProcessId = host.NextProcessId, ParentProcessId = root.ProcessId, Name = outcome.ProcessName, ExecutablePath = outcome.ExecutablePath,
-            CommandLine = text, Started = at, SessionId = 0,
+            CommandLine = text, Started = at, SessionId = root.SessionId,
         };
         host.Processes.Add(child);
     }

@@ -70,27 +70,28 @@ public static class Programs
     }
 
     /// <summary>A program started directly by Win32_Process.Create (FindForCreate has found it).</summary>
-    public static ProgramOutcome RunDirect(HostState host, Account account, string commandLine, DateTime at)
+    public static ProgramOutcome RunDirect(HostState host, Account account, string commandLine, DateTime at, uint sessionId = 0)
     {
-        var found = FindForCreate(host, commandLine)!.Value;
-        return Run(host, account, found.Program, found.Args, at, insideCmd: false);
+        // A later action of a task may name a program that is not there: the launch fails with ERROR_FILE_NOT_FOUND.
+        if (FindForCreate(host, commandLine) is not { } found) return new ProgramOutcome(unchecked((int)0x80070002), TimeSpan.Zero);
+        return Run(host, account, found.Program, found.Args, at, insideCmd: false, sessionId);
     }
 
     /// <summary>One statement inside cmd.exe. A program cmd cannot find sets ERRORLEVEL 9009.</summary>
-    public static ProgramOutcome RunInCmd(HostState host, Account account, string statement, DateTime at)
+    public static ProgramOutcome RunInCmd(HostState host, Account account, string statement, DateTime at, uint sessionId = 0)
     {
         var (program, rest, _) = CommandLine.SplitProgram(statement);
-        return Run(host, account, program, rest, at, insideCmd: true);
+        return Run(host, account, program, rest, at, insideCmd: true, sessionId);
     }
 
-    private static ProgramOutcome Run(HostState host, Account account, string program, string args, DateTime at, bool insideCmd)
+    private static ProgramOutcome Run(HostState host, Account account, string program, string args, DateTime at, bool insideCmd, uint sessionId)
     {
         var (kind, declared) = Resolve(host, program, args, insideCmd);
         return kind switch
         {
             Kind.Reg => Reg(host, account, CommandLine.Arguments(args)),
             Kind.Msiexec => Msiexec(host, account, CommandLine.Arguments(args)),
-            Kind.PowerShell => PowerShell(host, account, CommandLine.Arguments(args)),
+            Kind.PowerShell => PowerShell(host, account, CommandLine.Arguments(args), sessionId),
             Kind.Declared => Declared(account, declared!),
             Kind.Builtin => new ProgramOutcome(0, TimeSpan.Zero),
             _ => new ProgramOutcome(CmdNotRecognized, TimeSpan.Zero),
@@ -126,7 +127,8 @@ public static class Programs
         host.SyncAppxStore();
     }
 
-    // reg.exe add KEY /v NAME /t TYPE /d DATA /f, reg.exe delete KEY [/v NAME] /f, reg.exe query KEY.
+    // reg.exe add KEY /v NAME /t TYPE /d DATA /f, reg.exe delete KEY [/v NAME] /f, reg.exe query KEY,
+    // reg.exe load HKU\NAME FILE, reg.exe unload HKU\NAME, reg.exe copy KEY1 KEY2 [/s] [/f] [doc: reg commands].
     private static ProgramOutcome Reg(HostState host, Account account, List<string> a)
     {
         const string exe = @"C:\WINDOWS\system32\reg.exe";
@@ -141,12 +143,12 @@ public static class Programs
             return i >= 0 && i + 1 < a.Count ? a[i + 1] : null;
         }
         var force = a.Any(x => x.Equals("/f", StringComparison.OrdinalIgnoreCase));
-        var writesHklm = path.StartsWith("HKLM", StringComparison.OrdinalIgnoreCase);
+        bool Denied(string p, bool write) => !account.IsAdmin && RegistryRights.DeniedToStandardUser(account, p, write);
         switch (op)
         {
             case "add":
             {
-                if (writesHklm && !account.IsAdmin) return Done(1);
+                if (Denied(path, write: true)) return Done(1);
                 var name = Opt("/v") ?? "";
                 // Without /f reg.exe asks "Overwrite (Yes/No)?" for an existing value, and nobody answers in session 0.
                 if (!force && host.Registry.Find(path)?.Value(name) is not null) return new ProgramOutcome(0, null, null, "reg.exe", exe);
@@ -171,7 +173,7 @@ public static class Programs
             case "delete":
             {
                 if (!force) return new ProgramOutcome(0, null, null, "reg.exe", exe);
-                if (writesHklm && !account.IsAdmin) return Done(1);
+                if (Denied(path, write: true)) return Done(1);
                 var key = host.Registry.Find(path);
                 if (key is null) return Done(1);
                 var valueName = Opt("/v");
@@ -179,10 +181,66 @@ public static class Programs
                 return Done(0, h => h.Registry.DeleteTree(path));
             }
             case "query":
-                return Done(host.Registry.Find(path) is null ? 1 : 0);
+                return Done(Denied(path, write: false) || host.Registry.Find(path) is null ? 1 : 0);
+            case "load":
+                return a.Count < 3 ? Done(1) : Load(host, account, path, a[2], Done);
+            case "unload":
+                return Unload(host, account, path, Done);
+            case "copy":
+            {
+                var target = a.Count < 3 ? null : MapRegPath(a[2], account);
+                if (target is null || Denied(path, write: false) || Denied(target, write: true)) return Done(1);
+                if (host.Registry.Find(path) is null) return Done(1);
+                // Without /f reg.exe asks before overwriting, and nobody answers in session 0.
+                if (!force && host.Registry.Find(target) is not null) return new ProgramOutcome(0, null, null, "reg.exe", exe);
+                var subkeys = a.Any(x => x.Equals("/s", StringComparison.OrdinalIgnoreCase));
+                return Done(0, h =>
+                {
+                    var source = h.Registry.Find(path);
+                    if (source is not null) CopyKey(source.DeepClone(), h.Registry.Create(target), subkeys);
+                });
+            }
             default:
                 return Done(1);
         }
+    }
+
+    private static void CopyKey(RegKey source, RegKey target, bool subkeys)
+    {
+        foreach (var v in source.Values) target.SetValue(v.Clone());
+        if (!subkeys) return;
+        foreach (var c in source.Children) CopyKey(c, target.GetOrAddChild(c.Name), subkeys);
+    }
+
+    /// <summary>
+    /// reg.exe load HKU\NAME FILE: loads a user's hive file (NTUSER.DAT or UsrClass.dat under their profile) as HKU\NAME.
+    /// It needs SeRestorePrivilege, which only administrators hold [doc: RegLoadKey]; it fails (exit 1) for a file in use
+    /// (its user is signed in, or it is loaded under another name) or that does not exist [guess W072].
+    /// </summary>
+    private static ProgramOutcome Load(HostState host, Account account, string path, string file, Func<int, Action<HostState>?, ProgramOutcome> done)
+    {
+        var parts = RegistryStore.Split(path);
+        if (!account.IsAdmin || parts.Length != 2 || !parts[0].Equals("HKU", StringComparison.OrdinalIgnoreCase)) return done(1, null);
+        var name = parts[1];
+        var hive = host.HiveFiles.GetValueOrDefault(StdRegProv.Expand(file.Trim()));
+        if (hive is null || hive.LoadedAs is not null || host.Registry.Users.Child(name) is not null) return done(1, null);
+        return done(0, h =>
+        {
+            if (hive.LoadedAs is null && h.Registry.Users.Child(name) is null) h.LoadHive(hive, name);
+        });
+    }
+
+    /// <summary>reg.exe unload HKU\NAME: writes a hive reg.exe load loaded back to its file. A signed-in user's own hives are in use.</summary>
+    private static ProgramOutcome Unload(HostState host, Account account, string path, Func<int, Action<HostState>?, ProgramOutcome> done)
+    {
+        var parts = RegistryStore.Split(path);
+        if (!account.IsAdmin || parts.Length != 2 || !parts[0].Equals("HKU", StringComparison.OrdinalIgnoreCase)) return done(1, null);
+        var hive = host.HiveLoadedAs(parts[1]);
+        if (hive is null) return done(1, null);
+        var ownSession = host.IsSignedIn(hive.OwnerSid)
+            && (parts[1].Equals(hive.OwnerSid, StringComparison.OrdinalIgnoreCase) || parts[1].Equals(hive.OwnerSid + "_Classes", StringComparison.OrdinalIgnoreCase));
+        if (ownSession) return done(1, null);
+        return done(0, h => h.UnloadHive(hive));
     }
 
     /// <summary>reg.exe key names: HKLM, HKU, HKCU (the running account's hive). 64-bit view: reg.exe is a 64-bit program.</summary>
@@ -236,6 +294,18 @@ public static class Programs
         if (host.Runs.Any(r => r.RunsMsiexec)) return new ProgramOutcome(1618, TimeSpan.FromMilliseconds(200), null, "msiexec.exe", exe, IsMsiexec: true);
 
         var declared = host.Description.MsiProducts.FirstOrDefault(p => string.Equals(p.ProductCode, code, StringComparison.OrdinalIgnoreCase));
+        var perMachine = host.Registry.Find(HostBuilder.Uninstall64 + "\\" + code) is not null || host.Registry.Find(HostBuilder.Uninstall32 + "\\" + code) is not null;
+        // A per-user product (installed with ALLUSERS empty) has its entry in its user's own hive, and that user removes
+        // it without elevation [doc: "Installation Context", per-user installation]; no one else's msiexec sees it.
+        var ownEntry = $@"HKU\{account.Sid}\{HostBuilder.UserUninstall}\{code}";
+        if (!perMachine && host.Registry.Find(ownEntry) is not null)
+        {
+            if (install) return new ProgramOutcome(0, TimeSpan.FromMilliseconds(declared?.DurationMs ?? 1000), null, "msiexec.exe", exe, IsMsiexec: true);
+            var userExit = declared?.ExitCode ?? 0;
+            List<string> userKeys = [ownEntry, .. declared?.RemovesKeys ?? []];
+            return new ProgramOutcome(userExit, TimeSpan.FromMilliseconds(declared?.DurationMs ?? 1000),
+                userExit is 0 or 3010 or 1641 ? h => RemoveAll(h, userKeys, []) : null, "msiexec.exe", exe, IsMsiexec: true);
+        }
         var keys = declared?.RemovesKeys ?? [HostBuilder.Uninstall64 + "\\" + code, HostBuilder.Uninstall32 + "\\" + code];
         var installed = keys.Any(k => host.Registry.Find(k) is not null)
                         || host.Registry.Find(HostBuilder.Uninstall64 + "\\" + code) is not null
@@ -250,15 +320,16 @@ public static class Programs
             removes ? h => RemoveAll(h, keys, []) : null, "msiexec.exe", exe, IsMsiexec: true);
     }
 
+    // Without -User or -AllUsers the package is removed for the user running the command [doc: Remove-AppxPackage].
     private static readonly Regex RemoveAppx = new(
-        @"^Remove-AppxPackage\s+-Package\s+'(?<name>[^']+)'\s+(?:(?<all>-AllUsers)|-User\s+'(?<sid>[^']+)')\s+-ErrorAction\s+Stop$",
+        @"^Remove-AppxPackage\s+-Package\s+'(?<name>[^']+)'\s+(?:(?<all>-AllUsers)\s+|-User\s+'(?<sid>[^']+)'\s+)?-ErrorAction\s+Stop$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
     private static readonly Regex RemoveProvisioned = new(
         @"^Remove-AppxProvisionedPackage\s+-Online\s+-PackageName\s+'(?<name>[^']+)'\s+-ErrorAction\s+Stop$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     // powershell.exe ... -Command "<one of the documented Appx commands>". Anything else fails with exit code 1.
-    private static ProgramOutcome PowerShell(HostState host, Account account, List<string> a)
+    private static ProgramOutcome PowerShell(HostState host, Account account, List<string> a, uint sessionId)
     {
         const string exe = @"C:\WINDOWS\System32\WindowsPowerShell\v1.0\powershell.exe";
         ProgramOutcome Fail() => new(1, TimeSpan.FromMilliseconds(800), null, "powershell.exe", exe);
@@ -271,12 +342,26 @@ public static class Programs
         {
             var name = m.Groups["name"].Value;
             var sid = m.Groups["sid"].Success ? m.Groups["sid"].Value : null;
+            var self = !m.Groups["all"].Success && sid is null;
             // The name is a package's or a bundle's; a bundle's stands for the packages that came in it.
             var package = host.Packages.FirstOrDefault(p => string.Equals(p.FullName, name, StringComparison.OrdinalIgnoreCase));
             var targets = package is not null ? [package]
                 : host.Packages.Where(p => string.Equals(p.Bundle, name, StringComparison.OrdinalIgnoreCase)).ToList();
             // Not installed (for that user), not allowed, or a declared deployment failure: a terminating error, exit 1.
             if (targets.Count == 0 || targets.All(p => p.Users.Count == 0)) return Fail();
+            if (self)
+            {
+                // The running user's own packages: no administrator needed. From a process outside any interactive session
+                // the deployment service fails as it does for -User [3rd: 0x80073D19].
+                if (!targets.Any(p => p.Users.Contains(account.Sid))) return Fail();
+                if (targets.Any(p => p.RemovalError is not null) || (sessionId == 0 && targets.Any(p => p.PerUserError is not null))) return Fail();
+                var own = targets.Select(p => p.FullName).ToList();
+                return new ProgramOutcome(0, AppxDuration, h =>
+                {
+                    foreach (var p in h.Packages.Where(x => own.Contains(x.FullName, StringComparer.OrdinalIgnoreCase)).ToList())
+                        h.UnregisterPackage(p, account.Sid);
+                }, "powershell.exe", exe);
+            }
             if (sid is not null && !targets.Any(p => p.Users.Contains(sid))) return Fail();
             if (!account.IsAdmin && (sid is null || !string.Equals(sid, account.Sid, StringComparison.OrdinalIgnoreCase))) return Fail();
             if (targets.Any(p => p.RemovalError is not null)) return Fail();

@@ -212,15 +212,7 @@ public static class StdRegProv
                 return true;
         if (ctx.Account.IsAdmin) return false;
         // A standard user can read HKLM but not write it, and cannot open other users' hives.
-        if (path.StartsWith("HKLM", StringComparison.OrdinalIgnoreCase)) return write && path.Length > 4;
-        if (t.IsUsersRoot && t.Parts.Length > 0)
-        {
-            var sid = t.Parts[0];
-            var own = sid.Equals(ctx.Account.Sid, StringComparison.OrdinalIgnoreCase) || sid.Equals(ctx.Account.Sid + "_Classes", StringComparison.OrdinalIgnoreCase);
-            if (own) return false;
-            return write || sid.StartsWith("S-1-5-21-", StringComparison.OrdinalIgnoreCase) || HostState.IsEntraIdSid(sid);
-        }
-        return false;
+        return RegistryRights.DeniedToStandardUser(ctx.Account, path, write);
     }
 
     private static string Normalize(string path)

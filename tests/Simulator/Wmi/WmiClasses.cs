@@ -14,15 +14,22 @@ public interface IWmiClass
     /// <summary>Null when the class has no such method.</summary>
     string? CanonicalMethod(string method);
     MethodResult Invoke(CallContext ctx, string method, MethodArguments args);
+    /// <summary>
+    /// WS-Transfer Delete of the instance the selectors name. Classes whose provider cannot delete answer
+    /// WBEM_E_PROVIDER_NOT_CAPABLE [guess W071: the fault's shape].
+    /// </summary>
+    void Delete(CallContext ctx) => throw WsManFault.WmiError(0x80041024, 7, "Provider is not capable of the attempted operation ");
 }
 
 public static class WmiCatalog
 {
     public const string Cimv2 = "root/cimv2";
     public const string Default = "root/default";
-    public static readonly string[] KnownNamespaces = [Cimv2, Default, "root/standardcimv2", "root/microsoft/windows/storage", "root/wmi", "root/subscription", "root/securitycenter2"];
+    public static readonly string[] KnownNamespaces = [Cimv2, Default, "root/standardcimv2", "root/microsoft/windows/storage", "root/wmi", "root/subscription", "root/securitycenter2",
+        TaskSchedulerProvider.Namespace];
 
-    private static readonly IWmiClass[] Classes = [new StdRegProvClass(), new Win32Process(), new Win32OperatingSystem(), new Win32ComputerSystem(), new Win32UserAccount(), new Win32LogicalFileSecuritySetting()];
+    private static readonly IWmiClass[] Classes = [new StdRegProvClass(), new Win32Process(), new Win32OperatingSystem(), new Win32ComputerSystem(), new Win32UserAccount(), new Win32LogicalFileSecuritySetting(),
+        new PsScheduledTask(), new MsftScheduledTask()];
 
     public static bool NamespaceExists(string ns) => KnownNamespaces.Contains(ns, StringComparer.OrdinalIgnoreCase);
 
@@ -123,7 +130,11 @@ internal sealed class Win32Process : IWmiClass
     {
         var host = ctx.Host;
         var commandLine = args.String("CommandLine");
-        var record = new CommandRecord { Sequence = host.Commands.Count + 1, Time = ctx.Now, User = ctx.Account.User, CommandLine = commandLine ?? "" };
+        var record = new CommandRecord
+        {
+            Sequence = host.Commands.Count + 1, Time = ctx.Now, User = host.QualifiedName(ctx.Account), Sid = ctx.Account.Sid,
+            Elevated = ctx.Account.IsAdmin, CommandLine = commandLine ?? "",
+        };
         host.Commands.Add(record);
         MethodResult Result(uint code, uint? pid = null)
         {
@@ -202,7 +213,7 @@ internal sealed class Win32OperatingSystem : IWmiClass
             new("LastBootUpTime", CimType.DateTime, Date(d.Os.LastBootUpTime, ctx.Now.AddHours(-3))), new("LocalDateTime", CimType.DateTime, ctx.Now),
             new("Locale", CimType.String, "0409"), new("Manufacturer", CimType.String, "Microsoft Corporation"), new("MUILanguages", CimType.String, new[] { "en-US" }, true),
             new("Name", CimType.String, $@"{d.Os.Caption}|C:\WINDOWS|\Device\Harddisk0\Partition3"), new("NumberOfProcesses", CimType.UInt32, (uint)ctx.Host.Processes.Count),
-            new("NumberOfUsers", CimType.UInt32, (uint)d.Users.Count(u => u.HiveLoaded)), new("OperatingSystemSKU", CimType.UInt32, 48u),
+            new("NumberOfUsers", CimType.UInt32, (uint)ctx.Host.Sessions.Count), new("OperatingSystemSKU", CimType.UInt32, 48u),
             new("Organization", CimType.String, ""), new("OSArchitecture", CimType.String, d.Os.OsArchitecture), new("OSLanguage", CimType.UInt32, 1033u),
             new("OSType", CimType.UInt16, (ushort)18), new("ProductType", CimType.UInt32, 1u), new("RegisteredUser", CimType.String, "user"),
             new("SerialNumber", CimType.String, "00330-80000-00000-AA123"), new("ServicePackMajorVersion", CimType.UInt16, (ushort)0),
@@ -226,7 +237,8 @@ internal sealed class Win32ComputerSystem : IWmiClass
     {
         var d = ctx.Host.Description;
         var partOfDomain = !string.Equals(d.Domain, "WORKGROUP", StringComparison.OrdinalIgnoreCase);
-        var interactive = d.Users.FirstOrDefault(u => u.HiveLoaded);
+        // The console session's user: the signed-in user with the lowest session.
+        var interactive = ctx.Host.Sessions.Values.OrderBy(s => s.SessionId).Select(s => ctx.Host.FindUser(s.Sid)).FirstOrDefault();
         yield return new CimInstance(Name,
         [
             new("Caption", CimType.String, d.ComputerName), new("CreationClassName", CimType.String, "Win32_ComputerSystem"),

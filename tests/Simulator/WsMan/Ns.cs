@@ -31,6 +31,8 @@ public static class Ns
     public const string ActionRelease = Enumeration + "/Release";
     public const string ActionReleaseResponse = Enumeration + "/ReleaseResponse";
     public const string ActionGet = Transfer + "/Get";
+    public const string ActionDelete = Transfer + "/Delete";
+    public const string ActionDeleteResponse = Transfer + "/DeleteResponse";
     public const string ActionWsManFault = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault";
     public const string ActionEnumerationFault = Enumeration + "/fault";
     public const string ActionAddressingFault = Addressing + "/fault";

@@ -134,6 +134,14 @@ public sealed class WsManFault : Exception
     public static WsManFault WmiError(uint hresult, uint cimStatus, string message) => new(Ns.ActionWsManFault, "s:Receiver", "w:InternalError",
         message, WmiErrorDetail(cimStatus, hresult, message), hresult);
 
+    /// <summary>
+    /// An error a CIM provider reports (an MSFT_WmiError with CIM status, HRESULT and category), under the subcode given:
+    /// w:InternalError for a failure, w:AccessDenied, or a:DestinationUnreachable for an instance that is not there.
+    /// </summary>
+    public static WsManFault CimError(uint hresult, uint cimStatus, string message, uint category, string subcode = "w:InternalError", string code = "s:Receiver") =>
+        new(subcode.StartsWith("a:", StringComparison.Ordinal) ? Ns.ActionAddressingFault : Ns.ActionWsManFault, code, subcode,
+            message, WmiErrorDetail(cimStatus, hresult, message, category), hresult);
+
     public static WsManFault MethodNotFound(string method) => new(Ns.ActionWsManFault, "s:Sender", "w:InvalidParameter",
         "Method not found. ", WmiErrorDetail(17, WbemInvalidMethod, $"The method {method} does not exist. "), WbemInvalidMethod);
 

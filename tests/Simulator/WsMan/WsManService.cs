@@ -24,6 +24,7 @@ public static class WsManService
             case Ns.ActionPull: return "Pull";
             case Ns.ActionRelease: return "Release";
             case Ns.ActionGet: return "Get";
+            case Ns.ActionDelete: return "Delete";
         }
         if (req.Action is not null && req.ResourceUri is not null && req.Action.StartsWith(req.ResourceUri + "/", StringComparison.OrdinalIgnoreCase))
         {
@@ -51,6 +52,7 @@ public static class WsManService
             case Ns.ActionPull: return Pull(host, req, log);
             case Ns.ActionRelease: return Release(host, req, log);
             case Ns.ActionGet: return Get(host, account, req, log);
+            case Ns.ActionDelete: return Delete(host, account, req, log);
         }
         if (req.Action.StartsWith(req.ResourceUri + "/", StringComparison.OrdinalIgnoreCase))
             return Invoke(host, account, req, req.Action[(req.ResourceUri.Length + 1)..], log);
@@ -227,6 +229,20 @@ public static class WsManService
         if (matches.Count != 1) throw WsManFault.ResourceNotFound(0x80041002, "Not found ");
         var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, Ns.Transfer + "/GetResponse", req.MessageId);
         sb.Append(matches[0].RenderTyped(ns));
+        return Ns.EndEnvelope(sb);
+    }
+
+    /// <summary>WS-Transfer Delete of the instance the selectors name; the reply is an empty body [doc: WS-Transfer].</summary>
+    private static string Delete(HostState host, Account account, WsManRequest req, OperationRecord log)
+    {
+        var (ns, cls) = SplitResource(req.ResourceUri!);
+        if (ns is null || !WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
+        CheckRemoteEnable(account, ns);
+        var wmiClass = WmiCatalog.Find(ns, cls) ?? throw WsManFault.InvalidClass();
+        CheckProviderError(host, wmiClass.Name, null);
+        log.Detail = string.Join(",", req.Selectors.Select(s => s.Key + "=" + s.Value));
+        wmiClass.Delete(new CallContext(host, account, Architecture(req, host.Description), ns) { Selectors = req.Selectors });
+        var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, Ns.ActionDeleteResponse, req.MessageId);
         return Ns.EndEnvelope(sb);
     }
 
