@@ -79,8 +79,8 @@ try {
         # Findings carry their computer; only the credential travels with them.
         if ($mine.Count) { $mine | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force -ErrorAction Continue }
     }
-    $removals | Format-Table ComputerName, AppName, User, Method, Status, ExitCode -AutoSize | Out-Host
-    $removals | Where-Object Status -EQ 'Scheduled' | Format-Table ComputerName, AppName, User, Message -AutoSize -Wrap | Out-Host
+    $removals | Format-Table ComputerName, AppName, UserName, Method, Status, ExitCode -AutoSize | Out-Host
+    $removals | Where-Object Status -EQ 'Scheduled' | Format-Table ComputerName, AppName, UserName, Message -AutoSize -Wrap | Out-Host
 
     Write-Host '== The users sign in: each one''s removal runs as that user, and their browser applies its policy' -ForegroundColor Cyan
     foreach ($h in $sim.Hosts | Where-Object Reachable) {
@@ -100,12 +100,12 @@ try {
             })
         if ($running.Count) { Start-Sleep -Milliseconds 250 }
     } while ($running.Count -and (Get-Date) -lt $deadline)
-    Get-SimulatorCommandLine -ComputerName 'LAPTOP-01' | Where-Object { $_.source -like 'task:*' } |
+    Get-SimulatorCommandLine -ComputerName 'LAPTOP-01' -Detailed | Where-Object { $_.source -like 'task:*' } |
         Format-Table @{ n = 'Ran as'; e = { $_.user } }, @{ n = 'Elevated'; e = { $_.elevated } }, @{ n = 'Command'; e = { $_.commandLine } } -AutoSize -Wrap | Out-Host
 
     Write-Host '== Remove-BannedApp again: confirms what ran in the users'' own context' -ForegroundColor Cyan
     $confirmations = foreach ($target in $targets) { Remove-BannedApp @target -Force -ErrorAction SilentlyContinue }
-    $confirmations | Format-Table ComputerName, AppName, User, Method, Status, Message -AutoSize -Wrap | Out-Host
+    $confirmations | Format-Table ComputerName, AppName, UserName, Method, Status, Message -AutoSize -Wrap | Out-Host
     $removals = @($removals) + @($confirmations) | Where-Object { $_ }
 
     Write-Host '== Test-AppBanCompliance: every host accounted for, after removal' -ForegroundColor Cyan

@@ -28,7 +28,7 @@ namespace AppBan.Engine.Remediation
         /// How long a removal waits for a task that runs as a signed-in user to take the app away before it reports
         /// Scheduled (a later run confirms it); within <see cref="Timeout"/>.
         /// </summary>
-        public TimeSpan UserTaskWait { get; set; } = TimeSpan.FromSeconds(30);
+        public TimeSpan UserTaskWait { get; set; } = TimeSpan.FromSeconds(10);
         /// <summary>The policy whose name the records of scheduled work carry.</summary>
         public string PolicyName { get; set; }
     }

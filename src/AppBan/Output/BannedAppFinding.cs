@@ -36,6 +36,8 @@ namespace AppBan.Output
             ExemptionExpires = finding.Exemption?.Expires;
             ExemptionSource = finding.Exemption?.Source.ToString();
             EnforceAfter = finding.EnforceAfter;
+            ScheduledAt = finding.ScheduledAt;
+            ScheduledUntil = finding.ScheduledUntil;
             RuleName = finding.RuleName;
             PolicyName = finding.PolicyName;
         }
@@ -69,6 +71,10 @@ namespace AppBan.Output
         public string ExemptionSource { get; }
         /// <summary>The policy's phase-out deadline; null means enforced now.</summary>
         public DateTimeOffset? EnforceAfter { get; }
+        /// <summary>Scheduled findings: when AppBan set the user's own removal in motion (a sign-in task, browser policy).</summary>
+        public DateTimeOffset? ScheduledAt { get; }
+        /// <summary>Scheduled findings: until when the user's task waits for a sign-in.</summary>
+        public DateTimeOffset? ScheduledUntil { get; }
         public string RuleName { get; }
         public string PolicyName { get; }
 
