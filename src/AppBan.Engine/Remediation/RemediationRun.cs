@@ -40,6 +40,8 @@ namespace AppBan.Engine.Remediation
         /// records and policy values.
         /// </summary>
         public bool SettleScheduledWork { get; set; } = true;
+        /// <summary>Load signed-out users' hives briefly to read their per-user apps (see <see cref="InventoryReader.ReadSignedOutProfiles"/>).</summary>
+        public bool ReadSignedOutProfiles { get; set; } = true;
     }
 
     /// <summary>
@@ -63,6 +65,7 @@ namespace AppBan.Engine.Remediation
             this.settings = settings ?? throw new ArgumentNullException(nameof(settings));
             if (settings.Policy == null) throw new ArgumentException("A remediation run needs a policy.", nameof(settings));
             scanner = TargetScanner.ForPolicy(settings.Policy, settings.Clock, settings.RuleIds);
+            scanner.ReadSignedOutProfiles = settings.ReadSignedOutProfiles;
             callOptions = new CimCallOptions { OperationTimeout = settings.OperationTimeout };
         }
 

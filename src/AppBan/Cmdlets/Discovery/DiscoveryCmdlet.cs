@@ -93,6 +93,13 @@ namespace AppBan.Cmdlets
         [Parameter]
         public DateTime AsOf { get; set; }
 
+        /// <summary>
+        /// Do not load the hives of users who are signed out (their per-user apps are then not read, and they are named in
+        /// UsersNotScanned with HiveNotLoaded). By default each is loaded for milliseconds inside one elevated command.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter SkipSignedOutUsers { get; set; }
+
         /// <summary>The policy in effect for this run.</summary>
         protected AppBanPolicy EffectivePolicy { get; private set; }
 
@@ -111,6 +118,7 @@ namespace AppBan.Cmdlets
             try
             {
                 scanner = TargetScanner.ForPolicy(EffectivePolicy, clock, Rule != null && Rule.Length > 0 ? Rule : null);
+                scanner.ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent;
             }
             catch (ArgumentException ex)
             {

@@ -40,6 +40,8 @@ namespace AppBan.Cmdlets
         [Parameter][ValidateNotNullOrEmpty] public string[] ReportPath { get; set; }
         [Parameter][ValidateNotNullOrEmpty] public string LogPath { get; set; }
         [Parameter][ValidateRange(0, int.MaxValue)] public int TimeoutSec { get; set; }
+        /// <summary>Do not load signed-out users' hives in the scan (their per-user apps are then not read nor removed).</summary>
+        [Parameter] public SwitchParameter SkipSignedOutUsers { get; set; }
 
         protected override TimeSpan? RunTimeLimit => TimeoutSec > 0 ? TimeSpan.FromSeconds(TimeoutSec) : (TimeSpan?)null;
 
@@ -53,7 +55,7 @@ namespace AppBan.Cmdlets
             // Each removal is recorded (report, log) and audited on the worker that made it, as it ends.
             run = new RemediationRun(Runner, new RemediationSettings
             {
-                Policy = policy, OperationTimeout = OperationTimeout, Report = report,
+                Policy = policy, OperationTimeout = OperationTimeout, Report = report, ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent,
                 OnRemoved = (result, sink) => AuditRemoval(sink.Target, result, policy.Name, policy.Sha256, sink.WriteWarning),
             });
         }
