@@ -69,7 +69,7 @@ try {
     }
 
     Write-Host '== Get-BannedApp: what the module finds' -ForegroundColor Cyan
-    $findings = foreach ($target in $targets) { Get-BannedApp @target -IncludeExempt -ErrorAction Continue }
+    $findings = foreach ($target in $targets) { Get-BannedApp @target -IncludeExempt -IncludeSignedOutUsers -ErrorAction Continue }
     $findings | Format-Table -AutoSize | Out-Host
 
     Write-Host '== Remove-BannedApp: removing every violation, each proven by a re-scan' -ForegroundColor Cyan

@@ -15,7 +15,7 @@
 try {
     $policy = Import-AppBan
     $target = Get-AppBanTarget
-    $result = @(Test-AppBanCompliance -Policy $policy @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
+    $result = @(Test-AppBanCompliance -Policy $policy -IncludeSignedOutUsers @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
 } catch {
     [Console]::Error.WriteLine((Format-AppBanLine ("AppBan discovery failed on $(Get-AppBanComputer): " + $_.Exception.Message)))
     exit 1

@@ -50,7 +50,7 @@ try {
         }
         $data.Errors = Format-AppBanLine (Get-AppBanErrorText $runErrors)
     } else {
-        $result = @(Test-AppBanCompliance -Policy $policy @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
+        $result = @(Test-AppBanCompliance -Policy $policy -IncludeSignedOutUsers @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
         if ($result.Count -gt 0) {
             $r = $result[0]
             $failed = "$($r.Status)" -in @('Unreachable', 'Failed')

@@ -14,7 +14,7 @@
 try {
     $policy = Import-AppBan
     $target = Get-AppBanTarget
-    $result = @(Test-AppBanCompliance -Policy $policy @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
+    $result = @(Test-AppBanCompliance -Policy $policy -IncludeSignedOutUsers @target -ErrorAction SilentlyContinue -ErrorVariable scanErrors)
 } catch {
     Format-AppBanLine ("AppBan: Failed on $(Get-AppBanComputer) - " + $_.Exception.Message)
     exit 1

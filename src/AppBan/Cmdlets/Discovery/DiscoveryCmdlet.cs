@@ -94,11 +94,12 @@ namespace AppBan.Cmdlets
         public DateTime AsOf { get; set; }
 
         /// <summary>
-        /// Do not load the hives of users who are signed out (their per-user apps are then not read, and they are named in
-        /// UsersNotScanned with HiveNotLoaded). By default each is loaded for milliseconds inside one elevated command.
+        /// Also read the per-user apps of users who are signed out: each one's hive is loaded for milliseconds inside one
+        /// elevated command on the target, copied to an administrators-only key and unloaded. Without it, discovery only
+        /// reads (nothing is started on a target) and such users are named in UsersNotScanned with HiveNotLoaded.
         /// </summary>
         [Parameter]
-        public SwitchParameter SkipSignedOutUsers { get; set; }
+        public SwitchParameter IncludeSignedOutUsers { get; set; }
 
         /// <summary>The policy in effect for this run.</summary>
         protected AppBanPolicy EffectivePolicy { get; private set; }
@@ -118,7 +119,7 @@ namespace AppBan.Cmdlets
             try
             {
                 scanner = TargetScanner.ForPolicy(EffectivePolicy, clock, Rule != null && Rule.Length > 0 ? Rule : null);
-                scanner.ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent;
+                scanner.ReadSignedOutProfiles = IncludeSignedOutUsers.IsPresent;
             }
             catch (ArgumentException ex)
             {

@@ -55,7 +55,7 @@ namespace AppBan.Cmdlets
             // Each removal is recorded (report, log) and audited on the worker that made it, as it ends.
             run = new RemediationRun(Runner, new RemediationSettings
             {
-                Policy = policy, OperationTimeout = OperationTimeout, Report = report, ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent,
+                Policy = policy, OperationTimeout = OperationTimeout, Report = report, ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent && !WhatIfMode.IsRequested(this),
                 OnRemoved = (result, sink) => AuditRemoval(sink.Target, result, policy.Name, policy.Sha256, sink.WriteWarning),
             });
         }

@@ -39,7 +39,10 @@ namespace AppBan.Cmdlets
         [Parameter][ValidateNotNullOrEmpty][ArgumentCompleter(typeof(RuleIdCompleter))] public string[] Rule { get; set; }
         [Parameter] public SwitchParameter IncludeGracePeriod { get; set; }
         [Parameter] public SwitchParameter Force { get; set; }
-        /// <summary>With computers: do not load signed-out users' hives in the scan (their per-user apps are then not removed).</summary>
+        /// <summary>
+        /// With computers: do not load signed-out users' hives in the scan (their per-user apps are then not removed).
+        /// -WhatIf never loads them.
+        /// </summary>
         [Parameter] public SwitchParameter SkipSignedOutUsers { get; set; }
 
         protected override string ProgressActivity => "Scanning for banned apps";
@@ -58,7 +61,8 @@ namespace AppBan.Cmdlets
                 Executor = new RemovalExecutorOptions { Timeout = TimeSpan.FromSeconds(OperationTimeoutSec > 0 ? OperationTimeoutSec : DefaultRemovalTimeoutSec) },
                 OnRemoved = (r, sink) => { if (audit) AuditRemoval(r.ComputerName, r, policy.Name, policy.Sha256, sink.WriteWarning); },
                 SettleScheduledWork = !whatIf,
-                ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent,
+                // -WhatIf starts nothing on a target, not even the short load of a signed-out user's hive.
+                ReadSignedOutProfiles = !SkipSignedOutUsers.IsPresent && !whatIf,
             };
             try { run = new RemediationRun(Runner, settings); } // an unknown rule stops before any computer is contacted
             catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.UnknownRule, ErrorCategory.InvalidArgument, Rule)); }
