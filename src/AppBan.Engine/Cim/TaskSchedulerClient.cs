@@ -23,6 +23,11 @@ namespace AppBan.Engine.Cim
         public const string TaskClassName = "MSFT_ScheduledTask";
         public const string RegisterByXmlMethod = "RegisterByXml";
         public const string ExportByNameMethod = "ExportByName";
+        public const string GetInfoByNameMethod = "GetInfoByName";
+        /// <summary>SCHED_S_TASK_RUNNING: the task is running.</summary>
+        public const uint TaskRunning = 0x00041301;
+        /// <summary>SCHED_S_TASK_HAS_NOT_RUN: the task has not run yet.</summary>
+        public const uint TaskHasNotRun = 0x00041303;
         /// <summary>The out-parameter that carries what the cmdlet would have written: the task XML for ExportByName.</summary>
         public const string CmdletOutputParameter = "cmdletOutput";
         /// <summary>HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND): what Task Scheduler says about a task that does not exist.</summary>
@@ -50,6 +55,42 @@ namespace AppBan.Engine.Cim
                 new CimParameter("Force", CimValue.FromBoolean(true)),
             }, Defaults.With(ct)).ConfigureAwait(false);
             if (result.ReturnValue != 0) throw Failed(RegisterByXmlMethod, taskPath, taskName, result.ReturnValue);
+        }
+
+        /// <summary>
+        /// When the task last ran and how it ended (PS_ScheduledTask.GetInfoByName, as Get-ScheduledTaskInfo calls it); null
+        /// when there is no such task. LastTaskResult is the action's exit code, or <see cref="TaskRunning"/> /
+        /// <see cref="TaskHasNotRun"/> [doc: Task Scheduler Error and Success Constants].
+        /// </summary>
+        public async Task<ScheduledTaskRunInfo> GetInfoAsync(string taskPath, string taskName, CancellationToken ct = default)
+        {
+            CheckName(taskPath, taskName);
+            CimMethodResult result;
+            try
+            {
+                result = await Session.InvokeMethodAsync(NamespaceName, MethodsClassName, GetInfoByNameMethod, new[]
+                {
+                    new CimParameter("TaskName", CimValue.FromString(taskName)),
+                    new CimParameter("TaskPath", CimValue.FromString(taskPath)),
+                }, Defaults.With(ct)).ConfigureAwait(false);
+            }
+            catch (CimException ex) when (IsTaskNotFound(ex))
+            {
+                return null;
+            }
+            if (result.ReturnValue == TaskNotFoundCode) return null;
+            if (result.ReturnValue != 0) throw Failed(GetInfoByNameMethod, taskPath, taskName, result.ReturnValue);
+            var info = result.OutParameters != null && result.OutParameters.TryGetValue(CmdletOutputParameter, out var output) ? output?.AsInstance() : null;
+            if (info == null) return new ScheduledTaskRunInfo(null, null);
+            DateTimeOffset? lastRun = null;
+            var time = info["LastRunTime"].Value;
+            if (time is DateTime dt) lastRun = new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc));
+            else if (time is string text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                         System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)) lastRun = parsed;
+            uint? lastResult = null;
+            try { lastResult = info["LastTaskResult"].AsUInt32(); }
+            catch (Exception ex) when (ex is FormatException || ex is OverflowException || ex is InvalidCastException) { }
+            return new ScheduledTaskRunInfo(lastRun, lastResult);
         }
 
         /// <summary>The registered task's XML; null when there is no such task.</summary>
@@ -130,5 +171,23 @@ namespace AppBan.Engine.Cim
             if (string.IsNullOrWhiteSpace(taskName) || taskName.IndexOf('\\') >= 0)
                 throw new ArgumentException("A task name is one name without a backslash.", nameof(taskName));
         }
+    }
+
+    /// <summary>What MSFT_TaskDynamicInfo says of a task's last run.</summary>
+    internal sealed class ScheduledTaskRunInfo
+    {
+        public ScheduledTaskRunInfo(DateTimeOffset? lastRunTime, uint? lastTaskResult)
+        {
+            LastRunTime = lastRunTime;
+            LastTaskResult = lastTaskResult;
+        }
+
+        public DateTimeOffset? LastRunTime { get; }
+        public uint? LastTaskResult { get; }
+
+        /// <summary>The task ran at or after <paramref name="since"/> and has ended.</summary>
+        public bool EndedSince(DateTimeOffset since) =>
+            LastRunTime.HasValue && LastRunTime.Value >= since && LastTaskResult.HasValue
+            && LastTaskResult.Value != TaskSchedulerClient.TaskRunning && LastTaskResult.Value != TaskSchedulerClient.TaskHasNotRun;
     }
 }

@@ -37,6 +37,15 @@ namespace AppBan.Engine.Remediation
                 return result;
             }
 
+            if (command.ProductCode != null && await IsMachineProductAsync(command.ProductCode, ct).ConfigureAwait(false))
+            {
+                // A user could name a machine-wide product's code (an endpoint agent, say) in an entry of their own.
+                result.Status = RemovalStatus.Refused;
+                result.Method = RemovalMethod.None;
+                result.CommandLine = null;
+                result.Error = "the product code " + command.ProductCode + " in " + user + "'s own entry belongs to a product installed for the whole computer; no task removes it";
+                return result;
+            }
             var tasks = new TaskSchedulerClient(session, CallOptions(ct));
             var registered = UserTaskXml.Describe(await tasks.ExportAsync(UserTaskDefinition.TaskPath, definition.TaskName, ct).ConfigureAwait(false));
             var alreadyScheduled = registered != null && UserTaskXml.IsSameWork(registered, definition, now);
@@ -50,17 +59,30 @@ namespace AppBan.Engine.Remediation
             }
             await ScheduledWorkStore.WriteAsync(registry, record, ct).ConfigureAwait(false);
 
-            // The registration trigger starts it at once in a signed-in user's session; give it a moment to finish.
+            // The registration trigger starts it at once in a signed-in user's session: wait for it to end, within a bound.
             if (signedIn && !alreadyScheduled)
             {
                 var waitUntil = watch.Elapsed + (options.UserTaskWait < deadline - watch.Elapsed ? options.UserTaskWait : deadline - watch.Elapsed);
                 while (watch.Elapsed < waitUntil)
                 {
                     await Task.Delay(processes.PollInterval, ct).ConfigureAwait(false);
-                    if (await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false)) continue;
-                    await ForgetAsync(record, ct).ConfigureAwait(false);
-                    result.Status = RemovalStatus.Removed;
-                    result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome);
+                    var ran = await TaskRunAsync(tasks, definition, ct).ConfigureAwait(false);
+                    if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
+                    {
+                        await ForgetAsync(record, ct).ConfigureAwait(false);
+                        result.Status = RemovalStatus.Removed;
+                        if (ran?.LastTaskResult is uint code && code != TaskSchedulerClient.TaskRunning && code != TaskSchedulerClient.TaskHasNotRun) result.ExitCode = unchecked((int)code);
+                        result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome);
+                        return result;
+                    }
+                    // A target's clock may be behind this one's: a run within minutes before the registration counts as this one.
+                    if (ran == null || !ran.EndedSince(record.Registered - ClockSkew)) continue;
+                    // It ran and ended, and the app is still there: the uninstaller failed as that user.
+                    result.ExitCode = unchecked((int)ran.LastTaskResult.Value);
+                    result.Status = RemovalStatus.Failed;
+                    result.Error = computerName + ": the task ran as " + user + " and exited with " + result.ExitCode.Value.ToString(CultureInfo.InvariantCulture) +
+                                   ", and the re-scan still finds the app; " + UserTaskDefinition.TaskPath + definition.TaskName +
+                                   " runs again at their next sign-in, until " + ScheduledWork.FormatTime(record.Expires) + After(elevatedOutcome);
                     return result;
                 }
             }
@@ -138,6 +160,24 @@ namespace AppBan.Engine.Remediation
             await ScheduledWorkStore.DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
         }
 
+        /// <summary>The task's last run; null when it cannot be told (no such task, or the provider does not say).</summary>
+        private static async Task<ScheduledTaskRunInfo> TaskRunAsync(TaskSchedulerClient tasks, UserTaskDefinition definition, CancellationToken ct)
+        {
+            try { return await tasks.GetInfoAsync(UserTaskDefinition.TaskPath, definition.TaskName, ct).ConfigureAwait(false); }
+            catch (CimException) { return null; }
+        }
+
+        /// <summary>Whether Windows Installer's machine-wide uninstall entry for the product exists (either registry view).</summary>
+        private async Task<bool> IsMachineProductAsync(string productCode, CancellationToken ct)
+        {
+            foreach (var root in new[] { InventoryPaths.UninstallKey, InventoryPaths.Wow6432UninstallKey })
+            {
+                var key = await registry.EnumKeyAsync(RegistryHive.LocalMachine, root + "\\" + productCode, ct).ConfigureAwait(false);
+                if (key.Success) return true;
+            }
+            return false;
+        }
+
         /// <summary>Whether the user's hive is loaded (they are signed in, or something holds their hive).</summary>
         private async Task<bool> IsSignedInAsync(string userSid, CancellationToken ct)
         {
@@ -146,6 +186,9 @@ namespace AppBan.Engine.Remediation
         }
 
         private IClock Clock => options.Clock ?? SystemClock.Instance;
+
+        /// <summary>How far a target's clock may be from this computer's (domain members keep within 5 minutes for Kerberos).</summary>
+        private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
         private static string After(string elevatedOutcome) =>
             elevatedOutcome == null ? string.Empty : " (the elevated removal for this user left it: " + elevatedOutcome + ")";

@@ -67,6 +67,8 @@ namespace AppBan.Engine.Remediation
         /// silent switches in the rule): nothing is wrong with the entry, the user has to remove the app.
         /// </summary>
         public bool LacksSilentForm { get; private set; }
+        /// <summary>MSI: the product code the task removes; null for other kinds.</summary>
+        public string ProductCode { get; private set; }
 
         /// <summary>
         /// The command for <paramref name="app"/>, one of <paramref name="app"/>'s user's own apps: an uninstall entry from that
@@ -168,7 +170,9 @@ namespace AppBan.Engine.Remediation
             var systemRoot = environment.SystemRoot;
             if (systemRoot == null) return Refuse("the target's Windows folder is not known");
             // [guess W079] msiexec /x run as the user, not elevated, removes a product installed for that user only.
-            return Build(UserTaskKind.Msi, systemRoot + @"\System32\msiexec.exe", RemovalCommands.MsiArguments(productCode));
+            var command = Build(UserTaskKind.Msi, systemRoot + @"\System32\msiexec.exe", RemovalCommands.MsiArguments(productCode));
+            if (!command.IsRefused) command.ProductCode = MsiProductCode.TryNormalize(productCode);
+            return command;
         }
 
         /// <summary>The kinds recognised by the program's name (and Inno Setup's key name), or null.</summary>

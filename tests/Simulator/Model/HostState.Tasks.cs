@@ -102,6 +102,9 @@ public sealed partial class HostState
     /// <summary>ExportByName: the XML the task was registered with.</summary>
     public string ExportTask(Account account, string? path, string? name) => Accessible(account, path, name).Xml;
 
+    /// <summary>GetInfoByName: the task, for its last run.</summary>
+    public ScheduledTask TaskFor(Account account, string? path, string? name) => Accessible(account, path, name);
+
     /// <summary>WS-Transfer Delete of MSFT_ScheduledTask. A run in progress goes on.</summary>
     public void DeleteTask(Account account, string? path, string? name) => Tasks.Remove(Accessible(account, path, name));
 

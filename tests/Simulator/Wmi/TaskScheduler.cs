@@ -48,7 +48,7 @@ internal sealed class PsScheduledTask : IWmiClass
     public IReadOnlyCollection<string> PropertyNames { get; } = [];
     public IEnumerable<CimInstance> Instances(CallContext ctx) => [];
 
-    private static readonly string[] Methods = ["RegisterByXml", "ExportByName", "StartByPath"];
+    private static readonly string[] Methods = ["RegisterByXml", "ExportByName", "StartByPath", "GetInfoByName"];
 
     public string? CanonicalMethod(string method) => Methods.FirstOrDefault(m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase));
 
@@ -69,6 +69,20 @@ internal sealed class PsScheduledTask : IWmiClass
                 {
                     var xml = host.ExportTask(ctx.Account, args.String("TaskPath"), args.String("TaskName"));
                     return new MethodResult(0, new CimProperty("cmdletOutput", CimType.String, xml));
+                }
+                case "GetInfoByName":
+                {
+                    // MSFT_TaskDynamicInfo: LastTaskResult is the action's exit code, SCHED_S_TASK_RUNNING (0x41301) while it
+                    // runs, SCHED_S_TASK_HAS_NOT_RUN (0x41303) before its first run [doc: Task Scheduler Error and Success Constants].
+                    var task = host.TaskFor(ctx.Account, args.String("TaskPath"), args.String("TaskName"));
+                    var last = task.Runs.LastOrDefault();
+                    var code = last is null ? 0x41303u : !last.Command.Finished ? 0x41301u : unchecked((uint)(last.Command.ExitCode ?? 0));
+                    return new MethodResult(0, new CimProperty("cmdletOutput", CimType.Instance, new CimInstance("MSFT_TaskDynamicInfo",
+                    [
+                        new("LastRunTime", CimType.DateTime, last?.Time), new("LastTaskResult", CimType.UInt32, code),
+                        new("NextRunTime", CimType.DateTime, null), new("NumberOfMissedRuns", CimType.UInt32, 0u),
+                        new("TaskName", CimType.String, task.Name), new("TaskPath", CimType.String, task.Path),
+                    ])));
                 }
                 default:
                     host.StartTaskOnDemand(ctx.Account, args.String("TaskPath"), args.String("TaskName"), ctx.Now);
