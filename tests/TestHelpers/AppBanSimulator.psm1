@@ -129,6 +129,29 @@ function Start-AppBanSimulator {
     $simulator
 }
 
+function Export-SimulatorFleet {
+    <#
+    .SYNOPSIS
+        Writes the host files of a generated fleet (--generate with --out) to a folder and returns their paths, so that a
+        test can serve them with Start-AppBanSimulator -HostPath <folder> and still read what each host was given.
+    .EXAMPLE
+        $files = Export-SimulatorFleet -Template tests/hosts/templates/fleet-template-signed-out.json -Count 20 -Path $TestDrive/fleet
+        $sim = Start-AppBanSimulator -HostPath $TestDrive/fleet
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Template,
+        [Parameter(Mandatory)] [int] $Count,
+        [Parameter(Mandatory)] [string] $Path,
+        [int] $Seed = 1,
+        [string] $Configuration = 'Release'
+    )
+    $templatePath = Resolve-SimulatorHostPath $Template
+    $output = & dotnet (Get-SimulatorDll -Configuration $Configuration) --generate $Count --template $templatePath --seed $Seed --out $Path 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "The simulator could not write the fleet (exit code $LASTEXITCODE): $output" }
+    Get-ChildItem -LiteralPath $Path -Filter '*.json' | Sort-Object Name | ForEach-Object FullName
+}
+
 function Resolve-Simulator {
     param($Simulator)
     if ($Simulator) { return $Simulator }
@@ -271,6 +294,6 @@ function Reset-SimulatorHost {
     }
 }
 
-Export-ModuleMember -Function Start-AppBanSimulator, Stop-AppBanSimulator, Get-SimulatorOperation, Get-SimulatorCommandLine,
+Export-ModuleMember -Function Start-AppBanSimulator, Stop-AppBanSimulator, Export-SimulatorFleet, Get-SimulatorOperation, Get-SimulatorCommandLine,
     Get-SimulatorRegistry, Get-SimulatorPackage, Get-SimulatorUser, Get-SimulatorTask, Invoke-SimulatorSignIn, Invoke-SimulatorSignOut,
     Reset-SimulatorHost
