@@ -121,33 +121,43 @@ Describe 'Remove-BannedApp' {
             @($commands | Where-Object commandLine -Like '*-AllUsers*') | Should -BeNullOrEmpty
         }
 
-        It 'leaves per-user installs and web apps to their users, and runs nothing of theirs' {
+        It 'removes a per-user install as its own user and a web app by browser policy, and runs nothing of theirs elevated' {
             $perUser = @($results | Where-Object Scope -EQ 'User' | Where-Object Kind -NE 'StoreApp')
             $perUser.Count | Should -BeGreaterOrEqual 2
             $perUser | ForEach-Object {
-                $_.Status | Should -Be 'RequiresUserAction'
-                $_.CommandLine | Should -BeNullOrEmpty
                 $_.Message | Should -Not -BeNullOrEmpty
                 $_.Error | Should -BeNullOrEmpty
             }
-            @($commands | Where-Object { $_.commandLine -match 'uninst\.exe|msedge\.exe|--uninstall-app-id' }) | Should -BeNullOrEmpty
+            ($perUser | Where-Object Kind -EQ 'WebApp').Method | Should -Be 'BrowserPolicy'
+            ($perUser | Where-Object Kind -EQ 'WebApp').Status | Should -Be 'Scheduled' -Because 'Edge applies the policy when alex next starts it'
+            @($commands | Where-Object elevated | Where-Object { $_.commandLine -match 'uninst\.exe|msedge\.exe|--uninstall-app-id' }) | Should -BeNullOrEmpty
+            $sams = @($commands | Where-Object { $_.commandLine -match 'CapCut' })
+            $sams.Count | Should -Be 1
+            $sams[0].source | Should -BeLike 'task:\AppBan\AppBan-*'
+            $sams[0].user | Should -Be 'LAPTOP-01\sam'
+            $sams[0].elevated | Should -BeFalse
             Get-SimulatorRegistry -ComputerName LAPTOP-01 -Path 'HKU\S-1-5-21-3623811015-3361044348-30300820-1002\Software\Microsoft\Windows\CurrentVersion\Uninstall\CapCut' |
+                Should -BeNullOrEmpty -Because 'sam is signed in, so the task ran at once in his session'
+            Get-SimulatorRegistry -ComputerName LAPTOP-01 -Path 'HKU\S-1-5-21-3623811015-3361044348-30300820-1001\Software\Policies\Microsoft\Edge\URLBlocklist' |
                 Should -Not -BeNullOrEmpty
         }
 
-        It 'tells what sam must do about his own CapCut in Message, and leaves Error empty' {
+        It 'says how sam''s own CapCut went in Message, and leaves Error empty' {
             $capCut = @($results | Where-Object AppName -EQ 'CapCut')
             $capCut.Count | Should -Be 1
-            $capCut[0].Status | Should -Be 'RequiresUserAction'
+            $capCut[0].Status | Should -Be 'Removed'
+            $capCut[0].Method | Should -Be 'UserTask'
             $capCut[0].Scope | Should -Be 'User'
             $capCut[0].Message | Should -Match 'sam'
             $capCut[0].Error | Should -BeNullOrEmpty
-            ($capCut | Format-Table | Out-String -Width 1000) | Should -Match ([regex]::Escape($capCut[0].Message))
+            $capCut[0].CommandLine | Should -Be '"C:\Users\sam\AppData\Local\CapCut\Apps\uninst.exe" /S'
         }
 
         It 'runs only the commands it builds, through the exit-code wrapper, and cleans up after it' {
-            $commands.Count | Should -Be 3
-            $commands | ForEach-Object { $_.commandLine | Should -Match '^cmd\.exe /d /v:on /s /c "' }
+            $elevated = @($commands | Where-Object source -EQ 'Win32_Process')
+            $elevated.Count | Should -Be 3
+            $elevated | ForEach-Object { $_.commandLine | Should -Match '^cmd\.exe /d /v:on /s /c "' }
+            @($commands | Where-Object source -NE 'Win32_Process') | ForEach-Object { $_.elevated | Should -BeFalse }
             @((Get-SimulatorRegistry -ComputerName LAPTOP-01 -Path 'HKLM\SOFTWARE\AppBan\Runs').keys) | Where-Object { $_ } | Should -BeNullOrEmpty
         }
     }
@@ -166,31 +176,52 @@ Describe 'Remove-BannedApp' {
             }
         }
 
-        It '<_> reports every planted entry as Refused or RequiresUserAction' -ForEach 'MALICIOUS-01', 'REM-INJECT' {
+        It '<_> reports every planted entry as Refused, left to its user, or handed to a task that runs as that user' -ForEach 'MALICIOUS-01', 'REM-INJECT' {
             $name = $_
             $results[$name].Count | Should -BeGreaterOrEqual 5
             $results[$name] | ForEach-Object {
-                $_.Status | Should -BeIn 'Refused', 'RequiresUserAction'
-                # A refusal is for an administrator (Error); a per-user entry is for its user (Message).
-                if ($_.Status -eq 'Refused') { $_.Error | Should -Not -BeNullOrEmpty; $_.Message | Should -BeNullOrEmpty }
-                else { $_.Message | Should -Not -BeNullOrEmpty; $_.Error | Should -BeNullOrEmpty }
-                $_.CommandLine | Should -BeNullOrEmpty
+                if ($_.Method -eq 'UserTask') {
+                    $_.Scope | Should -Be 'User'
+                    $_.CommandLine | Should -Match '^"[A-Z]:\\[^"&|<>^%!]+\.exe"( [^&|<>^%!]*)?$'
+                    $_.Status | Should -BeIn 'Removed', 'Scheduled', 'Failed'
+                } elseif ($_.Method -eq 'BrowserPolicy') {
+                    $_.Status | Should -BeIn 'Removed', 'Scheduled'
+                    $_.CommandLine | Should -BeNullOrEmpty
+                } else {
+                    $_.Status | Should -BeIn 'Refused', 'RequiresUserAction'
+                    # A refusal is for an administrator (Error); a per-user entry is for its user (Message).
+                    if ($_.Status -eq 'Refused') { $_.Error | Should -Not -BeNullOrEmpty; $_.Message | Should -BeNullOrEmpty }
+                    else { $_.Message | Should -Not -BeNullOrEmpty; $_.Error | Should -BeNullOrEmpty }
+                    $_.CommandLine | Should -BeNullOrEmpty
+                }
             }
         }
 
-        It '<_> never executes a command line taken from the registry' -ForEach 'MALICIOUS-01', 'REM-INJECT' {
+        It '<_> never executes a command line taken from the registry with more rights than its owner' -ForEach 'MALICIOUS-01', 'REM-INJECT' {
             $name = $_
             $registryCommands[$name].Count | Should -BeGreaterOrEqual 5 -Because 'the host carries planted uninstall strings'
-            $executed = @($commandsRun[$name] | ForEach-Object { $_.commandLine; $_.executed })
+            $elevated = @($commandsRun[$name] | Where-Object elevated | ForEach-Object { $_.commandLine; $_.executed })
             foreach ($line in $registryCommands[$name]) {
-                @($executed | Where-Object { $_ -and $_.Contains($line) }) | Should -BeNullOrEmpty -Because "'$line' came from the registry"
+                @($elevated | Where-Object { $_ -and $_.Contains($line) }) | Should -BeNullOrEmpty -Because "'$line' came from the registry"
             }
-            $commandsRun[$name] | Should -BeNullOrEmpty
+            @($commandsRun[$name] | Where-Object elevated) | Should -BeNullOrEmpty
+            $users = @{}
+            foreach ($u in (Get-SimulatorUser -ComputerName $name)) { $users[$u.sid] = $u.name }
+            foreach ($run in $commandsRun[$name]) {
+                $run.source | Should -BeLike 'task:\AppBan\AppBan-*'
+                $users.ContainsKey($run.sid) | Should -BeTrue -Because "$($run.commandLine) must run as a user of the machine, not $($run.user)"
+                $run.commandLine | Should -Not -Match '[&|<>^]'
+            }
         }
 
         It 'refuses the machine-wide injections with the reason' {
             $refused = @($results['REM-INJECT'] | Where-Object Status -EQ 'Refused')
-            $refused.Count | Should -Be 4
+            # Four machine-wide injections, and alice's own cmd.exe entry, from which no task is built.
+            $refused.Count | Should -Be 5
+            ($refused.Error -join "`n") | Should -Match 'no task is built from'
+            # bob's own MSI entry reached nothing elevated: at most a task that ran msiexec as bob.
+            @($commandsRun['REM-INJECT'] | Where-Object elevated) | Should -BeNullOrEmpty
+            @($commandsRun['REM-INJECT'] | Where-Object { -not $_.elevated }) | ForEach-Object { $_.user | Should -Be 'REM-INJECT\bob' }
             ($refused.Error -join "`n") | Should -Match 'metacharacter'
             ($refused.Error -join "`n") | Should -Match 'UNC'
             ($refused.Error -join "`n") | Should -Match 'not under Program Files'
@@ -311,12 +342,20 @@ Describe 'Remove-BannedApp' {
             $findings.Count | Should -Be 1
 
             $result = $findings | Remove-BannedApp -Credential $target.Credential -Authentication Basic -Force -ErrorVariable failures -ErrorAction SilentlyContinue
-            $result.Status | Should -Be 'Failed'
-            @($failures | Where-Object { $_.FullyQualifiedErrorId -like 'UninstallFailed,*' }).Count | Should -Be 1
-            $result.Method | Should -Be 'StoreAppForUser'
-            $result.Error | Should -Match 'the -AllUsers fallback did not run: the package is also installed for S-1-5-21-3623811015-3361044348-30300820-1022'
+            # The elevated -User removal left it and -AllUsers may not run: Carol's own task removes her copy, and only hers.
+            $result.Status | Should -Be 'Removed'
+            $failures | Should -BeNullOrEmpty
+            $result.Method | Should -Be 'UserTask'
+            $result.Message | Should -Match 'the -AllUsers fallback did not run: the package is also installed for S-1-5-21-3623811015-3361044348-30300820-1022'
             @(Get-SimulatorCommandLine -ComputerName REM-STORE-TWO | Where-Object { $_ -like '*-AllUsers*' }) | Should -BeNullOrEmpty
-            @((Get-SimulatorPackage -ComputerName REM-STORE-TWO | Where-Object fullName -EQ $TikTokPackage).users) | Should -Contain $Dave
+            $own = @(Get-SimulatorCommandLine -ComputerName REM-STORE-TWO -Detailed | Where-Object source -Like 'task:*')
+            $own.Count | Should -Be 1
+            $own[0].sid | Should -Be $Carol
+            $own[0].elevated | Should -BeFalse
+            $own[0].commandLine | Should -Not -Match '-User|-AllUsers'
+            $users = @((Get-SimulatorPackage -ComputerName REM-STORE-TWO | Where-Object fullName -EQ $TikTokPackage).users)
+            $users | Should -Contain $Dave
+            $users | Should -Not -Contain $Carol
         }
 
         It 'runs once every user holding the package was approved' {
@@ -398,9 +437,12 @@ Describe 'Remove-BannedApp' {
                     users           = @(@{ sid = $sid; name = "user$i"; hiveLoaded = $true })
                     uninstallEntries = @(
                         @{ view = '64'; key = $LiveStudioCode; values = @{ DisplayName = 'TikTok LIVE Studio'; DisplayVersion = '0.56.4'; Publisher = 'Bytedance Pte. Ltd.'; WindowsInstaller = 1; UninstallString = "MsiExec.exe /X$LiveStudioCode" } }
-                        @{ view = 'user'; user = $sid; key = 'CapCut'; values = @{ DisplayName = 'CapCut'; Publisher = 'Bytedance Pte. Ltd.'; UninstallString = '"C:\Users\user\AppData\Local\CapCut\uninst.exe"' } }
+                        @{ view = 'user'; user = $sid; key = 'CapCut'; values = @{ DisplayName = 'CapCut'; Publisher = 'Bytedance Pte. Ltd.'; UninstallString = "`"C:\Users\user$i\AppData\Local\CapCut\uninst.exe`"" } }
                     )
                     msiProducts     = @(@{ productCode = $LiveStudioCode; exitCode = 0; durationMs = 100 })
+                    # CapCut's uninstaller works only for its own user, who is signed in: AppBan's task runs it as them.
+                    programs        = @(@{ path = "C:\Users\user$i\AppData\Local\CapCut\uninst.exe"; arguments = '/S'; durationMs = 100; runsAsUser = $sid
+                            removesKeys = @("HKU\$sid\Software\Microsoft\Windows\CurrentVersion\Uninstall\CapCut") })
                 }
                 $hostFile | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath (Join-Path $fleetDir "$name.json") -Encoding utf8NoBOM
             }
@@ -432,14 +474,17 @@ Describe 'Remove-BannedApp' {
             $firstErrors | Should -BeNullOrEmpty
             $first.Count | Should -Be 200
             @($first | Group-Object { "$($_.ComputerName)|$($_.AppName)|$($_.UserSid)" } | Where-Object Count -GT 1) | Should -BeNullOrEmpty
-            @($first | Where-Object Status -EQ 'Removed').Count | Should -Be 100
-            @($first | Where-Object Status -EQ 'RequiresUserAction').Count | Should -Be 100
+            @($first | Where-Object Status -EQ 'Removed').Count | Should -Be 200
+            @($first | Where-Object Method -EQ 'UserTask').Count | Should -Be 100
         }
 
-        It 'removes the MSI on every host, one command each' {
+        It 'removes the MSI on every host, one elevated command each, and CapCut as its user' {
             foreach ($h in $fleet.Hosts) {
                 Get-SimulatorRegistry -ComputerName $h.Name -Path "$Uninstall64\$LiveStudioCode" -Simulator $fleet | Should -BeNullOrEmpty
-                $commandsAfterFirst[$h.Name] | Should -Be 1
+                $commandsAfterFirst[$h.Name] | Should -Be 2
+                $ran = @(Get-SimulatorCommandLine -ComputerName $h.Name -Simulator $fleet -Detailed)
+                @($ran | Where-Object elevated).Count | Should -Be 1
+                @($ran | Where-Object { -not $_.elevated -and $_.commandLine -like '*CapCut*' }).Count | Should -Be 1
             }
         }
 
@@ -449,7 +494,7 @@ Describe 'Remove-BannedApp' {
         }
 
         It 'does nothing on a second run' {
-            @($second | Where-Object Status -NE 'RequiresUserAction') | Should -BeNullOrEmpty
+            $second | Should -BeNullOrEmpty
             foreach ($h in $fleet.Hosts) {
                 @(Get-SimulatorCommandLine -ComputerName $h.Name -Simulator $fleet).Count | Should -Be $commandsAfterFirst[$h.Name]
             }

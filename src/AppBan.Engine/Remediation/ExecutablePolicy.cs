@@ -242,7 +242,7 @@ namespace AppBan.Engine.Remediation
             }
         }
 
-        private static IEnumerable<string> ProgramFilesRoots(TargetEnvironment environment) =>
+        internal static IEnumerable<string> ProgramFilesRoots(TargetEnvironment environment) =>
             new[] { TargetEnvironment.ProgramFilesName, TargetEnvironment.ProgramFilesX86Name, TargetEnvironment.ProgramW6432Name }
                 .Select(environment.GetVariable).Where(v => v != null).Distinct(StringComparer.OrdinalIgnoreCase);
 

@@ -37,6 +37,16 @@ namespace AppBan.Engine.Remediation
                 return result;
             }
 
+            var placeError = command.Kind == UserTaskKind.Msi || command.Kind == UserTaskKind.StoreApp ? null
+                : await CheckProgramPlaceAsync(app.UserSid, command.Command, ct).ConfigureAwait(false);
+            if (placeError != null)
+            {
+                result.Status = RemovalStatus.Refused;
+                result.Method = RemovalMethod.None;
+                result.CommandLine = null;
+                result.Error = "no task runs " + command.Command + " as " + user + ": " + placeError;
+                return result;
+            }
             if (command.ProductCode != null && await IsMachineProductAsync(command.ProductCode, ct).ConfigureAwait(false))
             {
                 // A user could name a machine-wide product's code (an endpoint agent, say) in an entry of their own.
@@ -165,6 +175,24 @@ namespace AppBan.Engine.Remediation
         {
             try { return await tasks.GetInfoAsync(UserTaskDefinition.TaskPath, definition.TaskName, ct).ConfigureAwait(false); }
             catch (CimException) { return null; }
+        }
+
+        /// <summary>
+        /// Null when the program a user's task would run is one only that user or an administrator can change: inside the
+        /// user's own profile folder (ProfileList, HKLM), or under Program Files. A program anywhere else (C:\Users\Public,
+        /// ProgramData, another user's profile) could be swapped by someone else, who would then run code as this user.
+        /// </summary>
+        private async Task<string> CheckProgramPlaceAsync(string userSid, string program, CancellationToken ct)
+        {
+            var env = await GetEnvironmentAsync(ct).ConfigureAwait(false);
+            if (ExecutablePolicy.ProgramFilesRoots(env).Any(root => root != null && ExecutablePolicy.IsUnder(program, root))) return null;
+            var profile = await registry.GetExpandedStringValueAsync(RegistryHive.LocalMachine,
+                InventoryPaths.ProfileListKey + "\\" + userSid, InventoryPaths.ProfileImagePathValue, ct).ConfigureAwait(false);
+            if (!profile.Success) return "the user's profile folder could not be read from the ProfileList (" + profile.Outcome + ")";
+            var folder = SignedOutProfiles.CheckProfilePath(profile.Value, env.SystemRoot, out var refusal);
+            if (folder == null) return "the user's profile folder in the ProfileList was refused: " + refusal;
+            return ExecutablePolicy.IsUnder(program, folder) ? null
+                : "it is neither in the user's own profile (" + folder + ") nor under Program Files, so another user could replace it and have it run as this one";
         }
 
         /// <summary>Whether Windows Installer's machine-wide uninstall entry for the product exists (either registry view).</summary>
