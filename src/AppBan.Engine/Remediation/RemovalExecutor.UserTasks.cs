@@ -58,9 +58,9 @@ namespace AppBan.Engine.Remediation
                 {
                     await Task.Delay(processes.PollInterval, ct).ConfigureAwait(false);
                     if (await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false)) continue;
-                    await ForgetAsync(record, ct).ConfigureAwait(false);
                     result.Status = RemovalStatus.Removed;
-                    result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome);
+                    result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome)
+                                     + await TryForgetAsync(record, ct).ConfigureAwait(false);
                     return result;
                 }
             }
@@ -119,9 +119,9 @@ namespace AppBan.Engine.Remediation
             var noteText = notes.Count == 0 ? string.Empty : " (" + string.Join("; ", notes) + ")";
             if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
             {
-                await ForgetAsync(record, ct).ConfigureAwait(false);
                 result.Status = RemovalStatus.Removed;
-                result.Message = "the browser unregistered the web app under the policy written for " + user + noteText;
+                result.Message = "the browser unregistered the web app under the policy written for " + user + noteText
+                                 + await TryForgetAsync(record, ct).ConfigureAwait(false);
                 return result;
             }
             result.Status = RemovalStatus.Scheduled;
@@ -136,6 +136,23 @@ namespace AppBan.Engine.Remediation
             if (!record.IsBrowserPolicy)
                 await new TaskSchedulerClient(session, CallOptions(ct)).DeleteAsync(record.TaskPath, record.TaskName, ct).ConfigureAwait(false);
             await ScheduledWorkStore.DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Deletes a finished removal's task and record; the app is gone either way, so a failure here leaves them to the next
+        /// run's confirmation (the scan finds the record without its app) and is said, not reported as a failed removal.
+        /// </summary>
+        private async Task<string> TryForgetAsync(ScheduledWorkRecord record, CancellationToken ct)
+        {
+            try
+            {
+                await ForgetAsync(record, ct).ConfigureAwait(false);
+                return string.Empty;
+            }
+            catch (CimException ex)
+            {
+                return "; its task and record stay until the next removal run confirms it (" + ex.Kind + ": " + ex.Message + ")";
+            }
         }
 
         /// <summary>Whether the user's hive is loaded (they are signed in, or something holds their hive).</summary>
