@@ -307,7 +307,7 @@ namespace AppBan.Engine.Tests.Remediation
             (await sim.GetCommandLinesAsync(host)).Where(c => c.Contains("-AllUsers")).ToArray();
 
         [Fact]
-        public async Task A_signed_out_users_unread_copy_keeps_the_all_users_fallback_from_running()
+        public async Task A_signed_out_users_copy_keeps_the_all_users_fallback_from_running()
         {
             using var session = await OpenAsync("REM-STORE-BUNDLE");
             var findings = await ScanAsync(session);
@@ -319,15 +319,15 @@ namespace AppBan.Engine.Tests.Remediation
 
             var results = await RunAllAsync(session, store);
 
-            // Both seen copies were approved, but -AllUsers would also take erin's, which nobody saw or approved: each user's
-            // own task removes their copy instead, and erin's stays.
+            // Both seen copies were approved, but -AllUsers would also take erin's, which nobody approved (whether or not her
+            // hive could be read for the holders): each user's own task removes their copy instead, and erin's stays.
             Assert.Empty(await TikTokBundleAllUsersCommandsAsync("REM-STORE-BUNDLE"));
             var users = await TikTokUsersAsync("REM-STORE-BUNDLE");
             Assert.Contains(Erin, users);
             Assert.Equal(2, results.Count);
             Assert.All(results, r =>
             {
-                AssertHandedToTheUsersTask(r, r.UserName, "the -AllUsers fallback did not run: the Store packages of erin (" + Erin + ")");
+                AssertHandedToTheUsersTask(r, r.UserName, "the -AllUsers fallback did not run: ", Erin);
                 Assert.Equal(r.Status != RemovalStatus.Removed, users.Contains(r.UserSid));
                 Assert.DoesNotContain("-User", r.CommandLine);
             });
