@@ -42,6 +42,13 @@ namespace AppBan.Engine.Remediation
             var alreadyScheduled = registered != null && UserTaskXml.IsSameWork(registered, definition, now);
             var record = alreadyScheduled && request.Finding.ScheduledWork != null && request.Finding.ScheduledWork.WorkId == definition.WorkId
                 ? request.Finding.ScheduledWork : definition.ToRecord(options.PolicyName);
+            if (alreadyScheduled && record != request.Finding.ScheduledWork)
+            {
+                // The task keeps the boundaries it was registered with: the record says those, not when this run looked, so it
+                // is never live longer than its task.
+                record.Expires = registered.Expires.Value;
+                record.Registered = record.Expires - UserTaskDefinition.Lifetime;
+            }
             if (!alreadyScheduled)
             {
                 // Registering again replaces the task of the same name (Force): one task per user and app, however often AppBan runs.
