@@ -19,6 +19,7 @@ namespace AppBan.Engine.Tests.Remediation
             bool keepEntry = true)
         {
             var target = new FakeWindowsHost("PC01");
+            target.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\" + AliceSid).Expand("ProfileImagePath", @"C:\Users\alice");
             if (keepEntry) target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
             target.Programs = programs ?? ((_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(MsiKey) });
             var executor = new RemovalExecutor(target, new FakeVerifier(target), new RemovalExecutorOptions

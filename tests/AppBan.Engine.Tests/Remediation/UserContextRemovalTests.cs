@@ -163,11 +163,12 @@ namespace AppBan.Engine.Tests.Remediation
 
         // ---- What the executor leaves on the host ----
 
-        /// <summary>PC01 with alice's CapCut entry; alice is signed in (her hive is loaded) unless told otherwise.</summary>
+        /// <summary>PC01 with alice's profile and CapCut entry; alice is signed in (her hive is loaded) unless told otherwise.</summary>
         private static FakeWindowsHost Host(bool aliceSignedIn = true)
         {
             var host = new FakeWindowsHost("PC01") { Account = @"PC01\Administrator" };
             host.SetValue(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion", "SystemRoot", @"C:\Windows");
+            host.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\" + AliceSid).Expand("ProfileImagePath", @"C:\Users\alice");
             if (aliceSignedIn) host.SetValue(CapCutKey, "DisplayName", "CapCut");
             return host;
         }
