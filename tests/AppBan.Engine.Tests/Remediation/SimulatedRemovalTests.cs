@@ -79,8 +79,9 @@ namespace AppBan.Engine.Tests.Remediation
 
         /// <summary>
         /// A removal handed to a task that runs as the app's user: Scheduled (registered, the app not gone yet), Removed (the
-        /// task ran in the user's session and the re-scan no longer finds the app), or Failed because the host has no Task
-        /// Scheduler provider to register it with. Whichever, its explanation keeps <paramref name="because"/>.
+        /// task ran in the user's session and the re-scan no longer finds the app), or Failed, either because the host has no
+        /// Task Scheduler provider to register it with or because the task ran as the user and the app is still there.
+        /// Whichever, its explanation keeps <paramref name="because"/>.
         /// </summary>
         private static void AssertHandedToTheUsersTask(RemovalResult result, string user, params string[] because)
         {
@@ -89,7 +90,7 @@ namespace AppBan.Engine.Tests.Remediation
             if (result.Status == RemovalStatus.Failed)
             {
                 Assert.Null(result.Message);
-                Assert.Contains("InvalidNamespace", result.Error);
+                Assert.True(result.Error.Contains("InvalidNamespace") || result.Error.Contains(": the task ran as " + user + " and exited with "), result.Error);
             }
             else
             {
@@ -431,10 +432,10 @@ namespace AppBan.Engine.Tests.Remediation
         /// task, which runs Remove-AppxPackage without -User as her, takes over, and the result keeps why -User did not do.
         /// </summary>
         [Theory]
-        [InlineData("REM-STORE-NOEFFECT", 0, "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
-        [InlineData("REM-STORE-SESSION", 1, "failed with exit code 1", "0x80073D19")]
+        [InlineData("REM-STORE-NOEFFECT", "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
+        [InlineData("REM-STORE-SESSION", "failed with exit code 1", "0x80073D19")]
         public async Task Remove_for_one_user_that_leaves_the_package_goes_to_her_own_task_with_the_reason(
-            string host, int exitCode, string outcome, string cause)
+            string host, string outcome, string cause)
         {
             using var session = await OpenAsync(host);
             var findings = await ScanAsync(session);
@@ -444,7 +445,6 @@ namespace AppBan.Engine.Tests.Remediation
 
             var result = results.Single(r => r.UserSid == Carol);
             AssertHandedToTheUsersTask(result, result.UserName, outcome, cause);
-            Assert.Equal(exitCode, result.ExitCode);
             Assert.Equal("\"C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -NoProfile -NonInteractive -ExecutionPolicy Bypass " +
                          "-Command \"Remove-AppxPackage -Package '" + TikTok + "' -ErrorAction Stop\"", result.CommandLine);
             var elevated = Assert.Single(await ElevatedCommandLinesAsync(host));
