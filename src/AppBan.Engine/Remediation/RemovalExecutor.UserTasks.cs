@@ -61,6 +61,13 @@ namespace AppBan.Engine.Remediation
             var alreadyScheduled = registered != null && UserTaskXml.IsSameWork(registered, definition, now);
             var record = alreadyScheduled && request.Finding.ScheduledWork != null && request.Finding.ScheduledWork.WorkId == definition.WorkId
                 ? request.Finding.ScheduledWork : definition.ToRecord(options.PolicyName);
+            if (alreadyScheduled && record != request.Finding.ScheduledWork)
+            {
+                // The task keeps the boundaries it was registered with: the record says those, not when this run looked, so it
+                // is never live longer than its task.
+                record.Expires = registered.Expires.Value;
+                record.Registered = record.Expires - UserTaskDefinition.Lifetime;
+            }
             if (!alreadyScheduled)
             {
                 // Registering again replaces the task of the same name (Force): one task per user and app, however often AppBan runs.
@@ -79,10 +86,10 @@ namespace AppBan.Engine.Remediation
                     var ran = await TaskRunAsync(tasks, definition, ct).ConfigureAwait(false);
                     if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
                     {
-                        await ForgetAsync(record, ct).ConfigureAwait(false);
                         result.Status = RemovalStatus.Removed;
                         if (ran?.LastTaskResult is uint code && code != TaskSchedulerClient.TaskRunning && code != TaskSchedulerClient.TaskHasNotRun) result.ExitCode = unchecked((int)code);
-                        result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome);
+                        result.Message = "removed by a task that ran as " + user + " in their own session, never elevated" + After(elevatedOutcome)
+                                         + await TryForgetAsync(record, ct).ConfigureAwait(false);
                         return result;
                     }
                     // A target's clock may be behind this one's: a run within minutes before the registration counts as this one.
@@ -151,9 +158,9 @@ namespace AppBan.Engine.Remediation
             var noteText = notes.Count == 0 ? string.Empty : " (" + string.Join("; ", notes) + ")";
             if (!await verifier.IsStillInstalledAsync(app, ct).ConfigureAwait(false))
             {
-                await ForgetAsync(record, ct).ConfigureAwait(false);
                 result.Status = RemovalStatus.Removed;
-                result.Message = "the browser unregistered the web app under the policy written for " + user + noteText;
+                result.Message = "the browser unregistered the web app under the policy written for " + user + noteText
+                                 + await TryForgetAsync(record, ct).ConfigureAwait(false);
                 return result;
             }
             result.Status = RemovalStatus.Scheduled;
@@ -204,6 +211,23 @@ namespace AppBan.Engine.Remediation
                 if (key.Success) return true;
             }
             return false;
+        }
+
+        /// <summary>
+        /// Deletes a finished removal's task and record; the app is gone either way, so a failure here leaves them to the next
+        /// run's confirmation (the scan finds the record without its app) and is said, not reported as a failed removal.
+        /// </summary>
+        private async Task<string> TryForgetAsync(ScheduledWorkRecord record, CancellationToken ct)
+        {
+            try
+            {
+                await ForgetAsync(record, ct).ConfigureAwait(false);
+                return string.Empty;
+            }
+            catch (CimException ex)
+            {
+                return "; its task and record stay until the next removal run confirms it (" + ex.Kind + ": " + ex.Message + ")";
+            }
         }
 
         /// <summary>Whether the user's hive is loaded (they are signed in, or something holds their hive).</summary>

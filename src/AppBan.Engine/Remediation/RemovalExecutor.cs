@@ -148,7 +148,15 @@ namespace AppBan.Engine.Remediation
                     {
                         var elevatedOutcome = result.Error;
                         result.Error = null;
-                        return await ScheduleForUserAsync(request, ownCommand, result, watch, deadline, elevatedOutcome, ct).ConfigureAwait(false);
+                        try { return await ScheduleForUserAsync(request, ownCommand, result, watch, deadline, elevatedOutcome, ct).ConfigureAwait(false); }
+                        catch (CimException ex)
+                        {
+                            // Why the elevated removal left the app stays in the error: it is why the task was needed.
+                            result.Status = RemovalStatus.Failed;
+                            result.Error = computerName + ": " + ex.Kind + ": " + ex.Message + After(elevatedOutcome);
+                            result.Cause = ex;
+                            return result;
+                        }
                     }
                 }
                 return result;

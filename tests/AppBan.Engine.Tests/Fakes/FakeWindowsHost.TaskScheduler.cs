@@ -28,6 +28,34 @@ namespace AppBan.Engine.Tests.Fakes
         public string RegisteredBy { get; }
     }
 
+    /// <summary>One run of a task's action on the fake host, and the account and rights it ran with, as the XML asked.</summary>
+    public sealed class FakeTaskRun
+    {
+        public FakeTaskRun(string taskName, string userId, string logonType, string runLevel, string command, string arguments, int? exitCode)
+        {
+            TaskName = taskName;
+            UserId = userId;
+            LogonType = logonType;
+            RunLevel = runLevel;
+            Command = command;
+            Arguments = arguments;
+            ExitCode = exitCode;
+        }
+
+        public string TaskName { get; }
+        /// <summary>The principal's UserId: the account the action ran as.</summary>
+        public string UserId { get; }
+        public string LogonType { get; }
+        public string RunLevel { get; }
+        /// <summary>Whether it ran with an administrator's full token (RunLevel HighestAvailable).</summary>
+        public bool Elevated => string.Equals(RunLevel, "HighestAvailable", StringComparison.Ordinal);
+        public string Command { get; }
+        public string Arguments { get; }
+        /// <summary>"Command" Arguments: the line <see cref="FakeWindowsHost.Programs"/> is asked about.</summary>
+        public string CommandLine => "\"" + Command + "\"" + (string.IsNullOrEmpty(Arguments) ? "" : " " + Arguments);
+        public int? ExitCode { get; }
+    }
+
     /// <summary>
     /// Task Scheduler on the fake host, as the TaskScheduler provider answers it (docs: contract of issue 17, section 1):
     /// PS_ScheduledTask.RegisterByXml registers or, with Force, replaces; a malformed XML is a fault with 0x8004131A
@@ -41,6 +69,19 @@ namespace AppBan.Engine.Tests.Fakes
         private const uint TaskAlreadyExists = 0x800700B7;
         private const uint MalformedTaskXml = 0x8004131A;
         private readonly Dictionary<string, FakeScheduledTask> scheduledTasks = new Dictionary<string, FakeScheduledTask>(StringComparer.OrdinalIgnoreCase);
+        private readonly List<FakeTaskRun> taskRuns = new List<FakeTaskRun>();
+        private static readonly XNamespace TaskNs = "http://schemas.microsoft.com/windows/2004/02/mit/task";
+
+        /// <summary>
+        /// A registered task with a RegistrationTrigger runs at once when its principal is signed in (their HKU\&lt;SID&gt;
+        /// is loaded) and its logon type is InteractiveToken, as Windows starts it in that user's session; its action goes
+        /// through <see cref="Programs"/> like any command and is recorded in <see cref="TaskRuns"/>. Off by default: the
+        /// fake then only holds tasks.
+        /// </summary>
+        public bool RunsTasksAtRegistration { get; set; }
+
+        /// <summary>Every run of a task's action, in order.</summary>
+        public IReadOnlyList<FakeTaskRun> TaskRuns { get { lock (gate) return taskRuns.ToList(); } }
 
         /// <summary>Every task registered on the host, in folder and name order.</summary>
         public IReadOnlyList<FakeScheduledTask> ScheduledTasks
@@ -79,6 +120,7 @@ namespace AppBan.Engine.Tests.Fakes
                             throw TaskFault(CimErrorKind.ProviderFailure, "Cannot create a file when that file already exists.", TaskAlreadyExists);
                         scheduledTasks[path + name] = new FakeScheduledTask(path, name, xml, Account);
                     }
+                    if (RunsTasksAtRegistration) RunAtRegistration(name, XDocument.Parse(xml));
                     return Result(0);
                 }
                 case TaskSchedulerClient.ExportByNameMethod:
@@ -111,6 +153,27 @@ namespace AppBan.Engine.Tests.Fakes
                         throw TaskFault(CimErrorKind.NotFound, "The system cannot find the file specified.", TaskNotFound);
             }
             finally { Interlocked.Decrement(ref inFlight); }
+        }
+
+        private void RunAtRegistration(string name, XDocument task)
+        {
+            string Text(XContainer from, string element) => from?.Descendants(TaskNs + element).FirstOrDefault()?.Value;
+            if (!task.Descendants(TaskNs + "RegistrationTrigger").Any()) return;
+            var principal = task.Descendants(TaskNs + "Principal").FirstOrDefault();
+            var userId = Text(principal, "UserId");
+            var logonType = Text(principal, "LogonType");
+            if (userId == null || logonType != "InteractiveToken" || !KeyExists(@"HKU\" + userId)) return;
+            foreach (var exec in task.Descendants(TaskNs + "Exec"))
+            {
+                var command = Text(exec, "Command");
+                var arguments = Text(exec, "Arguments") ?? "";
+                var line = "\"" + command + "\"" + (arguments.Length == 0 ? "" : " " + arguments);
+                int previousRuns;
+                lock (gate) previousRuns = taskRuns.Count(r => r.CommandLine == line);
+                var program = Programs(line, previousRuns) ?? new FakeProgram { ExitCode = 0 };
+                program.Effect?.Invoke(this);
+                lock (gate) taskRuns.Add(new FakeTaskRun(name, userId, logonType, Text(principal, "RunLevel"), command, arguments, program.ExitCode));
+            }
         }
 
         private CimException TaskFault(CimErrorKind kind, string message, uint code) =>

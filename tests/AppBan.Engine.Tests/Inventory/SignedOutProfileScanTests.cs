@@ -130,7 +130,10 @@ namespace AppBan.Engine.Tests.Inventory
 
             Assert.False(RemovalPlanner.IsMachineEntry(planted));
             Assert.NotEqual(RemovalMethod.Msi, plan.Method);
-            Assert.DoesNotContain("msiexec", plan.CommandLine ?? "", StringComparison.OrdinalIgnoreCase);
+            // Only as Carol, with her rights: msiexec from Windows with the product code alone, never her chained string.
+            Assert.Equal(Carol, planted.UserSid);
+            Assert.Equal(RemovalDecision.RunAsUser, plan.Decision);
+            Assert.Equal("\"C:\\Windows\\System32\\msiexec.exe\" /x " + CarolMsiCode + " /qn /norestart", plan.CommandLine);
             // Had the reader reported it where it read it, as a machine entry, an elevated msiexec would have been planned.
             var asIfMachine = new InstalledApp
             {

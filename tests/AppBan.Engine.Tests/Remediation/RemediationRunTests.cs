@@ -29,6 +29,8 @@ namespace AppBan.Engine.Tests.Remediation
                 new RemovalRequest(Violation(MachineMsi(computer: "PC404"))),
                 new RemovalRequest(Violation(MachineExe("\"C:\\Program Files\\App\\u.exe\" /S", null, computer: "PC404"))),
                 new RemovalRequest(Violation(UserExe("x"))),
+                // A user's own task is registered on the host: it needs the host too.
+                new RemovalRequest(Violation(UserExe("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\""))),
             };
             List<RemovalResult> results;
             using (var runner = new FanOutRunner(4))
@@ -41,13 +43,16 @@ namespace AppBan.Engine.Tests.Remediation
                 results = Results(CompleteAndDrain(runner));
             }
             Assert.Equal(1, opens);
-            Assert.Equal(3, results.Count);
-            Assert.Equal(requests.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind), results.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind));
+            Assert.Equal(4, results.Count);
+            Assert.Equal(requests.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind + f.App.UninstallString),
+                results.Select(r => r.Finding).OrderBy(f => f.App.DisplayName + f.App.Kind + f.App.UninstallString));
             var failed = results.Where(r => r.Status == RemovalStatus.Failed).ToList();
-            Assert.Equal(2, failed.Count);
+            Assert.Equal(3, failed.Count);
             Assert.All(failed, r => Assert.IsType<CimException>(r.Cause));
             Assert.All(failed, r => Assert.Contains("PC404: Unreachable", r.Error));
-            Assert.Single(results, r => r.Status == RemovalStatus.RequiresUserAction);
+            Assert.Contains(failed, r => r.Finding == requests[3].Finding);
+            // "x" is no program: refused without the host.
+            Assert.Equal(requests[2].Finding, Assert.Single(results, r => r.Status == RemovalStatus.Refused).Finding);
         }
 
         [Fact]
@@ -84,10 +89,17 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalStatus.SkippedExempt, bob.Status);
             Assert.Contains("8f3c2a61-5d4e-4b7a-9c1d-2e3f4a5b6c7d", bob.Message);
             Assert.Null(bob.Error);
-            Assert.Equal(RemovalStatus.Failed, results.Single(r => r.UserSid == AliceSid).Status);
+            // Alice's copy stays after -User; her own task removes it, since -AllUsers would take Bob's exempt copy.
+            var alice = results.Single(r => r.UserSid == AliceSid);
+            Assert.Equal(RemovalStatus.Scheduled, alice.Status);
+            Assert.Equal(RemovalMethod.UserTask, alice.Method);
+            Assert.Contains("-User can exit 0 and leave the package", alice.Message);
             Assert.Single(target.InnerCommands);
             Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers") || c.Contains(BobSid));
             Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
+            var task = Assert.Single(target.ScheduledTasks);
+            Assert.Contains("<UserId>" + AliceSid + "</UserId>", task.Xml);
+            Assert.DoesNotContain(BobSid, task.Xml);
         }
 
         [Fact]

@@ -191,10 +191,15 @@ namespace AppBan.Engine.Tests.Remediation
             var user = await Remove(executor, UserExe("C:\\Windows\\System32\\cmd.exe /c calc"));
             var web = await Remove(executor, WebApp());
             Assert.Equal(RemovalStatus.Refused, refused.Status);
-            Assert.Equal(RemovalStatus.RequiresUserAction, user.Status);
+            // A command runner in a user's entry becomes no task either: refused, for an administrator to look at.
+            Assert.Equal(RemovalStatus.Refused, user.Status);
+            Assert.Contains("runs other commands", user.Error);
+            // The rule names no sites: no browser policy to write.
             Assert.Equal(RemovalStatus.RequiresUserAction, web.Status);
             Assert.All(new[] { refused, user, web }, r => Assert.Null(r.CommandLine));
             Assert.Empty(target.CommandLines);
+            Assert.Empty(target.ScheduledTasks);
+            Assert.Empty(target.KeysUnder(@"HKLM\SOFTWARE\AppBan"));
         }
 
         [Fact]
@@ -257,11 +262,16 @@ namespace AppBan.Engine.Tests.Remediation
                 Assert.Empty(target.Packages);
                 return;
             }
-            Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Equal(RemovalMethod.StoreAppForUser, result.Method);
-            Assert.Contains("the -AllUsers fallback did not run: the package is also installed for " + BobSid, result.Error);
-            Assert.DoesNotContain(target.InnerCommands, c => c.Contains("-AllUsers"));
+            // -AllUsers would take Bob's copy: Alice's own task removes hers instead, and says why the fallback did not run.
+            Assert.Equal(RemovalStatus.Scheduled, result.Status);
+            Assert.Equal(RemovalMethod.UserTask, result.Method);
+            Assert.Null(result.Error);
+            Assert.Contains("the -AllUsers fallback did not run: the package is also installed for " + BobSid, result.Message);
+            Assert.Equal(new[] { RemovalCommands.RemoveAppxPackageForUser(TikTokPackage, AliceSid) }, target.InnerCommands);
             Assert.Contains(BobSid + "|" + TikTokPackage, target.Packages);
+            var task = Assert.Single(target.ScheduledTasks);
+            Assert.Contains("<UserId>" + AliceSid + "</UserId>", task.Xml);
+            Assert.DoesNotContain(BobSid, task.Xml);
         }
 
         [Fact]
@@ -272,8 +282,13 @@ namespace AppBan.Engine.Tests.Remediation
             target.Programs = (_, __) => new FakeProgram { ExitCode = 0 };
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var result = await Remove(executor, StoreApp());
-            Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Single(target.InnerCommands);
+            // One elevated -User, never -AllUsers; what it left goes to a task that runs as Alice.
+            Assert.Equal(new[] { RemovalCommands.RemoveAppxPackageForUser(TikTokPackage, AliceSid) }, target.InnerCommands);
+            Assert.Equal(RemovalStatus.Scheduled, result.Status);
+            Assert.Equal(RemovalMethod.UserTask, result.Method);
+            Assert.Contains("-User can exit 0 and leave the package", result.Message);
+            Assert.Single(target.ScheduledTasks);
+            Assert.Contains(AliceSid + "|" + TikTokPackage, target.Packages);
         }
 
         [Fact]

@@ -59,32 +59,53 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Theory]
-        [InlineData("\"C:\\Program Files\\App\\uninst.exe\" /S")]
-        [InlineData("cmd.exe /c net user attacker P@ss /add & net localgroup administrators attacker /add")]
-        [InlineData("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\" /S")]
-        public void Never_runs_a_command_from_a_users_hive(string uninstall)
+        [InlineData("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\" /S", @"C:\Users\alice\AppData\Local\CapCut\uninst.exe")]
+        [InlineData("\"C:\\Program Files\\App\\uninst.exe\" /S", @"C:\Program Files\App\uninst.exe")]
+        public void A_command_from_a_users_hive_runs_only_as_that_user_never_elevated(string uninstall, string program)
         {
             var plan = Plan(Violation(UserExe(uninstall)), r => r.SilentSwitches = new[] { "/S" });
-            Assert.Equal(RemovalStatus.RequiresUserAction, plan.FinalStatus);
-            Assert.Null(plan.CommandLine);
-            Assert.Contains("Settings > Apps", plan.Reason);
+            Assert.Equal(RemovalDecision.RunAsUser, plan.Decision);
+            Assert.Equal(RemovalMethod.UserTask, plan.Method);
+            Assert.Null(plan.FinalStatus);
+            Assert.Equal("\"" + program + "\" /S", plan.CommandLine);
+            Assert.Null(plan.FallbackCommandLine);
+            Assert.Null(plan.ProgramPath);
+            Assert.False(plan.RequiresFileSecurityCheck);
         }
 
         [Fact]
-        public void Never_uses_a_product_code_from_a_users_hive()
+        public void A_hostile_command_in_a_users_hive_is_refused_and_no_task_is_built_from_it()
         {
-            // A user could name any machine product's GUID (an endpoint agent's, say) to have it removed.
-            var plan = Plan(Violation(UserExe("MsiExec.exe /X" + ProductCode, msi: true)));
-            Assert.Equal(RemovalStatus.RequiresUserAction, plan.FinalStatus);
+            var plan = Plan(Violation(UserExe("cmd.exe /c net user attacker P@ss /add & net localgroup administrators attacker /add")), r => r.SilentSwitches = new[] { "/S" });
+            Assert.Equal(RemovalDecision.Refuse, plan.Decision);
+            Assert.Equal(RemovalStatus.Refused, plan.FinalStatus);
+            Assert.Equal(RemovalMethod.None, plan.Method);
             Assert.Null(plan.CommandLine);
+            Assert.Contains(@"no task is built from CONTOSO\alice's entry", plan.Reason);
+        }
+
+        [Fact]
+        public void A_product_code_from_a_users_hive_is_removed_only_as_that_user()
+        {
+            // A user could name any machine product's GUID (an endpoint agent's, say): msiexec runs with that user's rights only.
+            var plan = Plan(Violation(UserExe("MsiExec.exe /X" + ProductCode, msi: true)));
+            Assert.Equal(RemovalDecision.RunAsUser, plan.Decision);
+            Assert.NotEqual(RemovalMethod.Msi, plan.Method);
+            Assert.Null(plan.ProductCode);
+            Assert.Equal("\"C:\\Windows\\System32\\msiexec.exe\" /x " + ProductCode + " /qn /norestart", plan.CommandLine);
         }
 
         [Fact]
         public void Treats_an_hklm_entry_marked_user_writable_as_per_user()
         {
+            // Not a machine entry, and it names no user to run as: nothing runs, elevated or not.
             var app = MachineMsi();
             app.FromUserWritableLocation = true;
-            Assert.Equal(RemovalStatus.RequiresUserAction, Plan(Violation(app)).FinalStatus);
+            Assert.False(RemovalPlanner.IsMachineEntry(app));
+            var plan = Plan(Violation(app));
+            Assert.Equal(RemovalStatus.Refused, plan.FinalStatus);
+            Assert.Null(plan.CommandLine);
+            Assert.Contains("is not a SID", plan.Reason);
         }
 
         [Fact]
@@ -232,7 +253,8 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalCommands.RemoveAppxPackageForAllUsers(TikTokPackage), plan.FallbackCommandLine);
             Assert.Equal(@"TikTok 1.0.1.0 (User CONTOSO\alice) on PC01", plan.Target);
             // The question names the fallback too, so that approving it approves what may happen.
-            Assert.Equal("Uninstall via Remove-AppxPackage -User; if the package stays, Remove-AppxPackage -AllUsers when every user who still has it was approved here", plan.Action);
+            Assert.Equal("Uninstall via Remove-AppxPackage -User; if the package stays, Remove-AppxPackage -AllUsers when every user who still has it was approved here" +
+                         @"; otherwise a task that removes it as CONTOSO\alice in their own session", plan.Action);
             Assert.Equal(plan.Action, Plan(Violation(StoreApp())).Action);
         }
 

@@ -19,6 +19,7 @@ namespace AppBan.Engine.Tests.Remediation
             bool keepEntry = true)
         {
             var target = new FakeWindowsHost("PC01");
+            target.Key(@"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\" + AliceSid).Expand("ProfileImagePath", @"C:\Users\alice");
             if (keepEntry) target.SetValue(MsiKey, "DisplayName", "TikTok LIVE Studio");
             target.Programs = programs ?? ((_, __) => new FakeProgram { ExitCode = 0, Effect = t => t.DeleteKey(MsiKey) });
             var executor = new RemovalExecutor(target, new FakeVerifier(target), new RemovalExecutorOptions
@@ -51,18 +52,32 @@ namespace AppBan.Engine.Tests.Remediation
         [InlineData(RemovalStatus.RequiresUserAction, false)]
         [InlineData(RemovalStatus.SkippedExempt, false)]
         [InlineData(RemovalStatus.SkippedGracePeriod, false)]
+        [InlineData(RemovalStatus.Scheduled, false)]
         public void Only_failures_and_refusals_explain_as_an_error(RemovalStatus status, bool asError)
         {
             Assert.Equal(asError, RemovalResult.ExplainsAsError(status));
         }
 
         [Fact]
-        public async Task A_per_user_install_needs_the_user_in_Message()
+        public async Task A_per_user_install_without_a_silent_form_needs_the_user_in_Message()
         {
-            var (result, target) = await Remove(Violation(UserExe("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\"")));
+            var app = UserExe("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\CapCut.exe\" --remove");
+            app.QuietUninstallString = null;
+            var (result, target) = await Remove(Violation(app));
             Assert.Equal(RemovalStatus.RequiresUserAction, result.Status);
             AssertMessageOnly(result, "alice");
             Assert.Empty(target.CommandLines);
+            Assert.Empty(target.ScheduledTasks);
+        }
+
+        [Fact]
+        public async Task A_per_user_removal_scheduled_for_its_user_says_for_whom_in_Message()
+        {
+            var (result, target) = await Remove(Violation(UserExe("\"C:\\Users\\alice\\AppData\\Local\\CapCut\\uninst.exe\"")));
+            Assert.Equal(RemovalStatus.Scheduled, result.Status);
+            AssertMessageOnly(result, @"for CONTOSO\alice");
+            Assert.Empty(target.CommandLines);
+            Assert.Single(target.ScheduledTasks);
         }
 
         [Fact]

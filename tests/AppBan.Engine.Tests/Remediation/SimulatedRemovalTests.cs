@@ -44,6 +44,8 @@ namespace AppBan.Engine.Tests.Remediation
             BusyRetryDelay = TimeSpan.FromMilliseconds(250),
             BusyRetryMaxDelay = TimeSpan.FromSeconds(1),
             PollInterval = TimeSpan.FromMilliseconds(100),
+            // A user's own task that does not take the app within this is reported Scheduled.
+            UserTaskWait = TimeSpan.FromSeconds(5),
         };
 
         private Task<WsManSession> OpenAsync(string name) => fleet.OpenAdminAsync(name);
@@ -65,6 +67,48 @@ namespace AppBan.Engine.Tests.Remediation
                 .ExecuteAsync(Request(finding));
 
         private async Task<bool> KeyExistsAsync(string host, string path) => (await sim.GetRegistryAsync(host, path)).HasValue;
+
+        /// <summary>
+        /// The command lines that ran with an administrator's token: every Win32_Process command over the administrator's
+        /// session, and a task's run only when its record says it was elevated.
+        /// </summary>
+        private async Task<List<string>> ElevatedCommandLinesAsync(string host) =>
+            (await sim.GetCommandsAsync(host)).EnumerateArray()
+                .Where(c => !c.TryGetProperty("elevated", out var elevated) || elevated.ValueKind != JsonValueKind.False)
+                .Select(c => c.GetProperty("commandLine").GetString() ?? "").ToList();
+
+        /// <summary>
+        /// A removal handed to a task that runs as the app's user: Scheduled (registered, the app not gone yet), Removed (the
+        /// task ran in the user's session and the re-scan no longer finds the app), or Failed, either because the host has no
+        /// Task Scheduler provider to register it with or because the task ran as the user and the app is still there.
+        /// Whichever, its explanation keeps <paramref name="because"/>.
+        /// </summary>
+        private static void AssertHandedToTheUsersTask(RemovalResult result, string user, params string[] because)
+        {
+            Assert.Equal(RemovalMethod.UserTask, result.Method);
+            Assert.Contains(result.Status, new[] { RemovalStatus.Scheduled, RemovalStatus.Removed, RemovalStatus.Failed });
+            if (result.Status == RemovalStatus.Failed)
+            {
+                Assert.Null(result.Message);
+                Assert.True(result.Error.Contains("InvalidNamespace") || result.Error.Contains(": the task ran as " + user + " and exited with "), result.Error);
+            }
+            else
+            {
+                Assert.Null(result.Error);
+                Assert.Contains(result.Status == RemovalStatus.Removed ? "removed by a task that ran as " + user : "for " + user, result.Message);
+            }
+            foreach (var text in because) Assert.Contains(text, result.Error ?? result.Message);
+        }
+
+        /// <summary>
+        /// The user's copy is gone when the result says Removed. Otherwise either is right: a Scheduled task may still finish
+        /// after the removal stopped waiting, and a task that ran can leave the user's repository keys behind (the re-scan then
+        /// still finds the app) although the package is gone.
+        /// </summary>
+        private static void AssertPackageFollows(RemovalResult result, string[] usersWithThePackage)
+        {
+            if (result.Status == RemovalStatus.Removed) Assert.DoesNotContain(result.UserSid, usersWithThePackage);
+        }
 
         [Fact]
         public async Task Msi_exit_0_is_Removed_and_the_key_is_gone()
@@ -274,7 +318,7 @@ namespace AppBan.Engine.Tests.Remediation
             (await sim.GetCommandLinesAsync(host)).Where(c => c.Contains("-AllUsers")).ToArray();
 
         [Fact]
-        public async Task A_signed_out_users_unread_copy_keeps_the_all_users_fallback_from_running()
+        public async Task A_signed_out_users_copy_keeps_the_all_users_fallback_from_running()
         {
             using var session = await OpenAsync("REM-STORE-BUNDLE");
             var findings = await ScanAsync(session);
@@ -286,15 +330,22 @@ namespace AppBan.Engine.Tests.Remediation
 
             var results = await RunAllAsync(session, store);
 
-            // Both seen copies were approved, but -AllUsers would also take erin's, which nobody saw or approved.
+            // Both seen copies were approved, but -AllUsers would also take erin's, which nobody approved (whether or not her
+            // hive could be read for the holders): each user's own task removes their copy instead, and erin's stays.
             Assert.Empty(await TikTokBundleAllUsersCommandsAsync("REM-STORE-BUNDLE"));
-            Assert.Equal(3, (await TikTokUsersAsync("REM-STORE-BUNDLE")).Length);
+            var users = await TikTokUsersAsync("REM-STORE-BUNDLE");
+            Assert.Contains(Erin, users);
+            Assert.Equal(2, results.Count);
             Assert.All(results, r =>
             {
-                Assert.Equal(RemovalStatus.Failed, r.Status);
-                Assert.Equal(RemovalMethod.StoreAppForUser, r.Method);
-                Assert.Contains("the -AllUsers fallback did not run: the Store packages of erin (" + Erin + ")", r.Error);
+                AssertHandedToTheUsersTask(r, r.UserName, "the -AllUsers fallback did not run: ", Erin);
+                AssertPackageFollows(r, users);
+                Assert.DoesNotContain("-User", r.CommandLine);
             });
+            // Elevated, the only removals were each user's -User (the other elevated commands copy erin's hive to read it).
+            var removals = (await ElevatedCommandLinesAsync("REM-STORE-BUNDLE")).Where(c => c.Contains("Remove-AppxPackage")).ToList();
+            Assert.Equal(2, removals.Count);
+            Assert.All(removals, c => Assert.Matches("-User '(" + Carol + "|" + Dave + ")' -ErrorAction Stop", c));
         }
 
         [Fact]
@@ -329,11 +380,15 @@ namespace AppBan.Engine.Tests.Remediation
             var result = Assert.Single(await RunAllAsync(session, store.Where(f => f.App.UserSid == Carol)));
 
             Assert.Empty(await TikTokBundleAllUsersCommandsAsync("REM-STORE-TWO"));
-            Assert.Equal(new[] { Carol, Dave }, await TikTokUsersAsync("REM-STORE-TWO"));
-            Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Equal(RemovalMethod.StoreAppForUser, result.Method);
-            Assert.Contains("-User '" + Carol + "'", result.CommandLine);
-            Assert.Contains("the -AllUsers fallback did not run: the package is also installed for " + Dave + ", whose removal was not approved", result.Error);
+            var users = await TikTokUsersAsync("REM-STORE-TWO");
+            Assert.Contains(Dave, users);
+            AssertHandedToTheUsersTask(result, result.UserName,
+                "the -AllUsers fallback did not run: the package is also installed for " + Dave + ", whose removal was not approved");
+            AssertPackageFollows(result, users);
+            // Carol's elevated -User ran; nothing at all ran that names dave.
+            var elevated = Assert.Single(await ElevatedCommandLinesAsync("REM-STORE-TWO"));
+            Assert.Contains("-User '" + Carol + "'", elevated);
+            Assert.DoesNotContain(await sim.GetCommandLinesAsync("REM-STORE-TWO"), c => c.Contains(Dave));
         }
 
         [Fact]
@@ -373,13 +428,14 @@ namespace AppBan.Engine.Tests.Remediation
 
         /// <summary>
         /// -User exits 0 and leaves the package (REM-STORE-NOEFFECT), or fails with 0x80073D19 from a non-interactive
-        /// process (REM-STORE-SESSION). Dave keeps his copy under an exemption, so no -AllUsers fallback may run.
+        /// process (REM-STORE-SESSION). Dave keeps his copy under an exemption, so no -AllUsers fallback may run: carol's own
+        /// task, which runs Remove-AppxPackage without -User as her, takes over, and the result keeps why -User did not do.
         /// </summary>
         [Theory]
-        [InlineData("REM-STORE-NOEFFECT", 0, "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
-        [InlineData("REM-STORE-SESSION", 1, "failed with exit code 1", "0x80073D19")]
-        public async Task Remove_for_one_user_that_leaves_the_package_is_failed_with_the_reason_never_removed(
-            string host, int exitCode, string outcome, string cause)
+        [InlineData("REM-STORE-NOEFFECT", "reported success, but the re-scan still finds the app", "-User can exit 0 and leave the package")]
+        [InlineData("REM-STORE-SESSION", "failed with exit code 1", "0x80073D19")]
+        public async Task Remove_for_one_user_that_leaves_the_package_goes_to_her_own_task_with_the_reason(
+            string host, string outcome, string cause)
         {
             using var session = await OpenAsync(host);
             var findings = await ScanAsync(session);
@@ -388,19 +444,26 @@ namespace AppBan.Engine.Tests.Remediation
             var results = await RunAllAsync(session, findings.Where(f => f.App.Kind == AppKind.StoreApp));
 
             var result = results.Single(r => r.UserSid == Carol);
-            Assert.Equal(RemovalStatus.Failed, result.Status);
-            Assert.Equal(exitCode, result.ExitCode);
-            Assert.Contains(outcome, result.Error);
-            Assert.Contains(cause, result.Error);
-            Assert.Contains("-User '" + Carol + "'", result.CommandLine);
+            AssertHandedToTheUsersTask(result, result.UserName, outcome, cause);
+            Assert.Equal("\"C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -NoProfile -NonInteractive -ExecutionPolicy Bypass " +
+                         "-Command \"Remove-AppxPackage -Package '" + TikTok + "' -ErrorAction Stop\"", result.CommandLine);
+            var elevated = Assert.Single(await ElevatedCommandLinesAsync(host));
+            Assert.Contains("-User '" + Carol + "'", elevated);
             Assert.DoesNotContain(await sim.GetCommandLinesAsync(host), c => c.Contains("-AllUsers"));
-            Assert.Equal(2, (await TikTokUsersAsync(host)).Length);
+            var users = await TikTokUsersAsync(host);
+            Assert.Contains(Dave, users);
+            AssertPackageFollows(result, users);
         }
 
+        /// <summary>
+        /// Planted machine entries are refused. A user's planted entry runs nothing elevated: a chained or hostile string is
+        /// refused, and what AppBan can build from a user's entry (the parsed program, or msiexec with the product code
+        /// alone) is handed to a task that runs as that user only; a web app gets browser policy.
+        /// </summary>
         [Theory]
         [InlineData("MALICIOUS-01")]
         [InlineData("REM-INJECT")]
-        public async Task Planted_entries_are_refused_or_left_to_the_user_and_nothing_from_the_registry_runs(string name)
+        public async Task Planted_entries_are_refused_or_left_to_their_user_and_nothing_from_the_registry_runs_elevated(string name)
         {
             using var session = await OpenAsync(name);
             var findings = await ScanAsync(session);
@@ -410,15 +473,31 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(findings.Count, results.Count);
             Assert.All(results, r =>
             {
-                Assert.Contains(r.Status, new[] { RemovalStatus.Refused, RemovalStatus.RequiresUserAction });
+                if (RemovalPlanner.IsMachineEntry(r.Finding.App))
+                    Assert.Equal(RemovalStatus.Refused, r.Status);
+                if (r.Method == RemovalMethod.UserTask)
+                {
+                    AssertHandedToTheUsersTask(r, r.UserName);
+                    // Program and arguments as AppBan built them: nothing a shell would chain.
+                    Assert.DoesNotMatch("[&|<>^]", r.CommandLine);
+                    return;
+                }
+                if (r.Method == RemovalMethod.BrowserPolicy)
+                {
+                    Assert.Equal(AppKind.WebApp, r.Kind);
+                    Assert.Contains(r.Status, new[] { RemovalStatus.Scheduled, RemovalStatus.Removed });
+                }
+                else Assert.Contains(r.Status, new[] { RemovalStatus.Refused, RemovalStatus.RequiresUserAction });
                 Assert.Null(r.CommandLine);
-                // A refusal is for an administrator (Error); a per-user entry is for its user (Message).
+                // A refusal is for an administrator (Error); the rest explain themselves to the operator (Message).
                 Assert.False(string.IsNullOrEmpty(r.Status == RemovalStatus.Refused ? r.Error : r.Message));
                 Assert.Null(r.Status == RemovalStatus.Refused ? r.Message : r.Error);
             });
-            Assert.Empty(await sim.GetCommandLinesAsync(name));
-            foreach (var f in findings.Where(f => f.App.KeyPath != null))
-                Assert.True(await KeyExistsAsync(name, f.App.KeyPath), f.App.KeyPath + " should stay");
+            Assert.Contains(results, r => r.Status == RemovalStatus.Refused && !RemovalPlanner.IsMachineEntry(r.Finding.App));
+            Assert.Empty(await ElevatedCommandLinesAsync(name));
+            // What nothing was done for stays; a user's own task may take what was handed to it.
+            foreach (var r in results.Where(r => r.Finding.App.KeyPath != null && (r.Status == RemovalStatus.Refused || r.Status == RemovalStatus.RequiresUserAction)))
+                Assert.True(await KeyExistsAsync(name, r.Finding.App.KeyPath), r.Finding.App.KeyPath + " should stay");
         }
 
         /// <summary>The removals of one host as a remediation run makes them: exemptions read again, results through its queue.</summary>
@@ -449,7 +528,7 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         /// <summary>The test keeps its session; the runner's disposal must not close it.</summary>
-        private sealed class Unowned : ICimSession
+        private sealed class Unowned : ICimSession, ICimInstanceDeletion
         {
             private readonly ICimSession inner;
             public Unowned(ICimSession inner) { this.inner = inner; }
@@ -460,6 +539,8 @@ namespace AppBan.Engine.Tests.Remediation
             public Task<CimMethodResult> InvokeMethodAsync(string namespaceName, string className, string methodName,
                 IReadOnlyList<CimParameter> inParameters, CimCallOptions options) =>
                 inner.InvokeMethodAsync(namespaceName, className, methodName, inParameters, options);
+            public Task DeleteInstanceAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys, CimCallOptions options) =>
+                ((ICimInstanceDeletion)inner).DeleteInstanceAsync(namespaceName, className, keys, options);
             public void Dispose() { }
         }
     }
