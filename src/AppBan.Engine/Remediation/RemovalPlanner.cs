@@ -257,7 +257,9 @@ namespace AppBan.Engine.Remediation
             if (sidError != null) return Skip(plan, RemovalDecision.Refuse, "no browser policy is written: " + sidError);
             plan.Decision = RemovalDecision.BlockInBrowser;
             plan.Method = RemovalMethod.BrowserPolicy;
-            plan.BrowserPolicy = BrowserPolicyPlan.For(app.UserSid, request.Finding.RuleId, removal.BlockSites, removal.WebAppManifestIds, request.Finding.PolicyName);
+            // A finding made outside a scan may not name its policy; the record then says so rather than nothing.
+            var policyName = string.IsNullOrWhiteSpace(request.Finding.PolicyName) ? "(policy not named)" : request.Finding.PolicyName;
+            plan.BrowserPolicy = BrowserPolicyPlan.For(app.UserSid, request.Finding.RuleId, removal.BlockSites, removal.WebAppManifestIds, policyName);
             return plan;
         }
 

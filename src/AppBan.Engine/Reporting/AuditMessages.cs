@@ -24,12 +24,16 @@ namespace AppBan.Engine.Reporting
         public enum Level { Information, Warning, Error }
 
         /// <summary>
-        /// Whether a removal belongs in the audit trail: a command was run on the machine, or the safety checks refused
-        /// one (a forged uninstall string is worth an event). Skipped, per-user and never-started removals changed nothing.
+        /// Whether a removal belongs in the audit trail: a command was run on the machine (elevated, or a task registered to
+        /// run as a user), browser policy was written, or the safety checks refused one (a forged uninstall string is worth
+        /// an event). Skipped and never-started removals changed nothing.
         /// </summary>
         public static bool IsAudited(ReportAction action) =>
             action != null && (!string.IsNullOrEmpty(action.CommandLine) ||
-                               string.Equals(action.Status, "Refused", StringComparison.OrdinalIgnoreCase));
+                               string.Equals(action.Status, "Refused", StringComparison.OrdinalIgnoreCase) ||
+                               // Browser policy written into a user's hive changes the machine without a command.
+                               string.Equals(action.Method, "BrowserPolicy", StringComparison.OrdinalIgnoreCase) &&
+                               !string.Equals(action.Status, "RequiresUserAction", StringComparison.OrdinalIgnoreCase));
 
         public static int EventIdOf(ReportAction action) =>
             action.Outcome == ActionOutcome.Removed ? AppRemoved

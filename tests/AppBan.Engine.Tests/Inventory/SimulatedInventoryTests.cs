@@ -175,12 +175,17 @@ namespace AppBan.Engine.Tests.Inventory
             var findings = scan.Findings.Select(f => f.RuleId + " " + f.App.Kind + " " + (f.App.UserName ?? "machine")).OrderBy(x => x, StringComparer.Ordinal).ToArray();
             Assert.Equal(new[]
             {
+                "capcut Exe jo",
                 "capcut Exe sam",
                 "tiktok-live-studio Exe machine",
                 "tiktok-store ProvisionedStoreApp machine",
                 "tiktok-store StoreApp alex",
                 "tiktok-webapp WebApp alex",
             }, findings);
+            // jo is signed out: her entry was read from her hive, loaded for the scan and copied, and says so.
+            var jos = scan.Findings.Single(f => f.App.UserName == "jo").App;
+            Assert.True(jos.SignedOut);
+            Assert.StartsWith(@"HKU\S-1-5-21-3623811015-3361044348-30300820-1003\", jos.KeyPath);
         }
     }
 }

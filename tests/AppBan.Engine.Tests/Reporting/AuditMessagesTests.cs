@@ -104,6 +104,18 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(audited, AuditMessages.IsAudited(action));
         }
 
+        [Theory]
+        [InlineData(RemovalStatus.Scheduled, true)]
+        [InlineData(RemovalStatus.Removed, true)]
+        [InlineData(RemovalStatus.RequiresUserAction, false)]
+        public void Browser_policy_written_into_a_users_hive_is_audited_though_no_command_ran(RemovalStatus status, bool audited)
+        {
+            var result = new RemovalResult { ComputerName = "localhost", AppName = "TikTok", Status = status, Method = RemovalMethod.BrowserPolicy };
+            var action = ReportRecords.FromRemoval(result);
+            Assert.Null(action.CommandLine);
+            Assert.Equal(audited, AuditMessages.IsAudited(action));
+        }
+
         [Fact]
         public void A_device_grant_is_worded_from_the_change_the_cmdlet_emits()
         {
