@@ -35,6 +35,7 @@ namespace AppBan.Engine
 
         // The policy and its file.
         public const string InvalidPolicyPath = "InvalidPolicyPath";
+        public const string InvalidPolicyName = "InvalidPolicyName";
         public const string InvalidPolicy = "InvalidPolicy";
         public const string PolicyFileNotFound = "PolicyFileNotFound";
         public const string PolicyFileAccessDenied = "PolicyFileAccessDenied";

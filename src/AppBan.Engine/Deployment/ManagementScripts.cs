@@ -109,7 +109,7 @@ namespace AppBan.Engine.Deployment
         {
             if (policy == null) throw new ArgumentNullException(nameof(policy));
             string json = null;
-            if (policy.IsBuiltIn) json = PolicyLoader.BuiltInJson();
+            if (policy.IsBuiltIn) json = PolicyLoader.BuiltInJsonOf(policy);
             else if (File.Exists(policy.SourcePath))
             {
                 var bytes = File.ReadAllBytes(policy.SourcePath);

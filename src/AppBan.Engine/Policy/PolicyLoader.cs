@@ -28,23 +28,70 @@ namespace AppBan.Engine.Policy
             return Load(json, sourceName, sourceName, Sha256Hex(Encoding.UTF8.GetBytes(json ?? string.Empty)));
         }
 
-        /// <summary>The built-in policy shipped inside the engine (TikTok Store app, LIVE Studio, CapCut, web app).</summary>
+        /// <summary>The default built-in policy shipped inside the engine, "TikTok" (TikTok Store app, LIVE Studio, CapCut, web app).</summary>
         /// <remarks>
         /// [guess W054] BuiltInPolicy.json relies on unverified identifiers: the uninstall key names "TikTok LIVE Studio*",
         /// "TikTokLiveStudio*" and "CapCut", the "/S" silent switch of the TikTok LIVE Studio uninstaller, and
         /// ByteDance publishing its desktop apps under a Publisher starting with "Bytedance". Each rule also
         /// matches on a documented signal (package family, DisplayName), so a wrong guess costs a signal, not the rule.
         /// </remarks>
-        public static AppBanPolicy BuiltIn()
+        public static AppBanPolicy BuiltIn() => BuiltIn(DefaultBuiltInName);
+
+        /// <summary>The name of the built-in policy used when none is named: the TikTok ban.</summary>
+        public const string DefaultBuiltInName = "TikTok";
+
+        /// <summary>
+        /// The names of the built-in policies, for -PolicyName: "TikTok" (the Store app, TikTok LIVE Studio, the web app,
+        /// and CapCut, as the default has always had) and "ByteDance" (every Windows app ByteDance or its subsidiaries publish).
+        /// </summary>
+        public static IReadOnlyList<string> BuiltInNames { get; } = Array.AsReadOnly(new[] { "TikTok", "ByteDance" });
+
+        /// <summary>The built-in policy called <paramref name="name"/> (case-insensitive); an ArgumentException names the choices.</summary>
+        public static AppBanPolicy BuiltIn(string name)
         {
-            var bytes = BuiltInBytes();
-            var policy = PolicyDocumentReader.Read(Decode(bytes), BuiltInSourceName, null, Sha256Hex(bytes), out var problems);
-            if (problems.Count > 0) throw new PolicyException(BuiltInSourceName, problems);
+            var canonical = BuiltInName(name);
+            var bytes = BuiltInBytes(canonical);
+            var source = SourceNameOf(canonical);
+            var policy = PolicyDocumentReader.Read(Decode(bytes), source, null, Sha256Hex(bytes), out var problems);
+            if (problems.Count > 0) throw new PolicyException(source, problems);
             return policy;
         }
 
-        /// <summary>The built-in policy document exactly as embedded.</summary>
-        public static string BuiltInJson() => Decode(BuiltInBytes());
+        /// <summary>The default built-in policy document exactly as embedded.</summary>
+        public static string BuiltInJson() => BuiltInJson(DefaultBuiltInName);
+
+        /// <summary>The built-in policy document called <paramref name="name"/> exactly as embedded.</summary>
+        public static string BuiltInJson(string name) => Decode(BuiltInBytes(BuiltInName(name)));
+
+        /// <summary>
+        /// The embedded document a built-in policy was read from, found by its hash; null when <paramref name="policy"/>
+        /// is not one of them as embedded.
+        /// </summary>
+        public static string BuiltInJsonOf(AppBanPolicy policy)
+        {
+            if (policy == null || !policy.IsBuiltIn || policy.Sha256 == null) return null;
+            foreach (var name in BuiltInNames)
+            {
+                var bytes = BuiltInBytes(name);
+                if (string.Equals(Sha256Hex(bytes), policy.Sha256, StringComparison.OrdinalIgnoreCase)) return Decode(bytes);
+            }
+            return null;
+        }
+
+        /// <summary>The built-in name as spelled in <see cref="BuiltInNames"/>; an ArgumentException for any other.</summary>
+        public static string BuiltInName(string name)
+        {
+            foreach (var known in BuiltInNames)
+                if (string.Equals(known, name == null ? null : name.Trim(), StringComparison.OrdinalIgnoreCase)) return known;
+            throw new ArgumentException("There is no built-in policy called '" + name + "'. The built-in policies are: "
+                + string.Join(", ", BuiltInNames) + ".", nameof(name));
+        }
+
+        private static string ResourceNameOf(string canonical) =>
+            canonical == DefaultBuiltInName ? BuiltInResourceName : "AppBan.Engine.Policy.BuiltInPolicy." + canonical + ".json";
+
+        private static string SourceNameOf(string canonical) =>
+            canonical == DefaultBuiltInName ? BuiltInSourceName : "BuiltInPolicy." + canonical + ".json";
 
         internal static AppBanPolicy Load(string json, string file, string sourcePath, string sha256)
         {
@@ -53,11 +100,12 @@ namespace AppBan.Engine.Policy
             return policy;
         }
 
-        private static byte[] BuiltInBytes()
+        private static byte[] BuiltInBytes(string canonical)
         {
-            using (var stream = typeof(PolicyLoader).Assembly.GetManifestResourceStream(BuiltInResourceName))
+            var resource = ResourceNameOf(canonical);
+            using (var stream = typeof(PolicyLoader).Assembly.GetManifestResourceStream(resource))
             {
-                if (stream == null) throw new InvalidOperationException("The built-in policy resource " + BuiltInResourceName + " is missing from the engine assembly.");
+                if (stream == null) throw new InvalidOperationException("The built-in policy resource " + resource + " is missing from the engine assembly.");
                 using (var memory = new MemoryStream())
                 {
                     stream.CopyTo(memory);

@@ -17,6 +17,13 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance"), instead of -PolicyPath or -Policy.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         [Parameter]
         [ValidateNotNull]
         public AppBanPolicy Policy { get; set; }
@@ -44,7 +51,8 @@ namespace AppBan.Cmdlets
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
                     ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
-            var policy = Policy ?? PolicyInput.Load(this, PolicyPath);
+            PolicyInput.RequireOneSource(this, Policy, PolicyPath, PolicyName);
+            var policy = Policy ?? PolicyInput.Load(this, PolicyPath, PolicyName);
             var folder = PolicyInput.ResolveFileSystemPath(this, string.IsNullOrEmpty(Path) ? "." : Path);
             var version = MyInvocation.MyCommand.Module?.Version?.ToString();
             var options = ManagementScripts.OptionsFor(policy, TimeoutSec > 0 ? TimeoutSec : DefaultTimeoutSec, version);

@@ -74,6 +74,14 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance"), instead of -PolicyPath or -Policy.</summary>
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet)]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         /// <summary>A policy object from Get-AppBanPolicy.</summary>
         [Parameter(ParameterSetName = PolicyObjectSet + ComputerNameSet, Mandatory = true)]
         [Parameter(ParameterSetName = PolicyObjectSet + CimSessionSet, Mandatory = true)]
@@ -112,7 +120,7 @@ namespace AppBan.Cmdlets
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            EffectivePolicy = Policy ?? PolicyInput.Load(this, PolicyPath);
+            EffectivePolicy = Policy ?? PolicyInput.Load(this, PolicyPath, PolicyName);
             clock = MyInvocation.BoundParameters.ContainsKey(nameof(AsOf))
                 ? new FixedClock(new DateTimeOffset(AsOf.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(AsOf, DateTimeKind.Local) : AsOf))
                 : (IClock)SystemClock.Instance;

@@ -24,6 +24,13 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
+        /// <summary>Also (or only) list the exemptions of this built-in policy ("TikTok", "ByteDance"; they ship with none), instead of -PolicyPath.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         /// <summary>Only these ids.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -40,7 +47,7 @@ namespace AppBan.Cmdlets
         protected override string ProgressActivity => "Reading exemptions";
 
         /// <summary>With -PolicyPath, a device is read only when one is named.</summary>
-        protected override bool LocalMachineByDefault => PolicyPath == null;
+        protected override bool LocalMachineByDefault => PolicyPath == null && PolicyName == null;
 
         protected override void BeginProcessing()
         {
@@ -54,9 +61,9 @@ namespace AppBan.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (PolicyPath != null)
+            if (PolicyPath != null || PolicyName != null)
             {
-                var policy = PolicyInput.Load(this, PolicyPath);
+                var policy = PolicyInput.Load(this, PolicyPath, PolicyName);
                 var now = clock.UtcNow;
                 foreach (var e in policy.Exemptions)
                 {

@@ -50,6 +50,11 @@ namespace AppBan.Cmdlets
         [Parameter(ParameterSetName = TargetSet + ComputerNameSet)][Parameter(ParameterSetName = TargetSet + CimSessionSet)]
         [Parameter(ParameterSetName = FindingSet + ComputerNameSet)][Parameter(ParameterSetName = FindingSet + CimSessionSet)]
         public AppBanPolicy Policy { get; set; }
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance") whose rule ids a device grant is checked against, instead of -Policy.</summary>
+        [Parameter(ParameterSetName = TargetSet + ComputerNameSet)][Parameter(ParameterSetName = TargetSet + CimSessionSet)]
+        [Parameter(ParameterSetName = FindingSet + ComputerNameSet)][Parameter(ParameterSetName = FindingSet + CimSessionSet)]
+        [ValidateNotNullOrEmpty][BuiltInPolicyName][ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
 
         private bool IntoPolicy => ParameterSetMode == PolicySet || ParameterSetMode == FindingPolicySet;
         private bool FromFindings => ParameterSetMode == FindingSet || ParameterSetMode == FindingPolicySet;
@@ -60,9 +65,10 @@ namespace AppBan.Cmdlets
         {
             base.BeginProcessing();
             if (IntoPolicy) policyFile = PolicyInput.ResolveFileSystemPath(this, PolicyPath);
-            var policy = IntoPolicy ? PolicyInput.Load(this, policyFile) : Policy ?? PolicyLoader.BuiltIn();
+            PolicyInput.RequireOneSource(this, Policy, null, PolicyName);
+            var policy = IntoPolicy ? PolicyInput.Load(this, policyFile) : Policy ?? PolicyInput.Load(this, null, PolicyName);
             var template = ExemptionGrantPlan.TemplateFrom(Rule, User, Computer, Reason, ApprovedBy, BoundDate(nameof(Expires), Expires), BoundDate(nameof(NotBefore), NotBefore));
-            plan = new ExemptionGrantPlan(template, IntoPolicy ? ExemptionSource.Policy : ExemptionSource.Device, FromFindings, policy.Rules.Select(r => r.Id), Policy != null, Clock);
+            plan = new ExemptionGrantPlan(template, IntoPolicy ? ExemptionSource.Policy : ExemptionSource.Device, FromFindings, policy.Rules.Select(r => r.Id), Policy != null || PolicyName != null, Clock);
             if (!plan.Check.IsValid) ThrowTerminatingError(ExemptionCmdletSupport.InvalidRequest(plan.Check, IntoPolicy ? (object)policyFile : Rule));
             foreach (var warning in plan.Check.Warnings) WriteWarning(warning);
         }

@@ -6,7 +6,10 @@ using AppBan.Engine.Policy;
 
 namespace AppBan.Cmdlets
 {
-    /// <summary>New-AppBanPolicy -Path [-Name] [-Force]: writes a starter policy file from the built-in policy.</summary>
+    /// <summary>
+    /// New-AppBanPolicy -Path [-Name] [-PolicyName] [-Force]: writes a starter policy file from a built-in policy, to edit:
+    /// the one -PolicyName names, else the one -Name names when it is a built-in name ("ByteDance"), else the default (TikTok).
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "AppBanPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(FileInfo))]
     public sealed class NewAppBanPolicyCommand : PSCmdlet
@@ -20,8 +23,22 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Name { get; set; }
 
+        /// <summary>The built-in policy to start from ("TikTok", "ByteDance").</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        private static string BuiltInNameOrDefault(string name)
+        {
+            foreach (var known in PolicyLoader.BuiltInNames)
+                if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase)) return known;
+            return PolicyLoader.DefaultBuiltInName;
+        }
 
         protected override void ProcessRecord()
         {
@@ -48,7 +65,7 @@ namespace AppBan.Cmdlets
             }
             if (!ShouldProcess(fullPath, exists ? "Overwrite with a starter AppBan policy" : "Create a starter AppBan policy")) return;
 
-            var builtIn = PolicyLoader.BuiltIn();
+            var builtIn = PolicyInput.BuiltIn(this, PolicyName ?? BuiltInNameOrDefault(Name));
             var starter = new AppBanPolicy(Name ?? System.IO.Path.GetFileNameWithoutExtension(fullPath), builtIn.EnforceAfter,
                 builtIn.Rules, builtIn.Exemptions, builtIn.Description);
             try

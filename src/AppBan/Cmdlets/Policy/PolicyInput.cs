@@ -41,8 +41,21 @@ namespace AppBan.Cmdlets
         /// The built-in policy when <paramref name="path"/> is null, else the policy file. A bad or missing file is
         /// a terminating error whose message names the file, line and column of every problem.
         /// </summary>
-        internal static AppBanPolicy Load(PSCmdlet cmdlet, string path)
+        internal static AppBanPolicy Load(PSCmdlet cmdlet, string path) => Load(cmdlet, path, null);
+
+        /// <summary>
+        /// The built-in policy <paramref name="name"/> when one is named, else as <see cref="Load(PSCmdlet, string)"/>.
+        /// Naming both a built-in policy and a file is a terminating error.
+        /// </summary>
+        internal static AppBanPolicy Load(PSCmdlet cmdlet, string path, string name)
         {
+            if (name != null)
+            {
+                if (path != null)
+                    cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -PolicyName or -PolicyPath, not both."),
+                        ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
+                return BuiltIn(cmdlet, name);
+            }
             if (path == null) return PolicyLoader.BuiltIn();
             var fullPath = ResolveFileSystemPath(cmdlet, path);
             try
@@ -78,6 +91,55 @@ namespace AppBan.Cmdlets
                     ErrorIds.PolicyFileUnreadable, ErrorCategory.ReadError, fullPath));
             }
             return null;
+        }
+
+        /// <summary>The built-in policy called <paramref name="name"/>; a terminating error naming the choices for any other.</summary>
+        internal static AppBanPolicy BuiltIn(PSCmdlet cmdlet, string name)
+        {
+            try
+            {
+                return PolicyLoader.BuiltIn(name);
+            }
+            catch (ArgumentException ex)
+            {
+                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidPolicyName, ErrorCategory.InvalidArgument, name));
+                return null;
+            }
+        }
+
+        /// <summary>Throws when more than one of -Policy, -PolicyPath and -PolicyName is given.</summary>
+        internal static void RequireOneSource(PSCmdlet cmdlet, object policy, string path, string name)
+        {
+            int given = (policy != null ? 1 : 0) + (path != null ? 1 : 0) + (name != null ? 1 : 0);
+            if (given > 1)
+                cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give only one of -Policy, -PolicyPath and -PolicyName."),
+                    ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
+        }
+    }
+
+    /// <summary>Completes and checks -PolicyName against the engine's built-in policy names.</summary>
+    public sealed class BuiltInPolicyNameAttribute : ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+        {
+            var name = arguments as string;
+            foreach (var known in PolicyLoader.BuiltInNames)
+                if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase)) return;
+            throw new ValidationMetadataException("There is no built-in policy called '" + name + "'. The built-in policies are: "
+                + string.Join(", ", PolicyLoader.BuiltInNames) + ".");
+        }
+    }
+
+    /// <summary>Tab completion of built-in policy names.</summary>
+    public sealed class BuiltInPolicyNameCompleter : IArgumentCompleter
+    {
+        public System.Collections.Generic.IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+            string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        {
+            var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
+            foreach (var name in PolicyLoader.BuiltInNames)
+                if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, "The built-in policy " + name);
         }
     }
 }

@@ -32,6 +32,14 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance"), instead of -PolicyPath or -Policy.</summary>
+        [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
+        [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet)]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         [Parameter(Mandatory = true, ParameterSetName = PolicySet + ComputerNameSet)]
         [Parameter(Mandatory = true, ParameterSetName = PolicySet + CimSessionSet)]
         [ValidateNotNull]
@@ -48,7 +56,7 @@ namespace AppBan.Cmdlets
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            var policy = Policy ?? PolicyInput.Load(this, PolicyPath);
+            var policy = Policy ?? PolicyInput.Load(this, PolicyPath, PolicyName);
             var log = LogPath == null ? null : new RunLog(SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath));
             report = new RemediationReport(ReportSession.NewBuilder(this), (ReportPath ?? Array.Empty<string>()).Select(p => ReportSession.ReportFile(this, p)).ToList(), log);
             report.Start(policy, MyInvocation.MyCommand.Module?.Version?.ToString() ?? "", TimeoutSec);

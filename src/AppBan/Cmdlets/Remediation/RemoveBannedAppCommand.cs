@@ -36,6 +36,8 @@ namespace AppBan.Cmdlets
         [ValidateNotNull]
         public BannedAppFinding[] InputObject { get; set; }
         [Parameter][ValidateNotNullOrEmpty] public string PolicyPath { get; set; }
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance"), instead of -PolicyPath.</summary>
+        [Parameter][ValidateNotNullOrEmpty][BuiltInPolicyName][ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))] public string PolicyName { get; set; }
         [Parameter][ValidateNotNullOrEmpty][ArgumentCompleter(typeof(RuleIdCompleter))] public string[] Rule { get; set; }
         [Parameter] public SwitchParameter IncludeGracePeriod { get; set; }
         [Parameter] public SwitchParameter Force { get; set; }
@@ -52,7 +54,7 @@ namespace AppBan.Cmdlets
             base.BeginProcessing();
             // Only the command line is bound yet: findings come later, from the pipeline.
             computerNameGiven = MyInvocation.BoundParameters.ContainsKey(nameof(ComputerName));
-            var policy = PolicyInput.Load(this, PolicyPath);
+            var policy = PolicyInput.Load(this, PolicyPath, PolicyName);
             var audit = !WhatIfMode.IsRequested(this); // -WhatIf runs nothing; its refusals are no events of this machine
             var whatIf = !audit;
             var settings = new RemediationSettings

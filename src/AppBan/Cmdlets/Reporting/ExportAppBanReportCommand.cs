@@ -42,6 +42,13 @@ namespace AppBan.Cmdlets
         [ValidateNotNullOrEmpty]
         public string PolicyPath { get; set; }
 
+        /// <summary>A built-in policy by name ("TikTok", "ByteDance"), the results come from, instead of -PolicyPath or -Policy.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [BuiltInPolicyName]
+        [ArgumentCompleter(typeof(BuiltInPolicyNameCompleter))]
+        public string PolicyName { get; set; }
+
         /// <summary>The policy the results come from (Get-AppBanPolicy).</summary>
         [Parameter]
         [ValidateNotNull]
@@ -75,7 +82,8 @@ namespace AppBan.Cmdlets
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
                     ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
-            var policy = Policy ?? (PolicyPath != null ? PolicyInput.Load(this, PolicyPath) : null);
+            PolicyInput.RequireOneSource(this, Policy, PolicyPath, PolicyName);
+            var policy = Policy ?? (PolicyPath != null || PolicyName != null ? PolicyInput.Load(this, PolicyPath, PolicyName) : null);
             _builder = ReportSession.NewBuilder(this);
             if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
             _builder.DeclareTargets(ExpectedTarget);
