@@ -70,6 +70,30 @@ Describe 'Get-AppBanPolicy' {
         $policy.Sha256 | Should -Match '^[0-9A-F]{64}$'
     }
 
+    It 'returns a built-in policy by name, the default one being TikTok, and refuses other names' {
+        (Get-AppBanPolicy -Name TikTok).Sha256 | Should -Be (Get-AppBanPolicy).Sha256
+        $bytedance = Get-AppBanPolicy -Name bytedance
+        $bytedance.Source | Should -Be '(built-in)'
+        $bytedance.EnforceAfter | Should -BeNullOrEmpty
+        $bytedance.Rules.Id | Should -Contain 'trae'
+        $bytedance.Rules.Id | Should -Contain 'lark'
+        $bytedance.Rules.Id | Should -Contain 'tiktok-live-studio'
+        { Get-AppBanPolicy -Name Parliament } | Should -Throw -ErrorId 'ParameterArgumentValidationError,AppBan.Cmdlets.GetAppBanPolicyCommand' -ExpectedMessage '*TikTok, ByteDance*'
+        (TabExpansion2 -inputScript 'Get-BannedApp -PolicyName B' -cursorColumn 27).CompletionMatches.CompletionText | Should -Be 'ByteDance'
+    }
+
+    It 'takes -PolicyName wherever -PolicyPath goes, and refuses both at once' {
+        $path = Write-Policy (Join-Path $TestDrive 'both.json') $ValidJson
+        { Export-AppBanIntuneScript -PolicyPath $path -PolicyName ByteDance -Path $TestDrive } |
+            Should -Throw -ErrorId 'PolicyAndPolicyPath,AppBan.Cmdlets.ExportAppBanIntuneScriptCommand'
+        { Get-BannedApp -PolicyPath $path -PolicyName ByteDance -ComputerName nowhere } |
+            Should -Throw -ErrorId 'PolicyAndPolicyPath,AppBan.Cmdlets.GetBannedAppCommand'
+        foreach ($name in 'Get-BannedApp', 'Test-AppBanCompliance', 'Remove-BannedApp', 'Invoke-AppBanRemediation', 'Grant-AppExemption',
+                          'Get-AppExemption', 'Export-AppBanConfigMgrScript', 'Export-AppBanIntuneScript', 'Export-AppBanReport', 'New-AppBanPolicy') {
+            (Get-Command $name).Parameters.Keys | Should -Contain 'PolicyName' -Because "$name takes -PolicyName"
+        }
+    }
+
     It 'loads a file relative to the current location, through PowerShell drives' {
         Write-Policy (Join-Path $TestDrive 'parliament.json') $ValidJson | Out-Null
         Push-Location TestDrive:\
@@ -240,6 +264,18 @@ Describe 'New-AppBanPolicy' {
         $json | Should -Match ([regex]::Escape($Sid))
         Test-Json -Json $json -SchemaFile $SchemaPath -ErrorAction SilentlyContinue | Should -Be $Valid
         Test-AppBanPolicy -Path (Write-Policy (Join-Path $TestDrive 'sid.json') $json) -Quiet | Should -Be $Valid
+    }
+
+    It 'writes the ByteDance policy out to edit when -Name or -PolicyName names it' {
+        $byName = Join-Path $TestDrive 'bytedance.json'
+        New-AppBanPolicy -Name ByteDance -Path $byName | Out-Null
+        $policy = Get-AppBanPolicy -Path $byName
+        $policy.Name | Should -Be 'ByteDance'
+        $policy.Rules.Id | Should -Be (Get-AppBanPolicy -Name ByteDance).Rules.Id
+        $fromParameter = Join-Path $TestDrive 'org.json'
+        New-AppBanPolicy -PolicyName ByteDance -Name 'Org ban' -Path $fromParameter | Out-Null
+        (Get-AppBanPolicy -Path $fromParameter).Rules.Id | Should -Be (Get-AppBanPolicy -Name ByteDance).Rules.Id
+        Test-AppBanPolicy -Path $fromParameter -Quiet | Should -BeTrue
     }
 
     It 'uses -Name for the policy name' {

@@ -44,6 +44,12 @@ namespace AppBan.Engine.Policy
         /// The names of the built-in policies, for -PolicyName: "TikTok" (the Store app, TikTok LIVE Studio, the web app,
         /// and CapCut, as the default has always had) and "ByteDance" (every Windows app ByteDance or its subsidiaries publish).
         /// </summary>
+        /// <remarks>
+        /// BuiltInPolicy.ByteDance.json takes key names, publishers and package names from the winget-pkgs manifests
+        /// (docs/policy.md lists each). [guess W105] its web-app rules assume CapCut, Lark, Feishu and Doubao install as
+        /// browser apps named so, from capcut.com, larksuite.com, feishu.cn and doubao.com. [guess W106] the per-user
+        /// apps write the manifest's package name (or its Chinese form) as DisplayName; the key-name matchers do not rely on it.
+        /// </remarks>
         public static IReadOnlyList<string> BuiltInNames { get; } = Array.AsReadOnly(new[] { "TikTok", "ByteDance" });
 
         /// <summary>The built-in policy called <paramref name="name"/> (case-insensitive); an ArgumentException names the choices.</summary>
