@@ -124,6 +124,8 @@ namespace AppBan.Engine.Policy
                 ? app.DisplayName != null && matcher.Pattern.IsMatch(app.DisplayName.Trim())
                 : matcher.Matches(app.AsInstalledApp());
 
+        // WindowsComponents.tsv names Store packages that a Windows 11 installation ships, with their family names
+        // and DisplayNames [guess W100].
         // Tab-separated: DisplayName, Publisher, KeyName, PackageFamilyName, Source; '#' starts a comment line; the first
         // other line is the header. An empty field is null.
         private static IReadOnlyList<CorpusApp> Load(string fileName)
