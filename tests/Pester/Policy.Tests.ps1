@@ -16,7 +16,7 @@ BeforeDiscovery {
         @{ File = 'duplicate-property.json'; Line = 7; Column = 3; Message = "'name' appears twice in the same object*" }
         @{ File = 'invalid-regex.json'; Line = 9; Column = 11; Message = "matcher 1 of rule 'tiktok-live-studio': '^TikTok LIVE Studio( \d+' is not a valid regular expression*" }
         @{ File = 'invalid-wildcard.json'; Line = 10; Column = 11; Message = "matcher 2 of rule 'capcut': the wildcard 'CapCut ``[Pro' opens a character set*never closed*" }
-        @{ File = 'match-everything.json'; Line = 9; Column = 11; Message = "*the pattern '``*' matches every name, so the rule would ban every app" }
+        @{ File = 'match-everything.json'; Line = 9; Column = 11; Message = "matcher 1 of rule 'everything': { ""displayName"": ""``*"" } matches * of the * common Windows apps AppBan checks policies against*narrow it*" }
         @{ File = 'matcher-two-kinds.json'; Line = 9; Column = 32; Message = "matcher 1 of rule 'capcut' has both 'keyName' and 'displayName'*" }
         @{ File = 'bad-product-code.json'; Line = 8; Column = 23; Message = "*'{7E1D0B5C-1111-4AAA-8BBB-0123456789}' is not an MSI ProductCode*" }
         @{ File = 'unsafe-silent-switch.json'; Line = 10; Column = 35; Message = "'/S & net user eve P@ss /add' in 'silentSwitches' of rule 'tiktok-live-studio' is not a plain switch*" }

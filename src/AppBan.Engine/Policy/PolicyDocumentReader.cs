@@ -182,7 +182,16 @@ namespace AppBan.Engine.Policy
                     continue;
                 }
                 var matcher = ReadMatcher(matcherObject, where);
-                if (matcher != null) matchers.Add(matcher);
+                if (matcher == null) continue;
+                var refusal = AppCorpus.Refusal(matcher);
+                if (refusal != null)
+                {
+                    var at = (JToken)matcherObject.Properties().FirstOrDefault(p => MatcherKinds.Contains(p.Name, StringComparer.Ordinal))
+                        ?? Property(matcherObject, "publisher");
+                    Problem(at, where + ": " + refusal);
+                    continue;
+                }
+                matchers.Add(matcher);
             }
             return matchers;
         }
@@ -192,11 +201,21 @@ namespace AppBan.Engine.Policy
             CheckProperties(matcherObject, where, MatcherProperties);
             var kinds = matcherObject.Properties().Where(p => MatcherKinds.Contains(p.Name, StringComparer.Ordinal)).ToList();
             var publisherProperty = Property(matcherObject, "publisher");
+            if (kinds.Count == 0 && publisherProperty != null)
+            {
+                // A publisher alone bans every app that publisher ships.
+                var publisherOnly = RequiredString(matcherObject, "publisher", where);
+                if (publisherOnly == null) return null;
+                if (!PublisherName.TryPattern(publisherOnly, out _, out var publisherError))
+                {
+                    Problem(publisherProperty, where + ": 'publisher' " + publisherError);
+                    return null;
+                }
+                return RuleMatcher.ByPublisher(publisherOnly);
+            }
             if (kinds.Count == 0)
             {
-                Problem(matcherObject, publisherProperty != null
-                    ? where + " has a 'publisher' but no 'displayName' or 'displayNameRegex' to go with it"
-                    : where + " says nothing to match; give one of " + string.Join(", ", MatcherKinds));
+                Problem(matcherObject, where + " says nothing to match; give one of " + string.Join(", ", MatcherProperties));
                 return null;
             }
             if (kinds.Count > 1)
@@ -248,7 +267,7 @@ namespace AppBan.Engine.Policy
                     {
                         var publisherText = RequiredString(matcherObject, "publisher", where);
                         if (publisherText == null) return null;
-                        if (!TextPattern.TryWildcard(publisherText, out publisher, out var error))
+                        if (!PublisherName.TryPattern(publisherText, out publisher, out var error))
                         {
                             Problem(publisherProperty, where + ": 'publisher' " + error);
                             return null;
@@ -258,7 +277,7 @@ namespace AppBan.Engine.Policy
             }
         }
 
-        // The pattern that identifies the app: it must parse and must not match every name there is.
+        // The pattern that identifies the app: it must parse. Whether it is narrow enough is AppCorpus's call.
         private TextPattern NamePattern(JProperty property, string value, string where)
         {
             bool isRegex = property.Name == "displayNameRegex";
@@ -267,11 +286,6 @@ namespace AppBan.Engine.Policy
             if (!(isRegex ? TextPattern.TryRegex(value, out pattern, out error) : TextPattern.TryWildcard(value, out pattern, out error)))
             {
                 Problem(property, where + ": " + error);
-                return null;
-            }
-            if (pattern.MatchesEverything)
-            {
-                Problem(property, where + ": the pattern '" + value + "' matches every name, so the rule would ban every app");
                 return null;
             }
             return pattern;

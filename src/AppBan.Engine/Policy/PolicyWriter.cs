@@ -57,6 +57,7 @@ namespace AppBan.Engine.Policy
                 case MatcherKind.ProductCode: return new JObject { ["productCode"] = matcher.Value };
                 case MatcherKind.KeyName: return new JObject { ["keyName"] = matcher.Value };
                 case MatcherKind.WebApp: return new JObject { ["webApp"] = matcher.Value };
+                case MatcherKind.Publisher: return new JObject { ["publisher"] = matcher.Value };
                 default:
                     var o = new JObject { [matcher.Pattern.IsRegex ? "displayNameRegex" : "displayName"] = matcher.Value };
                     if (matcher.Publisher != null) o["publisher"] = matcher.Publisher.Text;

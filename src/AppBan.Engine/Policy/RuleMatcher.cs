@@ -20,6 +20,8 @@ namespace AppBan.Engine.Policy
         DisplayName,
         /// <summary>Browser web app: a per-user entry whose DisplayName matches and whose uninstall string carries --uninstall-app-id.</summary>
         WebApp,
+        /// <summary>Publisher alone (wildcard), e.g. Bytedance Pte. Ltd.: every app that publisher ships.</summary>
+        Publisher,
     }
 
     /// <summary>One test a rule applies to an installed app. All comparisons are case-insensitive.</summary>
@@ -34,7 +36,9 @@ namespace AppBan.Engine.Policy
             Kind = kind;
             Pattern = pattern;
             ProductCodeValue = productCode;
-            Publisher = publisher;
+            // Every publisher comparison goes through PublisherName, however the pattern was built.
+            Publisher = publisher == null ? null : PublisherName.Pattern(publisher.Text);
+            if (kind == MatcherKind.Publisher) Pattern = Publisher;
         }
 
         public MatcherKind Kind { get; }
@@ -42,7 +46,7 @@ namespace AppBan.Engine.Policy
         public TextPattern Pattern { get; }
         /// <summary>The GUID for ProductCode matchers; Guid.Empty otherwise.</summary>
         public Guid ProductCodeValue { get; }
-        /// <summary>Optional publisher pattern of a DisplayName matcher.</summary>
+        /// <summary>Publisher pattern: optional for a DisplayName matcher, the whole test of a Publisher matcher.</summary>
         public TextPattern Publisher { get; }
 
         /// <summary>The matcher's value as the policy writes it: the pattern, or the ProductCode in braces.</summary>
@@ -52,6 +56,13 @@ namespace AppBan.Engine.Policy
         public static RuleMatcher PackageFamilyName(string wildcard) => new RuleMatcher(MatcherKind.PackageFamilyName, TextPattern.Wildcard(wildcard), Guid.Empty, null);
         public static RuleMatcher KeyName(string wildcard) => new RuleMatcher(MatcherKind.KeyName, TextPattern.Wildcard(wildcard), Guid.Empty, null);
         public static RuleMatcher WebApp(string displayNameWildcard) => new RuleMatcher(MatcherKind.WebApp, TextPattern.Wildcard(displayNameWildcard), Guid.Empty, null);
+
+        /// <summary>Every app whose Publisher matches <paramref name="publisherWildcard"/> (see <see cref="PublisherName"/>).</summary>
+        public static RuleMatcher ByPublisher(string publisherWildcard)
+        {
+            var publisher = PublisherName.Pattern(publisherWildcard);
+            return new RuleMatcher(MatcherKind.Publisher, publisher, Guid.Empty, publisher);
+        }
 
         public static RuleMatcher ProductCode(string guid)
         {
@@ -68,7 +79,7 @@ namespace AppBan.Engine.Policy
         }
 
         public static RuleMatcher DisplayName(string displayNameWildcard, string publisherWildcard = null) =>
-            DisplayName(TextPattern.Wildcard(displayNameWildcard), publisherWildcard == null ? null : TextPattern.Wildcard(publisherWildcard));
+            DisplayName(TextPattern.Wildcard(displayNameWildcard), publisherWildcard == null ? null : PublisherName.Pattern(publisherWildcard));
 
         public bool Matches(InstalledApp app)
         {
@@ -84,7 +95,9 @@ namespace AppBan.Engine.Policy
                 case MatcherKind.KeyName:
                     return Pattern.IsMatch(app.KeyName);
                 case MatcherKind.DisplayName:
-                    return Pattern.IsMatch(Normalize(app.DisplayName)) && (Publisher == null || Publisher.IsMatch(Normalize(app.Publisher)));
+                    return Pattern.IsMatch(Normalize(app.DisplayName)) && (Publisher == null || Publisher.IsMatch(PublisherName.Normalize(app.Publisher)));
+                case MatcherKind.Publisher:
+                    return Publisher.IsMatch(PublisherName.Normalize(app.Publisher));
                 case MatcherKind.WebApp:
                     return app.Scope == AppScope.User
                         && IsWebAppUninstallString(app.UninstallString)
@@ -109,6 +122,9 @@ namespace AppBan.Engine.Policy
                 case MatcherKind.DisplayName:
                 case MatcherKind.WebApp:
                     return displayName == null || Pattern.IsMatch(Normalize(displayName));
+                case MatcherKind.Publisher:
+                    // Publisher is not among what the pre-filter knows, so every key is read in full.
+                    return true;
                 default:
                     return false;
             }
@@ -123,6 +139,8 @@ namespace AppBan.Engine.Policy
                     return Publisher == null ? name : name + " and Publisher '" + Publisher.Text + "'";
                 case MatcherKind.WebApp:
                     return "web app '" + Pattern.Text + "'";
+                case MatcherKind.Publisher:
+                    return "Publisher '" + Pattern.Text + "'";
                 default:
                     return Kind + " '" + Value + "'";
             }

@@ -43,9 +43,14 @@ namespace AppBan.Engine.Text
             return result;
         }
 
-        public static bool TryWildcard(string pattern, out TextPattern result, out string error)
+        public static bool TryWildcard(string pattern, out TextPattern result, out string error) =>
+            TryWildcard(pattern, pattern, out result, out error);
+
+        /// <summary>A wildcard written as <paramref name="pattern"/> that matches as <paramref name="matchedForm"/> (e.g. a normalised publisher).</summary>
+        internal static bool TryWildcard(string written, string matchedForm, out TextPattern result, out string error)
         {
             result = null;
+            var pattern = matchedForm;
             if (string.IsNullOrEmpty(pattern)) { error = "the pattern is empty"; return false; }
             var regex = new StringBuilder(@"\A");
             for (int i = 0; i < pattern.Length; i++)
@@ -72,7 +77,7 @@ namespace AppBan.Engine.Text
                 }
             }
             regex.Append(@"\z");
-            result = new TextPattern(pattern, false, new Regex(regex.ToString(), Options, MatchTimeout));
+            result = new TextPattern(written, false, new Regex(regex.ToString(), Options, MatchTimeout));
             error = null;
             return true;
         }

@@ -141,6 +141,31 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal(3, result.CandidateKeyCount);
         }
 
+        [Fact]
+        public async Task A_publisher_only_rule_reads_every_key_in_full_and_says_what_that_costs()
+        {
+            var byPublisher = PolicyLoader.LoadJson(@"{ ""schemaVersion"": 1, ""name"": ""ByteDance"", ""rules"": [
+                { ""id"": ""bytedance"", ""displayName"": ""ByteDance"", ""matchers"": [ { ""publisher"": ""Bytedance Pte. Ltd."" } ] } ] }", "bytedance.json");
+            var (filtered, filteredCounts) = await ReadAsync("LAPTOP-01", PolicyLoader.BuiltIn().MightMatch);
+            var (full, fullCounts) = await ReadAsync("LAPTOP-01", byPublisher.MightMatch);
+
+            int Registry(IReadOnlyDictionary<string, int> counts) => counts.Where(c => c.Key.StartsWith("StdRegProv.", StringComparison.Ordinal)).Sum(c => c.Value);
+            Assert.Equal(full.OperationCount, Registry(fullCounts));
+            // Publisher is not among what the pre-filter sees, so every key with a DisplayName is a candidate.
+            Assert.Equal(FullReadCandidates, full.CandidateKeyCount);
+            Assert.Equal((3, FilteredOperations, FullReadOperations), (filtered.CandidateKeyCount, Registry(filteredCounts), Registry(fullCounts)));
+            var perCandidate = 1 + UninstallEntryRules.ExclusionValueNames.Count + UninstallEntryRules.DetailValueNames.Count;
+            Assert.InRange(Registry(fullCounts), Registry(filteredCounts), Registry(filteredCounts) + perCandidate * full.CandidateKeyCount);
+            // ByteDance's apps on the laptop are found by publisher alone, however the entry spells it.
+            Assert.Contains(full.Apps, a => a.KeyName == "CapCut" && byPublisher.MatchingRules(a).Any());
+        }
+
+        // The sample laptop: 151 of its 162 uninstall keys have a DisplayName; the built-in policy's pre-filter keeps 3
+        // of them (194 registry operations), a publisher-only rule keeps all 151 (977, five times as many).
+        private const int FullReadCandidates = 151;
+        private const int FilteredOperations = 194;
+        private const int FullReadOperations = 977;
+
         // String values read for candidates beyond DisplayName (REG_SZ ones), counted from what was returned.
         private static int CandidateStringReads(InventoryResult result) =>
             result.Apps.Where(a => a.PackageFullName == null).Sum(a =>

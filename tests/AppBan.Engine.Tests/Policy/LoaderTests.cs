@@ -53,7 +53,7 @@ namespace AppBan.Engine.Tests.Policy
   'schemaVersion': 1, 'name': 'Parliament', 'description': 'd', 'enforceAfter': '2027-01-31T17:30:00+01:00',
   'rules': [
     { 'id': 'a', 'displayName': 'A', 'matchers': [ { 'packageName': 'Foo.*' }, { 'packageFamilyName': 'Foo.Bar_abc' },
-      { 'productCode': '7e1d0b5c-1111-4aaa-8bbb-0123456789ab' }, { 'keyName': 'K*' }, { 'displayName': 'A', 'publisher': 'P*' },
+      { 'productCode': '7e1d0b5c-1111-4aaa-8bbb-0123456789ab' }, { 'keyName': 'K*' }, { 'displayName': 'A', 'publisher': 'P*' }, { 'publisher': 'Bytedance Pte. Ltd.' },
       { 'displayNameRegex': '^a\\d+$' }, { 'webApp': 'A' } ],
       'removal': { 'removeProvisioned': false, 'silentSwitches': [ '/S', '--quiet' ] } }
   ],
@@ -168,14 +168,14 @@ namespace AppBan.Engine.Tests.Policy
         [InlineData("{ 'displayName': 'TikTok [LIVE' }", "never closed")]
         [InlineData("{ 'keyName': 'CapCut`' }", "lone backtick")]
         [InlineData("{ 'displayName': '[z-a]' }", "runs backwards")]
-        [InlineData("{ 'displayName': '*' }", "matches every name")]
-        [InlineData("{ 'displayNameRegex': '.*' }", "matches every name")]
+        [InlineData("{ 'displayName': '*' }", "common Windows apps AppBan checks policies against")]
+        [InlineData("{ 'displayNameRegex': '.*' }", "common Windows apps AppBan checks policies against")]
         [InlineData("{ 'productCode': '{not-a-guid}' }", "is not an MSI ProductCode")]
         [InlineData("{ 'packageName': 'TikTok Store' }", "is not a Store package name")]
         [InlineData("{ 'keyName': 'Uninstall\\\\CapCut' }", "contains '\\'")]
         [InlineData("{ 'keyName': 'a', 'displayName': 'b' }", "has both 'keyName' and 'displayName'")]
         [InlineData("{ 'keyName': 'a', 'publisher': 'b' }", "'publisher' can only go with")]
-        [InlineData("{ 'publisher': 'b' }", "no 'displayName' or 'displayNameRegex'")]
+        [InlineData("{ 'publisher': '*' }", "common Windows apps AppBan checks policies against")]
         [InlineData("{ }", "says nothing to match")]
         [InlineData("{ 'displayName': 'CapCut', 'publisher': 'Byte[' }", "never closed")]
         public void Bad_matchers_are_reported_on_their_line(string matcher, string messagePart)

@@ -180,5 +180,36 @@ namespace AppBan.Engine.Tests.Policy
             var storeOnly = new PolicyRule("s", "s", null, new[] { RuleMatcher.PackageName("BytedancePte.Ltd.TikTok") });
             Assert.False(storeOnly.MightMatch(null, null));
         }
+
+        [Theory]
+        [InlineData("Bytedance Pte. Ltd.")]
+        [InlineData("ByteDance Pte Ltd")]
+        [InlineData("  bytedance pte. ltd  ")]
+        public void A_publisher_only_matcher_matches_every_app_of_that_publisher_however_spelt(string publisher)
+        {
+            var matcher = RuleMatcher.ByPublisher("Bytedance Pte. Ltd.");
+            Assert.True(matcher.Matches(Apps.UninstallEntry("CapCut", "CapCut", publisher)));
+            Assert.True(matcher.Matches(Apps.UninstallEntry("Anything", "Some other ByteDance app", publisher)));
+            Assert.False(matcher.Matches(Apps.UninstallEntry("TikTok LIVE Studio", "TikTok LIVE Studio", "TikTok Pte. Ltd.")));
+            Assert.False(matcher.Matches(Apps.UninstallEntry("CapCut", "CapCut", publisher: null)));
+        }
+
+        [Fact]
+        public void A_publisher_only_matcher_cannot_rule_out_a_key_before_it_is_read()
+        {
+            var matcher = RuleMatcher.ByPublisher("Bytedance*");
+            Assert.True(matcher.MightMatch("7-Zip", "7-Zip 23.01 (x64)"));
+            Assert.True(matcher.MightMatch(null, null));
+            Assert.Equal("Publisher 'Bytedance*'", matcher.ToString());
+            Assert.Equal("{\"publisher\":\"Bytedance*\"}", PolicyWriter.ToJObject(matcher).ToString(Newtonsoft.Json.Formatting.None));
+        }
+
+        [Fact]
+        public void A_display_name_matcher_compares_its_publisher_normalised()
+        {
+            var matcher = RuleMatcher.DisplayName("CapCut*", "Bytedance Pte. Ltd.");
+            Assert.True(matcher.Matches(Apps.UninstallEntry("CapCut", "CapCut", "ByteDance Pte Ltd")));
+            Assert.Equal("Bytedance Pte. Ltd.", matcher.Publisher.Text);
+        }
     }
 }
