@@ -106,10 +106,10 @@ Describe 'Remove-BannedApp' {
             @($after | Where-Object { $_.Status -eq 'Violation' -and -not $_.FromUserWritableLocation }) | Should -BeNullOrEmpty
         }
 
-        It 'deletes TikTok LIVE Studio''s uninstall key through its quiet uninstaller' {
+        It 'deletes TikTok LIVE Studio''s uninstall key through its electron-builder uninstaller, unattended' {
             Get-SimulatorRegistry -ComputerName LAPTOP-01 -Path "$Uninstall64\TikTok LIVE Studio" | Should -BeNullOrEmpty
             $live = $results | Where-Object AppName -EQ 'TikTok LIVE Studio'
-            $live.Method | Should -Be 'QuietUninstallString'
+            $live.Method | Should -Be 'KnownUninstaller'
             $live.CommandLine | Should -Be '"C:\Program Files\TikTok LIVE Studio\Uninstall TikTok LIVE Studio.exe" /S'
         }
 

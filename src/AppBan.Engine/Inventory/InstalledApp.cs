@@ -36,6 +36,12 @@ namespace AppBan.Engine.Inventory
         public string UninstallString { get; set; }
         public string QuietUninstallString { get; set; }
         public bool WindowsInstaller { get; set; }
+        /// <summary>Inno Setup writes "Inno Setup: App Path" into its entries; null when absent.</summary>
+        public string InnoSetupAppPath { get; set; }
+        /// <summary>WiX Burn bundles write BundleCachePath (the cached bundle .exe); null when absent.</summary>
+        public string BundleCachePath { get; set; }
+        /// <summary>The entry has a BundleUpgradeCode value (WiX Burn; a multi-string, so only its presence is kept).</summary>
+        public bool HasBundleUpgradeCode { get; set; }
         /// <summary>MSI ProductCode when the key name validates as a GUID and WindowsInstaller=1.</summary>
         public string ProductCode { get; set; }
 

@@ -624,6 +624,7 @@ namespace AppBan.Engine.Inventory
                 read = await ReadValuesAsync(root, keyName, path, present, UninstallEntryRules.DetailValueNames).ConfigureAwait(false);
                 if (read == null) return null;
                 Apply(values, read);
+                values.HasBundleUpgradeCode = present.ContainsKey(UninstallEntryRules.BundleUpgradeCodeValueName);
                 return values;
             }
 
@@ -696,6 +697,8 @@ namespace AppBan.Engine.Inventory
                 if (read.ContainsKey("UninstallString")) values.UninstallString = Text("UninstallString");
                 if (read.ContainsKey("QuietUninstallString")) values.QuietUninstallString = Text("QuietUninstallString");
                 if (read.ContainsKey("WindowsInstaller")) values.WindowsInstaller = Number("WindowsInstaller");
+                if (read.ContainsKey(UninstallEntryRules.InnoSetupAppPathValueName)) values.InnoSetupAppPath = Text(UninstallEntryRules.InnoSetupAppPathValueName);
+                if (read.ContainsKey("BundleCachePath")) values.BundleCachePath = Text("BundleCachePath");
             }
 
             // ---- Store packages ----------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ namespace AppBan.Engine.Inventory
         public string UninstallString { get; set; }
         public string QuietUninstallString { get; set; }
         public uint? WindowsInstaller { get; set; }
+        public string InnoSetupAppPath { get; set; }
+        public string BundleCachePath { get; set; }
+        public bool HasBundleUpgradeCode { get; set; }
         public uint? SystemComponent { get; set; }
         public string ParentKeyName { get; set; }
         public string ReleaseType { get; set; }
@@ -105,7 +108,18 @@ namespace AppBan.Engine.Inventory
         public static readonly IReadOnlyList<string> DetailValueNames = new[]
         {
             "DisplayVersion", "Publisher", "InstallLocation", "InstallDate", "UninstallString", "QuietUninstallString", "WindowsInstaller",
+            // What the installer technology writes beside the usual values (UninstallerKinds reads them).
+            InnoSetupAppPathValueName, "BundleCachePath",
         };
+
+        /// <summary>[3rd: Inno Setup writes "Inno Setup: App Path", "Inno Setup: Setup Version", ... into its uninstall key]</summary>
+        public const string InnoSetupAppPathValueName = "Inno Setup: App Path";
+
+        /// <summary>
+        /// [guess W110] Burn writes BundleUpgradeCode as REG_MULTI_SZ, which inventory does not read as text: its presence in
+        /// the key's value list is what is kept.
+        /// </summary>
+        public const string BundleUpgradeCodeValueName = "BundleUpgradeCode";
 
         private static readonly string[] UpdateReleaseTypes = { "Security Update", "Update", "Hotfix", "Service Pack", "Update Rollup" };
 
@@ -161,6 +175,9 @@ namespace AppBan.Engine.Inventory
                 UninstallString = values.UninstallString,
                 QuietUninstallString = values.QuietUninstallString,
                 WindowsInstaller = values.WindowsInstaller == 1,
+                InnoSetupAppPath = values.InnoSetupAppPath,
+                BundleCachePath = values.BundleCachePath,
+                HasBundleUpgradeCode = values.HasBundleUpgradeCode,
                 // Only a key name that is exactly a braced GUID, on an entry that says it is MSI.
                 ProductCode = values.WindowsInstaller == 1 ? MsiProductCode.TryNormalize(keyName) : null,
                 FromUserWritableLocation = root.IsUserWritable,

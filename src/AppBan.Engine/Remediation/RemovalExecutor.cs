@@ -122,7 +122,8 @@ namespace AppBan.Engine.Remediation
                 var (outcome, run) = await RunWithRetryAsync(plan.CommandLine, result, watch, deadline, ct).ConfigureAwait(false);
                 if (outcome != null) return outcome;
 
-                var meaning = UninstallExitCodes.Interpret(result.ExitCode);
+                // Each kind's own success codes (Chromium's setup.exe: 19); the re-scan still decides.
+                var meaning = UninstallerKinds.InterpretExitCode(plan.UninstallerKind, result.ExitCode);
                 bool stillInstalled;
                 (outcome, stillInstalled) = await AwaitSettledAsync(app, run, result, watch, deadline, ct).ConfigureAwait(false);
                 if (outcome != null) return outcome;

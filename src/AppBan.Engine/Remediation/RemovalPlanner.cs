@@ -79,6 +79,8 @@ namespace AppBan.Engine.Remediation
         public bool Deferred { get; internal set; }
         /// <summary>Msi plans: the validated product code the command removes.</summary>
         public string ProductCode { get; internal set; }
+        /// <summary>EXE plans: the installer technology of the program (<see cref="UninstallerKinds"/>); it decides the arguments and the exit codes that mean success.</summary>
+        public UninstallerKind UninstallerKind { get; internal set; }
         /// <summary>EXE plans: the program the command starts, after expansion.</summary>
         public string ProgramPath { get; internal set; }
         /// <summary>
@@ -179,17 +181,18 @@ namespace AppBan.Engine.Remediation
                 case RemovalDecision.BlockInBrowser:
                     return plan.BrowserPolicy.Action + " (" + user + "; administrators only can change it)";
             }
-            var text = "Uninstall via " + DescribeMethod(plan.Method, plan.ProductCode);
+            var text = "Uninstall via " + DescribeMethod(plan.Method, plan.ProductCode, plan.UninstallerKind);
             if (plan.MayFallBackToAllUsers)
                 text += "; if the package stays, " + DescribeMethod(RemovalMethod.StoreAppForAllUsers) + " when every user who still has it was approved here"
                         + "; otherwise a task that removes it as " + user + " in their own session";
             return text;
         }
 
-        public static string DescribeMethod(RemovalMethod method, string productCode = null)
+        public static string DescribeMethod(RemovalMethod method, string productCode = null, UninstallerKind kind = UninstallerKind.Unknown)
         {
             switch (method)
             {
+                case RemovalMethod.KnownUninstaller: return "the " + UninstallerKinds.Describe(kind) + " uninstaller, unattended";
                 case RemovalMethod.Msi: return "msiexec /x " + (MsiProductCode.TryNormalize(productCode) ?? "{ProductCode}");
                 case RemovalMethod.StoreAppForUser: return "Remove-AppxPackage -User";
                 case RemovalMethod.StoreAppForAllUsers: return "Remove-AppxPackage -AllUsers";
@@ -307,23 +310,49 @@ namespace AppBan.Engine.Remediation
                 return PlanMsi(plan, code, keyCode);
             }
 
-            // EXE entries: QuietUninstallString first, then UninstallString plus the rule's silent switches.
+            // EXE entries: an uninstaller of a known kind runs with that kind's unattended arguments, whatever the entry's
+            // strings add; otherwise the rule's silent switches with UninstallString win over QuietUninstallString, which
+            // is not always quiet [3rd: Pass4Win issue 41].
             var reasons = new List<string>();
-            if (!string.IsNullOrWhiteSpace(app.QuietUninstallString))
+            var sawKnownKind = false;
+            foreach (var (label, text) in new[] { ("UninstallString", app.UninstallString), ("QuietUninstallString", app.QuietUninstallString) })
             {
-                var quiet = TryExecutable(app.QuietUninstallString, null, environment, keyCode, app.InstallLocation, plan, RemovalMethod.QuietUninstallString);
-                if (quiet == null) return plan;
-                reasons.Add("QuietUninstallString: " + quiet);
+                if (string.IsNullOrWhiteSpace(text)) continue;
+                var parsed = UninstallCommandParser.Parse(text, environment ?? TargetEnvironment.WindowsDefaults);
+                if (!parsed.Success || parsed.Command.Form == UninstallCommandForm.Msi) continue;
+                var kind = UninstallerKinds.Recognize(app, parsed.Command.ExecutablePath, parsed.Command.Arguments);
+                if (kind == UninstallerKind.Unknown) continue;
+                sawKnownKind = true;
+                var unattended = UninstallerKinds.UnattendedArguments(kind, parsed.Command.Arguments);
+                var error = TryExecutable(text, null, unattended, environment, keyCode, app.InstallLocation, plan, RemovalMethod.KnownUninstaller);
+                if (error == null)
+                {
+                    plan.UninstallerKind = kind;
+                    return plan;
+                }
+                reasons.Add(label + " (" + UninstallerKinds.Describe(kind) + "): " + error);
             }
-            if (!string.IsNullOrWhiteSpace(app.UninstallString))
+
+            if (!sawKnownKind)
             {
-                var loud = TryExecutable(app.UninstallString, request.SilentSwitches, environment, keyCode, app.InstallLocation, plan, RemovalMethod.UninstallString);
-                if (loud == null) return plan;
-                reasons.Add("UninstallString: " + loud);
+                var switchesDeclared = (request.SilentSwitches ?? Array.Empty<string>()).Any(x => !string.IsNullOrWhiteSpace(x));
+                var order = switchesDeclared
+                    ? new[] { RemovalMethod.UninstallString, RemovalMethod.QuietUninstallString }
+                    : new[] { RemovalMethod.QuietUninstallString, RemovalMethod.UninstallString };
+                foreach (var method in order)
+                {
+                    var text = method == RemovalMethod.UninstallString ? app.UninstallString : app.QuietUninstallString;
+                    if (string.IsNullOrWhiteSpace(text)) continue;
+                    var error = TryExecutable(text, method == RemovalMethod.UninstallString ? request.SilentSwitches : null, null, environment, keyCode,
+                        app.InstallLocation, plan, method);
+                    if (error == null) return plan;
+                    reasons.Add(method + ": " + error);
+                }
             }
             if (reasons.Count == 0) reasons.Add("the entry has neither QuietUninstallString nor UninstallString");
             plan.CommandLine = null;
             plan.Method = RemovalMethod.None;
+            plan.UninstallerKind = UninstallerKind.Unknown;
             return Skip(plan, RemovalDecision.Refuse, string.Join("; ", reasons));
         }
 
@@ -332,14 +361,16 @@ namespace AppBan.Engine.Remediation
             if (keyCode != null && keyCode != code)
                 return Skip(plan, RemovalDecision.Refuse, "the product code " + code + " does not match the entry's key " + keyCode);
             plan.Method = RemovalMethod.Msi;
+            plan.UninstallerKind = UninstallerKind.Msi;
             plan.ProductCode = code;
             plan.CommandLine = RemovalCommands.Msi(code);
             return plan;
         }
 
         // Null when the plan now runs this string; otherwise the reason it cannot.
-        private static string TryExecutable(string text, IReadOnlyList<string> switches, TargetEnvironment environment, string keyCode,
-            string installLocation, RemovalPlan plan, RemovalMethod method)
+        // unattended: a known kind's arguments, which replace the entry's (switches are then not used).
+        private static string TryExecutable(string text, IReadOnlyList<string> switches, IReadOnlyList<string> unattended, TargetEnvironment environment,
+            string keyCode, string installLocation, RemovalPlan plan, RemovalMethod method)
         {
             var parsed = UninstallCommandParser.Parse(text, environment ?? TargetEnvironment.WindowsDefaults);
             if (!parsed.Success)
@@ -355,12 +386,13 @@ namespace AppBan.Engine.Remediation
                 if (keyCode != null && keyCode != command.ProductCode)
                     return "the product code " + command.ProductCode + " does not match the entry's key " + keyCode;
                 plan.Method = RemovalMethod.Msi;
+                plan.UninstallerKind = UninstallerKind.Msi;
                 plan.ProductCode = command.ProductCode;
                 plan.CommandLine = RemovalCommands.Msi(command.ProductCode);
                 return null;
             }
 
-            var arguments = command.Arguments.ToList();
+            var arguments = (unattended ?? command.Arguments).ToList();
             if (method == RemovalMethod.UninstallString)
             {
                 var switchList = (switches ?? Array.Empty<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x.Trim()).ToList();
@@ -408,6 +440,7 @@ namespace AppBan.Engine.Remediation
             plan.Deferred = false;
             plan.ProductCode = null;
             plan.ProgramPath = null;
+            plan.UninstallerKind = UninstallerKind.Unknown;
             plan.RequiresFileSecurityCheck = false;
             if (decision != RemovalDecision.Run) plan.Method = RemovalMethod.None;
             return plan;

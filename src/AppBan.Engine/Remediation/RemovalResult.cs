@@ -43,6 +43,8 @@ namespace AppBan.Engine.Remediation
         UserTask,
         /// <summary>Browser policy in the user's hive: the site blocked and the web app's OS integration unregistered.</summary>
         BrowserPolicy,
+        /// <summary>The entry's own uninstaller with the unattended arguments of its kind (Inno Setup, NSIS, WiX Burn, ...).</summary>
+        KnownUninstaller,
     }
 
     /// <summary>One result per finding; flat, so that it exports to CSV and JSON as it is.</summary>

@@ -10,12 +10,8 @@ namespace AppBan.Engine.Remediation
     /// <summary>How a user's own removal is run, by what the entry turned out to be.</summary>
     internal enum UserTaskKind
     {
-        /// <summary>Squirrel.Windows (Discord, Slack, Teams classic): Update.exe --uninstall -s.</summary>
-        Squirrel,
-        /// <summary>Inno Setup (VS Code user setup): unins000.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART.</summary>
-        InnoSetup,
-        /// <summary>NSIS, electron-builder among them (CapCut, Obsidian): uninst.exe /S.</summary>
-        Nsis,
+        /// <summary>An uninstaller of a kind AppBan knows (<see cref="UninstallerKinds"/>): its unattended arguments.</summary>
+        KnownUninstaller,
         /// <summary>Another uninstaller whose entry says how to run it quietly.</summary>
         QuietUninstallString,
         /// <summary>Another uninstaller, with the rule's silent switches.</summary>
@@ -31,20 +27,11 @@ namespace AppBan.Engine.Remediation
     /// why nothing can. It is built by AppBan, never taken as a string from the hive: the program is parsed out of the
     /// entry with <see cref="UninstallCommandParser"/> (machine %variables% only) and must be an absolute local .exe that
     /// is not a command runner, the entry's arguments must not chain or expand anything, and for the kinds AppBan knows
-    /// (Squirrel, Inno Setup, NSIS) the arguments are AppBan's own. The task runs with the user's own rights only, so the
+    /// (<see cref="UninstallerKinds"/>) the arguments are those of the kind's unattended form. The task runs with the user's own rights only, so the
     /// worst a tampered entry can do is what its user could do anyway; these checks keep it to the uninstaller all the same.
     /// </summary>
     internal sealed class UserTaskCommand
     {
-        public const string SquirrelArguments = "--uninstall -s";
-        public const string InnoSetupArguments = "/VERYSILENT /SUPPRESSMSGBOXES /NORESTART";
-        public const string NsisArguments = "/S";
-
-        // [3rd: Inno Setup help "Uninstaller Command Line Parameters"] unins000.exe, unins001.exe beside an older one.
-        private static readonly Regex InnoUninstaller = new Regex(@"\Aunins[0-9]{3}\.exe\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        // [3rd: NSIS docs 3.2 "Uninstaller" /S; electron-builder nsis "Uninstall ${productName}.exe"]
-        private static readonly Regex NsisUninstaller = new Regex(@"\A(uninst|uninstall|uninstall .+)\.exe\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
         private UserTaskCommand(UserTaskKind kind, string command, string arguments)
         {
             Kind = kind;
@@ -55,6 +42,8 @@ namespace AppBan.Engine.Remediation
         private UserTaskCommand(string refusal) { Refusal = refusal; }
 
         public UserTaskKind Kind { get; }
+        /// <summary>The installer technology of the program; <see cref="UninstallerKind.Unknown"/> when none is recognised.</summary>
+        public UninstallerKind Uninstaller { get; private set; }
         /// <summary>The program: an absolute local path, without quotes. Null when refused.</summary>
         public string Command { get; }
         /// <summary>Its arguments as one string, empty when none. Null when refused.</summary>
@@ -122,42 +111,47 @@ namespace AppBan.Engine.Remediation
             var uninstall = Examine("UninstallString", app.UninstallString, environment, keyCode);
             var quiet = Examine("QuietUninstallString", app.QuietUninstallString, environment, keyCode);
 
-            // The entry's own string: UninstallString, else QuietUninstallString. msiexec in an EXE entry: the product code
-            // is all that is taken from it.
+            // msiexec in an EXE entry: the product code is all that is taken from it (UninstallString first).
             var primary = uninstall.IsUsable ? uninstall : quiet.IsUsable ? quiet : null;
             if (primary?.ProductCode != null) return ForMsi(primary.ProductCode, environment);
-            if (primary != null)
+            // A known kind runs its unattended form, whatever the entry's strings add.
+            foreach (var examined in new[] { uninstall, quiet })
             {
-                var kind = KnownKind(primary.Program, app.KeyName);
-                if (kind == UserTaskKind.Squirrel) return Build(kind.Value, primary.Program, SquirrelArguments);
-                if (kind == UserTaskKind.InnoSetup) return Build(kind.Value, primary.Program, InnoSetupArguments);
-                if (kind == UserTaskKind.Nsis) return Build(kind.Value, primary.Program, NsisArguments);
+                if (examined.Program == null) continue;
+                var kind = UninstallerKinds.Recognize(app, examined.Program, examined.Arguments);
+                if (kind == UninstallerKind.Unknown) continue;
+                var known = Build(UserTaskKind.KnownUninstaller, examined.Program, string.Join(" ", UninstallerKinds.UnattendedArguments(kind, examined.Arguments)));
+                if (!known.IsRefused) known.Uninstaller = kind;
+                return known;
             }
             if (quiet.ProductCode != null) return ForMsi(quiet.ProductCode, environment);
+
+            // Otherwise the rule's silent switches with UninstallString win over QuietUninstallString, which is not always
+            // quiet [3rd: Pass4Win issue 41].
+            var reasons = new List<string>();
+            var switches = (removal.SilentSwitches ?? Array.Empty<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x.Trim()).ToList();
+            if (uninstall.Program != null && switches.Count > 0)
+            {
+                // The policy loader validates switches too; a switch is one argument, never shell syntax.
+                var switchError = switches.Any(x => x.IndexOf(' ') >= 0 || x.IndexOf('\t') >= 0) ? "a switch contains whitespace" : ExecutablePolicy.CheckArguments(switches);
+                if (switchError == null)
+                {
+                    var arguments = uninstall.Arguments.ToList();
+                    foreach (var s in switches)
+                        if (!arguments.Contains(s, StringComparer.OrdinalIgnoreCase)) arguments.Add(s);
+                    return Build(UserTaskKind.SilentSwitches, uninstall.Program, string.Join(" ", arguments));
+                }
+                reasons.Add("the rule's silent switches are unsafe: " + switchError);
+            }
             if (quiet.Program != null) return Build(UserTaskKind.QuietUninstallString, quiet.Program, string.Join(" ", quiet.Arguments));
 
-            var reasons = new List<string>();
             if (quiet.Error != null) reasons.Add(quiet.Error);
             if (uninstall.Program != null)
             {
-                var switches = (removal.SilentSwitches ?? Array.Empty<string>()).Where(x => !string.IsNullOrWhiteSpace(x)).Select(x => x.Trim()).ToList();
                 if (switches.Count == 0)
                 {
                     reasons.Add("UninstallString: there is no QuietUninstallString and the rule declares no silent switches, so the uninstaller would wait for a click");
                     if (reasons.Count == 1) return new UserTaskCommand(reasons[0]) { LacksSilentForm = true };
-                }
-                else
-                {
-                    // The policy loader validates switches too; a switch is one argument, never shell syntax.
-                    var switchError = switches.Any(x => x.IndexOf(' ') >= 0 || x.IndexOf('\t') >= 0) ? "a switch contains whitespace" : ExecutablePolicy.CheckArguments(switches);
-                    if (switchError != null) reasons.Add("the rule's silent switches are unsafe: " + switchError);
-                    else
-                    {
-                        var arguments = uninstall.Arguments.ToList();
-                        foreach (var s in switches)
-                            if (!arguments.Contains(s, StringComparer.OrdinalIgnoreCase)) arguments.Add(s);
-                        return Build(UserTaskKind.SilentSwitches, uninstall.Program, string.Join(" ", arguments));
-                    }
                 }
             }
             else if (uninstall.Error != null) reasons.Add(uninstall.Error);
@@ -173,18 +167,6 @@ namespace AppBan.Engine.Remediation
             var command = Build(UserTaskKind.Msi, systemRoot + @"\System32\msiexec.exe", RemovalCommands.MsiArguments(productCode));
             if (!command.IsRefused) command.ProductCode = MsiProductCode.TryNormalize(productCode);
             return command;
-        }
-
-        /// <summary>The kinds recognised by the program's name (and Inno Setup's key name), or null.</summary>
-        internal static UserTaskKind? KnownKind(string program, string keyName)
-        {
-            var name = program.Substring(program.LastIndexOf('\\') + 1);
-            // [3rd: Squirrel.Windows docs "Install and Uninstall"] a Squirrel app's entry runs Update.exe --uninstall; -s is silent.
-            if (string.Equals(name, "Update.exe", StringComparison.OrdinalIgnoreCase)) return UserTaskKind.Squirrel;
-            // [3rd: Inno Setup] its uninstall key is named <AppId>_is1.
-            if (InnoUninstaller.IsMatch(name) || (keyName != null && keyName.EndsWith("_is1", StringComparison.OrdinalIgnoreCase))) return UserTaskKind.InnoSetup;
-            if (NsisUninstaller.IsMatch(name)) return UserTaskKind.Nsis;
-            return null;
         }
 
         /// <summary>An entry found under HKU names its user in its path: it must be the user the task runs as.</summary>

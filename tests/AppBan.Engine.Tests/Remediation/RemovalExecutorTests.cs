@@ -215,7 +215,7 @@ namespace AppBan.Engine.Tests.Remediation
             var executor = new RemovalExecutor(target, new FakeVerifier(target), FastOptions());
             var result = await Remove(executor, MachineExe("\"%ProgramFiles%\\TikTok LIVE Studio\\Uninstall TikTok LIVE Studio.exe\" /S", null));
             Assert.Equal(RemovalStatus.Removed, result.Status);
-            Assert.Equal(RemovalMethod.QuietUninstallString, result.Method);
+            Assert.Equal(RemovalMethod.KnownUninstaller, result.Method);
             Assert.Equal(new[] { expected }, target.InnerCommands);
         }
 

@@ -148,13 +148,24 @@ namespace AppBan.Engine.Tests.Remediation
         }
 
         [Fact]
-        public void Prefers_the_quiet_uninstall_string()
+        public void Prefers_the_quiet_uninstall_string_when_the_rule_declares_no_switches()
         {
-            var plan = Plan(Violation(MachineExe("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" /S", "\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\"")),
-                r => r.SilentSwitches = new[] { "/quiet" });
+            var plan = Plan(Violation(MachineExe("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" /S", "\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\"")));
             Assert.Equal(RemovalMethod.QuietUninstallString, plan.Method);
+            Assert.Equal(UninstallerKind.Unknown, plan.UninstallerKind);
             Assert.Equal("\"C:\\Program Files\\TikTok LIVE Studio\\Uninstall.exe\" /S", plan.CommandLine);
             Assert.Equal("Uninstall via QuietUninstallString", plan.Action);
+        }
+
+        [Fact]
+        public void The_rules_switches_win_over_the_quiet_uninstall_string()
+        {
+            // QuietUninstallStrings are not always quiet [3rd: Pass4Win issue 41]: the rule's author has the last word.
+            var plan = Plan(Violation(MachineExe("\"C:\\Program Files\\Pass4Win\\uninstall.exe\" /S", "\"C:\\Program Files\\Pass4Win\\uninstall.exe\"")),
+                r => r.SilentSwitches = new[] { "/quiet" });
+            Assert.Equal(RemovalMethod.UninstallString, plan.Method);
+            Assert.Equal("\"C:\\Program Files\\Pass4Win\\uninstall.exe\" /quiet", plan.CommandLine);
+            Assert.Equal("Uninstall via UninstallString with silent switches", plan.Action);
         }
 
         [Fact]

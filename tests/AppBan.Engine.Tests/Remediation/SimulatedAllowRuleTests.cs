@@ -78,7 +78,7 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Equal(RemovalStatus.Removed, result.Status);
             var commands = await sim.GetCommandLinesAsync(Host);
             Assert.Single(commands);
-            Assert.Contains(@"C:\ProgramData\Package Cache\" + BundleKey + @"\TikTokLiveStudioSetup.exe"" /uninstall /quiet", commands[0]);
+            Assert.Contains(@"C:\ProgramData\Package Cache\" + BundleKey + @"\TikTokLiveStudioSetup.exe"" /uninstall /quiet /norestart", commands[0]);
             var operations = await sim.GetOperationsAsync(Host);
             var reads = operations.EnumerateArray()
                 .Where(o => o.GetProperty("operation").GetString() == "Win32_LogicalFileSecuritySetting.GetSecurityDescriptor").ToList();

@@ -194,7 +194,7 @@ namespace AppBan.Engine.Tests.Remediation
             var result = await RemoveAsync(session, (await ScanAsync(session)).Single(), Options(TimeSpan.FromSeconds(2)));
             Assert.Equal(RemovalStatus.TimedOut, result.Status);
             Assert.Null(result.ExitCode);
-            Assert.Equal(RemovalMethod.QuietUninstallString, result.Method);
+            Assert.Equal(RemovalMethod.KnownUninstaller, result.Method);
             var command = Assert.Single((await sim.GetCommandsAsync("REM-EXE-HANG")).EnumerateArray().ToList());
             Assert.False(command.GetProperty("finished").GetBoolean());
             Assert.True(await KeyExistsAsync("REM-EXE-HANG", Uninstall64 + "\\TikTok LIVE Studio"));

@@ -42,6 +42,13 @@ namespace AppBan.Engine.Tests.Remediation
             Assert.Contains("<Command>" + program.Replace("&", "&amp;") + "</Command>", UserTaskXml.Build(definition));
         }
 
+        /// <summary>A known kind: its unattended form, and the kind it was recognised as.</summary>
+        private static void AssertTask(UserTaskCommand command, UninstallerKind uninstaller, string program, string arguments, InstalledApp app)
+        {
+            AssertTask(command, UserTaskKind.KnownUninstaller, program, arguments, app);
+            Assert.Equal(uninstaller, command.Uninstaller);
+        }
+
         private static void AssertRefused(UserTaskCommand command, string because)
         {
             Assert.True(command.IsRefused);
@@ -54,7 +61,7 @@ namespace AppBan.Engine.Tests.Remediation
         public void CapCut_per_user_runs_its_NSIS_uninstaller_silently()
         {
             var app = Entry("CapCut", "\"" + CapCut + "\"");
-            AssertTask(For(app), UserTaskKind.Nsis, CapCut, "/S", app);
+            AssertTask(For(app), UninstallerKind.Nsis, CapCut, "/S", app);
         }
 
         [Theory]
@@ -64,7 +71,7 @@ namespace AppBan.Engine.Tests.Remediation
         public void Squirrel_apps_run_Update_exe_uninstall_silently(string key, string program, string arguments)
         {
             var app = Entry(key, "\"" + program + "\" " + arguments);
-            AssertTask(For(app), UserTaskKind.Squirrel, program, "--uninstall -s", app);
+            AssertTask(For(app), UninstallerKind.Squirrel, program, "--uninstall -s", app);
         }
 
         [Fact]
@@ -72,7 +79,7 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var program = Local + @"Programs\Microsoft VS Code\unins000.exe";
             var app = Entry("{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1", "\"" + program + "\"", "\"" + program + "\" /SILENT");
-            AssertTask(For(app), UserTaskKind.InnoSetup, program, "/VERYSILENT /SUPPRESSMSGBOXES /NORESTART", app);
+            AssertTask(For(app), UninstallerKind.InnoSetup, program, "/VERYSILENT /SUPPRESSMSGBOXES /NORESTART", app);
         }
 
         [Fact]
@@ -80,7 +87,7 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var program = Local + @"Programs\Foo\uninstall-foo.exe";
             var app = Entry("Foo_is1", "\"" + program + "\"");
-            AssertTask(For(app), UserTaskKind.InnoSetup, program, "/VERYSILENT /SUPPRESSMSGBOXES /NORESTART", app);
+            AssertTask(For(app), UninstallerKind.InnoSetup, program, "/VERYSILENT /SUPPRESSMSGBOXES /NORESTART", app);
         }
 
         [Fact]
@@ -88,7 +95,7 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var program = Local + @"Programs\Obsidian\Uninstall Obsidian.exe";
             var app = Entry("ee0f8b6a-6f2d-5c8e-9c3f-1b6a8e2f4d70", "\"" + program + "\" /currentuser", "\"" + program + "\" /currentuser /S");
-            AssertTask(For(app), UserTaskKind.Nsis, program, "/S", app);
+            AssertTask(For(app), UninstallerKind.ElectronBuilderNsis, program, "/currentuser /S", app);
         }
 
         [Fact]
@@ -96,7 +103,7 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var program = Local + @"Programs\Obsidian\Uninstall Obsidian.exe";
             var app = Entry("Obsidian", program + " /currentuser");
-            AssertTask(For(app), UserTaskKind.Nsis, program, "/S", app);
+            AssertTask(For(app), UninstallerKind.ElectronBuilderNsis, program, "/currentuser /S", app);
         }
 
         [Fact]
@@ -171,7 +178,7 @@ namespace AppBan.Engine.Tests.Remediation
         public void Machine_variables_are_expanded_from_the_target_and_no_other()
         {
             var app = Entry("CapCut", "\"%SystemDrive%\\Users\\sam\\AppData\\Local\\CapCut\\Apps\\uninst.exe\"");
-            AssertTask(For(app), UserTaskKind.Nsis, CapCut, "/S", app);
+            AssertTask(For(app), UninstallerKind.Nsis, CapCut, "/S", app);
         }
 
         [Theory]
@@ -203,7 +210,7 @@ namespace AppBan.Engine.Tests.Remediation
         {
             var app = Entry("CapCut", "\"" + CapCut + "\" & calc.exe", "\"" + CapCut + "\" /S");
             var command = For(app);
-            AssertTask(command, UserTaskKind.Nsis, CapCut, "/S", app);
+            AssertTask(command, UninstallerKind.Nsis, CapCut, "/S", app);
             Assert.DoesNotContain("calc", command.Command + " " + command.Arguments);
         }
 

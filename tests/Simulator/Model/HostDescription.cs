@@ -171,6 +171,12 @@ public sealed class ProgramDescription
     /// <summary>Shows a prompt nobody in session 0 can answer: never exits.</summary>
     public bool WaitsForUser { get; set; }
     /// <summary>
+    /// Shows a prompt nobody in session 0 can answer (never exits) unless every one of these switches is among the arguments
+    /// (case-insensitive), e.g. an Inno Setup uninstaller that asks "Reboot now?" under /SILENT but not under
+    /// /VERYSILENT /SUPPRESSMSGBOXES /NORESTART. Null or empty: no such condition.
+    /// </summary>
+    public List<string>? WaitsForUserUnless { get; set; }
+    /// <summary>
     /// Copies itself to %TEMP%, starts the copy and exits at once with <see cref="ExitCode"/> (NSIS, Inno Setup): the
     /// copy runs <see cref="DurationMs"/> (forever with <see cref="Hang"/>) and does the removal when it ends.
     /// </summary>

@@ -92,15 +92,19 @@ public static class Programs
             Kind.Reg => Reg(host, account, CommandLine.Arguments(args)),
             Kind.Msiexec => Msiexec(host, account, CommandLine.Arguments(args)),
             Kind.PowerShell => PowerShell(host, account, CommandLine.Arguments(args), sessionId),
-            Kind.Declared => Declared(account, declared!),
+            Kind.Declared => Declared(account, declared!, args),
             Kind.Builtin => new ProgramOutcome(0, TimeSpan.Zero),
             _ => new ProgramOutcome(CmdNotRecognized, TimeSpan.Zero),
         };
     }
 
-    private static ProgramOutcome Declared(Account account, ProgramDescription p)
+    private static ProgramOutcome Declared(Account account, ProgramDescription p, string args)
     {
         var name = CommandLine.FileName(p.Path);
+        var given = CommandLine.Arguments(args);
+        // A box nobody in session 0 can click: always (waitsForUser), or unless the unattended switches are all given.
+        var waits = p.WaitsForUser || (p.WaitsForUserUnless is { Count: > 0 } needed
+            && !needed.All(n => given.Contains(n, StringComparer.OrdinalIgnoreCase)));
         // A per-user program run by another account acts on the wrong profile: it exits but removes nothing.
         var effective = p.RunsAsUser is null || string.Equals(p.RunsAsUser, account.Sid, StringComparison.OrdinalIgnoreCase);
         Action<HostState>? effects = effective ? host => RemoveAll(host, p.RemovesKeys, p.RemovesPackages) : null;
@@ -109,13 +113,13 @@ public static class Programs
             // NSIS copies its uninstaller to %TEMP%\~nsuA.tmp\Un_A.exe, starts it with _?=<install folder> and exits 0
             // [3rd: Electron-Cash PR 2184, freeorion 55a5f7a]; [guess W061] the folder and name for an elevated session-0 run.
             var copy = @"C:\Windows\Temp\~nsuA.tmp\Un_A.exe";
-            var duration = p.Hang || p.WaitsForUser ? (TimeSpan?)null : TimeSpan.FromMilliseconds(p.DurationMs);
+            var duration = p.Hang || waits ? (TimeSpan?)null : TimeSpan.FromMilliseconds(p.DurationMs);
             return new ProgramOutcome(p.ExitCode, TimeSpan.Zero, null, name, p.Path)
             {
                 Relaunch = new RelaunchedCopy("Un_A.exe", copy, "\"" + copy + "\" _?=" + System.IO.Path.GetDirectoryName(p.Path), duration, effects),
             };
         }
-        if (p.Hang || p.WaitsForUser) return new ProgramOutcome(0, null, null, name, p.Path);
+        if (p.Hang || waits) return new ProgramOutcome(0, null, null, name, p.Path);
         return new ProgramOutcome(p.ExitCode, TimeSpan.FromMilliseconds(p.DurationMs), effects, name, p.Path);
     }
 
