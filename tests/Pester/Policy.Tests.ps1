@@ -70,8 +70,9 @@ Describe 'Get-AppBanPolicy' {
         $policy.Sha256 | Should -Match '^[0-9A-F]{64}$'
     }
 
-    It 'returns a built-in policy by name, the default one being TikTok, and refuses other names' {
-        (Get-AppBanPolicy -Name TikTok).Sha256 | Should -Be (Get-AppBanPolicy).Sha256
+    It 'returns a built-in policy by name, the default one being TikTok and CapCut, and refuses other names' {
+        @((Get-AppBanPolicy -Name TikTok).Rules.Id) | Should -Be @('tiktok-store', 'tiktok-live-studio', 'tiktok-webapp')
+        @((Get-AppBanPolicy).Rules.Id) | Should -Be @('tiktok-store', 'tiktok-live-studio', 'capcut', 'tiktok-webapp')
         $bytedance = Get-AppBanPolicy -Name bytedance
         $bytedance.Source | Should -Be '(built-in)'
         $bytedance.EnforceAfter | Should -BeNullOrEmpty

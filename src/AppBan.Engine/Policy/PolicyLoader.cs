@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
@@ -28,21 +29,22 @@ namespace AppBan.Engine.Policy
             return Load(json, sourceName, sourceName, Sha256Hex(Encoding.UTF8.GetBytes(json ?? string.Empty)));
         }
 
-        /// <summary>The default built-in policy shipped inside the engine, "TikTok" (TikTok Store app, LIVE Studio, CapCut, web app).</summary>
+        /// <summary>
+        /// The default when no policy is named (BuiltInPolicy.json): the TikTok ban and CapCut, as AppBan has always shipped
+        /// it, so that a device that relied on the default keeps removing what it removed. -PolicyName TikTok is the TikTok
+        /// ban alone; ByteDance every ByteDance app.
+        /// </summary>
         /// <remarks>
         /// [guess W054] BuiltInPolicy.json relies on unverified identifiers: the uninstall key names "TikTok LIVE Studio*",
         /// "TikTokLiveStudio*" and "CapCut", the "/S" silent switch of the TikTok LIVE Studio uninstaller, and
         /// ByteDance publishing its desktop apps under a Publisher starting with "Bytedance". Each rule also
         /// matches on a documented signal (package family, DisplayName), so a wrong guess costs a signal, not the rule.
         /// </remarks>
-        public static AppBanPolicy BuiltIn() => BuiltIn(DefaultBuiltInName);
-
-        /// <summary>The name of the built-in policy used when none is named: the TikTok ban.</summary>
-        public const string DefaultBuiltInName = "TikTok";
+        public static AppBanPolicy BuiltIn() => ReadBuiltIn(null);
 
         /// <summary>
-        /// The names of the built-in policies, for -PolicyName: "TikTok" (the Store app, TikTok LIVE Studio, the web app,
-        /// and CapCut, as the default has always had) and "ByteDance" (every Windows app ByteDance or its subsidiaries publish).
+        /// The names of the built-in policies, for -PolicyName: "TikTok" (the seed's ban: the Store app, TikTok LIVE Studio,
+        /// the web app) and "ByteDance" (every Windows app ByteDance or its subsidiaries publish).
         /// </summary>
         /// <remarks>
         /// BuiltInPolicy.ByteDance.json takes key names, publishers and package names from the winget-pkgs manifests
@@ -53,9 +55,11 @@ namespace AppBan.Engine.Policy
         public static IReadOnlyList<string> BuiltInNames { get; } = Array.AsReadOnly(new[] { "TikTok", "ByteDance" });
 
         /// <summary>The built-in policy called <paramref name="name"/> (case-insensitive); an ArgumentException names the choices.</summary>
-        public static AppBanPolicy BuiltIn(string name)
+        public static AppBanPolicy BuiltIn(string name) => ReadBuiltIn(BuiltInName(name));
+
+        /// <param name="canonical">A name of <see cref="BuiltInNames"/>, or null for the default document.</param>
+        private static AppBanPolicy ReadBuiltIn(string canonical)
         {
-            var canonical = BuiltInName(name);
             var bytes = BuiltInBytes(canonical);
             var source = SourceNameOf(canonical);
             var policy = PolicyDocumentReader.Read(Decode(bytes), source, null, Sha256Hex(bytes), out var problems);
@@ -64,7 +68,7 @@ namespace AppBan.Engine.Policy
         }
 
         /// <summary>The default built-in policy document exactly as embedded.</summary>
-        public static string BuiltInJson() => BuiltInJson(DefaultBuiltInName);
+        public static string BuiltInJson() => Decode(BuiltInBytes(null));
 
         /// <summary>The built-in policy document called <paramref name="name"/> exactly as embedded.</summary>
         public static string BuiltInJson(string name) => Decode(BuiltInBytes(BuiltInName(name)));
@@ -76,7 +80,7 @@ namespace AppBan.Engine.Policy
         public static string BuiltInJsonOf(AppBanPolicy policy)
         {
             if (policy == null || !policy.IsBuiltIn || policy.Sha256 == null) return null;
-            foreach (var name in BuiltInNames)
+            foreach (var name in new string[] { null }.Concat(BuiltInNames))
             {
                 var bytes = BuiltInBytes(name);
                 if (string.Equals(Sha256Hex(bytes), policy.Sha256, StringComparison.OrdinalIgnoreCase)) return Decode(bytes);
@@ -94,10 +98,10 @@ namespace AppBan.Engine.Policy
         }
 
         private static string ResourceNameOf(string canonical) =>
-            canonical == DefaultBuiltInName ? BuiltInResourceName : "AppBan.Engine.Policy.BuiltInPolicy." + canonical + ".json";
+            canonical == null ? BuiltInResourceName : "AppBan.Engine.Policy.BuiltInPolicy." + canonical + ".json";
 
         private static string SourceNameOf(string canonical) =>
-            canonical == DefaultBuiltInName ? BuiltInSourceName : "BuiltInPolicy." + canonical + ".json";
+            canonical == null ? BuiltInSourceName : "BuiltInPolicy." + canonical + ".json";
 
         internal static AppBanPolicy Load(string json, string file, string sourcePath, string sha256)
         {

@@ -62,13 +62,12 @@ namespace AppBan.Engine.Tests.Policy
         }
 
         [Fact]
-        public async Task The_TikTok_policy_finds_TikTok_and_CapCut_and_leaves_the_other_ByteDance_apps()
+        public async Task The_TikTok_policy_finds_only_TikTok_and_leaves_the_other_ByteDance_apps()
         {
             var result = await ScanAsync("TikTok");
 
             Assert.Equal(new[]
             {
-                "capcut | CapCut | " + Alex,
                 "tiktok-live-studio | tiktoklivestudio | machine",
                 "tiktok-store | BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se | " + Alex,
                 "tiktok-store | BytedancePte.Ltd.TikTok_38.5.1.0_x64__6yccndn6064se | provisioned",
@@ -77,12 +76,13 @@ namespace AppBan.Engine.Tests.Policy
         }
 
         [Fact]
-        public async Task No_policy_named_means_the_TikTok_one()
+        public async Task No_policy_named_means_the_TikTok_ban_and_CapCut_as_the_default_always_was()
         {
             using var session = await fixture.OpenAdminAsync(Host);
             var byDefault = await TargetScanner.ForPolicy(PolicyLoader.BuiltIn(), new FixedClock(Now)).ScanAsync(session, CancellationToken.None);
-            Assert.Equal(Found(await ScanAsync("TikTok")), Found(byDefault));
-            Assert.Equal(PolicyLoader.BuiltIn("tiktok").Sha256, PolicyLoader.BuiltIn().Sha256);
+            var expected = Found(await ScanAsync("TikTok")).Concat(new[] { "capcut | CapCut | " + Alex }).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            Assert.Equal(expected, Found(byDefault).OrderBy(x => x, StringComparer.Ordinal).ToList());
+            Assert.NotEqual(PolicyLoader.BuiltIn("tiktok").Sha256, PolicyLoader.BuiltIn().Sha256);
         }
     }
 
@@ -98,7 +98,8 @@ namespace AppBan.Engine.Tests.Policy
             Assert.Equal("AppBan built-in policy: ByteDance", bytedance.Name);
             Assert.Null(bytedance.EnforceAfter);
             Assert.Null(tiktok.EnforceAfter);
-            Assert.Equal(new[] { "tiktok-store", "tiktok-live-studio", "capcut", "tiktok-webapp" }, tiktok.Rules.Select(r => r.Id));
+            Assert.Equal(new[] { "tiktok-store", "tiktok-live-studio", "tiktok-webapp" }, tiktok.Rules.Select(r => r.Id));
+            Assert.Equal(new[] { "tiktok-store", "tiktok-live-studio", "capcut", "tiktok-webapp" }, PolicyLoader.BuiltIn().Rules.Select(r => r.Id));
             Assert.Equal(new[] { "tiktok-store", "tiktok-live-studio", "tiktok-webapp", "capcut", "capcut-webapp", "jianying-pro", "lark", "lark-webapp", "feishu", "feishu-webapp", "doubao", "doubao-webapp", "trae" },
                 bytedance.Rules.Select(r => r.Id));
             var error = Assert.Throws<ArgumentException>(() => PolicyLoader.BuiltIn("Parliament"));

@@ -37,7 +37,7 @@ namespace AppBan.Cmdlets
         {
             foreach (var known in PolicyLoader.BuiltInNames)
                 if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase)) return known;
-            return PolicyLoader.DefaultBuiltInName;
+            return null; // the default document
         }
 
         protected override void ProcessRecord()

@@ -94,11 +94,12 @@ namespace AppBan.Cmdlets
         }
 
         /// <summary>The built-in policy called <paramref name="name"/>; a terminating error naming the choices for any other.</summary>
+        /// <param name="name">A built-in policy's name, or null for the default (no policy named).</param>
         internal static AppBanPolicy BuiltIn(PSCmdlet cmdlet, string name)
         {
             try
             {
-                return PolicyLoader.BuiltIn(name);
+                return name == null ? PolicyLoader.BuiltIn() : PolicyLoader.BuiltIn(name);
             }
             catch (ArgumentException ex)
             {
