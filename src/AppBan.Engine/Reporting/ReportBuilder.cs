@@ -16,6 +16,7 @@ namespace AppBan.Engine.Reporting
         private readonly Dictionary<string, TargetState> _targets = new Dictionary<string, TargetState>(StringComparer.OrdinalIgnoreCase);
         private readonly List<TargetState> _order = new List<TargetState>();
         private readonly List<ReportExemptionChange> _policyExemptionChanges = new List<ReportExemptionChange>();
+        private readonly SortedSet<string> _policiesOfResults = new SortedSet<string>(StringComparer.Ordinal);
         private long _sequence;
 
         public ReportBuilder(IClock clock = null)
@@ -42,6 +43,17 @@ namespace AppBan.Engine.Reporting
                 _run.PolicySha256 = sha256;
                 _run.PolicyPath = path;
             }
+        }
+
+        /// <summary>
+        /// The policy a result was evaluated under (findings and compliance results carry it). A report given no policy
+        /// names it from them: the one name, or every name when results of several policies were mixed. It is not checked
+        /// against a document, so the report carries no hash for it.
+        /// </summary>
+        public void NotePolicyOfResult(string policyName)
+        {
+            if (string.IsNullOrWhiteSpace(policyName)) return;
+            lock (_gate) _policiesOfResults.Add(policyName.Trim());
         }
 
         public void SetStartTime(DateTimeOffset start) { lock (_gate) _run.StartTime = start; }
@@ -138,6 +150,11 @@ namespace AppBan.Engine.Reporting
             }
         }
 
+        private string PolicyOfResults() =>
+            _policiesOfResults.Count == 0 ? null
+            : _policiesOfResults.Count == 1 ? _policiesOfResults.Min
+            : "several policies: " + string.Join(", ", _policiesOfResults);
+
         /// <summary>A consistent snapshot; EndTime is now unless given.</summary>
         public AppBanReport Build(DateTimeOffset? endTime = null)
         {
@@ -148,7 +165,7 @@ namespace AppBan.Engine.Reporting
                     Run = new ReportRun
                     {
                         ModuleVersion = _run.ModuleVersion,
-                        PolicyName = _run.PolicyName,
+                        PolicyName = _run.PolicyName ?? PolicyOfResults(),
                         PolicySha256 = _run.PolicySha256,
                         PolicyPath = _run.PolicyPath,
                         StartTime = _run.StartTime,

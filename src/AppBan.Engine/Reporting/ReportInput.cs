@@ -46,6 +46,7 @@ namespace AppBan.Engine.Reporting
         {
             if (builder == null) throw new ArgumentNullException(nameof(builder));
             var kind = Classify(item);
+            if (kind == ReportInputKind.Finding || kind == ReportInputKind.TargetStatus) builder.NotePolicyOfResult(Text(item, "PolicyName"));
             switch (kind)
             {
                 case ReportInputKind.Finding:

@@ -28,6 +28,34 @@ namespace AppBan.Engine.Tests.Reporting
         };
 
         [Fact]
+        public void A_report_given_no_policy_names_the_one_its_results_were_evaluated_under()
+        {
+            var b = new ReportBuilder(new FixedClock(Start));
+            var finding = EngineFinding("pc-1", FindingStatus.Violation);
+            finding.PolicyName = "Parliament TikTok ban";
+            ReportInput.Add(b, Of(finding));
+            ReportInput.Add(b, Of(new { ComputerName = "pc-2", Status = "Compliant", PolicyName = "Parliament TikTok ban" }));
+            Assert.Equal("Parliament TikTok ban", b.Build().Run.PolicyName);
+            Assert.Null(b.Build().Run.PolicySha256);
+        }
+
+        [Fact]
+        public void Results_of_several_policies_are_all_named_and_a_policy_given_wins_over_them()
+        {
+            var b = new ReportBuilder(new FixedClock(Start));
+            var first = EngineFinding("pc-1", FindingStatus.Violation);
+            first.PolicyName = "TikTok";
+            var second = EngineFinding("pc-2", FindingStatus.Violation);
+            second.PolicyName = "ByteDance";
+            ReportInput.Add(b, Of(first));
+            ReportInput.Add(b, Of(second));
+            Assert.Equal("several policies: ByteDance, TikTok", b.Build().Run.PolicyName);
+            b.SetPolicy("Given", "ABC");
+            Assert.Equal("Given", b.Build().Run.PolicyName);
+            Assert.Equal("ABC", b.Build().Run.PolicySha256);
+        }
+
+        [Fact]
         public void An_engine_finding_is_recognised_through_its_properties()
         {
             var b = NewBuilder();
