@@ -494,6 +494,19 @@ Describe 'Runs against the simulated fleet' {
             @($laptop.findings.ruleId | Sort-Object -Unique) | Should -Be @('capcut', 'tiktok-live-studio', 'tiktok-store', 'tiktok-webapp')
         }
 
+        It 'names the apps behind every non-compliant host, and the policy, from Test-AppBanCompliance alone' {
+            $complianceOnly = Join-Path $reportDir 'compliance-only.json'
+            @($results | Where-Object { $_ -is [AppBan.Output.AppBanComplianceResult] }) | Export-AppBanReport -Path $complianceOnly
+            $alone = Get-Content -Raw -LiteralPath $complianceOnly | ConvertFrom-Json
+            $alone.run.policyName | Should -Be (Get-AppBanPolicy).Name
+            $nonCompliant = @($alone.targets | Where-Object status -EQ 'NonCompliant')
+            $nonCompliant.Count | Should -BeGreaterThan 0
+            $nonCompliant | ForEach-Object { @($_.findings).Count | Should -BeGreaterThan 0 -Because "$($_.computerName) is non-compliant" }
+            @($alone.summary.findingsByApp.PSObject.Properties).Count | Should -BeGreaterThan 0
+            $laptop = $alone.targets | Where-Object computerName -EQ (Get-FleetHost 'LAPTOP-01').ComputerName
+            @($laptop.findings.ruleId | Sort-Object -Unique) | Should -Be @('capcut', 'tiktok-live-studio', 'tiktok-store', 'tiktok-webapp')
+        }
+
         It 'lists all 50 hosts in the CSV report, formulas defused' {
             $rows = Import-Csv -LiteralPath $csvPath
             @($rows.ComputerName | Sort-Object -Unique) | Should -Be @($fleet.ComputerName | Sort-Object)

@@ -22,6 +22,7 @@ namespace AppBan.Output
             ViolationCount = scan.ViolationCount;
             GracePeriodCount = scan.GracePeriodCount;
             ScheduledCount = scan.ScheduledCount;
+            Findings = scan.Findings.Select(f => new BannedAppFinding(f)).ToArray();
             ExemptCount = scan.ExemptCount;
             UsersNotScanned = scan.UsersNotScanned.Select(u => u.ToString()).ToArray();
             Warnings = scan.Warnings.ToArray();
@@ -48,6 +49,11 @@ namespace AppBan.Output
         public int ScheduledCount { get; }
         /// <summary>Exempt findings: Get-BannedApp hides them unless -IncludeExempt, but they are counted here.</summary>
         public int ExemptCount { get; }
+        /// <summary>
+        /// What makes the status: every banned app found, exempt ones included, as Get-BannedApp -IncludeExempt writes them.
+        /// A report made from Test-AppBanCompliance alone shows the apps behind each host from these.
+        /// </summary>
+        public BannedAppFinding[] Findings { get; }
         /// <summary>Users whose per-user uninstall entries or Store packages were not read, with why ("carol (S-1-5-21-...): HiveNotLoaded").</summary>
         public string[] UsersNotScanned { get; }
         /// <summary>What could not be read, for a Partial status, and other problems worth knowing.</summary>
