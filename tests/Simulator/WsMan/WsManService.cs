@@ -215,7 +215,8 @@ public static class WsManService
         return Ns.EndEnvelope(sb);
     }
 
-    private static string Get(HostState host, Account account, WsManRequest req, OperationRecord log)
+    /// <summary>The class a Get or Delete addresses, after the namespace, Remote Enable and provider-error checks.</summary>
+    private static (string Ns, IWmiClass Class) AddressedClass(HostState host, Account account, WsManRequest req, OperationRecord log)
     {
         var (ns, cls) = SplitResource(req.ResourceUri!);
         if (ns is null || !WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
@@ -223,6 +224,12 @@ public static class WsManService
         var wmiClass = WmiCatalog.Find(ns, cls) ?? throw WsManFault.InvalidClass();
         CheckProviderError(host, wmiClass.Name, null);
         log.Detail = string.Join(",", req.Selectors.Select(s => s.Key + "=" + s.Value));
+        return (ns, wmiClass);
+    }
+
+    private static string Get(HostState host, Account account, WsManRequest req, OperationRecord log)
+    {
+        var (ns, wmiClass) = AddressedClass(host, account, req, log);
         var matches = wmiClass.Instances(Context(host, account, req, ns))
             .Where(i => req.Selectors.All(s => string.Equals(Convert.ToString(i.ValueForQuery(s.Key), CultureInfo.InvariantCulture), s.Value, StringComparison.OrdinalIgnoreCase)))
             .ToList();
@@ -235,12 +242,7 @@ public static class WsManService
     /// <summary>WS-Transfer Delete of the instance the selectors name; the reply is an empty body [doc: WS-Transfer].</summary>
     private static string Delete(HostState host, Account account, WsManRequest req, OperationRecord log)
     {
-        var (ns, cls) = SplitResource(req.ResourceUri!);
-        if (ns is null || !WmiCatalog.NamespaceExists(ns)) throw WsManFault.InvalidNamespace();
-        CheckRemoteEnable(account, ns);
-        var wmiClass = WmiCatalog.Find(ns, cls) ?? throw WsManFault.InvalidClass();
-        CheckProviderError(host, wmiClass.Name, null);
-        log.Detail = string.Join(",", req.Selectors.Select(s => s.Key + "=" + s.Value));
+        var (ns, wmiClass) = AddressedClass(host, account, req, log);
         wmiClass.Delete(new CallContext(host, account, Architecture(req, host.Description), ns) { Selectors = req.Selectors });
         var sb = Ns.BeginEnvelope(Ns.MethodDeclarations, Ns.ActionDeleteResponse, req.MessageId);
         return Ns.EndEnvelope(sb);
