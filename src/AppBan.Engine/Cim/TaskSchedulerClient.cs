@@ -64,29 +64,14 @@ namespace AppBan.Engine.Cim
         /// </summary>
         public async Task<ScheduledTaskRunInfo> GetInfoAsync(string taskPath, string taskName, CancellationToken ct = default)
         {
-            CheckName(taskPath, taskName);
-            CimMethodResult result;
-            try
-            {
-                result = await Session.InvokeMethodAsync(NamespaceName, MethodsClassName, GetInfoByNameMethod, new[]
-                {
-                    new CimParameter("TaskName", CimValue.FromString(taskName)),
-                    new CimParameter("TaskPath", CimValue.FromString(taskPath)),
-                }, Defaults.With(ct)).ConfigureAwait(false);
-            }
-            catch (CimException ex) when (IsTaskNotFound(ex))
-            {
-                return null;
-            }
-            if (result.ReturnValue == TaskNotFoundCode) return null;
-            if (result.ReturnValue != 0) throw Failed(GetInfoByNameMethod, taskPath, taskName, result.ReturnValue);
-            var info = result.OutParameters != null && result.OutParameters.TryGetValue(CmdletOutputParameter, out var output) ? output?.AsInstance() : null;
+            var result = await InvokeByNameAsync(GetInfoByNameMethod, taskPath, taskName, ct).ConfigureAwait(false);
+            if (result == null) return null;
+            var info = CmdletOutputOf(result)?.AsInstance();
             if (info == null) return new ScheduledTaskRunInfo(null, null);
+            // A value the provider sends in a form it should not makes that field unknown, not the call failed.
             DateTimeOffset? lastRun = null;
-            var time = info["LastRunTime"].Value;
-            if (time is DateTime dt) lastRun = new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc));
-            else if (time is string text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-                         System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)) lastRun = parsed;
+            try { lastRun = info["LastRunTime"].AsDateTime(); }
+            catch (Exception ex) when (ex is FormatException || ex is InvalidCastException) { }
             uint? lastResult = null;
             try { lastResult = info["LastTaskResult"].AsUInt32(); }
             catch (Exception ex) when (ex is FormatException || ex is OverflowException || ex is InvalidCastException) { }
@@ -96,11 +81,29 @@ namespace AppBan.Engine.Cim
         /// <summary>The registered task's XML; null when there is no such task.</summary>
         public async Task<string> ExportAsync(string taskPath, string taskName, CancellationToken ct = default)
         {
+            var result = await InvokeByNameAsync(ExportByNameMethod, taskPath, taskName, ct).ConfigureAwait(false);
+            if (result == null) return null;
+            var xml = CmdletOutputOf(result)?.AsString();
+            if (string.IsNullOrWhiteSpace(xml))
+                throw new CimException(CimErrorKind.ProtocolError, Session.ComputerName,
+                    Session.ComputerName + ": " + ExportByNameMethod + " of " + taskPath + taskName + " succeeded but returned no task XML.");
+            return xml;
+        }
+
+        private static CimValue CmdletOutputOf(CimMethodResult result) =>
+            result.OutParameters != null && result.OutParameters.TryGetValue(CmdletOutputParameter, out var output) ? output : null;
+
+        /// <summary>
+        /// A PS_ScheduledTask method that names one task (TaskName, TaskPath): its result when it succeeded, null when there is
+        /// no such task, a CimException for any other failure.
+        /// </summary>
+        private async Task<CimMethodResult> InvokeByNameAsync(string method, string taskPath, string taskName, CancellationToken ct)
+        {
             CheckName(taskPath, taskName);
             CimMethodResult result;
             try
             {
-                result = await Session.InvokeMethodAsync(NamespaceName, MethodsClassName, ExportByNameMethod, new[]
+                result = await Session.InvokeMethodAsync(NamespaceName, MethodsClassName, method, new[]
                 {
                     new CimParameter("TaskName", CimValue.FromString(taskName)),
                     new CimParameter("TaskPath", CimValue.FromString(taskPath)),
@@ -111,12 +114,8 @@ namespace AppBan.Engine.Cim
                 return null;
             }
             if (result.ReturnValue == TaskNotFoundCode) return null;
-            if (result.ReturnValue != 0) throw Failed(ExportByNameMethod, taskPath, taskName, result.ReturnValue);
-            var xml = result.OutParameters != null && result.OutParameters.TryGetValue(CmdletOutputParameter, out var output) ? output?.AsString() : null;
-            if (string.IsNullOrWhiteSpace(xml))
-                throw new CimException(CimErrorKind.ProtocolError, Session.ComputerName,
-                    Session.ComputerName + ": " + ExportByNameMethod + " of " + taskPath + taskName + " succeeded but returned no task XML.");
-            return xml;
+            if (result.ReturnValue != 0) throw Failed(method, taskPath, taskName, result.ReturnValue);
+            return result;
         }
 
         /// <summary>Deletes the task: true when it was deleted, false when there was no such task.</summary>

@@ -77,6 +77,13 @@ namespace AppBan.Engine.Remediation
 
         private static string CmdQuote(string value) => "\"" + value + "\"";
 
+        /// <summary>
+        /// How a user's task's action reads as one line ("program" arguments), for results and questions; the task itself
+        /// keeps the two apart, and both were checked when its definition was made.
+        /// </summary>
+        internal static string TaskActionLine(string program, string arguments) =>
+            CmdQuote(program) + (string.IsNullOrEmpty(arguments) ? string.Empty : " " + arguments);
+
         private static void RequirePackage(string packageFullName)
         {
             if (!PackageIdentity.IsValidFullName(packageFullName))

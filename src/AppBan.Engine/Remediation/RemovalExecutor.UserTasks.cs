@@ -26,7 +26,7 @@ namespace AppBan.Engine.Remediation
             var definition = new UserTaskDefinition(app.UserSid, request.Finding.RuleId, WorkId.AppIdentityOf(app),
                 app.DisplayName ?? app.PackageName ?? app.KeyName, command.Command, command.Arguments, now);
             result.Method = RemovalMethod.UserTask;
-            result.CommandLine = "\"" + definition.Command + "\"" + (definition.Arguments.Length > 0 ? " " + definition.Arguments : string.Empty);
+            result.CommandLine = RemovalCommands.TaskActionLine(definition.Command, definition.Arguments);
             var user = app.UserName ?? app.UserSid;
 
             // A signed-out user's app was read from their hive while it was loaded for the scan: a re-read now says nothing.
@@ -143,12 +143,12 @@ namespace AppBan.Engine.Remediation
                 result.Error = computerName + ": the browser policy could not be written: " + string.Join("; ", failed.Select(c => c.Browser + ": " + c.Error));
                 return result;
             }
-            var now = Clock.UtcNow;
-            var workId = WorkId.For(app.UserSid, request.Finding.RuleId, WorkId.AppIdentityOf(app));
-            var registered = new DateTimeOffset(now.UtcDateTime.Ticks - now.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+            var identity = WorkId.AppIdentityOf(app);
+            var workId = WorkId.For(app.UserSid, request.Finding.RuleId, identity);
+            var registered = ScheduledWork.WholeSecondUtc(Clock.UtcNow);
             var record = new ScheduledWorkRecord
             {
-                WorkId = workId, RuleId = request.Finding.RuleId, UserSid = app.UserSid.ToUpperInvariant(), AppIdentity = WorkId.AppIdentityOf(app),
+                WorkId = workId, RuleId = request.Finding.RuleId, UserSid = app.UserSid.ToUpperInvariant(), AppIdentity = identity,
                 AppName = app.DisplayName ?? app.KeyName, TaskPath = ScheduledWork.TaskPath, TaskName = ScheduledWork.TaskNameOf(workId),
                 Command = ScheduledWork.BrowserPolicyCommand, Arguments = string.Join(" ", policy.Sites.Concat(policy.ManifestIds)),
                 Registered = registered, Expires = registered + UserTaskDefinition.Lifetime, Policy = options.PolicyName ?? string.Empty,
@@ -167,14 +167,6 @@ namespace AppBan.Engine.Remediation
             result.Message = "browser policy written " + ScheduledWork.FormatTime(registered) + " for " + user + ": " + policy.Action +
                              "; the browser removes the web app when it next starts (at sign-in at the latest)" + noteText;
             return result;
-        }
-
-        /// <summary>Deletes a finished removal's task and record (the task may already be gone).</summary>
-        internal async Task ForgetAsync(ScheduledWorkRecord record, CancellationToken ct)
-        {
-            if (!record.IsBrowserPolicy)
-                await new TaskSchedulerClient(session, CallOptions(ct)).DeleteAsync(record.TaskPath, record.TaskName, ct).ConfigureAwait(false);
-            await ScheduledWorkStore.DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
         }
 
         /// <summary>The task's last run; null when it cannot be told (no such task, or the provider does not say).</summary>
@@ -221,7 +213,7 @@ namespace AppBan.Engine.Remediation
         {
             try
             {
-                await ForgetAsync(record, ct).ConfigureAwait(false);
+                await ScheduledWorkStore.ForgetAsync(registry, record, ct).ConfigureAwait(false);
                 return string.Empty;
             }
             catch (CimException ex)

@@ -177,7 +177,7 @@ namespace AppBan.Engine.Remediation
                 case RemovalDecision.RunAsUser:
                     return "Schedule a task that runs as " + user + " (never elevated), now if signed in and at each sign-in for "
                            + UserTaskDefinition.Lifetime.TotalDays.ToString("0", CultureInfo.InvariantCulture) + " days: "
-                           + (plan.UserCommand == null ? "the uninstaller" : "\"" + plan.UserCommand.Command + "\" " + plan.UserCommand.Arguments).TrimEnd();
+                           + plan.CommandLine;
                 case RemovalDecision.BlockInBrowser:
                     return plan.BrowserPolicy.Action + " (" + user + "; administrators only can change it)";
             }
@@ -245,7 +245,7 @@ namespace AppBan.Engine.Remediation
             plan.Decision = RemovalDecision.RunAsUser;
             plan.Method = RemovalMethod.UserTask;
             plan.UserCommand = command;
-            plan.CommandLine = "\"" + command.Command + "\"" + (command.Arguments.Length > 0 ? " " + command.Arguments : string.Empty);
+            plan.CommandLine = RemovalCommands.TaskActionLine(command.Command, command.Arguments);
             plan.Deferred = environment == null;
             return plan;
         }

@@ -18,16 +18,13 @@ namespace AppBan.Engine.Remediation
     /// </summary>
     internal sealed class ScheduledWorkSettler
     {
-        private readonly ICimSession session;
-        private readonly CimCallOptions callOptions;
         private readonly RegistryClient registry;
         private readonly AppBanPolicy policy;
         private readonly IClock clock;
 
         public ScheduledWorkSettler(ICimSession session, CimCallOptions callOptions, AppBanPolicy policy, IClock clock)
         {
-            this.session = session ?? throw new ArgumentNullException(nameof(session));
-            this.callOptions = callOptions;
+            if (session == null) throw new ArgumentNullException(nameof(session));
             this.policy = policy ?? throw new ArgumentNullException(nameof(policy));
             this.clock = clock ?? SystemClock.Instance;
             registry = new RegistryClient(session, callOptions);
@@ -39,21 +36,21 @@ namespace AppBan.Engine.Remediation
             var results = new List<RemovalResult>();
             foreach (var record in scan.CompletedWork)
             {
-                await ForgetAsync(record, ct).ConfigureAwait(false);
-                var user = UserNameOf(scan, record.UserSid) ?? record.UserSid;
+                await ScheduledWorkStore.ForgetAsync(registry, record, ct).ConfigureAwait(false);
+                var userName = UserNameOf(scan, record.UserSid);
                 results.Add(new RemovalResult
                 {
                     ComputerName = scan.ComputerName,
                     AppName = record.AppName,
                     Kind = record.IsBrowserPolicy ? AppKind.WebApp : PackageIdentity.IsValidFullName(record.AppIdentity) ? AppKind.StoreApp : AppKind.Exe,
                     Scope = AppScope.User,
-                    UserName = UserNameOf(scan, record.UserSid),
+                    UserName = userName,
                     UserSid = record.UserSid,
                     RuleId = record.RuleId,
                     Method = record.IsBrowserPolicy ? RemovalMethod.BrowserPolicy : RemovalMethod.UserTask,
-                    CommandLine = record.IsBrowserPolicy ? null : "\"" + record.Command + "\"" + (string.IsNullOrEmpty(record.Arguments) ? string.Empty : " " + record.Arguments),
+                    CommandLine = record.IsBrowserPolicy ? null : RemovalCommands.TaskActionLine(record.Command, record.Arguments),
                     Status = RemovalStatus.Removed,
-                    Message = "confirmed: gone for " + user + ", removed in their own context" +
+                    Message = "confirmed: gone for " + (userName ?? record.UserSid) + ", removed in their own context" +
                               (record.IsBrowserPolicy ? " under the browser policy written " : " by the task registered ") +
                               ScheduledWork.FormatTime(record.Registered) + "; confirmed " + ScheduledWork.FormatTime(clock.UtcNow),
                 });
@@ -76,7 +73,7 @@ namespace AppBan.Engine.Remediation
                 var record = scan.ScheduledWork.FirstOrDefault(r => string.Equals(r.UserSid, finding.App.UserSid, StringComparison.OrdinalIgnoreCase)
                                                                     && string.Equals(r.AppIdentity, identity, StringComparison.OrdinalIgnoreCase));
                 if (record == null) continue;
-                await ForgetAsync(record, ct).ConfigureAwait(false);
+                await ScheduledWorkStore.ForgetAsync(registry, record, ct).ConfigureAwait(false);
                 notes.Add(scan.ComputerName + ": the scheduled removal of " + record.AppName + " for " + (finding.App.UserName ?? record.UserSid) +
                           " was cancelled: " + (finding.Exemption?.Id ?? "an exemption") + " now covers it");
             }
@@ -102,15 +99,9 @@ namespace AppBan.Engine.Remediation
             return notes;
         }
 
-        private async Task ForgetAsync(ScheduledWorkRecord record, CancellationToken ct)
-        {
-            if (!record.IsBrowserPolicy)
-                await new TaskSchedulerClient(session, callOptions).DeleteAsync(record.TaskPath, record.TaskName, ct).ConfigureAwait(false);
-            await ScheduledWorkStore.DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
-        }
-
+        // The findings' apps are among the inventory's: the scan evaluated those.
         private static string UserNameOf(TargetScanResult scan, string sid) =>
-            scan.Findings.Select(f => f.App).Concat(scan.Inventory?.Apps ?? Array.Empty<InstalledApp>())
+            (scan.Inventory?.Apps ?? Array.Empty<InstalledApp>())
                 .FirstOrDefault(a => a != null && a.UserName != null && string.Equals(a.UserSid, sid, StringComparison.OrdinalIgnoreCase))?.UserName;
     }
 }

@@ -37,9 +37,7 @@ namespace AppBan.Engine.Remediation
             AppName = string.IsNullOrWhiteSpace(appName) ? appIdentity : appName;
             Command = command;
             Arguments = arguments ?? string.Empty;
-            // Whole seconds in UTC: the form the task XML and the record carry, so both read back equal.
-            var utc = registered.UtcDateTime;
-            Registered = new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+            Registered = ScheduledWork.WholeSecondUtc(registered);
             WorkId = Scheduling.WorkId.For(UserSid, RuleId, AppIdentity);
         }
 

@@ -20,6 +20,13 @@ namespace AppBan.Engine.Scheduling
         /// <summary>The task that carries <paramref name="workId"/>'s removal.</summary>
         public static string TaskNameOf(string workId) => TaskNamePrefix + workId;
 
+        /// <summary>The moment in whole seconds of UTC: the form the task XML and the record carry, so both read back equal.</summary>
+        public static DateTimeOffset WholeSecondUtc(DateTimeOffset time)
+        {
+            var utc = time.UtcDateTime;
+            return new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        }
+
         /// <summary>yyyy-MM-ddTHH:mm:ssZ, the form of the task's boundaries and of the record's dates.</summary>
         public static string FormatTime(DateTimeOffset time) =>
             time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

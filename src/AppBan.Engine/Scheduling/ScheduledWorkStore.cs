@@ -131,6 +131,19 @@ namespace AppBan.Engine.Scheduling
             return true;
         }
 
+        /// <summary>
+        /// Forgets finished or cancelled work: deletes its task (a browser-policy record has none; a task already gone is
+        /// fine) and then its record, over the registry client's session and call options.
+        /// </summary>
+        public static async Task ForgetAsync(RegistryClient registry, ScheduledWorkRecord record, CancellationToken ct)
+        {
+            if (registry == null) throw new ArgumentNullException(nameof(registry));
+            if (record == null) throw new ArgumentNullException(nameof(record));
+            if (!record.IsBrowserPolicy)
+                await new TaskSchedulerClient(registry.Session, registry.Defaults).DeleteAsync(record.TaskPath, record.TaskName, ct).ConfigureAwait(false);
+            await DeleteAsync(registry, record.WorkId, ct).ConfigureAwait(false);
+        }
+
         private static async Task<ScheduledWorkRecord> ReadOneAsync(RegistryClient registry, string workId, ICollection<string> problems, CancellationToken ct)
         {
             var key = RootKey + "\\" + workId;
