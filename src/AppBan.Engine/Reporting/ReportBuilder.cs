@@ -10,6 +10,9 @@ namespace AppBan.Engine.Reporting
     /// </summary>
     public sealed class ReportBuilder
     {
+        /// <summary>Exemptions that end within this many days of the report's end time are listed.</summary>
+        public const int ExpiringWithinDays = 30;
+
         private readonly object _gate = new object();
         private readonly IClock _clock;
         private readonly ReportRun _run;
@@ -17,6 +20,11 @@ namespace AppBan.Engine.Reporting
         private readonly List<TargetState> _order = new List<TargetState>();
         private readonly List<ReportExemptionChange> _policyExemptionChanges = new List<ReportExemptionChange>();
         private readonly SortedSet<string> _policiesOfResults = new SortedSet<string>(StringComparer.Ordinal);
+        private readonly List<DeviceReport> _deviceReports = new List<DeviceReport>();
+        private readonly List<RejectedDeviceReport> _rejectedReports = new List<RejectedDeviceReport>();
+        private readonly List<RuleProgress> _rules = new List<RuleProgress>();
+        private readonly List<ReportHistoryPoint> _history = new List<ReportHistoryPoint>();
+        private TimeSpan? _staleAfter;
         private long _sequence;
 
         public ReportBuilder(IClock clock = null)
@@ -54,6 +62,61 @@ namespace AppBan.Engine.Reporting
         {
             if (string.IsNullOrWhiteSpace(policyName)) return;
             lock (_gate) _policiesOfResults.Add(policyName.Trim());
+        }
+
+        /// <summary>
+        /// The name a target gives itself (read from its registry), beside the name it was reached by. The report shows it
+        /// and matches device reports and expected devices by it.
+        /// </summary>
+        public void NoteMachineName(string computerName, string machineName)
+        {
+            if (string.IsNullOrWhiteSpace(machineName)) return;
+            lock (_gate) Target(computerName).MachineName = machineName.Trim();
+        }
+
+        /// <summary>
+        /// A device's own report (Import-AppBanReport). The newest report per device wins; a live result of this session
+        /// for the same device (matched by machine name) supersedes every file.
+        /// </summary>
+        public void AddDeviceReport(DeviceReport report)
+        {
+            if (report == null) throw new ArgumentNullException(nameof(report));
+            lock (_gate) _deviceReports.Add(report);
+        }
+
+        /// <summary>A device report file that could not be used; the report lists it with the reason.</summary>
+        public void AddRejectedReport(RejectedDeviceReport rejected)
+        {
+            if (rejected == null) throw new ArgumentNullException(nameof(rejected));
+            lock (_gate) _rejectedReports.Add(rejected);
+        }
+
+        /// <summary>A device whose newest report ended more than this long before the report's end time is Stale.</summary>
+        public void SetStaleAfter(TimeSpan? age)
+        {
+            if (age.HasValue && age.Value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(age), age, "The age must be positive.");
+            lock (_gate) _staleAfter = age;
+        }
+
+        /// <summary>The policy's rules, so that progress lists every rule (clean ones too) with the policy's own dates.</summary>
+        public void SetRules(IEnumerable<RuleProgress> rules)
+        {
+            lock (_gate)
+            {
+                _rules.Clear();
+                foreach (var rule in rules ?? Enumerable.Empty<RuleProgress>())
+                    if (rule != null && !string.IsNullOrWhiteSpace(rule.RuleId)) _rules.Add(rule);
+            }
+        }
+
+        /// <summary>Earlier fleet reports' points; the report adds its own as the last.</summary>
+        public void SetHistory(IEnumerable<ReportHistoryPoint> points)
+        {
+            lock (_gate)
+            {
+                _history.Clear();
+                _history.AddRange((points ?? Enumerable.Empty<ReportHistoryPoint>()).Where(p => p != null));
+            }
         }
 
         public void SetStartTime(DateTimeOffset start) { lock (_gate) _run.StartTime = start; }
@@ -183,6 +246,8 @@ namespace AppBan.Engine.Reporting
                     report.Targets.Add(new TargetReport
                     {
                         ComputerName = state.ComputerName,
+                        MachineName = state.MachineName,
+                        Source = "Live",
                         Status = status,
                         StatusDetail = detail,
                         Findings = state.Findings.ToList(),
@@ -346,6 +411,7 @@ namespace AppBan.Engine.Reporting
         private sealed class TargetState
         {
             public string ComputerName;
+            public string MachineName;
             public readonly List<ReportFinding> Findings = new List<ReportFinding>();
             public readonly HashSet<string> FindingKeys = new HashSet<string>(StringComparer.Ordinal);
             public readonly List<ReportAction> Actions = new List<ReportAction>();

@@ -85,6 +85,8 @@ namespace AppBan.Engine.Reporting
                 Status = Text(item, "Status"),
                 ExemptionId = FirstText(exemption, "Id") ?? Text(item, "ExemptionId"),
                 ExemptionExpires = Date(exemption, "Expires") ?? Date(item, "ExemptionExpires"),
+                ExemptionReason = FirstText(exemption, "Reason") ?? Text(item, "ExemptionReason"),
+                ExemptionApprovedBy = FirstText(exemption, "ApprovedBy") ?? Text(item, "ExemptionApprovedBy"),
                 EnforceAfter = Date(item, "EnforceAfter"),
                 Location = FromApp("KeyPath", "PackageFullName", "Location"),
             };

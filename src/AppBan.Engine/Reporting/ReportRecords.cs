@@ -44,6 +44,8 @@ namespace AppBan.Engine.Reporting
                 Status = finding.Status.ToString(),
                 ExemptionId = finding.Exemption?.Id,
                 ExemptionExpires = finding.Exemption?.Expires,
+                ExemptionReason = finding.Exemption?.Reason,
+                ExemptionApprovedBy = finding.Exemption?.ApprovedBy,
                 EnforceAfter = finding.EnforceAfter,
                 Location = app == null ? null : FirstNonEmpty(app.KeyPath, app.PackageFullName),
             };
