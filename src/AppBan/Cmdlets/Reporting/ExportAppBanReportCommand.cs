@@ -13,10 +13,12 @@ namespace AppBan.Cmdlets
     /// results, per-target compliance, exemption changes and error records. The file is written once, when the
     /// pipeline ends, or when it is stopped (Ctrl+C), in which case it holds everything that arrived before.
     /// </summary>
-    [Cmdlet(VerbsData.Export, "AppBanReport", SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Export, "AppBanReport", SupportsShouldProcess = true, DefaultParameterSetName = FileSet)]
     [OutputType(typeof(FileInfo))]
-    public sealed class ExportAppBanReportCommand : PSCmdlet, IDisposable
+    public sealed partial class ExportAppBanReportCommand : PSCmdlet, IDisposable
     {
+        private const string FileSet = "File";
+
         private ReportBuilder _builder;
         private string _fullPath;
         private ReportFormat _format;
@@ -29,7 +31,7 @@ namespace AppBan.Cmdlets
         [AllowNull]
         public PSObject InputObject { get; set; }
 
-        [Parameter(Mandatory = true, Position = 0)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = FileSet)]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
