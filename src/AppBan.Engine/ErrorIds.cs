@@ -77,6 +77,9 @@ namespace AppBan.Engine
         public const string ReportFormatUnknown = "ReportFormatUnknown";
         public const string ReportFileExists = "ReportFileExists";
         public const string UnsupportedReportInput = "UnsupportedReportInput";
+        public const string StaleAfterInvalid = "StaleAfterInvalid";
+        public const string ReportHistoryUnreadable = "ReportHistoryUnreadable";
+        public const string ExpectedTargetUnnamed = "ExpectedTargetUnnamed";
         public const string ReportWriteFailed = "ReportWriteFailed";
         public const string RunTimeLimitReached = "RunTimeLimitReached";
 

@@ -95,6 +95,8 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             [TargetStatus.Failed] = "#4e342e",
             [TargetStatus.NotScanned] = "#9e9e9e",
             [TargetStatus.Scheduled] = "#00838f",
+            [TargetStatus.Stale] = "#795548",
+            [TargetStatus.NotReporting] = "#757575",
         };
 
         /// <summary>The Content-Security-Policy the page carries.</summary>

@@ -8,7 +8,7 @@ namespace AppBan.Engine.Reporting
     /// Collects a run's results as they arrive and turns them into an <see cref="AppBanReport"/> at any moment:
     /// a report built after a cancel holds everything added before it. Safe to feed from several threads.
     /// </summary>
-    public sealed class ReportBuilder
+    public sealed partial class ReportBuilder
     {
         /// <summary>Exemptions that end within this many days of the report's end time are listed.</summary>
         public const int ExpiringWithinDays = 30;
@@ -25,6 +25,7 @@ namespace AppBan.Engine.Reporting
         private readonly List<RuleProgress> _rules = new List<RuleProgress>();
         private readonly List<ReportHistoryPoint> _history = new List<ReportHistoryPoint>();
         private TimeSpan? _staleAfter;
+        private bool _historyGiven;
         private long _sequence;
 
         public ReportBuilder(IClock clock = null)
@@ -114,6 +115,7 @@ namespace AppBan.Engine.Reporting
         {
             lock (_gate)
             {
+                _historyGiven = true;
                 _history.Clear();
                 _history.AddRange((points ?? Enumerable.Empty<ReportHistoryPoint>()).Where(p => p != null));
             }
@@ -213,10 +215,12 @@ namespace AppBan.Engine.Reporting
             }
         }
 
-        private string PolicyOfResults() =>
-            _policiesOfResults.Count == 0 ? null
-            : _policiesOfResults.Count == 1 ? _policiesOfResults.Min
-            : "several policies: " + string.Join(", ", _policiesOfResults);
+        private string PolicyOfResults() => PolicyNameOf(_policiesOfResults);
+
+        private static string PolicyNameOf(SortedSet<string> names) =>
+            names.Count == 0 ? null
+            : names.Count == 1 ? names.Min
+            : "several policies: " + string.Join(", ", names);
 
         /// <summary>A consistent snapshot; EndTime is now unless given.</summary>
         public AppBanReport Build(DateTimeOffset? endTime = null)
@@ -256,7 +260,9 @@ namespace AppBan.Engine.Reporting
                         Errors = state.Errors.ToList(),
                     });
                 }
+                MergeDeviceReports(report);
                 report.Summary = Summarize(report);
+                AddProgress(report);
                 return report;
             }
         }
@@ -282,6 +288,8 @@ namespace AppBan.Engine.Reporting
                     case TargetStatus.Exempt: summary.Exempt++; break;
                     case TargetStatus.Scheduled: summary.Scheduled++; break;
                     case TargetStatus.Unreachable: summary.Unreachable++; break;
+                    case TargetStatus.Stale: summary.Stale++; break;
+                    case TargetStatus.NotReporting: summary.NotReporting++; break;
                     default: summary.Failed++; break;
                 }
                 summary.Findings += target.Findings.Count;
@@ -289,6 +297,7 @@ namespace AppBan.Engine.Reporting
                 summary.FailedActions += target.Actions.Count(a => a.Outcome == ActionOutcome.Failed);
                 summary.ScheduledActions += target.Actions.Count(a => a.Outcome == ActionOutcome.Scheduled);
                 summary.ExemptionChanges += target.ExemptionChanges.Count;
+                if (target.Actions.Any(IsForUser)) summary.RequiresUserAction++;
                 foreach (var finding in target.Findings)
                 {
                     var app = AppLabel(finding);
@@ -296,6 +305,7 @@ namespace AppBan.Engine.Reporting
                     summary.FindingsByApp[app] = count + 1;
                 }
             }
+            summary.RejectedReports = report.RejectedReports?.Count ?? 0;
             summary.ExitCode = (int)RunExitCode.For(report);
             return summary;
         }
@@ -370,6 +380,10 @@ namespace AppBan.Engine.Reporting
                 return TargetStatus.NonCompliant;
             return anyRemoved ? TargetStatus.Remediated : TargetStatus.Compliant;
         }
+
+        /// <summary>A removal only the app's user can do (AppBan left it to them).</summary>
+        internal static bool IsForUser(ReportAction action) =>
+            string.Equals(action.Status, "RequiresUserAction", StringComparison.OrdinalIgnoreCase);
 
         internal static bool IsUnreachable(ReportError error) =>
             (error.ErrorId != null && error.ErrorId.IndexOf("Unreachable", StringComparison.OrdinalIgnoreCase) >= 0)

@@ -57,7 +57,8 @@ namespace AppBan.Engine.Reporting
 
         internal static bool IsFailure(TargetStatus status) =>
             status == TargetStatus.Unreachable || status == TargetStatus.Failed
-            || status == TargetStatus.Partial || status == TargetStatus.NotScanned;
+            || status == TargetStatus.Partial || status == TargetStatus.NotScanned
+            || status == TargetStatus.Stale || status == TargetStatus.NotReporting;
 
         internal static bool IsRemaining(TargetStatus status) =>
             status == TargetStatus.NonCompliant || status == TargetStatus.Exempt || status == TargetStatus.GracePeriod

@@ -51,7 +51,7 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData("\"exitCode\": 12", "\"exitCode\": 1")]
         [InlineData("\"computerName\": \"pc-clean\",", "\"computerName\": \"pc-clean\", \"extra\": 1,")]
         [InlineData("\"message\": null,", "")]
-        [InlineData("\"schemaVersion\": \"1.1\"", "\"schemaVersion\": \"1.0\"")]
+        [InlineData("\"schemaVersion\": \"1.2\"", "\"schemaVersion\": \"1.0\"")]
         public void The_schema_rejects_a_broken_report(string from, string to)
         {
             var json = ReportWriter.WriteToString(Mixed(), ReportFormat.Json);
@@ -83,7 +83,7 @@ namespace AppBan.Engine.Tests.Reporting
             var json = ReportWriter.WriteToString(Mixed(), ReportFormat.Json);
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
-            Assert.Equal("1.1", root.GetProperty("schemaVersion").GetString());
+            Assert.Equal("1.2", root.GetProperty("schemaVersion").GetString());
             Assert.Equal("Parliament ban", root.GetProperty("run").GetProperty("policyName").GetString());
             Assert.Equal(1, root.GetProperty("summary").GetProperty("byStatus").GetProperty("NotScanned").GetInt32());
             Assert.Equal(4, root.GetProperty("summary").GetProperty("findingsByApp").GetProperty("TikTok").GetInt32());

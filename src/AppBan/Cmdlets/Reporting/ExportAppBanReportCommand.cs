@@ -20,6 +20,7 @@ namespace AppBan.Cmdlets
         private const string FileSet = "File";
 
         private ReportBuilder _builder;
+        private string _historyPath;
         private string _fullPath;
         private ReportFormat _format;
         private int _written;
@@ -56,10 +57,25 @@ namespace AppBan.Cmdlets
         [ValidateNotNull]
         public AppBanPolicy Policy { get; set; }
 
-        /// <summary>Targets that must appear in the report; one that nothing arrived for is listed as NotScanned.</summary>
+        /// <summary>
+        /// Devices that must appear in the report: names, or objects with a Name, DNSHostName or ComputerName (Get-ADComputer).
+        /// One that nothing arrived for is NotScanned, or NotReporting in a report that merges device reports.
+        /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string[] ExpectedTarget { get; set; }
+        public PSObject[] ExpectedTarget { get; set; }
+
+        /// <summary>A device whose newest report is older than this is Stale (default 7 days, in a report that merges device reports).</summary>
+        [Parameter]
+        public TimeSpan StaleAfter { get; set; }
+
+        /// <summary>
+        /// A history file (JSON) kept beside the report: its points are charted with this report's counts, and this report's
+        /// point is added to it. Created when missing.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string HistoryPath { get; set; }
 
         /// <summary>Refuse to overwrite an existing file.</summary>
         [Parameter]
@@ -87,8 +103,29 @@ namespace AppBan.Cmdlets
             PolicyInput.RequireOneSource(this, Policy, PolicyPath, PolicyName);
             var policy = Policy ?? (PolicyPath != null || PolicyName != null ? PolicyInput.Load(this, PolicyPath, PolicyName) : null);
             _builder = ReportSession.NewBuilder(this);
-            if (policy != null) _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
-            _builder.DeclareTargets(ExpectedTarget);
+            if (policy != null)
+            {
+                _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
+                _builder.SetRules(policy);
+            }
+            _builder.DeclareTargets(ReportSession.ExpectedNames(this, ExpectedTarget));
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(StaleAfter)))
+            {
+                if (StaleAfter <= TimeSpan.Zero)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(StaleAfter), StaleAfter, "-StaleAfter must be a positive time span, such as 7.00:00:00 or (New-TimeSpan -Days 7)."),
+                        ErrorIds.StaleAfterInvalid, ErrorCategory.InvalidArgument, StaleAfter));
+                _builder.SetStaleAfter(StaleAfter);
+            }
+            if (HistoryPath != null)
+            {
+                _historyPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath);
+                try { _builder.SetHistory(ReportHistory.Read(_historyPath)); }
+                catch (Exception ex) when (ex is InvalidDataException || ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new InvalidDataException("The history file '" + _historyPath + "' cannot be used: " + ex.Message +
+                        " Move it away to start a new history.", ex), ErrorIds.ReportHistoryUnreadable, ErrorCategory.InvalidData, _historyPath));
+                }
+            }
             // Read now: StopProcessing runs on another thread, where no PowerShell API may be called.
             _whatIf = WhatIfMode.IsRequested(this);
         }
@@ -141,6 +178,8 @@ namespace AppBan.Cmdlets
             try
             {
                 ReportWriter.Write(report, _fullPath, _format);
+                // Not from a cancelled run: its counts would read as progress that did not happen.
+                if (_historyPath != null && !cancelled) ReportHistory.Write(_historyPath, report.History);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.SecurityException)
             {

@@ -28,6 +28,33 @@ namespace AppBan.Cmdlets
             return new KeyValuePair<string, ReportFormat>(full, format);
         }
 
+        /// <summary>
+        /// The names of expected devices: strings as they are; objects (Get-ADComputer's, a CSV row) by Name, else DNSHostName,
+        /// else ComputerName. An object with none of them is a non-terminating error and is left out.
+        /// </summary>
+        public static IEnumerable<string> ExpectedNames(PSCmdlet cmdlet, IEnumerable<PSObject> expected)
+        {
+            if (expected == null) yield break;
+            foreach (var item in expected)
+            {
+                if (item == null) continue;
+                if (PSObjectPropertySource.Unwrap(item) is string text)
+                {
+                    if (!string.IsNullOrWhiteSpace(text)) yield return text.Trim();
+                    continue;
+                }
+                var source = PSObjectPropertySource.Of(item);
+                var name = ReportInput.FirstText(source, "Name", "DNSHostName", "ComputerName");
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    cmdlet.WriteError(new ErrorRecord(new ArgumentException("An expected target has no Name, DNSHostName or ComputerName: " + item),
+                        ErrorIds.ExpectedTargetUnnamed, ErrorCategory.InvalidArgument, item));
+                    continue;
+                }
+                yield return name.Trim();
+            }
+        }
+
         /// <summary>Adds one pipeline object; false when it is nothing a report can use.</summary>
         public static bool Add(ReportBuilder builder, PSObject input)
         {
