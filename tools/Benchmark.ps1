@@ -19,6 +19,9 @@
                hosts scanned one at a time.
       Removal  Remove-BannedApp -Rule tiktok-store on -RemovalHostCount generated hosts that all have TikTok:
                wall time, CIM operations and commands run.
+      Merge    -MergeDeviceCount generated device reports merged into one fleet report (Import-AppBanReport, then
+               Export-AppBanReport to HTML, CSV and JSON) in a child pwsh (tools/Measure-ReportMerge.ps1): seconds per
+               step and peak memory.
     Simulated hosts are written to out/bench/hosts. Every simulator this script starts is stopped before it ends.
     Combinations that would overrun -BudgetSeconds are dropped and listed as such.
 .EXAMPLE
@@ -34,6 +37,7 @@ param(
     [int[]] $FleetSize = @(100, 500, 1000),
     [int[]] $ThrottleLimit = @(8, 32, 128),
     [ValidateRange(0, 10000)] [int] $RemovalHostCount = 200,
+    [ValidateRange(0, 100000)] [int] $MergeDeviceCount = 10000,
     [ValidateRange(1, 51)] [int] $ImportSamples = 7,
     [ValidateRange(1, 20)] [int] $Repeat = 3,
     # Single-host scans averaged for the fleet's ideal time.
@@ -520,6 +524,34 @@ if ($RemovalHostCount -gt 0 -and $canRemove) {
 }
 #endregion
 
+#region 5. Merging device reports
+if ($MergeDeviceCount -gt 0) {
+    Format-Section "Merging $MergeDeviceCount device reports into one fleet report (HTML, CSV, JSON)"
+    $output = & $pwshExe @pwshArgs -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Measure-ReportMerge.ps1') `
+        -Folder (Join-Path $benchDir 'device-reports') -OutputFolder (Join-Path $benchDir 'fleet-report') -Count $MergeDeviceCount
+    if ($LASTEXITCODE -ne 0) { throw "The report merge failed (exit code $LASTEXITCODE)." }
+    $merge = @($output)[-1] | ConvertFrom-Json
+    $results.Merge = [ordered]@{
+        Devices       = $merge.Count
+        Files         = $merge.Files
+        Rejected      = $merge.Rejected
+        ImportSeconds = $merge.ImportSeconds
+        HtmlSeconds   = $merge.HtmlSeconds
+        CsvSeconds    = $merge.CsvSeconds
+        JsonSeconds   = $merge.JsonSeconds
+        TotalSeconds  = $merge.TotalSeconds
+        CpuSeconds    = $merge.CpuSeconds
+        FolderMB      = [math]::Round($merge.FolderBytes / 1MB, 1)
+        HtmlMB        = [math]::Round($merge.HtmlBytes / 1MB, 2)
+        CsvMB         = [math]::Round($merge.CsvBytes / 1MB, 2)
+        JsonMB        = [math]::Round($merge.JsonBytes / 1MB, 2)
+        BaselineMB    = [math]::Round($merge.BaselinePeakBytes / 1MB)
+        PeakMB        = [math]::Round($merge.PeakBytes / 1MB)
+    }
+    Write-Table ([pscustomobject]$results.Merge) -List
+}
+#endregion
+
 #region Goals
 $goals = [System.Collections.Generic.List[object]]::new()
 function Add-Goal([string] $Goal, [string] $Target, $Measured, $Met) {
@@ -539,6 +571,9 @@ Add-Goal 'CIM operations per uninstall key (laptop)' '<= 1.1' $(if ($laptopAtTen
 Add-Goal 'Single host at 10 ms, speedup over baseline' '>= 20x' $(if ($baselineAtTen) { "$($baselineAtTen.Speedup)x" }) ($baselineAtTen -and $baselineAtTen.Speedup -ge 20)
 Add-Goal 'Fleet wall time / ideal (worst case)' '<= 1.3' $(if ($worstRatio) { "$($worstRatio.RatioToIdeal) ($($worstRatio.Hosts) hosts, ThrottleLimit $($worstRatio.ThrottleLimit))" }) ($worstRatio -and $worstRatio.RatioToIdeal -le 1.3)
 Add-Goal 'Peak memory of the largest fleet scan' '<= 400 MB' $(if ($largestPeak) { "$($largestPeak.PeakMB) MB ($($largestPeak.Hosts) hosts, ThrottleLimit $($largestPeak.ThrottleLimit))" }) ($largestPeak -and $largestPeak.PeakMB -le 400)
+$mergeRun = if ($results.Contains('Merge')) { $results.Merge } else { $null }
+Add-Goal "Merge $MergeDeviceCount device reports into HTML, CSV and JSON" '< 10 s' $(if ($mergeRun) { "$($mergeRun.TotalSeconds) s" }) ($mergeRun -and $mergeRun.TotalSeconds -lt 10)
+Add-Goal 'Peak memory of the merge' '< 500 MB' $(if ($mergeRun) { "$($mergeRun.PeakMB) MB" }) ($mergeRun -and $mergeRun.PeakMB -lt 500)
 Add-Goal 'Import-Module, cold (median)' '<= 400 ms' "$($results.Import.MedianMs) ms" ($results.Import.MedianMs -le 400)
 $results.Goals = $goals
 $results.Dropped = @($dropped)
