@@ -102,32 +102,35 @@ namespace AppBan.Cmdlets
                     ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
             PolicyInput.RequireOneSource(this, Policy, PolicyPath, PolicyName);
             var policy = Policy ?? (PolicyPath != null || PolicyName != null ? PolicyInput.Load(this, PolicyPath, PolicyName) : null);
-            _builder = ReportSession.NewBuilder(this);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(StaleAfter)) && StaleAfter <= TimeSpan.Zero)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(StaleAfter), StaleAfter, "-StaleAfter must be a positive time span, such as 7.00:00:00 or (New-TimeSpan -Days 7)."),
+                    ErrorIds.StaleAfterInvalid, ErrorCategory.InvalidArgument, StaleAfter));
+            var history = HistoryPath == null ? null : ReadHistory();
+            // The builder exists only once the input is known good: a builder is what a stopped pipeline writes out.
+            var builder = ReportSession.NewBuilder(this);
             if (policy != null)
             {
-                _builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
-                _builder.SetRules(policy);
+                builder.SetPolicy(policy.Name, policy.Sha256, policy.Source);
+                builder.SetRules(policy);
             }
-            _builder.DeclareTargets(ReportSession.ExpectedNames(this, ExpectedTarget));
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(StaleAfter)))
-            {
-                if (StaleAfter <= TimeSpan.Zero)
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(StaleAfter), StaleAfter, "-StaleAfter must be a positive time span, such as 7.00:00:00 or (New-TimeSpan -Days 7)."),
-                        ErrorIds.StaleAfterInvalid, ErrorCategory.InvalidArgument, StaleAfter));
-                _builder.SetStaleAfter(StaleAfter);
-            }
-            if (HistoryPath != null)
-            {
-                _historyPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath);
-                try { _builder.SetHistory(ReportHistory.Read(_historyPath)); }
-                catch (Exception ex) when (ex is InvalidDataException || ex is IOException || ex is UnauthorizedAccessException)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new InvalidDataException("The history file '" + _historyPath + "' cannot be used: " + ex.Message +
-                        " Move it away to start a new history.", ex), ErrorIds.ReportHistoryUnreadable, ErrorCategory.InvalidData, _historyPath));
-                }
-            }
+            builder.DeclareTargets(ReportSession.ExpectedNames(this, ExpectedTarget));
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(StaleAfter))) builder.SetStaleAfter(StaleAfter);
+            if (history != null) builder.SetHistory(history);
+            _builder = builder;
             // Read now: StopProcessing runs on another thread, where no PowerShell API may be called.
             _whatIf = WhatIfMode.IsRequested(this);
+        }
+
+        private System.Collections.Generic.List<ReportHistoryPoint> ReadHistory()
+        {
+            _historyPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath);
+            try { return ReportHistory.Read(_historyPath); }
+            catch (Exception ex) when (ex is InvalidDataException || ex is IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidDataException("The history file '" + _historyPath + "' cannot be used: " + ex.Message +
+                    " Move it away to start a new history.", ex), ErrorIds.ReportHistoryUnreadable, ErrorCategory.InvalidData, _historyPath));
+                return null;
+            }
         }
 
         protected override void ProcessRecord()
