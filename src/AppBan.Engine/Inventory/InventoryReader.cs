@@ -500,9 +500,12 @@ namespace AppBan.Engine.Inventory
                 }
                 if (!MachineNames.TryValidate(read.Value, out var reason))
                 {
-                    // Written on the device: quoted only escaped and shortened.
-                    var shown = XmlCharacters.Visible(read.Value ?? string.Empty);
-                    if (shown.Length > 80) shown = shown.Substring(0, 80) + "...";
+                    // Written on the device: quoted shortened, on one line, anything but printable ASCII as \uXXXX.
+                    var value = read.Value ?? string.Empty;
+                    var shown = new System.Text.StringBuilder();
+                    foreach (var c in value.Length > 40 ? value.Substring(0, 40) : value)
+                        shown.Append(c >= ' ' && c <= '~' ? c.ToString() : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    if (value.Length > 40) shown.Append("...");
                     Warn("Ignored the computer's own name on " + computer + " (" + where + "): " + reason + ": '" + shown + "'. It is named by " + computer + ".", false);
                     return null;
                 }

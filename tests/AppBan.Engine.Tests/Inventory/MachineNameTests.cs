@@ -116,6 +116,7 @@ namespace AppBan.Engine.Tests.Inventory
             var warning = Assert.Single(result.Warnings, w => w.Contains("own name"));
             Assert.Contains("laptop-01", warning);
             Assert.DoesNotContain("\n", warning);
+            Assert.DoesNotContain("\r", warning);
         }
 
         [Fact]
