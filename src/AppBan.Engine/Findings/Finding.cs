@@ -13,6 +13,8 @@ namespace AppBan.Engine.Findings
     public sealed class Finding
     {
         public string ComputerName => App?.ComputerName;
+        /// <summary>The name the target gives itself, as its scan read it; null when it was not read.</summary>
+        public string MachineName { get; set; }
         public string RuleId { get; set; }
         public string RuleName { get; set; }
         public InstalledApp App { get; set; }

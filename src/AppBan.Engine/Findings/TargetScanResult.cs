@@ -54,6 +54,8 @@ namespace AppBan.Engine.Findings
     public sealed class TargetScanResult
     {
         public string ComputerName { get; set; }
+        /// <summary>The name the target gives itself (<see cref="InventoryResult.MachineName"/>); null when the scan failed or it was not read.</summary>
+        public string MachineName { get; set; }
         public ComplianceStatus Status { get; set; }
         /// <summary>Every finding, exempt ones included. Empty when the scan failed.</summary>
         public IReadOnlyList<Finding> Findings { get; set; } = Array.Empty<Finding>();
@@ -90,6 +92,7 @@ namespace AppBan.Engine.Findings
             return new TargetScanResult
             {
                 ComputerName = computerName,
+                MachineName = inventory.MachineName,
                 Status = ComplianceRules.StatusOf(null, inventory.IsPartial, findings),
                 Findings = findings,
                 UsersNotScanned = inventory.UsersNotScanned,

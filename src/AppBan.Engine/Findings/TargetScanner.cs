@@ -106,6 +106,7 @@ namespace AppBan.Engine.Findings
 
                 var inventory = inventoryTask.Result;
                 var findings = evaluate(inventory.Apps, exemptionsTask.Result) ?? Array.Empty<Finding>();
+                foreach (var finding in findings) finding.MachineName = inventory.MachineName;
                 var completed = MarkScheduled(findings, inventory, scheduledTask.Result, clock.UtcNow);
                 var warnings = new List<string>(inventory.Warnings);
                 warnings.AddRange(problems);

@@ -233,6 +233,7 @@ namespace AppBan.Engine.Inventory
             private readonly Dictionary<string, UserNotScannedReason> deniedUsers = new Dictionary<string, UserNotScannedReason>(StringComparer.OrdinalIgnoreCase);
             private List<string> loadedHives;
             private Task<HashSet<string>> deviceRepository;
+            private Task<string> machineName;
             private HashSet<string> deviceNames;
             private readonly HashSet<string> storeRead = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             private readonly Dictionary<string, UserNotScannedReason> storeNotRead = new Dictionary<string, UserNotScannedReason>(StringComparer.OrdinalIgnoreCase);
@@ -260,9 +261,11 @@ namespace AppBan.Engine.Inventory
             {
                 try
                 {
+                    // First, beside the other first reads: it adds an operation, never a round trip in sequence.
+                    machineName = storeOnly ? Task.FromResult<string>(null) : ReadMachineNameAsync();
                     deviceRepository = ReadDeviceRepositoryAsync();
                     var profilesRead = ReadProfilesAsync();
-                    var work = new List<Task> { profilesRead, deviceRepository, ReadLoadedHivesThenScanAsync() };
+                    var work = new List<Task> { machineName, profilesRead, deviceRepository, ReadLoadedHivesThenScanAsync() };
                     if (reader.ReadSignedOutProfiles) work.Add(ReadSignedOutUsersAsync(profilesRead));
                     if (!storeOnly)
                         work.AddRange(new[] { ScanUninstallRootAsync(UninstallRoot.Machine64), ScanUninstallRootAsync(UninstallRoot.Machine32), ReadProvisionedAsync() });
@@ -315,6 +318,7 @@ namespace AppBan.Engine.Inventory
                 return new InventoryResult
                 {
                     ComputerName = computer,
+                    MachineName = machineName?.Status == TaskStatus.RanToCompletion ? machineName.Result : null,
                     Apps = apps.OrderBy(a => a.KeyPath, StringComparer.OrdinalIgnoreCase).ToList(),
                     Users = profiles.Values.OrderBy(p => p.Sid, StringComparer.OrdinalIgnoreCase).ToList(),
                     UsersNotScanned = notScanned,
@@ -366,7 +370,8 @@ namespace AppBan.Engine.Inventory
             /// about one key of <see cref="RegistryHive.Users"/> (<see cref="IsAboutThatEntryOnly"/>) is left to the caller,
             /// who skips that one entry.
             /// </summary>
-            private async Task<T> Op<T>(RegistryHive hive, Func<CancellationToken, Task<T>> call)
+            /// <param name="aboutThatCallOnly">A provider fault or an unreadable reply concerns this one call whatever the hive.</param>
+            private async Task<T> Op<T>(RegistryHive hive, Func<CancellationToken, Task<T>> call, bool aboutThatCallOnly = false)
             {
                 await throttle.WaitAsync(Token).ConfigureAwait(false);
                 try
@@ -374,7 +379,7 @@ namespace AppBan.Engine.Inventory
                     Interlocked.Increment(ref operations);
                     return await call(Token).ConfigureAwait(false);
                 }
-                catch (CimException ex) when (!(hive == RegistryHive.Users && IsAboutThatEntryOnly(ex)))
+                catch (CimException ex) when (!((hive == RegistryHive.Users || aboutThatCallOnly) && IsAboutThatEntryOnly(ex)))
                 {
                     StopOn(ex);
                     throw;
@@ -462,6 +467,49 @@ namespace AppBan.Engine.Inventory
                     else if (r.Outcome == RegistryOutcome.AccessDenied) rootsDenied++;
                 }
                 return r.Success;
+            }
+
+            // ---- the machine's own name ---------------------------------------------------------------------------
+
+            /// <summary>
+            /// The name the target gives itself; null when it is missing, unreadable or not a name AppBan carries
+            /// (<see cref="MachineNames.TryValidate"/>). Never makes the scan partial: nothing about the apps depends on it.
+            /// A transport failure still fails the target, as any other read's does.
+            /// </summary>
+            private async Task<string> ReadMachineNameAsync()
+            {
+                var where = "HKLM\\" + MachineNames.ActiveComputerNameKey + "\\" + MachineNames.ComputerNameValue;
+                RegistryResult<string> read;
+                try
+                {
+                    read = await Op(RegistryHive.LocalMachine, t => registry.GetStringValueAsync(RegistryHive.LocalMachine,
+                        MachineNames.ActiveComputerNameKey, MachineNames.ComputerNameValue, t), aboutThatCallOnly: true).ConfigureAwait(false);
+                }
+                catch (CimException ex) when (IsAboutThatEntryOnly(ex))
+                {
+                    Warn("Cannot read the computer's own name (" + where + ") on " + computer + ": " + ex.Message + " It is named by " + computer + ".", false);
+                    return null;
+                }
+                // Absent: nothing to tell (Windows always has it; a fake or a stripped image may not).
+                if (read.Outcome == RegistryOutcome.ValueNotFound || read.Outcome == RegistryOutcome.KeyNotFound) return null;
+                if (!read.Success)
+                {
+                    var why = read.Outcome == RegistryOutcome.TypeMismatch ? "it is not a string (REG_SZ)" : Describe(read);
+                    Warn("Cannot read the computer's own name (" + where + ") on " + computer + ": " + why + ". It is named by " + computer + ".", false);
+                    return null;
+                }
+                if (!MachineNames.TryValidate(read.Value, out var reason))
+                {
+                    // Written on the device: quoted shortened, on one line, anything but printable ASCII as \uXXXX.
+                    var value = read.Value ?? string.Empty;
+                    var shown = new System.Text.StringBuilder();
+                    foreach (var c in value.Length > 40 ? value.Substring(0, 40) : value)
+                        shown.Append(c >= ' ' && c <= '~' ? c.ToString() : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    if (value.Length > 40) shown.Append("...");
+                    Warn("Ignored the computer's own name on " + computer + " (" + where + "): " + reason + ": '" + shown + "'. It is named by " + computer + ".", false);
+                    return null;
+                }
+                return read.Value;
             }
 
             // ---- users -------------------------------------------------------------------------------------------

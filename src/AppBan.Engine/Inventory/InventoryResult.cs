@@ -92,6 +92,11 @@ namespace AppBan.Engine.Inventory
     public sealed class InventoryResult
     {
         public string ComputerName { get; set; }
+        /// <summary>
+        /// The name the target gives itself (<see cref="MachineNames.ActiveComputerNameKey"/>), beside the name it was reached
+        /// by; null when it could not be read or is not a valid name (a warning says which).
+        /// </summary>
+        public string MachineName { get; set; }
         /// <summary>Visible uninstall entries the pre-filter kept, fully read, plus every Store package.</summary>
         public IReadOnlyList<InstalledApp> Apps { get; set; }
         public IReadOnlyList<UserProfile> Users { get; set; }

@@ -357,6 +357,7 @@ namespace AppBan.Engine.Remediation
             return new RemovalResult
             {
                 ComputerName = app?.ComputerName,
+                MachineName = finding.MachineName,
                 AppName = app?.DisplayName ?? app?.PackageName,
                 Version = app?.DisplayVersion,
                 Kind = app?.Kind ?? AppKind.Exe,

@@ -51,6 +51,8 @@ namespace AppBan.Engine.Remediation
     public sealed class RemovalResult
     {
         public string ComputerName { get; set; }
+        /// <summary>The name the target gives itself, as the scan behind this result read it; null when it was not read.</summary>
+        public string MachineName { get; set; }
         public string AppName { get; set; }
         public string Version { get; set; }
         public AppKind Kind { get; set; }

@@ -41,6 +41,7 @@ namespace AppBan.Engine.Remediation
                 results.Add(new RemovalResult
                 {
                     ComputerName = scan.ComputerName,
+                    MachineName = scan.MachineName,
                     AppName = record.AppName,
                     Kind = record.IsBrowserPolicy ? AppKind.WebApp : PackageIdentity.IsValidFullName(record.AppIdentity) ? AppKind.StoreApp : AppKind.Exe,
                     Scope = AppScope.User,

@@ -88,6 +88,7 @@ namespace AppBan.Engine.Reporting
         public void AddScan(TargetScanResult scan)
         {
             foreach (var finding in scan.Findings) builder.AddFinding(ReportRecords.FromFinding(finding));
+            builder.NoteMachineName(scan.ComputerName, scan.MachineName);
             builder.SetTargetStatus(scan.ComputerName, ReportRecords.ToTargetStatus(scan.Status),
                 scan.Error?.Message ?? (scan.Warnings.Count > 0 ? scan.Warnings[0] : null));
         }

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using AppBan.Engine.Inventory;
 using AppBan.Engine.Remediation;
 
 namespace AppBan.Engine.Reporting
@@ -50,16 +51,21 @@ namespace AppBan.Engine.Reporting
             switch (kind)
             {
                 case ReportInputKind.Finding:
-                    builder.AddFinding(ToFinding(item));
+                    var finding = ToFinding(item);
+                    builder.AddFinding(finding);
+                    NoteMachineName(builder, finding.ComputerName, item);
                     break;
                 case ReportInputKind.Action:
-                    builder.AddAction(ToAction(item));
+                    var action = ToAction(item);
+                    builder.AddAction(action);
+                    NoteMachineName(builder, action.ComputerName, item);
                     break;
                 case ReportInputKind.ExemptionChange:
                     builder.AddExemptionChange(ToExemptionChange(item));
                     break;
                 case ReportInputKind.TargetStatus:
                     AddTargetStatus(builder, item);
+                    NoteMachineName(builder, Text(item, "ComputerName"), item);
                     break;
             }
             return kind;
@@ -176,6 +182,17 @@ namespace AppBan.Engine.Reporting
                 });
             }
             builder.SetTargetStatus(computer, status, string.IsNullOrEmpty(error) ? null : error);
+        }
+
+        /// <summary>
+        /// The item's MachineName beside the name its computer was reached by. An object can come from anywhere (a file, a
+        /// remote session), so a name AppBan would not have read is ignored, as the scan ignores it.
+        /// </summary>
+        private static void NoteMachineName(ReportBuilder builder, string computerName, IPropertySource item)
+        {
+            var machineName = Text(item, "MachineName");
+            if (string.IsNullOrEmpty(computerName) || !MachineNames.IsValid(machineName)) return;
+            builder.NoteMachineName(computerName, machineName);
         }
 
         private static IPropertySource Nested(IPropertySource item, string name)

@@ -17,6 +17,7 @@ namespace AppBan.Output
         {
             Scan = scan ?? throw new ArgumentNullException(nameof(scan));
             ComputerName = scan.ComputerName;
+            MachineName = scan.MachineName;
             Status = scan.Status;
             IsCompliant = ComplianceRules.IsCompliant(scan.Status);
             ViolationCount = scan.ViolationCount;
@@ -39,6 +40,11 @@ namespace AppBan.Output
         }
 
         public string ComputerName { get; }
+        /// <summary>
+        /// The name the computer gives itself (read from its registry), beside the name it was reached by; null when the
+        /// target was not reached or the name could not be read or was not valid.
+        /// </summary>
+        public string MachineName { get; }
         /// <summary>Compliant, NonCompliant, Scheduled, Exempt, GracePeriod, Partial, Unreachable or Failed.</summary>
         public ComplianceStatus Status { get; }
         /// <summary>What -Quiet returns: true for Compliant and Exempt only.</summary>

@@ -16,6 +16,7 @@ namespace AppBan.Output
             Finding = finding ?? throw new ArgumentNullException(nameof(finding));
             var app = finding.App ?? throw new ArgumentException("A finding needs its app.", nameof(finding));
             ComputerName = app.ComputerName;
+            MachineName = finding.MachineName;
             RuleId = finding.RuleId;
             AppName = app.DisplayName;
             Version = app.DisplayVersion;
@@ -43,6 +44,8 @@ namespace AppBan.Output
         }
 
         public string ComputerName { get; }
+        /// <summary>The name the computer gives itself (read from its registry); null when it could not be read.</summary>
+        public string MachineName { get; }
         public string RuleId { get; }
         public string AppName { get; }
         public string Version { get; }

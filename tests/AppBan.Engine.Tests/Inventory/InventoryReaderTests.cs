@@ -320,7 +320,7 @@ namespace AppBan.Engine.Tests.Inventory
             Assert.Equal(session.TotalOperations, result.OperationCount);
             // Budget: one per key, a constant per root and per user, and the detail reads of the few candidates.
             var perCandidate = 1 + UninstallEntryRules.ExclusionValueNames.Count + UninstallEntryRules.DetailValueNames.Count;
-            var budget = result.UninstallKeyCount + 2 * result.UninstallRootCount + 4 * (result.Users.Count + 1) + 4 + perCandidate * result.CandidateKeyCount;
+            var budget = result.UninstallKeyCount + 2 * result.UninstallRootCount + 4 * (result.Users.Count + 1) + 4 + 1 /* the machine's own name */ + perCandidate * result.CandidateKeyCount;
             Assert.InRange(session.TotalOperations, result.UninstallKeyCount, budget);
             Assert.InRange(result.CandidateKeyCount, 1, 8);
             Assert.Equal(new[] { "EnumKey", "EnumValues", "GetDWORDValue", "GetExpandedStringValue", "GetStringValue" },

@@ -133,10 +133,12 @@ namespace AppBan.Engine.Tests.Inventory
             var allOps = counts.Where(c => !c.Key.StartsWith("Identify", StringComparison.Ordinal)).Sum(c => c.Value);
             Assert.Equal(registryOps, allOps);                         // nothing but StdRegProv: no query, no Win32_Product
             Assert.Equal(result.OperationCount, registryOps);
-            // One DisplayName read per key; everything else is a constant per root and user, plus the few candidates.
-            Assert.Equal(LaptopUninstallKeys, counts["StdRegProv.GetStringValue"] - CandidateStringReads(result));
+            // One DisplayName read per key and one for the machine's own name; everything else is a constant per root
+            // and user, plus the few candidates.
+            Assert.Equal(LaptopUninstallKeys + 1, counts["StdRegProv.GetStringValue"] - CandidateStringReads(result));
+            Assert.Equal("LAPTOP-01", result.MachineName);
             var perCandidate = 1 + UninstallEntryRules.ExclusionValueNames.Count + UninstallEntryRules.DetailValueNames.Count;
-            var budget = LaptopUninstallKeys + 2 * result.UninstallRootCount + 4 * result.Users.Count + 4 + perCandidate * result.CandidateKeyCount;
+            var budget = LaptopUninstallKeys + 2 * result.UninstallRootCount + 4 * result.Users.Count + 4 + 1 /* the machine's own name */ + perCandidate * result.CandidateKeyCount;
             Assert.InRange(registryOps, LaptopUninstallKeys, budget);
             Assert.Equal(3, result.CandidateKeyCount);
         }
@@ -161,10 +163,11 @@ namespace AppBan.Engine.Tests.Inventory
         }
 
         // The sample laptop: 151 of its 162 uninstall keys have a DisplayName; the built-in policy's pre-filter keeps 3
-        // of them (194 registry operations), a publisher-only rule keeps all 151 (977, five times as many).
+        // of them (195 registry operations), a publisher-only rule keeps all 151 (978, five times as many). Each count
+        // includes the one read of the machine's own name (it was 194 and 977 before the scan read it).
         private const int FullReadCandidates = 151;
-        private const int FilteredOperations = 194;
-        private const int FullReadOperations = 977;
+        private const int FilteredOperations = 195;
+        private const int FullReadOperations = 978;
 
         // String values read for candidates beyond DisplayName (REG_SZ ones), counted from what was returned.
         private static int CandidateStringReads(InventoryResult result) =>

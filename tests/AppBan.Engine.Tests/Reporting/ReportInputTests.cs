@@ -205,5 +205,42 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(ReportInputKind.Unknown, ReportInput.Add(b, Of("just text")));
             Assert.Empty(b.Build().Targets);
         }
+
+        [Fact]
+        public void A_compliance_results_machine_name_reaches_its_target_in_the_report()
+        {
+            var b = new ReportBuilder(new FixedClock(Start));
+            ReportInput.Add(b, Of(new { ComputerName = "10.0.0.7", MachineName = "PC-0007", Status = "Compliant", PolicyName = "P" }));
+            ReportInput.Add(b, Of(new { ComputerName = "10.0.0.8", MachineName = (string)null, Status = "Unreachable", Error = "No route." }));
+
+            var targets = b.Build().Targets.ToDictionary(t => t.ComputerName);
+            Assert.Equal("PC-0007", targets["10.0.0.7"].MachineName);
+            Assert.Null(targets["10.0.0.8"].MachineName);
+        }
+
+        [Fact]
+        public void Findings_and_removal_results_name_their_machine_too()
+        {
+            var b = new ReportBuilder(new FixedClock(Start));
+            var finding = EngineFinding("10.0.0.9", FindingStatus.Violation);
+            finding.MachineName = "PC-0009";
+            ReportInput.Add(b, Of(finding));
+            ReportInput.Add(b, Of(new { ComputerName = "10.0.0.10", MachineName = "PC-0010", AppName = "TikTok", Method = "Msi", Status = "Removed" }));
+
+            var targets = b.Build().Targets.ToDictionary(t => t.ComputerName);
+            Assert.Equal("PC-0009", targets["10.0.0.9"].MachineName);
+            Assert.Equal("PC-0010", targets["10.0.0.10"].MachineName);
+        }
+
+        [Theory]
+        [InlineData("<img src=x onerror=alert(1)>")]
+        [InlineData("PC 0007")]
+        [InlineData("=cmd|' /C calc'!A0")]
+        public void A_machine_name_AppBan_would_not_have_read_is_not_carried_into_the_report(string hostile)
+        {
+            var b = new ReportBuilder(new FixedClock(Start));
+            ReportInput.Add(b, Of(new { ComputerName = "10.0.0.7", MachineName = hostile, Status = "Compliant" }));
+            Assert.Null(Assert.Single(b.Build().Targets).MachineName);
+        }
     }
 }

@@ -7,6 +7,7 @@ public static class HostBuilder
     public const string Uninstall32 = @"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall";
     public const string ProfileList = @"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
     public const string UserUninstall = @"Software\Microsoft\Windows\CurrentVersion\Uninstall";
+    public const string ActiveComputerName = @"HKLM\SYSTEM\CurrentControlSet\Control\ComputerName\ActiveComputerName";
 
     public static RegistryStore BuildRegistry(HostDescription d)
     {
@@ -24,6 +25,11 @@ public static class HostBuilder
         nt.SetValue(new RegValue("CurrentBuild", RegKind.String, d.Os.BuildNumber));
         nt.SetValue(new RegValue("CurrentBuildNumber", RegKind.String, d.Os.BuildNumber));
         nt.SetValue(new RegValue("SystemRoot", RegKind.String, @"C:\WINDOWS"));
+
+        // The running computer name, as NetBIOS names are stored: upper case [guess W118].
+        var ownName = d.MachineNameGiven ? d.MachineName : d.ComputerName.ToUpperInvariant();
+        if (ownName is not null)
+            r.Create(ActiveComputerName).SetValue(new RegValue("ComputerName", RegKind.String, ownName));
 
         // ProfileList lists every profile, loaded or not; ProfileImagePath is REG_EXPAND_SZ on Windows.
         var profiles = r.Create(ProfileList);

@@ -12,6 +12,21 @@ public sealed class HostDescription
 {
     public int SchemaVersion { get; set; }
     public string ComputerName { get; set; } = "";
+
+    /// <summary>
+    /// What HKLM\...\ComputerName\ActiveComputerName holds in its ComputerName value. Not given: the computer name
+    /// upper-cased, as Windows stores NetBIOS names. A string: that text as REG_SZ, whatever it is. null: no value at all.
+    /// </summary>
+    public string? MachineName
+    {
+        get => machineName;
+        set { machineName = value; MachineNameGiven = true; }
+    }
+    private string? machineName;
+
+    /// <summary>True when the host file named <see cref="MachineName"/> (null included).</summary>
+    [JsonIgnore] public bool MachineNameGiven { get; private set; }
+
     /// <summary>Workgroup or domain name; local accounts and users default to the computer name.</summary>
     public string Domain { get; set; } = "WORKGROUP";
     public OsDescription Os { get; set; } = new();

@@ -62,6 +62,7 @@ namespace AppBan.Cmdlets
             {
                 case Finding finding:
                     builder.AddFinding(ReportRecords.FromFinding(finding));
+                    if (!string.IsNullOrEmpty(finding.ComputerName)) builder.NoteMachineName(finding.ComputerName, finding.MachineName);
                     return true;
                 case ErrorRecord record:
                     return AddError(builder, record);
