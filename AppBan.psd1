@@ -16,6 +16,7 @@
         'New-AppBanPolicy'
         'Test-AppBanPolicy'
         'Export-AppBanReport'
+        'Import-AppBanReport'
         'Invoke-AppBanRemediation'
         'Export-AppBanConfigMgrScript'
         'Export-AppBanIntuneScript'

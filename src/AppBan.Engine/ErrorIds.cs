@@ -83,6 +83,9 @@ namespace AppBan.Engine
         public const string ReportWriteFailed = "ReportWriteFailed";
         public const string RunTimeLimitReached = "RunTimeLimitReached";
 
+        // Device reports a collector reads.
+        public const string NoDeviceReportFound = "NoDeviceReportFound";
+
         // Deployment scripts.
         public const string ScriptFileExists = "ScriptFileExists";
         public const string ScriptWriteFailed = "ScriptWriteFailed";

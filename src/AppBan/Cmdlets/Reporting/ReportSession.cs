@@ -66,6 +66,8 @@ namespace AppBan.Cmdlets
                     return true;
                 case ErrorRecord record:
                     return AddError(builder, record);
+                case DeviceReport d: builder.AddDeviceReport(d); return true;
+                case RejectedDeviceReport r: builder.AddRejectedReport(r); return true;
             }
             if (input.TypeNames.Contains("Deserialized.System.Management.Automation.ErrorRecord"))
                 return AddDeserializedError(builder, input);
