@@ -62,7 +62,8 @@ function New-DeviceTemplate([string] $Status, [int] $Findings, [string] $Finding
         }
     }
     $report = $builder.Build([DateTimeOffset] '2026-12-01T08:00:00Z')
-    [AppBan.Engine.Reporting.ReportWriter]::WriteToString($report, 'Json').Replace('2026-12-01T08:00:00Z', 'TIME-TEMPLATE')
+    # The writer gives times as 2026-12-01T08:00:00+00:00.
+    [AppBan.Engine.Reporting.ReportWriter]::WriteToString($report, 'Json').Replace('2026-12-01T08:00:00+00:00', 'TIME-TEMPLATE')
 }
 
 $marker = Join-Path $Folder ".generated-$Count"
@@ -84,14 +85,14 @@ if (-not (Test-Path -LiteralPath $marker)) {
         $kind = if ($roll -lt 85) { 'Compliant' } elseif ($roll -lt 91) { 'NonCompliant' } elseif ($roll -lt 94) { 'Exempt' } elseif ($roll -lt 97) { 'Scheduled' } else { 'GracePeriod' }
         # 2% of the devices last reported two or three weeks ago; the rest within the last day.
         $age = if ($random.Next(100) -lt 2) { [TimeSpan]::FromDays(14 + $random.Next(7)) } else { [TimeSpan]::FromMinutes($random.Next(24 * 60)) }
-        $time = ($now - $age).UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ssZ')
+        $time = ($now - $age).UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ss+00:00')
         $text = $templates[$kind].Replace('PC-TEMPLATE', $name).Replace('TIME-TEMPLATE', $time)
         [System.IO.File]::WriteAllText((Join-Path $Folder "$name.json"), $text)
     }
     # A few files a collector meets: truncated, not JSON, named after another device.
     [System.IO.File]::WriteAllText((Join-Path $Folder 'PC-TRUNCATED.json'), $templates.Compliant.Substring(0, 300))
     [System.IO.File]::WriteAllText((Join-Path $Folder 'PC-GARBAGE.json'), 'MZ' + ('x' * 4000))
-    [System.IO.File]::WriteAllText((Join-Path $Folder 'PC-IMPOSTOR.json'), $templates.Compliant.Replace('PC-TEMPLATE', 'PC-00001').Replace('TIME-TEMPLATE', $now.UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ssZ')))
+    [System.IO.File]::WriteAllText((Join-Path $Folder 'PC-IMPOSTOR.json'), $templates.Compliant.Replace('PC-TEMPLATE', 'PC-00001').Replace('TIME-TEMPLATE', $now.UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ss+00:00')))
     New-Item -ItemType File -Path $marker | Out-Null
 }
 $folderBytes = (Get-ChildItem -LiteralPath $Folder -Filter *.json | Measure-Object Length -Sum).Sum
