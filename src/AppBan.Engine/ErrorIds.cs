@@ -78,6 +78,7 @@ namespace AppBan.Engine
         public const string ReportFileExists = "ReportFileExists";
         public const string UnsupportedReportInput = "UnsupportedReportInput";
         public const string ReportWriteFailed = "ReportWriteFailed";
+        public const string DeviceReportNotWritten = "DeviceReportNotWritten";
         public const string RunTimeLimitReached = "RunTimeLimitReached";
 
         // Deployment scripts.
