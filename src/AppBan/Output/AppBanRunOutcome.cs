@@ -73,9 +73,9 @@ namespace AppBan.Output
             Result = AppBan.Engine.Reporting.RunExitCode.WithReportNotDelivered((UnattendedExitCode)RunExitCode);
             ExitCode = (int)Result;
             if (Result == UnattendedExitCode.ReportNotDelivered)
-                Summary = RunSummary.OneLineOf("Exit " + ExitCode + " (" + RunSummary.Meaning(Result) + "; the run: " + Summary + "); device report not written: " + reason);
+                Summary = RunSummary.OneLineOf("Exit " + ExitCode + " (" + RunSummary.Meaning(Result) + "; the run: " + Summary + "); report not written: " + reason);
             else
-                Summary = RunSummary.OneLineOf(Summary + "; device report not written: " + reason);
+                Summary = RunSummary.OneLineOf(Summary + "; report not written: " + reason);
         }
     }
 }

@@ -116,7 +116,7 @@ namespace AppBan.Cmdlets
             foreach (var result in results.Where(r => !r.Written))
             {
                 problems.Add(result.ComputerName + ": " + result.Error);
-                WriteError(new ErrorRecord(result.Exception ?? new System.IO.IOException(result.Error), ErrorIds.DeviceReportNotWritten, ErrorCategory.WriteError, result.ComputerName)
+                WriteError(new ErrorRecord(new System.IO.IOException(result.Error, result.Exception), ErrorIds.DeviceReportNotWritten, ErrorCategory.WriteError, result.ComputerName)
                 {
                     ErrorDetails = new ErrorDetails("The device report of " + result.ComputerName + " was not written: " + result.Error),
                 });

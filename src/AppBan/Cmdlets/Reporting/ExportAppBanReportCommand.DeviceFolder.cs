@@ -54,7 +54,7 @@ namespace AppBan.Cmdlets
                     if (PassThru) WriteObject(new FileInfo(result.Path));
                     continue;
                 }
-                WriteError(new ErrorRecord(result.Exception ?? new IOException(result.Error), ErrorIds.DeviceReportNotWritten, ErrorCategory.WriteError, result.ComputerName)
+                WriteError(new ErrorRecord(new IOException(result.Error, result.Exception), ErrorIds.DeviceReportNotWritten, ErrorCategory.WriteError, result.ComputerName)
                 {
                     ErrorDetails = new ErrorDetails("The device report of " + result.ComputerName + " was not written: " + result.Error),
                 });
