@@ -69,7 +69,7 @@ namespace AppBan.Engine.Reporting
             string name;
             if (!string.IsNullOrWhiteSpace(target.MachineName))
             {
-                name = target.MachineName.Trim();
+                name = target.MachineName;
                 if (!IsValidName(name, out reason)) { reason = "the machine name " + reason; return false; }
             }
             else
@@ -82,7 +82,7 @@ namespace AppBan.Engine.Reporting
                         reason = "the report is about the computer that ran it and names no machine";
                         return false;
                     }
-                    name = localMachineName.Trim();
+                    name = localMachineName;
                     if (!IsValidName(name, out reason)) { reason = "this computer's name " + reason; return false; }
                 }
                 else if (IPAddress.TryParse(given.Trim('[', ']'), out _))
