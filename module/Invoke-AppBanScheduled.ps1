@@ -12,6 +12,8 @@
      12  some targets failed: unreachable, access denied, a removal failed, or the run was cut short
      13  bad input: unknown or malformed parameters, an unreadable policy or credential file, or the module
          could not be loaded; nothing was scanned
+     14  report not delivered: the run ended 0, 10 or 11, but a device report could not be written to
+         -ReportFolder (the share unreachable, access denied); 12 and 13 win over it
     Any other code (1 above all, which PowerShell gives when the script cannot run or stops on an unexpected
     error) means the run did not happen as designed. Module 0.1.0 used 1 to 4 (docs/scheduled-task.md).
     Started in 32-bit PowerShell on 64-bit Windows, the script restarts itself in 64-bit Windows PowerShell with
@@ -27,6 +29,8 @@
     -Authentication <name>       Default, Basic, Negotiate, Kerberos, ...
     -Port <n>  -UseSSL  -SkipCertificateCheck  -UseWsMan
     -ReportPath <a,b,...>        Report files; the extension picks the format (.json, .csv, .html).
+    -ReportFolder <folder>       A collector's folder (a share) for one device report per target, <computer>.json;
+                                 nothing else is written there (docs/collecting-reports.md).
     -LogPath <file>              A plain-text log the run appends to.
                                  In both, {date} becomes the run's start time (UTC, yyyyMMdd-HHmmss).
     -ThrottleLimit <n>  -OperationTimeoutSec <n>  -TimeoutSec <n>
@@ -81,7 +85,7 @@ if ($relaunch.Count -gt 0) {
 
 # --- Parse the command line -------------------------------------------------------------------------------------
 $valued = @('PolicyPath', 'ComputerName', 'ComputerListPath', 'CredentialPath', 'Authentication', 'Port', 'ReportPath',
-            'LogPath', 'ThrottleLimit', 'OperationTimeoutSec', 'TimeoutSec')
+            'ReportFolder', 'LogPath', 'ThrottleLimit', 'OperationTimeoutSec', 'TimeoutSec')
 $switches = @('UseSSL', 'SkipCertificateCheck', 'UseWsMan', 'WhatIf')
 $given = @{}
 $problems = New-Object System.Collections.Generic.List[string]
@@ -145,6 +149,9 @@ foreach ($switch in $switches) { if ($given.ContainsKey($switch)) { $invoke[$swi
 if ($given.ContainsKey('PolicyPath')) { $invoke.PolicyPath = "$($given['PolicyPath'])" }
 if ($given.ContainsKey('Authentication')) { $invoke.Authentication = "$($given['Authentication'])" }
 if ($given.ContainsKey('ReportPath')) { $invoke.ReportPath = @(Get-List $given['ReportPath'] | ForEach-Object { $_ -replace '\{date\}', $runStamp }) }
+if ($given.ContainsKey('ReportFolder')) {
+    try { $invoke.DeviceReportFolder = [System.IO.Path]::GetFullPath("$($given['ReportFolder'])") } catch { $problems.Add("-ReportFolder is not a valid path") }
+}
 if ($script:LogFile) { $invoke.LogPath = $script:LogFile }
 
 $targets = New-Object System.Collections.Generic.List[string]

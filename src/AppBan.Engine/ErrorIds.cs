@@ -81,6 +81,7 @@ namespace AppBan.Engine
         public const string ReportHistoryUnreadable = "ReportHistoryUnreadable";
         public const string ExpectedTargetUnnamed = "ExpectedTargetUnnamed";
         public const string ReportWriteFailed = "ReportWriteFailed";
+        public const string DeviceReportNotWritten = "DeviceReportNotWritten";
         public const string RunTimeLimitReached = "RunTimeLimitReached";
 
         // Device reports a collector reads.

@@ -9,7 +9,7 @@ namespace AppBan.Engine.Reporting
     /// (execution policy, a parse error) or stops on an uncaught error, and Task Scheduler shows 0x1 for many generic
     /// failures, so no outcome of a run that happened is 1. The others sit in a block of their own (10 to 13), so that
     /// no code of module 0.1.0 (which used 1 to 4) means something else now (docs/scheduled-task.md, "Compatibility").
-    /// The order is the severity order: the worst condition wins.
+    /// 10 to 13 are in severity order: the worst condition wins. 14 (a device report not delivered) replaces only 0, 10 and 11.
     /// </summary>
     public enum UnattendedExitCode
     {
@@ -26,6 +26,11 @@ namespace AppBan.Engine.Reporting
         TargetsFailed = 12,
         /// <summary>The input was invalid (policy file, parameters); nothing was scanned (was 4).</summary>
         BadInput = 13,
+        /// <summary>
+        /// The run itself ended 0, 10 or 11, but its device report could not be written to the report folder (a share
+        /// unreachable, access denied). Not part of the severity order: 12 and 13 are worse and stay.
+        /// </summary>
+        ReportNotDelivered = 14,
     }
 
     /// <summary>The one place that turns a run's outcome into an exit code. The worst condition wins.</summary>
@@ -54,6 +59,10 @@ namespace AppBan.Engine.Reporting
                 return UnattendedExitCode.Remediated;
             return UnattendedExitCode.Compliant;
         }
+
+        /// <summary>The code of a run whose device report was not delivered: 14 in place of 0, 10 or 11; 12 and 13 stay.</summary>
+        public static UnattendedExitCode WithReportNotDelivered(UnattendedExitCode code) =>
+            code == UnattendedExitCode.TargetsFailed || code == UnattendedExitCode.BadInput ? code : UnattendedExitCode.ReportNotDelivered;
 
         internal static bool IsFailure(TargetStatus status) =>
             status == TargetStatus.Unreachable || status == TargetStatus.Failed

@@ -15,6 +15,7 @@ namespace AppBan.Engine.Reporting
                 case UnattendedExitCode.Remediated: return "remediated, now compliant";
                 case UnattendedExitCode.NonCompliantRemains: return "non-compliant remains (exempt, grace period or refused)";
                 case UnattendedExitCode.TargetsFailed: return "some targets failed";
+                case UnattendedExitCode.ReportNotDelivered: return "device report not delivered";
                 default: return "bad input";
             }
         }

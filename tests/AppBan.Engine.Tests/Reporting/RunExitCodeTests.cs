@@ -19,6 +19,7 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData(UnattendedExitCode.NonCompliantRemains, 11, "non-compliant remains (exempt, grace period or refused)")]
         [InlineData(UnattendedExitCode.TargetsFailed, 12, "some targets failed")]
         [InlineData(UnattendedExitCode.BadInput, 13, "bad input")]
+        [InlineData(UnattendedExitCode.ReportNotDelivered, 14, "device report not delivered")]
         public void The_exit_code_table_is_the_documented_one(UnattendedExitCode code, int value, string meaning)
         {
             Assert.Equal(value, (int)code);
@@ -29,10 +30,11 @@ namespace AppBan.Engine.Tests.Reporting
         public void No_outcome_shares_a_code_with_PowerShell_failing_to_run_the_script_or_with_module_0_1_0()
         {
             var values = Enum.GetValues(typeof(UnattendedExitCode)).Cast<int>().ToList();
-            Assert.Equal(5, values.Distinct().Count());
+            Assert.Equal(6, values.Distinct().Count());
             Assert.DoesNotContain(1, values);
             Assert.All(values.Where(v => v != 0), v => Assert.InRange(v, 10, 255));
-            // The worst condition wins by comparing codes, so the numeric order is the severity order.
+            // The worst condition wins by comparing codes, so the numeric order is the severity order (14 stands apart:
+            // RunExitCode.WithReportNotDelivered puts it only in place of 0, 10 and 11).
             Assert.Equal(values.OrderBy(v => v), values);
         }
 

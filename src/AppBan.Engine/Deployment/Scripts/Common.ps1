@@ -28,6 +28,9 @@ $AppBanExitCompliant = {{EXIT_COMPLIANT}}
 $AppBanExitRemediated = {{EXIT_REMEDIATED}}
 $AppBanExitNonCompliant = {{EXIT_NONCOMPLIANT}}
 $AppBanExitFailed = {{EXIT_FAILED}}
+$AppBanExitReportNotDelivered = {{EXIT_REPORT_NOT_DELIVERED}}
+# The folder (a collector's share) this computer's device report goes to, as <computer name>.json; empty: no report.
+$AppBanReportFolder = '{{REPORT_FOLDER}}'
 
 function Import-AppBan {
     Import-Module AppBan -ErrorAction Stop
@@ -56,6 +59,42 @@ function Format-AppBanLine([string] $Text, [int] $Max = 2048) {
 
 function Get-AppBanErrorText($Errors) {
     @($Errors | Where-Object { $_ } | Select-Object -First 3 | ForEach-Object { $_.Exception.Message }) -join ' | '
+}
+
+# Writes this computer's device report from a scan's results and errors into $AppBanReportFolder. Returns nothing when
+# it was written or no folder is set, else why not (one line). The scan's outcome does not depend on it.
+function Write-AppBanDeviceReport($Policy, [object[]] $InputObject) {
+    if (-not $AppBanReportFolder) { return }
+    $reportErrors = $null
+    try {
+        $written = @(@($InputObject | Where-Object { $null -ne $_ }) | Export-AppBanReport -DeviceReportFolder $AppBanReportFolder -Policy $Policy -PassThru `
+            -ErrorAction SilentlyContinue -ErrorVariable reportErrors -WarningAction SilentlyContinue)
+    } catch {
+        return (Format-AppBanLine $_.Exception.Message 512)
+    }
+    if (@($reportErrors).Count -gt 0) { return (Format-AppBanLine (Get-AppBanErrorText $reportErrors) 512) }
+    if ($written.Count -eq 0) { return 'no report was written' }
+}
+
+# -DeviceReportFolder for Invoke-AppBanRemediation when a report folder is set.
+function Get-AppBanReportParameter {
+    $parameters = @{}
+    if ($AppBanReportFolder) { $parameters.DeviceReportFolder = $AppBanReportFolder }
+    $parameters
+}
+
+# Errors of a run other than the device report's own (that one is told apart).
+function Get-AppBanRunErrorText($Errors) {
+    Get-AppBanErrorText @($Errors | Where-Object { $_ -and "$($_.FullyQualifiedErrorId)" -notlike 'DeviceReportNotWritten*' })
+}
+
+# The last output line: the text cut to fit, then "; report not written: <reason>" when the device report was not written.
+function Format-AppBanResultLine([string] $Text, [string] $ReportProblem) {
+    if (-not $ReportProblem) { return (Format-AppBanLine $Text) }
+    $tail = '; report not written: ' + (Format-AppBanLine $ReportProblem 512)
+    $marker = $Text.IndexOf('; report not written: ')
+    if ($marker -ge 0) { $Text = $Text.Substring(0, $marker) }
+    (Format-AppBanLine $Text (2048 - $tail.Length)) + $tail
 }
 
 {{NATIVE_RELAUNCH}}

@@ -38,6 +38,14 @@ namespace AppBan.Cmdlets
         [ValidateRange(30, 3600)]
         public int TimeoutSec { get; set; }
 
+        /// <summary>
+        /// A folder (a collector's share, \\server\share\AppBan) every run of the scripts writes its device report to, as
+        /// &lt;computer&gt;.json. Absolute and ASCII: the scripts embed it.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ReportFolder { get; set; }
+
         /// <summary>Overwrite existing files.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -51,11 +59,14 @@ namespace AppBan.Cmdlets
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
                     ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
+            if (ReportFolder != null && !ManagementScripts.TryCheckReportFolder(ReportFolder, out var folderProblem))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(folderProblem), ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, ReportFolder));
             PolicyInput.RequireOneSource(this, Policy, PolicyPath, PolicyName);
             var policy = Policy ?? PolicyInput.Load(this, PolicyPath, PolicyName);
             var folder = PolicyInput.ResolveFileSystemPath(this, string.IsNullOrEmpty(Path) ? "." : Path);
             var version = MyInvocation.MyCommand.Module?.Version?.ToString();
             var options = ManagementScripts.OptionsFor(policy, TimeoutSec > 0 ? TimeoutSec : DefaultTimeoutSec, version);
+            options.ReportFolder = ReportFolder;
 
             foreach (var kind in Kinds)
             {

@@ -26,6 +26,7 @@ namespace AppBan.Cmdlets
         private readonly HashSet<string> reportedHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private RemediationRun run;
         private RemediationReport report;
+        private string deviceReportFolder;
 
         [Parameter(ParameterSetName = PolicyPathSet + ComputerNameSet)]
         [Parameter(ParameterSetName = PolicyPathSet + CimSessionSet)]
@@ -47,6 +48,8 @@ namespace AppBan.Cmdlets
 
         [Parameter][ValidateNotNullOrEmpty] public string[] ReportPath { get; set; }
         [Parameter][ValidateNotNullOrEmpty] public string LogPath { get; set; }
+        /// <summary>A folder (a collector's share) for each target's device report, &lt;name&gt;.json; nothing else is written there.</summary>
+        [Parameter][ValidateNotNullOrEmpty] public string DeviceReportFolder { get; set; }
         [Parameter][ValidateRange(0, int.MaxValue)] public int TimeoutSec { get; set; }
         /// <summary>Do not load signed-out users' hives in the scan (their per-user apps are then not read nor removed).</summary>
         [Parameter] public SwitchParameter SkipSignedOutUsers { get; set; }
@@ -57,6 +60,7 @@ namespace AppBan.Cmdlets
         {
             base.BeginProcessing();
             var policy = Policy ?? PolicyInput.Load(this, PolicyPath, PolicyName);
+            deviceReportFolder = DeviceReportFolder == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(DeviceReportFolder);
             var log = LogPath == null ? null : new RunLog(SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath));
             report = new RemediationReport(ReportSession.NewBuilder(this), (ReportPath ?? Array.Empty<string>()).Select(p => ReportSession.ReportFile(this, p)).ToList(), log);
             report.Start(policy, MyInvocation.MyCommand.Module?.Version?.ToString() ?? "", TimeoutSec);
@@ -99,7 +103,26 @@ namespace AppBan.Cmdlets
             foreach (var warning in end.Warnings) WriteWarning(warning);
             foreach (var t in end.TimedOut) WriteError(new ErrorRecord(new TimeoutException(t.Error.Message), t.Error.ErrorId, ErrorCategory.OperationTimeout, t.ComputerName));
             foreach (var failure in end.WriteFailures) WriteError(new ErrorRecord(failure.Value, ErrorIds.ReportWriteFailed, ErrorCategory.WriteError, failure.Key));
-            WriteObject(AppBanRunOutcome.From(end.Report, end.Written.ToArray(), report.LogPath));
+            var outcome = AppBanRunOutcome.From(end.Report, end.Written.ToArray(), report.LogPath);
+            if (deviceReportFolder != null) WriteDeviceReports(end.Report, outcome);
+            WriteObject(outcome);
+        }
+
+        // After the run, so that a share that cannot be reached costs the run nothing; like -ReportPath, also under -WhatIf.
+        private void WriteDeviceReports(AppBanReport finished, AppBanRunOutcome outcome)
+        {
+            var problems = new List<string>();
+            var results = DeviceReportWriter.Write(finished, deviceReportFolder);
+            foreach (var result in results.Where(r => !r.Written))
+            {
+                problems.Add(result.ComputerName + ": " + result.Error);
+                WriteError(new ErrorRecord(new System.IO.IOException(result.Error, result.Exception), ErrorIds.DeviceReportNotWritten, ErrorCategory.WriteError, result.ComputerName)
+                {
+                    ErrorDetails = new ErrorDetails("The device report of " + result.ComputerName + " was not written: " + result.Error),
+                });
+            }
+            if (results.Count == 0) problems.Add("the run has no target to report on");
+            if (problems.Count > 0) outcome.ReportNotDelivered(string.Join("; ", problems));
         }
 
         protected override void StopProcessing()

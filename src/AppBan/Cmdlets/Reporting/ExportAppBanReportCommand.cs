@@ -87,16 +87,19 @@ namespace AppBan.Cmdlets
 
         protected override void BeginProcessing()
         {
-            _fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Format))) _format = Format;
-            else if (!ReportWriter.TryGetFormatFromPath(_fullPath, out _format))
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException("Cannot tell the report format from '" + Path + "': use a .json, .csv or .html file name, or -Format."),
-                    ErrorIds.ReportFormatUnknown, ErrorCategory.InvalidArgument, Path));
-            if (NoClobber && File.Exists(_fullPath))
-                ThrowTerminatingError(new ErrorRecord(
-                    new IOException("The file '" + _fullPath + "' already exists and -NoClobber was given."),
-                    ErrorIds.ReportFileExists, ErrorCategory.ResourceExists, _fullPath));
+            if (!BeginDeviceFolder())
+            {
+                _fullPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Format))) _format = Format;
+                else if (!ReportWriter.TryGetFormatFromPath(_fullPath, out _format))
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentException("Cannot tell the report format from '" + Path + "': use a .json, .csv or .html file name, or -Format."),
+                        ErrorIds.ReportFormatUnknown, ErrorCategory.InvalidArgument, Path));
+                if (NoClobber && File.Exists(_fullPath))
+                    ThrowTerminatingError(new ErrorRecord(
+                        new IOException("The file '" + _fullPath + "' already exists and -NoClobber was given."),
+                        ErrorIds.ReportFileExists, ErrorCategory.ResourceExists, _fullPath));
+            }
             if (Policy != null && PolicyPath != null)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Policy or -PolicyPath, not both."),
                     ErrorIds.PolicyAndPolicyPath, ErrorCategory.InvalidArgument, null));
@@ -149,7 +152,7 @@ namespace AppBan.Cmdlets
         protected override void EndProcessing()
         {
             _ended = true;
-            if (!ShouldProcess(_fullPath, "Write " + _format + " report")) return;
+            if (!ShouldProcess(_deviceFolder ?? _fullPath, _deviceFolder != null ? "Write device reports" : "Write " + _format + " report")) return;
             var info = Write(cancelled: false);
             if (info != null && PassThru) WriteObject(info);
         }
@@ -178,6 +181,7 @@ namespace AppBan.Cmdlets
             if (Interlocked.Exchange(ref _written, 1) == 1) return null;
             if (cancelled) _builder.MarkCancelled();
             var report = _builder.Build();
+            if (_deviceFolder != null) { WriteDeviceReports(report, cancelled); return null; }
             try
             {
                 ReportWriter.Write(report, _fullPath, _format);
