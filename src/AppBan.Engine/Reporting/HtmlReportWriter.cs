@@ -81,17 +81,23 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
   }
   function date(secondsBeforeEnd) { return new Date((data.e - secondsBeforeEnd) * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC'; }
   function has(value) { return value !== undefined && value !== null; }
-  // A row: [computer, status, source, reported (seconds before the run's end), address, last status, counts, details, report file].
+  // A row: [computer, status, source, reported (seconds before the run's end), report file, address, last status, counts, details].
   function items(r) {
-    var list = (r[7] || []).slice();
-    if (has(r[8])) {
-      var file = typeof r[8] === 'number' ? [r[8], r[0] + '.json'] : r[8];
+    var list = (r[8] || []).slice();
+    if (has(r[4])) {
+      var file = typeof r[4] === 'number' ? [r[4], r[0] + '.json'] : r[4];
       list.unshift([4, '', 'Report file ' + data.f[file[0]] + file[1]]);
     }
     return list;
   }
+  // The address: a string, or the computer (>= 0) or its lower case (< 0) followed by a suffix of data.x.
+  function address(r) {
+    var a = r[5];
+    if (typeof a !== 'number') { return a || ''; }
+    return a >= 0 ? r[0] + data.x[a] : r[0].toLowerCase() + data.x[-a - 1];
+  }
   function haystack(r) {
-    var parts = [r[0], r[4] || '', data.l[r[1]], has(r[5]) ? data.l[r[5]] : '', has(r[2]) ? data.o[r[2]] : ''];
+    var parts = [r[0], address(r), data.l[r[1]], has(r[6]) ? data.l[r[6]] : '', has(r[2]) ? data.o[r[2]] : ''];
     items(r).forEach(function (item) { parts.push(item.slice(1).join(' ')); });
     return parts.join(' ').toLowerCase();
   }
@@ -125,15 +131,15 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
     var tr = el('tr', 'host');
     tr.setAttribute('data-status', data.s[r[1]]);
     var computer = el('td', 'computer', r[0]);
-    if (r[4]) { computer.appendChild(document.createTextNode(' ')); computer.appendChild(el('span', 'addr', 'at ' + r[4])); }
+    if (has(r[5])) { computer.appendChild(document.createTextNode(' ')); computer.appendChild(el('span', 'addr', 'at ' + address(r))); }
     tr.appendChild(computer);
     var state = el('td');
     state.appendChild(el('span', 'status s-' + data.s[r[1]], data.l[r[1]]));
-    if (has(r[5])) { state.appendChild(document.createTextNode(' ')); state.appendChild(el('span', 'last', 'last: ' + data.l[r[5]])); }
+    if (has(r[6])) { state.appendChild(document.createTextNode(' ')); state.appendChild(el('span', 'last', 'last: ' + data.l[r[6]])); }
     tr.appendChild(state);
     tr.appendChild(el('td', 'source', has(r[2]) ? data.o[r[2]] : ''));
     tr.appendChild(el('td', 'reported', has(r[3]) ? date(r[3]) : ''));
-    (r[6] || [0, 0, 0, 0, 0]).forEach(function (value) { tr.appendChild(el('td', 'n', String(value))); });
+    (r[7] || [0, 0, 0, 0, 0]).forEach(function (value) { tr.appendChild(el('td', 'n', String(value))); });
     var cell = el('td'), list = items(r);
     if (list.length) { cell.appendChild(details(list)); }
     tr.appendChild(cell);
@@ -358,11 +364,12 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
         /// The host rows as one JSON object the page's script renders <see cref="PageSize"/> at a time. Short keys and
         /// rows as arrays keep a 10,000-device page small: p page size; s status names and l their labels; o sources;
         /// e the run's end (Unix seconds); f report file folders; h the rows, each [computer (machine name, else the
-        /// name given), status, source, reported at (seconds before e), address reached when it differs from the
-        /// computer, last status of a stale device, [findings, removed, failed actions, exemption changes, errors]
-        /// when any is not 0, detail items [kind, bold, text, error, message], report file (a folder index when the
-        /// file is named computer + ".json", else [folder index, file name])], null where empty, trailing nulls left
-        /// out. Every string is written with HTML's characters escaped (\u003c...) and U+2028/2029 escaped, so no
+        /// name given), status, source, reported at (seconds before e), report file (a folder index when the file is
+        /// named computer + ".json", else [folder index, file name]), address reached when it differs from the
+        /// computer (k: the computer + x[k]; -k-1: the computer in lower case + x[k], as "pc-1.corp.example" is
+        /// written for PC-1; else the whole address), last status of a stale device, [findings, removed, failed actions, exemption changes, errors]
+        /// when any is not 0, detail items [kind, bold, text, error, message]], null where empty, trailing nulls left
+        /// out (the most common fields come first, so a compliant device's row ends early). Every string is written with HTML's characters escaped (\u003c...) and U+2028/2029 escaped, so no
         /// string can end the block or open a comment in it.
         /// </summary>
         private static void AppendHostData(StringBuilder html, AppBanReport report)
@@ -370,6 +377,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             var statuses = Enum.GetValues(typeof(TargetStatus)).Cast<TargetStatus>().ToList();
             var sources = new List<string>();
             var folders = new List<string>();
+            var suffixes = new List<string>();
             var end = (report.Run ?? new ReportRun()).EndTime.ToUnixTimeSeconds();
             using (var text = new StringWriter(html, CultureInfo.InvariantCulture))
             using (var json = new JsonTextWriter(text) { StringEscapeHandling = StringEscapeHandling.EscapeHtml, Formatting = Formatting.None, CloseOutput = false })
@@ -399,8 +407,8 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                     if (!string.IsNullOrEmpty(target.Source)) row[2] = IndexIn(sources, target.Source);
                     if (target.ReportedAt.HasValue) row[3] = end - target.ReportedAt.Value.ToUnixTimeSeconds();
                     if (!string.IsNullOrEmpty(target.ComputerName) && !string.Equals(computer, target.ComputerName, StringComparison.OrdinalIgnoreCase))
-                        row[4] = target.ComputerName;
-                    if (target.LastStatus.HasValue) row[5] = statuses.IndexOf(target.LastStatus.Value);
+                        row[5] = Address(target.ComputerName, computer, suffixes);
+                    if (target.LastStatus.HasValue) row[6] = statuses.IndexOf(target.LastStatus.Value);
                     var counts = new[]
                     {
                         target.Findings.Count,
@@ -409,15 +417,15 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                         target.ExemptionChanges.Count,
                         target.Errors.Count,
                     };
-                    if (counts.Any(c => c != 0)) row[6] = counts;
+                    if (counts.Any(c => c != 0)) row[7] = counts;
                     var items = DetailItems(target);
-                    if (items.Count > 0) row[7] = items;
+                    if (items.Count > 0) row[8] = items;
                     if (!string.IsNullOrEmpty(target.ReportFile))
                     {
                         var cut = target.ReportFile.LastIndexOfAny(new[] { '/', '\\' }) + 1;
                         var folder = IndexIn(folders, target.ReportFile.Substring(0, cut));
                         var name = target.ReportFile.Substring(cut);
-                        row[8] = name == computer + ".json" ? (object)folder : new object[] { folder, name };
+                        row[4] = name == computer + ".json" ? (object)folder : new object[] { folder, name };
                     }
                     var last = row.Length;
                     while (row[last - 1] == null) last--;
@@ -430,12 +438,28 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                 json.WriteStartArray();
                 foreach (var source in sources) json.WriteValue(source);
                 json.WriteEndArray();
+                json.WritePropertyName("x");
+                json.WriteStartArray();
+                foreach (var suffix in suffixes) json.WriteValue(suffix);
+                json.WriteEndArray();
                 json.WritePropertyName("f");
                 json.WriteStartArray();
                 foreach (var folder in folders) json.WriteValue(folder);
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
+        }
+
+        /// <summary>The address as the data block writes it (see <see cref="AppendHostData"/>).</summary>
+        private static object Address(string address, string computer, List<string> suffixes)
+        {
+            if (computer.Length > 0 && address.StartsWith(computer, StringComparison.Ordinal))
+                return IndexIn(suffixes, address.Substring(computer.Length));
+            // Only ASCII lower-cases the same in .NET and in the page's script.
+            var lower = computer.ToLowerInvariant();
+            if (computer.Length > 0 && computer.All(c => c < 128) && address.StartsWith(lower, StringComparison.Ordinal))
+                return -IndexIn(suffixes, address.Substring(lower.Length)) - 1;
+            return address;
         }
 
         private static int IndexIn(List<string> list, string value)

@@ -227,6 +227,11 @@ namespace AppBan.Engine.Tests.Reporting
             report.Targets[0].ComputerName = "pc-1";
             report.Targets[0].ReportFile = @"\\srv\reports\PC-1.json";
             report.Targets[1].ReportFile = "/srv/reports/pc-2-renamed.json";
+            report.Targets.AddRange(Fleet(new[] { "PC-3", "PC-4", "PC-5", "PC-\u0130" }).Targets);
+            report.Targets[2].ComputerName = "pc-3.corp.example";
+            report.Targets[3].ComputerName = "PC-4.corp.example";
+            report.Targets[4].ComputerName = "10.0.0.5";
+            report.Targets[5].ComputerName = "pc-i\u0307.corp.example";
             var hosts = Hosts(ReportWriter.WriteToString(report, ReportFormat.Html));
             Assert.Equal("PC-1", hosts[0].Computer);
             Assert.Null(hosts[0].Address);
@@ -237,6 +242,9 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Null(hosts[1].Address);
             Assert.Null(hosts[1].LastStatus);
             Assert.Equal(@"\\srv\reports\PC-1.json", hosts[0].ReportFile);
+            Assert.Equal(new[] { "pc-3.corp.example", "PC-4.corp.example", "10.0.0.5", "pc-i\u0307.corp.example" }, hosts.Skip(2).Select(h => h.Address));
+            var rows = (JArray)DataBlock(ReportWriter.WriteToString(report, ReportFormat.Html))["h"];
+            Assert.Equal(new[] { JTokenType.Integer, JTokenType.Integer, JTokenType.String, JTokenType.String }, rows.Skip(2).Select(r => r[5].Type));
             Assert.Equal("/srv/reports/pc-2-renamed.json", hosts[1].ReportFile);
         }
 
@@ -398,6 +406,7 @@ namespace AppBan.Engine.Tests.Reporting
             var statuses = ((JArray)data["s"]).Select(t => (string)t).ToList();
             var sources = ((JArray)data["o"]).Select(t => (string)t).ToList();
             var folders = ((JArray)data["f"]).Select(t => (string)t).ToList();
+            var suffixes = ((JArray)data["x"]).Select(t => (string)t).ToList();
             var end = (long)data["e"];
             JToken At(JArray r, int i) => i < r.Count && r[i].Type != JTokenType.Null ? r[i] : null;
             return ((JArray)data["h"]).Cast<JArray>().Select(r => new HostRow
@@ -406,13 +415,16 @@ namespace AppBan.Engine.Tests.Reporting
                 Status = statuses[(int)r[1]],
                 Source = At(r, 2) == null ? null : sources[(int)r[2]],
                 ReportedAt = At(r, 3) == null ? null : end - (long)r[3],
-                Address = (string)At(r, 4),
-                LastStatus = At(r, 5) == null ? null : statuses[(int)r[5]],
-                Counts = At(r, 6) == null ? new int[5] : ((JArray)r[6]).Select(t => (int)t).ToArray(),
-                Details = At(r, 7) == null ? new List<string[]>() : ((JArray)r[7]).Select(d => d.Select(t => (string)t).ToArray()).ToList(),
-                ReportFile = At(r, 8) == null ? null
-                    : r[8].Type == JTokenType.Integer ? folders[(int)r[8]] + (string)r[0] + ".json"
-                    : folders[(int)r[8][0]] + (string)r[8][1],
+                ReportFile = At(r, 4) == null ? null
+                    : r[4].Type == JTokenType.Integer ? folders[(int)r[4]] + (string)r[0] + ".json"
+                    : folders[(int)r[4][0]] + (string)r[4][1],
+                Address = At(r, 5) == null ? null
+                    : r[5].Type != JTokenType.Integer ? (string)r[5]
+                    : (int)r[5] >= 0 ? (string)r[0] + suffixes[(int)r[5]]
+                    : ((string)r[0]).ToLowerInvariant() + suffixes[-(int)r[5] - 1],
+                LastStatus = At(r, 6) == null ? null : statuses[(int)r[6]],
+                Counts = At(r, 7) == null ? new int[5] : ((JArray)r[7]).Select(t => (int)t).ToArray(),
+                Details = At(r, 8) == null ? new List<string[]>() : ((JArray)r[8]).Select(d => d.Select(t => (string)t).ToArray()).ToList(),
             }).ToList();
         }
 
