@@ -52,6 +52,7 @@ td.n{text-align:right}
 .s-Unreachable{background:#546e7a}.s-Failed{background:#4e342e}.s-NotScanned{background:#9e9e9e}.s-Scheduled{background:#00838f}
 .s-Stale{background:#f9a825;color:#1d2329}.s-NotReporting{background:#757575}
 .addr,.last{color:var(--muted);font-size:12px}
+.charts.history{margin-top:16px}
 .pager{display:flex;gap:12px;align-items:center;margin:8px 0;font-size:14px}
 svg .deadline{stroke:#c62828;stroke-dasharray:4 3}svg .axis{stroke:#9e9e9e}svg .line{fill:none;stroke:#c62828;stroke-width:2}
 details ul{margin:4px 0;padding-left:18px}
@@ -578,7 +579,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
         private static void AppendHistoryChart(StringBuilder html, List<ReportHistoryPoint> history)
         {
             if (history == null || history.Count < 2) return;
-            const int width = 560, height = 220, left = 48, right = 16, top = 16, bottom = 36;
+            const int width = 560, height = 220, left = 48, right = 16, top = 18, bottom = 36;
             var points = history.OrderBy(p => p.Time).ToList();
             var deadline = points[points.Count - 1].Deadline;
             var minTime = points[0].Time;
@@ -590,7 +591,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
             Func<DateTimeOffset, double> x = t => left + (width - left - right) * (t - minTime).TotalSeconds / span;
             Func<int, double> y = v => top + (height - top - bottom) * (1 - (double)v / maxY);
             var bottomY = height - bottom;
-            html.Append("<figure id=\"chart-history\"><figcaption>Devices in violation over time</figcaption>\n");
+            html.Append("<section class=\"charts history\">\n<figure id=\"chart-history\"><figcaption>Devices in violation over time</figcaption>\n");
             html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"svg-history\" role=\"img\" width=\"").Append(width).Append("\" height=\"").Append(height)
                 .Append("\" viewBox=\"0 0 ").Append(width).Append(' ').Append(height).Append("\"><title>Devices in violation over time</title>\n");
             html.Append("<line class=\"axis\" x1=\"").Append(left).Append("\" y1=\"").Append(bottomY).Append("\" x2=\"").Append(width - right)
@@ -606,7 +607,8 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                 var dx = Num(x(deadline.Value));
                 html.Append("<g id=\"history-deadline\"><title>Deadline ").Append(Encode(Date(deadline.Value))).Append("</title><line class=\"deadline\" x1=\"").Append(dx)
                     .Append("\" y1=\"").Append(top).Append("\" x2=\"").Append(dx).Append("\" y2=\"").Append(bottomY).Append("\"></line>")
-                    .Append("<text x=\"").Append(dx).Append("\" y=\"").Append(top - 4).Append("\" text-anchor=\"middle\">deadline</text></g>\n");
+                    .Append("<text x=\"").Append(dx).Append("\" y=\"").Append(top - 4).Append("\" text-anchor=\"")
+                    .Append(x(deadline.Value) > width / 2 ? "end" : "start").Append("\">deadline</text></g>\n");
             }
             html.Append("<polyline class=\"line\" points=\"");
             for (var i = 0; i < points.Count; i++)
@@ -619,7 +621,7 @@ footer{color:var(--muted);font-size:12px;margin-top:16px}
                     .Append(" of ").Append(point.Devices.ToString(CultureInfo.InvariantCulture)).Append(" devices in violation</title><circle cx=\"")
                     .Append(Num(x(point.Time))).Append("\" cy=\"").Append(Num(y(point.Violation))).Append("\" r=\"3\" fill=\"#c62828\"></circle></g>\n");
             }
-            html.Append("</svg>\n</figure>\n");
+            html.Append("</svg>\n</figure>\n</section>\n");
         }
 
         private static void AppendExpiringExemptions(StringBuilder html, List<ExpiringExemption> expiring)
