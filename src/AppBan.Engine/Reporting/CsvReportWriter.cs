@@ -9,7 +9,12 @@ namespace AppBan.Engine.Reporting
 {
     /// <summary>
     /// Flat rows (RFC 4180): one per finding, action, exemption change or error, and one row for a target that has
-    /// none of those, so every target appears. Text cells that a spreadsheet would read as a formula are defused.
+    /// none of those, so every target appears; every row of a target repeats what identifies it and where its data
+    /// came from (ComputerName, MachineName, TargetStatus, TargetSource, ReportedAt, LastStatus, ReportFile). A device
+    /// report file that was not merged is a record too (RejectedReport). Counts derived from the records (the summary,
+    /// progress per rule, expiring exemptions, which are the Exempt findings' ExemptionExpires) are not repeated: a
+    /// row per record keeps every pivot over the file counting each thing once. Text cells that a spreadsheet would
+    /// read as a formula are defused.
     /// </summary>
     internal static class CsvReportWriter
     {
@@ -20,6 +25,9 @@ namespace AppBan.Engine.Reporting
             "Location", "Method", "CommandLine", "ExitCode", "ActionStatus", "Outcome", "RebootRequired",
             "DurationSeconds", "Change", "Source", "CoveredComputer", "GrantedOn", "NotBefore", "ChangedBy", "Reason", "ApprovedBy", "ErrorId", "ErrorCategory", "Error", "Message",
             "Time",
+            // 1.2, added at the end so that readers by position keep working. TargetSource, not Source: Source is the
+            // exemption change's (Device or Policy).
+            "MachineName", "TargetSource", "ReportedAt", "LastStatus", "ReportFile", "FileSize",
         };
 
         private const string LineEnd = "\r\n";
@@ -28,6 +36,16 @@ namespace AppBan.Engine.Reporting
         private static readonly int RecordTypeColumn = ColumnIndex("RecordType");
         private static readonly int ComputerNameColumn = ColumnIndex("ComputerName");
         private static readonly int TargetStatusColumn = ColumnIndex("TargetStatus");
+
+        /// <summary>What every row of a target carries about the target besides its name and status.</summary>
+        private static readonly RowMap<TargetReport> TargetColumns = new RowMap<TargetReport>(null)
+        {
+            { "MachineName", t => t.MachineName },
+            { "TargetSource", t => t.Source },
+            { "ReportedAt", t => Date(t.ReportedAt) },
+            { "LastStatus", t => t.LastStatus?.ToString() },
+            { "ReportFile", t => t.ReportFile },
+        };
 
         private static readonly RowMap<ReportFinding> FindingRow = new RowMap<ReportFinding>("Finding")
         {
@@ -99,28 +117,44 @@ namespace AppBan.Engine.Reporting
             { "Message", t => t.StatusDetail },
         };
 
+        /// <summary>A device report file that was not merged: its path, AppBan's reason, its size and last write time.</summary>
+        private static readonly RowMap<RejectedDeviceReport> RejectedRow = new RowMap<RejectedDeviceReport>("RejectedReport")
+        {
+            { "ReportFile", r => r.Path },
+            { "Reason", r => r.Reason },
+            { "FileSize", r => Number(r.Size) },
+            { "Time", r => Date(r.LastWriteTime) },
+        };
+
         public static void Write(AppBanReport report, TextWriter writer)
         {
             WriteLine(writer, Columns);
             foreach (var target in report.Targets)
             {
-                var status = target.Status.ToString();
                 int rows = 0;
-                rows += WriteRows(writer, FindingRow, target.Findings, target.ComputerName, status);
-                rows += WriteRows(writer, ActionRow, target.Actions, target.ComputerName, status);
-                rows += WriteRows(writer, ExemptionChangeRow, target.ExemptionChanges, target.ComputerName, status);
-                rows += WriteRows(writer, ErrorRow, target.Errors, target.ComputerName, status);
-                if (rows == 0) WriteRows(writer, TargetRow, new[] { target }, target.ComputerName, status);
+                rows += WriteRows(writer, FindingRow, target.Findings, target);
+                rows += WriteRows(writer, ActionRow, target.Actions, target);
+                rows += WriteRows(writer, ExemptionChangeRow, target.ExemptionChanges, target);
+                rows += WriteRows(writer, ErrorRow, target.Errors, target);
+                if (rows == 0) WriteRows(writer, TargetRow, new[] { target }, target);
             }
-            WriteRows(writer, ExemptionChangeRow, report.PolicyExemptionChanges ?? new List<ReportExemptionChange>(), null, null);
+            WriteRows(writer, ExemptionChangeRow, report.PolicyExemptionChanges ?? new List<ReportExemptionChange>(), null);
+            WriteRows(writer, RejectedRow, report.RejectedReports ?? new List<RejectedDeviceReport>(), null);
         }
 
-        private static int WriteRows<T>(TextWriter writer, RowMap<T> map, IEnumerable<T> records, string computerName, string targetStatus)
+        private static int WriteRows<T>(TextWriter writer, RowMap<T> map, IEnumerable<T> records, TargetReport target)
         {
             int count = 0;
             foreach (var record in records)
             {
-                WriteLine(writer, map.Cells(record, computerName, targetStatus));
+                var row = map.Cells(record);
+                if (target != null)
+                {
+                    row[ComputerNameColumn] = target.ComputerName;
+                    row[TargetStatusColumn] = target.Status.ToString();
+                    TargetColumns.Fill(row, target);
+                }
+                WriteLine(writer, row);
                 count++;
             }
             return count;
@@ -217,14 +251,17 @@ namespace AppBan.Engine.Reporting
             public void Add(string column, Func<T, object> cell) =>
                 cells.Add(new KeyValuePair<int, Func<T, object>>(ColumnIndex(column), cell));
 
-            public object[] Cells(T record, string computerName, string targetStatus)
+            public object[] Cells(T record)
             {
                 var row = new object[Columns.Length];
                 row[RecordTypeColumn] = recordType;
-                row[ComputerNameColumn] = computerName;
-                row[TargetStatusColumn] = targetStatus;
-                foreach (var cell in cells) row[cell.Key] = cell.Value(record);
+                Fill(row, record);
                 return row;
+            }
+
+            public void Fill(object[] row, T record)
+            {
+                foreach (var cell in cells) row[cell.Key] = cell.Value(record);
             }
 
             IEnumerator IEnumerable.GetEnumerator() => cells.GetEnumerator();

@@ -101,6 +101,89 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Contains(",-2147024891,", csv);
         }
 
+        private static List<Dictionary<string, string>> Records(string csv) =>
+            Parse(csv).Skip(1).Select(r => CsvReportWriter.Columns.Zip(r, (c, v) => (c, v)).ToDictionary(p => p.c, p => p.v)).ToList();
+
+        [Fact]
+        public void The_new_columns_come_after_the_old_ones_in_the_header()
+        {
+            var header = Parse(ReportWriter.WriteToString(Mixed(), ReportFormat.Csv))[0];
+            Assert.Equal(new[] { "Time", "MachineName", "TargetSource", "ReportedAt", "LastStatus", "ReportFile", "FileSize" }, header.Skip(36));
+            Assert.Equal("Source", header[25]);
+        }
+
+        [Fact]
+        public void Every_row_of_a_target_carries_its_machine_name_source_report_time_last_status_and_file()
+        {
+            var report = HtmlReportWriterTests.Fleet(new[] { "PC-1", "PC-2" });
+            report.Targets[0].Status = TargetStatus.Stale;
+            report.Targets[0].LastStatus = TargetStatus.NonCompliant;
+            report.Targets[0].Source = "DeviceReport";
+            report.Targets[0].Errors.Add(new ReportError { ErrorId = "X", Message = "m" });
+            report.Targets[1].Findings.Clear();
+            report.Targets[1].Source = "Live";
+            report.Targets[1].ReportedAt = null;
+            report.Targets[1].ReportFile = null;
+            var data = Records(ReportWriter.WriteToString(report, ReportFormat.Csv));
+            var first = data.Where(r => r["ComputerName"] == "addr-PC-1").ToList();
+            Assert.Equal(new[] { "Finding", "Error" }, first.Select(r => r["RecordType"]));
+            Assert.All(first, r =>
+            {
+                Assert.Equal("PC-1", r["MachineName"]);
+                Assert.Equal("Stale", r["TargetStatus"]);
+                Assert.Equal("NonCompliant", r["LastStatus"]);
+                Assert.Equal("DeviceReport", r["TargetSource"]);
+                Assert.Equal("2026-11-28T09:00:00Z", r["ReportedAt"]);
+                Assert.Equal("PC-1", r["ReportFile"]);
+                Assert.Equal("", r["FileSize"]);
+            });
+            var second = Assert.Single(data, r => r["ComputerName"] == "addr-PC-2");
+            Assert.Equal(("Target", "PC-2", "Live", "", "", ""), (second["RecordType"], second["MachineName"], second["TargetSource"], second["ReportedAt"], second["LastStatus"], second["ReportFile"]));
+        }
+
+        [Fact]
+        public void A_rejected_report_file_is_a_row_of_its_own()
+        {
+            var report = HtmlReportWriterTests.Fleet(new[] { "PC-1" });
+            report.RejectedReports.Add(new RejectedDeviceReport { Path = @"\\srv\reports\=cmd.json", Reason = "the report is about X, the file is named Y", Size = 4096, LastWriteTime = Start });
+            report.RejectedReports.Add(new RejectedDeviceReport { Path = "b.json", Reason = "not JSON" });
+            var rejected = Records(ReportWriter.WriteToString(report, ReportFormat.Csv)).Where(r => r["RecordType"] == "RejectedReport").ToList();
+            Assert.Equal(2, rejected.Count);
+            Assert.Equal(@"\\srv\reports\=cmd.json", rejected[0]["ReportFile"]);
+            Assert.Equal("the report is about X, the file is named Y", rejected[0]["Reason"]);
+            Assert.Equal("4096", rejected[0]["FileSize"]);
+            Assert.Equal("2026-11-28T10:00:00Z", rejected[0]["Time"]);
+            Assert.Equal(("", "", "", ""), (rejected[0]["ComputerName"], rejected[0]["TargetStatus"], rejected[0]["MachineName"], rejected[0]["TargetSource"]));
+            Assert.Equal(("b.json", "not JSON", ""), (rejected[1]["ReportFile"], rejected[1]["Reason"], rejected[1]["FileSize"]));
+        }
+
+        [Theory]
+        [InlineData("=HYPERLINK(\"http://evil.example/\",\"x\")")]
+        [InlineData("+1;-2")]
+        [InlineData("@SUM(1)")]
+        [InlineData("PC\r\n=1+1")]
+        [InlineData("\uFF1D1")]
+        public void Hostile_text_in_the_new_fields_is_defused(string hostile)
+        {
+            var report = HtmlReportWriterTests.Fleet(new[] { hostile });
+            report.RejectedReports.Add(new RejectedDeviceReport { Path = hostile, Reason = hostile });
+            var csv = ReportWriter.WriteToString(report, ReportFormat.Csv);
+            var data = Records(csv);
+            var row = Assert.Single(data, r => r["RecordType"] == "Finding");
+            var rejected = Assert.Single(data, r => r["RecordType"] == "RejectedReport");
+            foreach (var cell in new[] { row["MachineName"], row["TargetSource"], row["ReportFile"], rejected["ReportFile"], rejected["Reason"] })
+            {
+                Assert.NotEqual(hostile, cell);
+                Assert.Equal(hostile.Replace("'", ""), cell.Replace("'", ""));
+            }
+            foreach (var separator in new[] { ',', ';', '\t' })
+                Assert.All(SplitAs(csv, separator).SelectMany(r => r), c =>
+                {
+                    var start = c.TrimStart(' ', '"');
+                    Assert.True(start.Length == 0 || Triggers.IndexOf(start[0]) < 0, "a cell starts a formula: " + c);
+                });
+        }
+
         /// <summary>The first character of every formula a spreadsheet recognises, fullwidth forms included.</summary>
         private const string Triggers = "=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20";
 

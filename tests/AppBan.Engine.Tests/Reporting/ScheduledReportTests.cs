@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Text.RegularExpressions;
 using AppBan.Engine.FanOut;
 using AppBan.Engine.Findings;
 using AppBan.Engine.Inventory;
@@ -97,8 +96,7 @@ namespace AppBan.Engine.Tests.Reporting
 
             Assert.Matches("<div class=\"tile scheduled\" id=\"tile-scheduled\" data-count=\"1\"><span class=\"num\">1</span><span class=\"label\">Waiting for a user \\(scheduled\\)</span>", html);
             Assert.Matches("<div class=\"tile scheduled\" id=\"tile-scheduledactions\" data-count=\"1\">", html);
-            var rows = Regex.Matches(html, "<tr class=\"host\" data-status=\"(\\w+)\"><td class=\"computer\">([^<]*)</td>");
-            Assert.Equal(new[] { "pc-1 Scheduled", "pc-clean Compliant" }, rows.Select(m => m.Groups[2].Value + " " + m.Groups[1].Value));
+            Assert.Equal(new[] { "pc-1 Scheduled", "pc-clean Compliant" }, HtmlReportWriterTests.Hosts(html).Select(h => h.Computer + " " + h.Status));
         }
 
         [Fact]
