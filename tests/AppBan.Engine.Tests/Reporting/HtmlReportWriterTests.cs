@@ -304,7 +304,8 @@ namespace AppBan.Engine.Tests.Reporting
             Assert.Equal(2, rows.Count);
             Assert.Equal(new[] { "&lt;b&gt;TikTok&lt;/b&gt; (tiktok)", "2026-12-08 10:00:00 UTC", "10", "5", "4", "3", "2", "1", "9000", "7" }, rows[0]);
             Assert.Equal(new[] { "capcut", "none", "", "0", "0", "0", "0", "0", "1", "0" }, rows[1]);
-            Assert.DoesNotContain("id=\"rules\"", Html);
+            report.Summary.Rules.Clear();
+            Assert.DoesNotContain("id=\"rules\"", ReportWriter.WriteToString(report, ReportFormat.Html));
         }
 
         [Fact]
