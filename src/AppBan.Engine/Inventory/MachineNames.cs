@@ -1,4 +1,6 @@
+using System;
 using System.Globalization;
+using System.Linq;
 
 namespace AppBan.Engine.Inventory
 {
@@ -18,11 +20,19 @@ namespace AppBan.Engine.Inventory
         /// <summary>The longest name AppBan carries: a DNS label's limit [doc: Computer Names, "each component can be up to 63 bytes"].</summary>
         public const int MaxLength = 63;
 
+        /// <summary>Names Windows keeps for devices, also before an extension ("nul.corp") [doc: Naming Files, Paths, and Namespaces].</summary>
+        private static readonly string[] DeviceNames =
+            new[] { "CON", "PRN", "AUX", "NUL", "CLOCK$" }
+                .Concat(Enumerable.Range(0, 10).Select(i => "COM" + i.ToString(CultureInfo.InvariantCulture)))
+                .Concat(Enumerable.Range(0, 10).Select(i => "LPT" + i.ToString(CultureInfo.InvariantCulture)))
+                .ToArray();
+
         /// <summary>True for a name a report, a CSV cell and a file name can carry as it is (see <see cref="TryValidate"/>).</summary>
         public static bool IsValid(string name) => TryValidate(name, out _);
 
         /// <summary>
-        /// Accepts 1 to 63 ASCII letters, digits, '-', '_' and '.', not starting or ending with '.'. Windows' own rules are
+        /// Accepts 1 to 63 ASCII letters, digits, '-', '_' and '.', not starting or ending with '.', and not a Windows device
+        /// name (a report file is named after it). Windows' own rules are
         /// wider and narrower at once: a NetBIOS name is at most 15 OEM bytes of letters, digits, hyphens and periods
         /// [doc: Computer Names], Setup also allows multi-byte characters [doc: Unattend Microsoft-Windows-Shell-Setup
         /// ComputerName], and SetComputerNameEx refuses control characters, leading or trailing spaces and
@@ -49,6 +59,9 @@ namespace AppBan.Engine.Inventory
                 }
             }
             if (name[0] == '.' || name[name.Length - 1] == '.') { reason = "it starts or ends with '.'"; return false; }
+            var dot = name.IndexOf('.');
+            var stem = dot < 0 ? name : name.Substring(0, dot);
+            if (DeviceNames.Any(d => string.Equals(d, stem, StringComparison.OrdinalIgnoreCase))) { reason = "it is a Windows device name"; return false; }
             reason = null;
             return true;
         }

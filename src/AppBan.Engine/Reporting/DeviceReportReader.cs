@@ -189,8 +189,7 @@ namespace AppBan.Engine.Reporting
                 NoNulls(report.History, "history") ?? NoNulls(report.Summary.Rules, "summary.rules");
             if (nulls != null) return nulls;
 
-            // TODO integrate: DeviceReportWriter.TryGetFileName
-            if (!TryGetFileName(target, out var expected, out var nameProblem))
+            if (!DeviceReportWriter.TryGetFileName(target, null, out var expected, out var nameProblem))
                 return "The report names no computer its file could be named after: " + nameProblem;
             if (!string.Equals(expected, fileName, StringComparison.OrdinalIgnoreCase))
                 return "The report is about " + Quote(Path.GetFileNameWithoutExtension(expected)) + ", the file is named " + Quote(fileName) + ".";
@@ -221,58 +220,6 @@ namespace AppBan.Engine.Reporting
         private static string VersionReason(string version) =>
             "The report's schema version is " + Quote(version) + "; this AppBan reads version 1.x (written " + AppBanReport.CurrentSchemaVersion + ").";
 
-        // TODO integrate: DeviceReportWriter.TryGetFileName (a private copy until that piece is merged; same rules).
-        private static readonly string[] ReservedNames =
-        {
-            "CON", "PRN", "AUX", "NUL",
-            "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-            "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-        };
-
-        /// <summary>
-        /// The file a device report about <paramref name="target"/> is named: its MachineName when that is a valid name,
-        /// else its ComputerName when that is a plain name (not an address, not localhost), with ".json".
-        /// </summary>
-        internal static bool TryGetFileName(TargetReport target, out string fileName, out string reason)
-        {
-            fileName = null;
-            if (target == null) { reason = "there is no target."; return false; }
-            string name = null;
-            if (IsValidName(target.MachineName)) name = target.MachineName;
-            else if (IsValidName(target.ComputerName) && !IsAddressOrLocal(target.ComputerName)) name = target.ComputerName;
-            if (name == null)
-            {
-                reason = "its machineName " + Quote(target.MachineName) + " and computerName " + Quote(target.ComputerName) +
-                    " are not computer names (letters, digits, '-', '_', '.'; 1 to 63 characters; not an address or localhost).";
-                return false;
-            }
-            fileName = name + ".json";
-            reason = null;
-            return true;
-        }
-
-        /// <summary>
-        /// Letters, digits, '-', '_', '.'; 1 to 63 characters; no leading or trailing '.'; not a reserved device name.
-        /// [doc: Naming conventions in Active Directory for computers (NetBIOS 15, DNS host label 63)]
-        /// [doc: Naming Files, Paths, and Namespaces (CON, PRN, AUX, NUL, COM0-9, LPT0-9, also before an extension)]
-        /// </summary>
-        internal static bool IsValidName(string name)
-        {
-            if (string.IsNullOrEmpty(name) || name.Length > 63 || name[0] == '.' || name[name.Length - 1] == '.') return false;
-            foreach (var c in name)
-            {
-                var ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-                if (!ok) return false;
-            }
-            var dot = name.IndexOf('.');
-            var stem = dot < 0 ? name : name.Substring(0, dot);
-            foreach (var reserved in ReservedNames)
-                if (string.Equals(stem, reserved, StringComparison.OrdinalIgnoreCase)) return false;
-            return true;
-        }
-
-        private static bool IsAddressOrLocal(string name) =>
-            string.Equals(name, "localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(name, out _);
 
         /// <summary>An untrusted value as data in a reason: quoted, at most <see cref="QuoteLength"/> characters, one line.</summary>
         internal static string Quote(string value)

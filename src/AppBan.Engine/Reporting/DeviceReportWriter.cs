@@ -42,12 +42,6 @@ namespace AppBan.Engine.Reporting
 
         // Win32 turns these names into devices whatever the extension ("NUL.json" opens NUL) [doc: Naming Files, Paths,
         // and Namespaces]. COM0 and LPT0 are on that page's list too.
-        private static readonly HashSet<string> ReservedNames = new HashSet<string>(
-            new[] { "CON", "PRN", "AUX", "NUL", "CLOCK$" }
-                .Concat(Enumerable.Range(0, 10).Select(i => "COM" + i))
-                .Concat(Enumerable.Range(0, 10).Select(i => "LPT" + i)),
-            StringComparer.OrdinalIgnoreCase);
-
         /// <summary>
         /// The file name of a target's device report, "&lt;name&gt;.json", where the name is the machine's own name
         /// (<see cref="TargetReport.MachineName"/>); without it, the target as it was given when that is a plain name (a
@@ -226,13 +220,9 @@ namespace AppBan.Engine.Reporting
 
         private static bool IsValidName(string name, out string reason)
         {
-            reason = null;
-            if (name.Length == 0 || name.Length > MaxNameLength) reason = "is not 1 to " + MaxNameLength + " characters long";
-            else if (name.Any(c => !(c < 0x80 && (char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.'))))
-                reason = "'" + Shorten(name) + "' has characters other than letters, digits, '-', '_' and '.'";
-            else if (name[0] == '.' || name[name.Length - 1] == '.') reason = "'" + name + "' starts or ends with '.'";
-            else if (ReservedNames.Contains(name.Split('.')[0])) reason = "'" + name + "' is a Windows device name";
-            return reason == null;
+            if (AppBan.Engine.Inventory.MachineNames.TryValidate(name, out var problem)) { reason = null; return true; }
+            reason = "'" + Shorten(name) + "' is refused: " + problem;
+            return false;
         }
 
         // Only the names a local run uses: another loopback address (127.0.1.1) is an address like any other, so that
@@ -242,7 +232,7 @@ namespace AppBan.Engine.Reporting
             || name == "127.0.0.1" || name == "::1" || name == "[::1]";
 
         /// <summary>"host:port" and "[v6]:port" as CimTarget reads them; a bare IPv6 address keeps its colons.</summary>
-        private static string StripPort(string given)
+        internal static string StripPort(string given)
         {
             if (given.StartsWith("[", StringComparison.Ordinal))
             {

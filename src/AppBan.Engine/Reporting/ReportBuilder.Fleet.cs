@@ -27,9 +27,7 @@ namespace AppBan.Engine.Reporting
         internal static string DeviceKey(string name)
         {
             if (string.IsNullOrWhiteSpace(name)) return string.Empty;
-            var key = name.Trim();
-            var colon = key.LastIndexOf(':');
-            if (colon > 0 && key.IndexOf(':') == colon && key.Substring(colon + 1).All(char.IsDigit)) key = key.Substring(0, colon);
+            var key = DeviceReportWriter.StripPort(name.Trim());
             if (!IPAddress.TryParse(key.Trim('[', ']'), out _))
             {
                 var dot = key.IndexOf('.');

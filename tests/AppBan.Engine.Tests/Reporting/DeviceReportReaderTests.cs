@@ -93,7 +93,8 @@ namespace AppBan.Engine.Tests.Reporting
         public void The_file_name_is_compared_without_case_and_falls_back_to_a_plain_computer_name()
         {
             Accepted(WriteReport(DeviceRun(), "pc-0042.JSON"));
-            Accepted(WriteReport(DeviceRun(machineName: null, computerName: "pc7.corp.example"), "pc7.corp.example.json"));
+            // A DNS name is known by its first label, the host name, as the device named its file.
+            Accepted(WriteReport(DeviceRun(machineName: null, computerName: "pc7.corp.example"), "pc7.json"));
         }
 
         [Fact]
@@ -261,7 +262,8 @@ namespace AppBan.Engine.Tests.Reporting
             var hostile = "..\\..\\Windows\\System32\\evil\r\n" + new string('A', 200);
             var reason = Rejected(WriteReport(DeviceRun(machineName: hostile))).Reason;
             Assert.StartsWith("The report names no computer its file could be named after", reason);
-            Assert.Contains("'..\\..\\Windows\\System32\\evil??AAA", reason);
+            Assert.Contains("'..\\..\\Windows\\System32\\evil", reason);
+            Assert.DoesNotContain("\n", reason);
             Assert.DoesNotContain(new string('A', 100), reason);
         }
 
@@ -278,8 +280,8 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData("ÄÖÜ", false)]
         public void Names_follow_the_file_name_rules(string name, bool valid)
         {
-            Assert.Equal(valid, DeviceReportReader.IsValidName(name));
-            Assert.False(DeviceReportReader.IsValidName(new string('a', 64)));
+            Assert.Equal(valid, AppBan.Engine.Inventory.MachineNames.IsValid(name));
+            Assert.False(AppBan.Engine.Inventory.MachineNames.IsValid(new string('a', 64)));
         }
 
         [Theory]
@@ -288,8 +290,9 @@ namespace AppBan.Engine.Tests.Reporting
         [InlineData("::1")]
         public void An_address_or_localhost_without_a_machine_name_names_no_file(string computerName)
         {
-            Assert.False(DeviceReportReader.TryGetFileName(new TargetReport { ComputerName = computerName }, out _, out var reason));
-            Assert.Contains("not computer names", reason);
+            // A collector has no name of its own to give a device's "localhost".
+            Assert.False(DeviceReportWriter.TryGetFileName(new TargetReport { ComputerName = computerName }, null, out _, out var reason));
+            Assert.Matches("an address|names no machine", reason);
         }
 
         [Fact]
