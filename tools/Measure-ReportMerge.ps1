@@ -34,7 +34,7 @@ function Get-PeakMemoryByte {
 }
 
 # One device report as JSON text, built by the module's own builder and writer, with placeholders for the name and time.
-function New-DeviceTemplate([string] $Status, [int] $Findings, [string] $FindingStatus = 'Violation', [switch] $UserAction) {
+function Get-DeviceTemplate([string] $Status, [int] $Findings, [string] $FindingStatus = 'Violation', [switch] $UserAction) {
     $builder = [AppBan.Engine.Reporting.ReportBuilder]::new()
     $builder.SetPolicy('AppBan built-in policy', ('AB' * 32), '(built-in)')
     $builder.NoteMachineName('localhost', 'PC-TEMPLATE')
@@ -71,11 +71,11 @@ if (-not (Test-Path -LiteralPath $marker)) {
     if (Test-Path -LiteralPath $Folder) { Remove-Item -LiteralPath $Folder -Recurse -Force }
     New-Item -ItemType Directory -Path $Folder | Out-Null
     $templates = @{
-        Compliant    = New-DeviceTemplate Compliant 0
-        NonCompliant = New-DeviceTemplate NonCompliant 2 -UserAction
-        Exempt       = New-DeviceTemplate Exempt 1 Exempt
-        Scheduled    = New-DeviceTemplate Scheduled 1 Scheduled
-        GracePeriod  = New-DeviceTemplate GracePeriod 1 GracePeriod
+        Compliant    = Get-DeviceTemplate Compliant 0
+        NonCompliant = Get-DeviceTemplate NonCompliant 2 -UserAction
+        Exempt       = Get-DeviceTemplate Exempt 1 Exempt
+        Scheduled    = Get-DeviceTemplate Scheduled 1 Scheduled
+        GracePeriod  = Get-DeviceTemplate GracePeriod 1 GracePeriod
     }
     $random = [System.Random]::new(21)
     $now = [DateTimeOffset]::UtcNow

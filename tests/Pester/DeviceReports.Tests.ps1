@@ -26,13 +26,13 @@ BeforeAll {
     Set-Content -LiteralPath $blocker -Value 'x'
     $unreachableFolder = Join-Path $blocker 'reports'
 
-    function New-Scripts([string] $Folder, [string] $ReportFolder) {
+    function Export-GeneratedScript([string] $Folder, [string] $ReportFolder) {
         $null = Export-AppBanConfigMgrScript -Path $Folder -ReportFolder $ReportFolder
         $null = Export-AppBanIntuneScript -Path $Folder -ReportFolder $ReportFolder
     }
 
     # Runs a generated script in a new process against one simulated host through the documented test parameters.
-    function Invoke-Generated([string] $Folder, [string] $Script, [string] $HostName, [string[]] $Extra = @()) {
+    function Get-GeneratedScriptRun([string] $Folder, [string] $Script, [string] $HostName, [string[]] $Extra = @()) {
         $target = Get-FleetHost $HostName
         Reset-SimulatorHost -Simulator $sim -Name $HostName
         $password = $target.Credential.GetNetworkCredential().Password -replace "'", "''"
@@ -68,9 +68,9 @@ Describe 'Generated scripts with a report folder' {
         $scriptDir = Join-Path $TestDrive 'scripts'
         $reportDir = Join-Path $TestDrive 'reports'
         $null = New-Item -ItemType Directory -Path $reportDir
-        New-Scripts $scriptDir $reportDir
+        Export-GeneratedScript $scriptDir $reportDir
         $badScriptDir = Join-Path $TestDrive 'scripts-unreachable'
-        New-Scripts $badScriptDir $unreachableFolder
+        Export-GeneratedScript $badScriptDir $unreachableFolder
     }
 
     It '<Name> embeds the folder, parses, is ASCII and passes the script lint' -ForEach @(
@@ -94,8 +94,8 @@ Describe 'Generated scripts with a report folder' {
     }
 
     It 'Intune detection and ConfigMgr Run Scripts write one report per host and nothing else' {
-        (Invoke-Generated $scriptDir 'AppBan-Intune-Detection.ps1' 'CLEAN-01').ExitCode | Should -Be 0
-        $run = Invoke-Generated $scriptDir 'AppBan-ConfigMgr-RunScript.ps1' 'LAPTOP-01' @('| ConvertTo-Json')
+        (Get-GeneratedScriptRun $scriptDir 'AppBan-Intune-Detection.ps1' 'CLEAN-01').ExitCode | Should -Be 0
+        $run = Get-GeneratedScriptRun $scriptDir 'AppBan-ConfigMgr-RunScript.ps1' 'LAPTOP-01' @('| ConvertTo-Json')
         $answer = $run.StdOut | ConvertFrom-Json
         $answer.Report | Should -Be 'written'
         $answer.ExitCode | Should -Be 11
@@ -108,8 +108,8 @@ Describe 'Generated scripts with a report folder' {
         $folder = Join-Path $TestDrive 'reports-unreachable-host'
         $null = New-Item -ItemType Directory -Path $folder
         $scripts = Join-Path $TestDrive 'scripts-unreachable-host'
-        New-Scripts $scripts $folder
-        $run = Invoke-Generated $scripts 'AppBan-Intune-Detection.ps1' 'UNREACHABLE-01'
+        Export-GeneratedScript $scripts $folder
+        $run = Get-GeneratedScriptRun $scripts 'AppBan-Intune-Detection.ps1' 'UNREACHABLE-01'
         $run.ExitCode | Should -Be 1
         $files = @(Get-ChildItem -LiteralPath $folder -Force)
         $files.Count | Should -Be 1
@@ -120,7 +120,7 @@ Describe 'Generated scripts with a report folder' {
 
     Context 'when the folder cannot be written' {
         It 'Intune detection scans, then exits 1 with "; report not written: <reason>" even for a compliant host' {
-            $run = Invoke-Generated $badScriptDir 'AppBan-Intune-Detection.ps1' 'CLEAN-01'
+            $run = Get-GeneratedScriptRun $badScriptDir 'AppBan-Intune-Detection.ps1' 'CLEAN-01'
             $run.ExitCode | Should -Be 1
             $line = @($run.StdOut -split '\r?\n' | Where-Object { $_ })[-1]
             $line | Should -Match '^AppBan: Compliant on .*; report not written: .*cannot be reached'
@@ -129,14 +129,14 @@ Describe 'Generated scripts with a report folder' {
         }
 
         It 'ConfigMgr discovery keeps its answer and exit 0, with nothing on the error stream' {
-            $run = Invoke-Generated $badScriptDir 'AppBan-ConfigMgr-Discovery.ps1' 'LAPTOP-01'
+            $run = Get-GeneratedScriptRun $badScriptDir 'AppBan-ConfigMgr-Discovery.ps1' 'LAPTOP-01'
             $run.ExitCode | Should -Be 0
             $run.StdOut.Trim() | Should -BeExactly 'NonCompliant'
             $run.StdErr | Should -BeNullOrEmpty
         }
 
         It 'ConfigMgr Run Scripts answers the reason in Report and ExitCode 14' {
-            $run = Invoke-Generated $badScriptDir 'AppBan-ConfigMgr-RunScript.ps1' 'CLEAN-01' @('| ConvertTo-Json')
+            $run = Get-GeneratedScriptRun $badScriptDir 'AppBan-ConfigMgr-RunScript.ps1' 'CLEAN-01' @('| ConvertTo-Json')
             $answer = $run.StdOut | ConvertFrom-Json
             $answer.Result | Should -Be 'Compliant'
             $answer.ExitCode | Should -Be 14
@@ -144,7 +144,7 @@ Describe 'Generated scripts with a report folder' {
         }
 
         It 'ConfigMgr remediation throws with the reason after its run' {
-            $run = Invoke-Generated $badScriptDir 'AppBan-ConfigMgr-Remediation.ps1' 'CLEAN-01'
+            $run = Get-GeneratedScriptRun $badScriptDir 'AppBan-ConfigMgr-Remediation.ps1' 'CLEAN-01'
             $run.ExitCode | Should -Be 1
             ($run.StdErr -replace '\s+', ' ') | Should -Match 'report not written: .*cannot be reached'
         }
@@ -155,7 +155,7 @@ Describe 'Invoke-AppBanScheduled.ps1 -ReportFolder' {
     BeforeAll {
         $credentialPath = Join-Path $TestDrive 'credential.xml'
         (Get-FleetHost CLEAN-01).Credential | Export-Clixml -LiteralPath $credentialPath
-        function Invoke-Scheduled([string] $HostName, [string] $Folder) {
+        function Get-ScheduledRun([string] $HostName, [string] $Folder) {
             Reset-SimulatorHost -Simulator $sim -Name $HostName
             Invoke-FreshPwsh -File $wrapperPath -ArgumentList @('-ComputerName', (Get-FleetHost $HostName).ComputerName, '-CredentialPath', $credentialPath,
                 '-Authentication', 'Basic', '-OperationTimeoutSec', '20', '-ReportFolder', $Folder)
@@ -164,13 +164,13 @@ Describe 'Invoke-AppBanScheduled.ps1 -ReportFolder' {
 
     It 'writes the device report and exits with the run''s code' {
         $folder = Join-Path $TestDrive 'scheduled-reports'
-        $run = Invoke-Scheduled CLEAN-01 $folder
+        $run = Get-ScheduledRun CLEAN-01 $folder
         $run.ExitCode | Should -Be 0 -Because "$($run.StdOut) $($run.StdErr)"
         Assert-OnlyDeviceReports $folder @('CLEAN-01')
     }
 
     It 'exits 14 when the folder cannot be written, after the scan' {
-        $run = Invoke-Scheduled CLEAN-01 $unreachableFolder
+        $run = Get-ScheduledRun CLEAN-01 $unreachableFolder
         $run.ExitCode | Should -Be 14 -Because "$($run.StdOut) $($run.StdErr)"
         $run.StdOut | Should -Match 'Exit 14 \(device report not delivered; the run: Exit 0 \(compliant\)'
         $run.StdOut | Should -Match 'report not written: .*cannot be reached'
@@ -178,7 +178,7 @@ Describe 'Invoke-AppBanScheduled.ps1 -ReportFolder' {
     }
 
     It 'keeps 12 when targets failed as well' {
-        $run = Invoke-Scheduled UNREACHABLE-01 $unreachableFolder
+        $run = Get-ScheduledRun UNREACHABLE-01 $unreachableFolder
         $run.ExitCode | Should -Be 12
     }
 }

@@ -157,7 +157,7 @@ Describe 'Get-BannedApp on the sample laptop' {
         $findings | Export-Csv -LiteralPath $csv -NoTypeInformation
         $rows = Import-Csv -LiteralPath $csv
         $rows.Count | Should -Be 5
-        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -Match '^"ComputerName","RuleId","AppName"'
+        (Get-Content -LiteralPath $csv -TotalCount 1) | Should -Match '^"ComputerName","MachineName","RuleId","AppName"'
         ($rows | Where-Object RuleId -EQ 'capcut').UserName | Should -Be 'sam'
     }
 

@@ -8,7 +8,7 @@ BeforeAll {
     Import-Module (Join-Path $repoRoot 'AppBan.psd1') -Force
 
     # A one-target report as a device-side run leaves it: <name>.json, made by Export-AppBanReport itself.
-    function New-DeviceReport([string] $Folder, [string] $Name, [string] $Status = 'Compliant', [string] $FileName = "$Name.json") {
+    function Export-DeviceReport([string] $Folder, [string] $Name, [string] $Status = 'Compliant', [string] $FileName = "$Name.json") {
         [pscustomobject]@{ ComputerName = $Name; Status = $Status; IsCompliant = $Status -eq 'Compliant'; ViolationCount = 0; Error = $null } |
             Export-AppBanReport -Path (Join-Path $Folder $FileName)
     }
@@ -18,11 +18,11 @@ Describe 'Import-AppBanReport' {
     BeforeEach {
         $folder = Join-Path $TestDrive ('reports-' + [guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $folder | Out-Null
-        New-DeviceReport $folder 'PC-1'
-        New-DeviceReport $folder 'PC-2' -Status NonCompliant
-        New-DeviceReport $folder 'PC-3'
+        Export-DeviceReport $folder 'PC-1'
+        Export-DeviceReport $folder 'PC-2' -Status NonCompliant
+        Export-DeviceReport $folder 'PC-3'
         Set-Content -LiteralPath (Join-Path $folder 'PC-4.json') -Value '{ "schemaVersion": "1.2", "run": ' -NoNewline
-        New-DeviceReport $folder 'PC-5' -FileName 'PC-6.json'
+        Export-DeviceReport $folder 'PC-5' -FileName 'PC-6.json'
         Set-Content -LiteralPath (Join-Path $folder '.PC-7.json.0a1b.tmp') -Value 'half written'
         Set-Content -LiteralPath (Join-Path $folder 'readme.txt') -Value 'not a report'
     }

@@ -207,9 +207,12 @@ Describe 'Documented examples bind to a parameter set' {
             foreach ($set in $command.ParameterSets) {
                 $inSet = @($set.Parameters.Name)
                 if (@($named | Where-Object { $_ -notin $inSet -and $_ -notin $common }).Count) { continue }
-                if ($positional -gt @($set.Parameters | Where-Object Position -GE 0).Count) { continue }
+                # Positional arguments bind, in order, to the positional parameters not already named.
+                $open = @($set.Parameters | Where-Object { $_.Position -ge 0 -and $_.Name -notin $named } | Sort-Object Position)
+                if ($positional -gt $open.Count) { continue }
+                $bound = @($open | Select-Object -First $positional | ForEach-Object Name)
                 $missing = @($set.Parameters | Where-Object {
-                        $_.IsMandatory -and $_.Name -notin $named -and
+                        $_.IsMandatory -and $_.Name -notin $named -and $_.Name -notin $bound -and
                         -not ($pipeline -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName)) })
                 if ($missing.Count -and -not $splatted) { continue }
                 return
@@ -231,6 +234,9 @@ Describe 'Documented examples bind to a parameter set' {
         foreach ($line in $refused) { Test-CommandBinding @(Get-AppBanCommandAst $line)[0] | Should -Not -BeNullOrEmpty -Because $line }
         Test-CommandBinding @(Get-AppBanCommandAst 'Get-BannedApp -CimSession $s -PolicyPath p.json')[0] | Should -BeNullOrEmpty
         Test-CommandBinding @(Get-AppBanCommandAst '$f | Grant-AppExemption -Reason x')[0] | Should -BeNullOrEmpty
+        # A mandatory parameter given by position binds; one given neither way does not.
+        Test-CommandBinding @(Get-AppBanCommandAst '$r | Export-AppBanReport fleet.html -StaleAfter 1.00:00:00')[0] | Should -BeNullOrEmpty
+        Test-CommandBinding @(Get-AppBanCommandAst '$r | Export-AppBanReport -StaleAfter 1.00:00:00')[0] | Should -Not -BeNullOrEmpty
     }
 
     It 'every AppBan command line in README.md, docs and about_AppBan binds' {
