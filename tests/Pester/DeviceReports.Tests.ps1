@@ -200,3 +200,74 @@ Describe 'Export-AppBanReport -DeviceReportFolder' {
         $failures[0].TargetObject | Should -Be (Get-FleetHost CLEAN-01).ComputerName
     }
 }
+
+Describe 'One fleet report from the device reports of generated scripts' {
+    BeforeAll {
+        $share = Join-Path $TestDrive 'fleet-share'
+        $null = New-Item -ItemType Directory -Path $share
+        $scripts = Join-Path $TestDrive 'fleet-scripts'
+        Export-GeneratedScript $scripts $share
+        # The report step of the Intune and ConfigMgr scripts, as they run on each device.
+        (Get-GeneratedScriptRun $scripts 'AppBan-Intune-Detection.ps1' 'CLEAN-01').ExitCode | Should -Be 0
+        $laptop = (Get-GeneratedScriptRun $scripts 'AppBan-ConfigMgr-RunScript.ps1' 'LAPTOP-01' @('| ConvertTo-Json')).StdOut | ConvertFrom-Json
+        $laptop.Report | Should -Be 'written'
+
+        # A device that reported ten days ago and not since: its report as the scripts wrote it, with its own name and time.
+        $old = Get-Content -Raw -LiteralPath (Join-Path $share 'CLEAN-01.json') | ConvertFrom-Json
+        $old.targets[0].machineName = 'OLD-07'
+        $old.run.endTime = [DateTimeOffset]::UtcNow.AddDays(-10).ToString('o')
+        $old | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath (Join-Path $share 'OLD-07.json')
+        # A device whose write was cut short.
+        Set-Content -LiteralPath (Join-Path $share 'BROKEN-03.json') -Value (Get-Content -Raw -LiteralPath (Join-Path $share 'CLEAN-01.json')).Substring(0, 200)
+
+        # The collector: the share, and one host checked live that cannot be reached.
+        $unreachable = Get-FleetHost 'UNREACHABLE-01'
+        $fleetJson = Join-Path $TestDrive 'fleet.json'
+        $fleetHtml = Join-Path $TestDrive 'fleet.html'
+        $collected = @(Import-AppBanReport $share -WarningAction SilentlyContinue) + @(
+            Test-AppBanCompliance -ComputerName $unreachable.ComputerName -Credential $unreachable.Credential -Authentication Basic -OperationTimeoutSec 5 -ErrorAction SilentlyContinue)
+        foreach ($path in $fleetJson, $fleetHtml) {
+            $collected | Export-AppBanReport -Path $path -ExpectedTarget 'CLEAN-01', 'LAPTOP-01', 'OLD-07', 'BROKEN-03', 'NEVER-09' -StaleAfter (New-TimeSpan -Days 7)
+        }
+        $fleet = Get-Content -Raw -LiteralPath $fleetJson | ConvertFrom-Json
+        $status = @{}
+        foreach ($t in $fleet.targets) { $status[$t.computerName] = $t }
+    }
+
+    It 'accounts for every device once, by its own name' {
+        @($fleet.targets.computerName | Sort-Object) | Should -Be @(@('BROKEN-03', 'CLEAN-01', 'LAPTOP-01', 'NEVER-09', 'OLD-07', $unreachable.ComputerName) | Sort-Object)
+        $status['CLEAN-01'].status | Should -Be 'Compliant'
+        $status['CLEAN-01'].source | Should -Be 'DeviceReport'
+        $status['LAPTOP-01'].status | Should -Be 'NonCompliant'
+        $status[$unreachable.ComputerName].status | Should -Be 'Unreachable'
+        $status[$unreachable.ComputerName].source | Should -Be 'Live'
+    }
+
+    It 'marks the silent device Stale with what it last said, and the missing and broken ones NotReporting' {
+        $status['OLD-07'].status | Should -Be 'Stale'
+        $status['OLD-07'].lastStatus | Should -Be 'Compliant'
+        $status['NEVER-09'].status | Should -Be 'NotReporting'
+        $status['BROKEN-03'].status | Should -Be 'NotReporting'
+        $status['BROKEN-03'].statusDetail | Should -Match 'refused: .*truncated'
+        @($fleet.rejectedReports).Count | Should -Be 1
+        $fleet.rejectedReports[0].path | Should -BeLike '*BROKEN-03.json'
+    }
+
+    It 'counts them in the summary and the exit code, and names the policy the devices ran' {
+        $s = $fleet.summary
+        ($s.targets, $s.compliant, $s.nonCompliant, $s.stale, $s.notReporting, $s.unreachable, $s.rejectedReports) | Should -Be @(6, 1, 1, 1, 2, 1, 1)
+        $s.exitCode | Should -Be 12
+        $fleet.run.deviceReports | Should -Be 3
+        $fleet.run.policyName | Should -Be (Get-AppBanPolicy).Name
+        $tiktok = $s.rules | Where-Object ruleId -EQ 'tiktok-store'
+        $tiktok.violation + $tiktok.requiresUserAction + $tiktok.scheduled + $tiktok.gracePeriod + $tiktok.exempt + $tiktok.clean + $tiktok.noData | Should -Be 6
+        $tiktok.noData | Should -Be 3
+    }
+
+    It 'shows the computers by name in the HTML report' {
+        $html = Get-Content -Raw -LiteralPath $fleetHtml
+        $html | Should -Match 'LAPTOP-01'
+        $html | Should -Match 'Fleet report: 3 device reports merged'
+        $html | Should -Match ([regex]::Escape((Get-AppBanPolicy).Name))
+    }
+}
