@@ -7,6 +7,8 @@
     unreachable one), each on its own loopback address at the WinRM port, shows what exists on it, then runs the
     main job: find the banned apps, show them, remove them (per-user apps by a task that runs as their user at sign-in,
     web apps by browser policy), sign the simulated users in, confirm, show the results, write an HTML and a JSON report.
+    Then each device runs the generated Intune detection script, which leaves its own report on a share, and the
+    reports are merged into one fleet report that names every computer and the policy.
     It stops the fleet whatever happens.
 #>
 [CmdletBinding()]
@@ -120,6 +122,47 @@ try {
         $everything | Export-AppBanReport -Path $path -Format $format
         Write-Host "Report written: $path"
     }
+
+    Write-Host '== Device-side runs: the generated Intune detection script runs on each device and leaves its report on the share' -ForegroundColor Cyan
+    # Each device runs the script as SYSTEM against itself; here the script's test parameters point it at the simulated hosts.
+    $share = Join-Path $reportDir 'share'
+    if (Test-Path -LiteralPath $share) { Remove-Item -LiteralPath $share -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $share
+    $scriptDir = Join-Path $reportDir 'intune'
+    $null = Export-AppBanIntuneScript -Path $scriptDir -ReportFolder $share -Force
+    $detection = Join-Path $scriptDir 'AppBan-Intune-Detection.ps1'
+    # The script imports the module by name, as on an endpoint: give it a module folder named AppBan.
+    $moduleRoot = Join-Path $reportDir 'Modules'
+    if (-not (Test-Path -LiteralPath (Join-Path $moduleRoot 'AppBan'))) {
+        $null = New-Item -ItemType Directory -Force -Path $moduleRoot
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $moduleRoot 'AppBan') -Target $root
+    }
+    $modulePath = $env:PSModulePath
+    try {
+        $env:PSModulePath = $moduleRoot + [System.IO.Path]::PathSeparator + $modulePath
+        foreach ($h in $sim.Hosts | Where-Object Reachable) {
+            $line = & $detection -ComputerName "$($h.Address):$($h.Port)" -Credential $h.Credential -Authentication Basic
+            Write-Host ("{0}: exit {1}: {2}" -f $h.Name, $LASTEXITCODE, $line)
+        }
+    } finally {
+        $env:PSModulePath = $modulePath
+    }
+    Get-ChildItem -LiteralPath $share | Format-Table Name, Length, LastWriteTime -AutoSize | Out-Host
+
+    Write-Host '== The fleet report: the devices'' reports merged, every expected computer accounted for' -ForegroundColor Cyan
+    # The unreachable computer never ran the script, so it has no report: it is listed as NotReporting.
+    $expected = @($sim.Hosts | ForEach-Object Name)
+    $fleetReports = Import-AppBanReport $share
+    foreach ($format in 'Html', 'Json') {
+        $path = Join-Path $reportDir ("fleet." + $format.ToLowerInvariant())
+        $fleetReports | Export-AppBanReport -Path $path -Format $format -ExpectedTarget $expected -HistoryPath (Join-Path $reportDir 'fleet.history.json')
+        Write-Host "Fleet report written: $path"
+    }
+    $fleet = Get-Content -Raw -LiteralPath (Join-Path $reportDir 'fleet.json') | ConvertFrom-Json
+    Write-Host ("Policy: {0}; {1} device reports merged" -f $fleet.run.policyName, $fleet.run.deviceReports)
+    $fleet.targets | Format-Table @{ n = 'Computer'; e = { $_.computerName } }, @{ n = 'Status'; e = { $_.status } },
+        @{ n = 'Source'; e = { $_.source } }, @{ n = 'Reported'; e = { $_.reportedAt } }, @{ n = 'Detail'; e = { $_.statusDetail } } -AutoSize -Wrap | Out-Host
+    $fleet.summary.rules | Format-Table ruleName, violation, requiresUserAction, scheduled, gracePeriod, exempt, clean, noData, daysLeft -AutoSize | Out-Host
 
     Write-Host '== Operations the fleet answered' -ForegroundColor Cyan
     foreach ($h in $sim.Hosts | Where-Object Reachable) {

@@ -251,7 +251,9 @@ namespace AppBan.Engine.Reporting
                     {
                         ComputerName = state.ComputerName,
                         MachineName = state.MachineName,
-                        Source = "Live",
+                        // A target only named (expected) has no source until something about it arrives.
+                        Source = state.Findings.Count + state.Actions.Count + state.Errors.Count + state.ExemptionChanges.Count > 0
+                                 || state.ReportedStatus.HasValue ? "Live" : null,
                         Status = status,
                         StatusDetail = detail,
                         Findings = state.Findings.ToList(),

@@ -83,7 +83,8 @@ namespace AppBan.Engine.Tests.Reporting
                 hosts.Select(h => h.Computer));
             Assert.Equal(new[] { "Compliant", "Remediated", "NonCompliant", "Exempt", "GracePeriod", "Unreachable", "Failed", "NotScanned" },
                 hosts.Select(h => h.Status));
-            Assert.All(hosts, h => Assert.Equal("Live", h.Source));
+            // pc-never was only named: nothing came from it, so it has no source.
+            Assert.Equal(Enumerable.Repeat("Live", 7).Concat(new string[] { null }), hosts.Select(h => h.Source));
             // findings, removed, failed actions, exemption changes, errors
             Assert.Equal(new[] { 1, 1, 0, 0, 0 }, hosts.Single(h => h.Computer == "pc-fixed").Counts);
             Assert.Equal(new[] { 1, 0, 1, 0, 0 }, hosts.Single(h => h.Computer == "pc-bad").Counts);
