@@ -131,12 +131,11 @@ try {
     $scriptDir = Join-Path $reportDir 'intune'
     $null = Export-AppBanIntuneScript -Path $scriptDir -ReportFolder $share -Force
     $detection = Join-Path $scriptDir 'AppBan-Intune-Detection.ps1'
-    # The script imports the module by name, as on an endpoint: give it a module folder named AppBan.
-    $moduleRoot = Join-Path $reportDir 'Modules'
-    if (-not (Test-Path -LiteralPath (Join-Path $moduleRoot 'AppBan'))) {
-        $null = New-Item -ItemType Directory -Force -Path $moduleRoot
-        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $moduleRoot 'AppBan') -Target $root
-    }
+    # The script imports the module by name, as on an endpoint: give it a module folder named AppBan. The link lives
+    # outside the repository, so that nothing under it loops back into itself.
+    $moduleRoot = Join-Path ([System.IO.Path]::GetTempPath()) ('appban-demo-modules-' + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $moduleRoot
+    $null = New-Item -ItemType SymbolicLink -Path (Join-Path $moduleRoot 'AppBan') -Target $root
     $modulePath = $env:PSModulePath
     try {
         $env:PSModulePath = $moduleRoot + [System.IO.Path]::PathSeparator + $modulePath
@@ -146,6 +145,10 @@ try {
         }
     } finally {
         $env:PSModulePath = $modulePath
+        # The link only: removing it never touches what it points to.
+        $link = Join-Path $moduleRoot 'AppBan'
+        try { [System.IO.File]::Delete($link) } catch { [System.IO.Directory]::Delete($link, $false) }
+        [System.IO.Directory]::Delete($moduleRoot)
     }
     Get-ChildItem -LiteralPath $share | Format-Table Name, Length, LastWriteTime -AutoSize | Out-Host
 
