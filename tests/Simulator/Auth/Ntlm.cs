@@ -158,11 +158,12 @@ public sealed class NtlmServer
     {
         if (MessageType(negotiate) != 1 || negotiate.Length < 16) throw new NtlmException("The first Negotiate token is not an NTLM NEGOTIATE_MESSAGE.");
         var requested = (NtlmFlags)BitConverter.ToUInt32(negotiate, 12);
-        if (!requested.HasFlag(NtlmFlags.Unicode)) throw new NtlmException("The client does not offer Unicode strings; only Unicode is supported.");
-        Flags = (requested & Supported) | NtlmFlags.TargetInfo | NtlmFlags.TargetTypeServer | NtlmFlags.Ntlm | NtlmFlags.Unicode;
+        // Unicode when offered, else OEM [MS-NLMP 3.2.5.1.1] (ntlm-auth, under pywinrm, offers OEM only).
+        var charset = requested.HasFlag(NtlmFlags.Unicode) ? NtlmFlags.Unicode : NtlmFlags.Oem;
+        Flags = (requested & Supported & ~NtlmFlags.Unicode) | charset | NtlmFlags.TargetInfo | NtlmFlags.TargetTypeServer | NtlmFlags.Ntlm;
         negotiateMessage = negotiate;
 
-        var targetName = Encoding.Unicode.GetBytes(computerName);
+        var targetName = (charset == NtlmFlags.Unicode ? Encoding.Unicode : Encoding.ASCII).GetBytes(computerName);
         var targetInfo = TargetInfo();
         var header = new byte[56];
         Signature.CopyTo(header, 0);
@@ -187,9 +188,10 @@ public sealed class NtlmServer
         if (challengeMessage is null) throw new NtlmException("AUTHENTICATE_MESSAGE without a CHALLENGE_MESSAGE on this connection.");
         if (MessageType(authenticate) != 3 || authenticate.Length < 64) throw new NtlmException("The Negotiate token is not an NTLM AUTHENTICATE_MESSAGE.");
         var ntResponse = ReadField(authenticate, 20);
-        var domain = Encoding.Unicode.GetString(ReadField(authenticate, 28));
-        var user = Encoding.Unicode.GetString(ReadField(authenticate, 36));
-        var workstation = Encoding.Unicode.GetString(ReadField(authenticate, 44));
+        var strings = ((NtlmFlags)BitConverter.ToUInt32(authenticate, 60)).HasFlag(NtlmFlags.Unicode) ? Encoding.Unicode : Encoding.ASCII;
+        var domain = strings.GetString(ReadField(authenticate, 28));
+        var user = strings.GetString(ReadField(authenticate, 36));
+        var workstation = strings.GetString(ReadField(authenticate, 44));
         var encryptedRandomSessionKey = ReadField(authenticate, 52);
         if (ntResponse.Length == 0 || user.Length == 0) throw new NtlmException("Anonymous NTLM authentication is not accepted.");
         if (ntResponse.Length <= 24) throw new NtlmException("NTLMv1 responses are not accepted; the simulator checks NTLMv2 only.");

@@ -129,7 +129,7 @@ public static class FleetGenerator
             WinRm = new WinRmDescription
             {
                 Basic = t.WinRm.Basic, AllowUnencrypted = t.WinRm.AllowUnencrypted, HttpsListener = t.WinRm.HttpsListener,
-                ProviderArchitecture = t.WinRm.ProviderArchitecture,
+                ProviderArchitecture = t.WinRm.ProviderArchitecture, Negotiate = t.WinRm.Negotiate, UnencryptedReply = t.WinRm.UnencryptedReply,
             },
             Os = new OsDescription { Caption = os.Caption, Version = os.Version, BuildNumber = os.BuildNumber },
             Accounts = t.Accounts.Select(a => new AccountDescription

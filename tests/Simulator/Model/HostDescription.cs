@@ -54,6 +54,8 @@ public sealed class HostDescription
     public bool AllowUnencrypted => WinRm.AllowUnencrypted ?? SchemaVersion == 1;
     /// <summary>An HTTPS listener exists (what the simulator serves with --https).</summary>
     public bool HttpsListener => WinRm.HttpsListener ?? SchemaVersion == 1;
+    /// <summary>winrm/config/service/auth Negotiate: on by default on Windows [doc: "Installation and configuration for Windows Remote Management"].</summary>
+    public bool NegotiateEnabled => WinRm.Negotiate ?? true;
 }
 
 /// <summary>
@@ -66,6 +68,13 @@ public sealed class WinRmDescription
     public bool? Basic { get; set; }
     public bool? AllowUnencrypted { get; set; }
     public bool? HttpsListener { get; set; }
+    /// <summary>Auth/Negotiate (NTLM here; Kerberos is not simulated). Default true, in both schema versions.</summary>
+    public bool? Negotiate { get; set; }
+    /// <summary>
+    /// How an unencrypted SOAP request over HTTP is answered after Negotiate authenticated the connection, when
+    /// AllowUnencrypted is false: "http500" (default), "http401" or "http400" [guess W136].
+    /// </summary>
+    public string UnencryptedReply { get; set; } = WinRmDescription.Http500;
     /// <summary>
     /// "honoured" (default): wmi:__ProviderArchitecture selects the registry view, and without it the view is the native
     /// 64-bit one [doc MS-WMI 2.2.13]. "ignored": the option is not passed to WMI, so the view is always the native one
@@ -75,6 +84,9 @@ public sealed class WinRmDescription
 
     public const string Honoured = "honoured";
     public const string Ignored = "ignored";
+    public const string Http500 = "http500";
+    public const string Http401 = "http401";
+    public const string Http400 = "http400";
 }
 
 public sealed class OsDescription
@@ -371,6 +383,8 @@ public static class HostJson
         if (host.SchemaVersion is not (1 or 2)) throw new InvalidDataException($"{source}: schemaVersion must be 1 or 2 (found {host.SchemaVersion}).");
         if (host.WinRm.ProviderArchitecture is not (WinRmDescription.Honoured or WinRmDescription.Ignored))
             throw new InvalidDataException($"{source}: winRm.providerArchitecture must be honoured or ignored.");
+        if (host.WinRm.UnencryptedReply is not (WinRmDescription.Http500 or WinRmDescription.Http401 or WinRmDescription.Http400))
+            throw new InvalidDataException($"{source}: winRm.unencryptedReply must be http500, http401 or http400.");
         if (string.IsNullOrWhiteSpace(host.ComputerName)) throw new InvalidDataException($"{source}: computerName is required.");
         if (host.Accounts.Count == 0 && !host.Faults.Unreachable && !host.Faults.SwitchedOff) throw new InvalidDataException($"{source}: at least one account is required.");
         foreach (var a in host.Accounts)

@@ -88,6 +88,11 @@ public sealed class OperationRecord
     public string? ResourceUri { get; init; }
     public string? Detail { get; set; }
     public string? User { get; init; }
+    /// <summary>The HTTP Content-Type of the request and of the reply (null: none), so a test can see what went in clear.</summary>
+    public string? RequestContentType { get; set; }
+    public string? ReplyContentType { get; set; }
+    /// <summary>"Basic", "Negotiate" (and "Negotiate+encrypted" when the SOAP travelled sealed), or null.</summary>
+    public string? Authentication { get; set; }
     /// <summary>"ok", "ReturnValue=N", "fault:Subcode", "http500", "dropped", "hang", "401", "aborted" (the client gave up before an answer).</summary>
     public string Result { get; set; } = "ok";
 }
