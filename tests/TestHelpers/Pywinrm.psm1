@@ -1,0 +1,79 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    pywinrm, the independent WS-Man client: find (or on Debian as root, install) Debian's python3-winrm and run the
+    query script with it.
+.DESCRIPTION
+    Get-Pywinrm returns the Python that imports winrm, or $null; Get-PywinrmProblem then says why. Invoke-PywinrmQuery
+    runs tests/Pester/python/winrm_query.py and returns its exit code, standard output and standard error.
+#>
+
+$script:PywinrmProblem = $null
+# Debian's package installs for the system Python, not for another Python earlier on PATH.
+$script:SystemPython = '/usr/bin/python3'
+
+function Test-PywinrmImport {
+    if (-not (Test-Path -LiteralPath $script:SystemPython)) { return $false }
+    & $script:SystemPython -c 'import winrm.protocol' 2>$null
+    $LASTEXITCODE -eq 0
+}
+
+# Debian's python3-winrm (pywinrm 0.3.0 with requests-ntlm), installed with apt-get when it is missing and this is a
+# Debian-like system run as root.
+function Get-Pywinrm {
+    if (Test-PywinrmImport) { return $script:SystemPython }
+    if (-not $IsLinux -or -not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
+        $script:PywinrmProblem = 'python3-winrm is not installed and apt-get is not available here'
+        return $null
+    }
+    if ((& id -u) -ne '0') {
+        $script:PywinrmProblem = 'python3-winrm is not installed and installing it needs root'
+        return $null
+    }
+    $log = Join-Path ([System.IO.Path]::GetTempPath()) 'appban-pywinrm-install.log'
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    & apt-get update *> $log
+    & apt-get install -y python3-winrm *>> $log
+    if (Test-PywinrmImport) { return $script:SystemPython }
+    $script:PywinrmProblem = "apt-get could not install python3-winrm (see $log)"
+    $null
+}
+
+# Why Get-Pywinrm returned $null.
+function Get-PywinrmProblem { $script:PywinrmProblem }
+
+# Runs the query script against one endpoint; the JSON it prints is parsed when it succeeded.
+function Invoke-PywinrmQuery {
+    param(
+        [Parameter(Mandatory)] [string] $Python,
+        [Parameter(Mandatory)] [string] $Endpoint,
+        [Parameter(Mandatory)] [string] $UserName,
+        [Parameter(Mandatory)] [string] $Password,
+        [Parameter(Mandatory)] [ValidateSet('ntlm', 'basic')] [string] $Transport,
+        [ValidateSet('always', 'never', 'auto')] [string] $Encryption = 'auto'
+    )
+    $script = Join-Path $PSScriptRoot '../Pester/python/winrm_query.py'
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new($Python)
+    foreach ($argument in @($script, $Endpoint, $UserName, $Password, '--transport', $Transport, '--encryption', $Encryption)) {
+        $startInfo.ArgumentList.Add($argument)
+    }
+    $startInfo.UseShellExecute = $false
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+    try {
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit(120000)) { $process.Kill($true); throw "pywinrm did not finish against $Endpoint" }
+        $process.WaitForExit()
+        [pscustomobject]@{
+            ExitCode = $process.ExitCode
+            Result   = $process.ExitCode -eq 0 ? ($stdout.GetAwaiter().GetResult() | ConvertFrom-Json) : $null
+            Error    = $stderr.GetAwaiter().GetResult()
+        }
+    } finally {
+        $process.Dispose()
+    }
+}
+
+Export-ModuleMember -Function Get-Pywinrm, Get-PywinrmProblem, Invoke-PywinrmQuery
