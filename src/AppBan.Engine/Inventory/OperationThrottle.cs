@@ -60,9 +60,10 @@ namespace AppBan.Engine.Inventory
                 if (isBulk)
                     while (before != null && before.Value.Depth < depth) before = before.Previous;
                 waiter.Node = before == null ? waiter.Queue.AddFirst(waiter) : waiter.Queue.AddAfter(before, waiter);
+                // Under the lock, so Release never reads a registration half written; a token already cancelled runs
+                // Cancel here (the lock is re-entrant) and the waiter leaves at once.
+                if (ct.CanBeCanceled) waiter.Registration = ct.Register(() => Cancel(waiter, ct));
             }
-            if (ct.CanBeCanceled)
-                waiter.Registration = ct.Register(() => Cancel(waiter, ct));
             return waiter.Task;
         }
 
@@ -70,6 +71,7 @@ namespace AppBan.Engine.Inventory
         public void Release(bool wasBulk)
         {
             Waiter next;
+            CancellationTokenRegistration registration;
             lock (gate)
             {
                 if (wasBulk) bulkInFlight--;
@@ -83,8 +85,9 @@ namespace AppBan.Engine.Inventory
                 queue.RemoveFirst();
                 next.Node = null;
                 if (next.IsBulk) bulkInFlight++;
+                registration = next.Registration;
             }
-            next.Registration.Dispose();
+            registration.Dispose();
             // The slot passes straight to the next waiter; its continuation runs elsewhere, not inside this Release.
             next.Grant();
         }
