@@ -199,6 +199,17 @@ function Measure-Scan($Simulator, [string] $Name, [hashtable] $Parameters = @{})
     [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Findings = $findings.Count; Operations = $operations.Total; Counts = $operations.Counts }
 }
 
+function Get-CriticalPath($Simulator, [string] $Name) {
+    # Round trips in sequence, from the scan's own verbose summary: a property of what the host holds, not of timing, so
+    # it is read from one more (untimed) scan rather than slowing the timed ones.
+    $target = $Simulator.ByName[$Name]
+    $verbose = @(Get-BannedApp -ComputerName $target.ComputerName -Credential $target.Credential -Authentication Basic `
+            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+    $match = $verbose | Select-String -Pattern '\((\d+) round trips in sequence\)' | Select-Object -Last 1
+    if ($match) { [int] $match.Matches[0].Groups[1].Value } else { $null }
+}
+
 function Get-LoadAverage {
     # Other work on the machine skews every figure; the 1-minute load average says how much there was.
     if (Test-Path -LiteralPath '/proc/loadavg') { [double]::Parse(((Get-Content -LiteralPath '/proc/loadavg' -Raw) -split ' ')[0], [Globalization.CultureInfo]::InvariantCulture) }
@@ -357,9 +368,14 @@ try {
     $single = foreach ($latency in $SingleHostLatencies) {
         $runs = @(foreach ($i in 1..$Repeat) { Measure-Scan $simulator $laptopHosts[$latency] })
         $ops = @($runs.Operations | Sort-Object -Unique)
+        $criticalPath = Get-CriticalPath $simulator $laptopHosts[$latency]
+        $wall = Get-Median $runs.Seconds
         [pscustomobject]@{
             LatencyMs       = $latency
-            WallMs          = Format-Ms (Get-Median $runs.Seconds)
+            WallMs          = Format-Ms $wall
+            # The fewest round trips any schedule needs, and how far the wall time is from that many latencies.
+            CriticalPath    = $criticalPath
+            WallToPath      = if ($latency -gt 0 -and $criticalPath) { [math]::Round($wall * 1000 / ($criticalPath * $latency), 2) } else { $null }
             Operations      = $runs[-1].Operations
             OperationsStable = $ops.Count -eq 1
             UninstallKeys   = $uninstallKeys
@@ -368,7 +384,8 @@ try {
             ByAction        = $runs[-1].Counts
         }
     }
-    Write-Table $single LatencyMs, WallMs, Operations, UninstallKeys, OpsPerKey, Findings
+    Write-Table $single LatencyMs, WallMs, CriticalPath, WallToPath, Operations, UninstallKeys, OpsPerKey, Findings
+    Write-Host 'CriticalPath: round trips in sequence (each read started by the answer of the one before); WallToPath: wall / (CriticalPath x latency).'
     $results.SingleHost = @($single)
     }
     #endregion

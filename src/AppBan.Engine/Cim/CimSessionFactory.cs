@@ -23,7 +23,16 @@ namespace AppBan.Engine.Cim
         }
 
         public bool IsWindows { get; }
-        public WsManSessionOptions WsManOptions { get; set; } = new WsManSessionOptions();
+        /// <summary>
+        /// Connections per target: a scan's operations in flight (InventoryReader's limit) plus the device exemption and
+        /// scheduled-work reads that run beside it, so no operation waits for a connection. [guess W133] WinRM's listener
+        /// (HTTP.sys) takes that many connections from one client at once and limits only the requests in flight
+        /// (MaxConnections, 300 by default).
+        /// </summary>
+        public WsManSessionOptions WsManOptions { get; set; } = new WsManSessionOptions
+        {
+            MaxConnections = Math.Max(new WsManSessionOptions().MaxConnections, Inventory.InventoryReader.DefaultMaxConcurrentOperations + 8),
+        };
 
         public CimTransportKind TransportFor(CimTarget target)
         {

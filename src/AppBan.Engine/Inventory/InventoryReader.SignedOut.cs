@@ -57,10 +57,19 @@ namespace AppBan.Engine.Inventory
                 }
                 if (candidates.Count == 0) return;
 
-                var users = await CheckProfilePathsAsync(candidates).ConfigureAwait(false);
+                // Who is signed out and where their profile lives were known after this many round trips.
+                var after = Math.Max(1, Volatile.Read(ref profilesDepth));
+                var users = await CheckProfilePathsAsync(candidates, after).ConfigureAwait(false);
                 if (users.Count == 0) return;
+                if (candidates.Any(p => SignedOutProfiles.NeedsSystemRoot(p.ProfileImagePath))) after++;
 
-                var session = new CountedSession(registry.Session, () => Interlocked.Increment(ref operations));
+                // The command's operations (sweep, run, polls, clean-up) are counted as one chain: most wait for the one before.
+                var step = after;
+                var session = new CountedSession(registry.Session, () =>
+                {
+                    Interlocked.Increment(ref operations);
+                    NoteDepth(Interlocked.Increment(ref step));
+                });
                 var processes = new ProcessClient(session, registry.Defaults) { Clock = reader.Clock, PollInterval = reader.SnapshotPollInterval };
                 var housekeeping = new RegistryClient(session, registry.Defaults, registry.NamespaceName);
                 await SweepOldCopiesAsync(housekeeping).ConfigureAwait(false);
@@ -68,7 +77,7 @@ namespace AppBan.Engine.Inventory
                 var chunks = SignedOutProfiles.Chunk(users);
                 for (var c = 0; c < chunks.Count; c++)
                 {
-                    var stopped = await SnapshotAsync(chunks[c], processes, housekeeping).ConfigureAwait(false);
+                    var stopped = await SnapshotAsync(chunks[c], processes, housekeeping, () => Volatile.Read(ref step)).ConfigureAwait(false);
                     if (stopped == null) continue;
                     // What stopped one chunk (the account may not start processes, a command that does not end) stops the rest.
                     foreach (var user in chunks.Skip(c + 1).SelectMany(u => u))
@@ -78,12 +87,12 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>The users whose ProfileImagePath passes the checks; the others are named with ProfilePathRefused.</summary>
-            private async Task<List<SignedOutProfile>> CheckProfilePathsAsync(IReadOnlyList<UserProfile> candidates)
+            private async Task<List<SignedOutProfile>> CheckProfilePathsAsync(IReadOnlyList<UserProfile> candidates, int after)
             {
                 string systemRoot = null;
                 if (candidates.Any(p => SignedOutProfiles.NeedsSystemRoot(p.ProfileImagePath)))
                 {
-                    var read = await ReadString(RegistryHive.LocalMachine, SignedOutProfiles.SystemRootKey, SignedOutProfiles.SystemRootValue, false).ConfigureAwait(false);
+                    var read = await ReadString(RegistryHive.LocalMachine, after, SignedOutProfiles.SystemRootKey, SignedOutProfiles.SystemRootValue, false).ConfigureAwait(false);
                     if (read.Success) systemRoot = read.Value;
                 }
                 var users = new List<SignedOutProfile>();
@@ -122,7 +131,8 @@ namespace AppBan.Engine.Inventory
             /// One chunk: runs its command, reads each user's copy, deletes the copies. Null when the next chunk may go on;
             /// otherwise why the remaining users cannot be read either.
             /// </summary>
-            private async Task<string> SnapshotAsync(IReadOnlyList<SignedOutProfile> users, ProcessClient processes, RegistryClient housekeeping)
+            /// <param name="steps">Round trips in sequence so far, read when the copies are there to read.</param>
+            private async Task<string> SnapshotAsync(IReadOnlyList<SignedOutProfile> users, ProcessClient processes, RegistryClient housekeeping, Func<int> steps)
             {
                 var timeout = reader.SignedOutSnapshotTimeout;
                 var runId = RunKeyName.New(RunKeyName.Later(reader.Clock.UtcNow, timeout));
@@ -148,7 +158,8 @@ namespace AppBan.Engine.Inventory
                         return FailAll(users, "the command that loads the hives of signed-out users did not end within "
                             + ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s on " + computer
                             + "; a hive it loaded stays loaded until it ends, and its copy is deleted by a later scan");
-                    await Task.WhenAll(users.Select(user => ReadCopyAsync(runId, user))).ConfigureAwait(false);
+                    var after = steps();
+                    await Task.WhenAll(users.Select(user => ReadCopyAsync(runId, user, after))).ConfigureAwait(false);
                     return null;
                 }
                 finally
@@ -185,14 +196,14 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>One user's copy: the markers, then as for a loaded hive their uninstall entries, policies and packages.</summary>
-            private async Task ReadCopyAsync(string runId, SignedOutProfile user)
+            private async Task ReadCopyAsync(string runId, SignedOutProfile user, int after)
             {
                 var sid = user.Sid;
                 var copy = SignedOutProfiles.UserCopyKey(runId, sid);
                 var read = new SignedOutRead();
                 try
                 {
-                    var markers = await Op(RegistryHive.Users, t => registry.EnumValuesAsync(RegistryHive.LocalMachine, copy, t)).ConfigureAwait(false);
+                    var markers = await Op(RegistryHive.Users, after, t => registry.EnumValuesAsync(RegistryHive.LocalMachine, copy, t)).ConfigureAwait(false);
                     if (!markers.Success && markers.Outcome != RegistryOutcome.KeyNotFound)
                     {
                         read.Fail(UserNotScannedReason.SnapshotFailed, "the copy of the user's hive (HKLM\\" + copy + ") could not be read: " + Describe(markers));
@@ -205,16 +216,16 @@ namespace AppBan.Engine.Inventory
                             + "\\NTUSER.DAT (they signed in meanwhile, or the file is missing or in use)");
                     else if (!storeOnly)
                     {
-                        await ScanUninstallRootAsync(UninstallRoot.ForSignedOutUser(sid, copy + "\\" + SignedOutProfiles.UninstallCopy)).ConfigureAwait(false);
+                        await ScanUninstallRootAsync(UninstallRoot.ForSignedOutUser(sid, copy + "\\" + SignedOutProfiles.UninstallCopy), after + 1).ConfigureAwait(false);
                         read.UninstallRead = true;
                         await ReadPolicyKeyAsync(copy + "\\" + SignedOutProfiles.PoliciesCopy,
-                            InventoryPaths.Format(RegistryHive.Users, sid + "\\" + SignedOutProfiles.UserPoliciesKey), 0).ConfigureAwait(false);
+                            InventoryPaths.Format(RegistryHive.Users, sid + "\\" + SignedOutProfiles.UserPoliciesKey), 0, after + 1).ConfigureAwait(false);
                     }
                     if (!names.Contains(SignedOutProfiles.ClassesLoadedValue))
                         read.Fail(UserNotScannedReason.HiveLoadFailed, "the user is signed out and reg.exe could not load " + user.ProfilePath
                             + "\\AppData\\Local\\Microsoft\\Windows\\UsrClass.dat (they signed in meanwhile, or the file is missing or in use), so their Store packages were not read");
                     else
-                        await ReadCopiedPackagesAsync(sid, copy + "\\" + SignedOutProfiles.PackagesCopy, read).ConfigureAwait(false);
+                        await ReadCopiedPackagesAsync(sid, copy + "\\" + SignedOutProfiles.PackagesCopy, read, after + 1).ConfigureAwait(false);
                 }
                 catch (CimException ex) when (IsAboutThatEntryOnly(ex))
                 {
@@ -227,10 +238,10 @@ namespace AppBan.Engine.Inventory
                 }
             }
 
-            private async Task ReadCopiedPackagesAsync(string sid, string copy, SignedOutRead read)
+            private async Task ReadCopiedPackagesAsync(string sid, string copy, SignedOutRead read, int after)
             {
                 var device = await deviceRepository.ConfigureAwait(false);
-                var list = await EnumKey(RegistryHive.Users, RegistryHive.LocalMachine, copy).ConfigureAwait(false);
+                var list = await EnumKey(RegistryHive.Users, RegistryHive.LocalMachine, after, copy).ConfigureAwait(false);
                 if (!list.Success && list.Outcome != RegistryOutcome.KeyNotFound)
                 {
                     Warn("Cannot list the Store packages of " + sid + " (HKLM\\" + copy + ") on " + computer + ": " + Describe(list) + ".", true);
@@ -253,9 +264,9 @@ namespace AppBan.Engine.Inventory
             /// One policy key of a copy and everything below it, into <see cref="policies"/> under its path in the user's own
             /// hive. A key or value that cannot be read is left out and named in a warning.
             /// </summary>
-            private async Task ReadPolicyKeyAsync(string copy, string userPath, int depth)
+            private async Task ReadPolicyKeyAsync(string copy, string userPath, int depth, int after)
             {
-                var values = await Op(RegistryHive.Users, t => registry.EnumValuesAsync(RegistryHive.LocalMachine, copy, t)).ConfigureAwait(false);
+                var values = await Op(RegistryHive.Users, after, t => registry.EnumValuesAsync(RegistryHive.LocalMachine, copy, t)).ConfigureAwait(false);
                 if (values.Outcome == RegistryOutcome.KeyNotFound) return;
                 if (!values.Success)
                 {
@@ -263,7 +274,7 @@ namespace AppBan.Engine.Inventory
                     return;
                 }
                 var named = values.Value.Where(v => v.Name != null).ToList();
-                var data = await Task.WhenAll(named.Select(v => ReadPolicyValueAsync(copy, userPath, v))).ConfigureAwait(false);
+                var data = await Task.WhenAll(named.Select(v => ReadPolicyValueAsync(copy, userPath, v, after + 1))).ConfigureAwait(false);
                 var map = new Dictionary<string, RegistryValueData>(StringComparer.OrdinalIgnoreCase);
                 for (var i = 0; i < named.Count; i++) if (data[i] != null) map[named[i].Name] = data[i];
                 lock (gate) policies[userPath] = map;
@@ -274,25 +285,27 @@ namespace AppBan.Engine.Inventory
                          + MaxPolicyDepth.ToString(CultureInfo.InvariantCulture) + " levels.", false);
                     return;
                 }
-                var keys = await EnumKey(RegistryHive.Users, RegistryHive.LocalMachine, copy).ConfigureAwait(false);
+                // Listed after the values, as the code waits for them: one round trip more when there were any.
+                var listAfter = named.Count > 0 ? after + 2 : after + 1;
+                var keys = await EnumKey(RegistryHive.Users, RegistryHive.LocalMachine, listAfter, copy).ConfigureAwait(false);
                 if (!keys.Success)
                 {
                     if (keys.Outcome != RegistryOutcome.KeyNotFound)
                         Warn("Cannot list the policy keys below " + XmlCharacters.Visible(userPath) + " from its copy on " + computer + ": " + Describe(keys) + ".", false);
                     return;
                 }
-                await Task.WhenAll(keys.Value.Select(k => ReadPolicyKeyAsync(copy + "\\" + k, userPath + "\\" + k, depth + 1))).ConfigureAwait(false);
+                await Task.WhenAll(keys.Value.Select(k => ReadPolicyKeyAsync(copy + "\\" + k, userPath + "\\" + k, depth + 1, listAfter + 1))).ConfigureAwait(false);
             }
 
             /// <summary>One policy value as stored (REG_EXPAND_SZ comes back expanded by the provider); null when unreadable.</summary>
-            private async Task<RegistryValueData> ReadPolicyValueAsync(string copy, string userPath, RegistryValueInfo info)
+            private async Task<RegistryValueData> ReadPolicyValueAsync(string copy, string userPath, RegistryValueInfo info, int after)
             {
                 RegistryOutcome outcome;
                 object value;
                 switch (info.Kind)
                 {
                     case RegistryValueKind.MultiString:
-                        var multi = await Op(RegistryHive.Users, t => registry.GetMultiStringValueAsync(RegistryHive.LocalMachine, copy, info.Name, t)).ConfigureAwait(false);
+                        var multi = await Op(RegistryHive.Users, after, t => registry.GetMultiStringValueAsync(RegistryHive.LocalMachine, copy, info.Name, t)).ConfigureAwait(false);
                         outcome = multi.Outcome;
                         value = multi.Success ? multi.Value.ToArray() : null;
                         break;
@@ -300,7 +313,7 @@ namespace AppBan.Engine.Inventory
                     case RegistryValueKind.QWord:
                     case RegistryValueKind.String:
                     case RegistryValueKind.ExpandString:
-                        var typed = await ReadTypedAsync(RegistryHive.Users, RegistryHive.LocalMachine, copy, info).ConfigureAwait(false);
+                        var typed = await ReadTypedAsync(RegistryHive.Users, RegistryHive.LocalMachine, after, copy, info).ConfigureAwait(false);
                         outcome = typed.Item1;
                         value = typed.Item3;
                         break;

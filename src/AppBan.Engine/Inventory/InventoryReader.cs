@@ -19,6 +19,8 @@ namespace AppBan.Engine.Inventory
     /// present among those inventory uses. Store packages come from key names alone. Per target this adds a small
     /// constant: ProfileList (EnumKey + one read per profile), HKU (EnumKey), the device's package repository and
     /// AppxAllUserStore\Applications (one EnumKey each), and one EnumKey per signed-in user's package repository. Several operations are in flight at once (<see cref="MaxConcurrentOperations"/>).
+    /// Each read starts as soon as the answer it needs is in (a key's name, a candidate's DisplayName), never in phases;
+    /// listings and candidates' values go ahead of the bulk of DisplayName reads (<see cref="OperationThrottle"/>).
     /// Signed-out users cost nothing when there are none; see InventoryReader.SignedOut.cs for what each costs.
     /// </para>
     /// <para>
@@ -36,7 +38,7 @@ namespace AppBan.Engine.Inventory
     /// </summary>
     internal sealed partial class InventoryReader : IInstallVerifier
     {
-        public const int DefaultMaxConcurrentOperations = 16;
+        public const int DefaultMaxConcurrentOperations = 64;
 
         public InventoryReader(RegistryClient registry)
         {
@@ -47,9 +49,15 @@ namespace AppBan.Engine.Inventory
         public string ComputerName => Registry.Session.ComputerName;
 
         /// <summary>
-        /// Operations in flight at once on this target. 16 matches the WS-Man client's connections per target and, on
-        /// the simulated laptop at 10 ms latency, roughly halves a scan's wall time compared with 8. [guess W039] It stays far
-        /// below WinRM's default per-user quota (MaxConcurrentOperationsPerUser) and what WMI's provider host absorbs.
+        /// Operations in flight at once on this target (the session needs as many connections: CimSessionFactory). WinRM
+        /// refuses a user's operations beyond MaxConcurrentOperationsPerUser, 1500 by default since Windows 8 and Server
+        /// 2012, so on 2012 R2 and 2016 too [doc: MS-WSMV 2.2.4.36 ServiceType, default 1500] [3rd: `winrm get
+        /// winrm/config` on Server 2012 R2: MaxConcurrentOperationsPerUser = 1500, MaxConnections = 300]; 64 is a
+        /// twentieth of that, and a fifth of the 300 requests the service takes from all users at once. [guess W039] 64
+        /// stays within what WMI's provider host absorbs for registry reads. WinRM 2.0 (Windows 7, Server 2008 R2) allowed
+        /// 15 [capture: txwinrm-data_error-max_concurrent.xml], which the previous 16 already passed. With the simulated
+        /// laptop's 196 operations, 64 lets a scan's DisplayName reads go in three waves instead of twelve, so a scan
+        /// takes little more than its critical path (<see cref="InventoryResult.CriticalPath"/>) in round trips.
         /// </summary>
         public int MaxConcurrentOperations { get; set; } = DefaultMaxConcurrentOperations;
 
@@ -223,7 +231,7 @@ namespace AppBan.Engine.Inventory
             private readonly bool storeOnly;
             private readonly CancellationToken outerToken;
             private readonly CancellationTokenSource linked;
-            private readonly SemaphoreSlim throttle;
+            private readonly OperationThrottle throttle;
             private readonly string computer;
 
             private readonly object gate = new object();
@@ -242,6 +250,10 @@ namespace AppBan.Engine.Inventory
             private int rootsDenied;
             private CimException firstError;
             private int operations, uninstallKeys, candidates, hidden, excluded, uninstallRoots, packages;
+            /// <summary>The longest chain of operations each started by the answer of the one before (round trips in sequence).</summary>
+            private int criticalPath;
+            /// <summary>Round trips in sequence before every profile path was known (what signed-out users wait for).</summary>
+            private int profilesDepth;
 
             public Scan(InventoryReader reader, Func<string, string, bool> isCandidate, bool storeOnly, CancellationToken ct)
             {
@@ -252,7 +264,7 @@ namespace AppBan.Engine.Inventory
                 this.isCandidate = isCandidate;
                 outerToken = ct;
                 linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                throttle = new SemaphoreSlim(Math.Max(1, reader.MaxConcurrentOperations));
+                throttle = new OperationThrottle(reader.MaxConcurrentOperations);
             }
 
             private CancellationToken Token => linked.Token;
@@ -268,7 +280,7 @@ namespace AppBan.Engine.Inventory
                     var work = new List<Task> { machineName, profilesRead, deviceRepository, ReadLoadedHivesThenScanAsync() };
                     if (reader.ReadSignedOutProfiles) work.Add(ReadSignedOutUsersAsync(profilesRead));
                     if (!storeOnly)
-                        work.AddRange(new[] { ScanUninstallRootAsync(UninstallRoot.Machine64), ScanUninstallRootAsync(UninstallRoot.Machine32), ReadProvisionedAsync() });
+                        work.AddRange(new[] { ScanUninstallRootAsync(UninstallRoot.Machine64, 0), ScanUninstallRootAsync(UninstallRoot.Machine32, 0), ReadProvisionedAsync() });
                     try
                     {
                         await Task.WhenAll(work).ConfigureAwait(false);
@@ -290,7 +302,6 @@ namespace AppBan.Engine.Inventory
                 finally
                 {
                     linked.Dispose();
-                    throttle.Dispose();
                 }
             }
 
@@ -332,6 +343,7 @@ namespace AppBan.Engine.Inventory
                     StorePackageCount = packages,
                     DevicePackages = (deviceNames ?? new HashSet<string>()).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToList(),
                     OperationCount = operations,
+                    CriticalPath = criticalPath,
                     SignedOutPolicies = SignedOutPolicyMap(),
                 };
             }
@@ -370,13 +382,16 @@ namespace AppBan.Engine.Inventory
             /// about one key of <see cref="RegistryHive.Users"/> (<see cref="IsAboutThatEntryOnly"/>) is left to the caller,
             /// who skips that one entry.
             /// </summary>
+            /// <param name="after">Round trips in sequence before this one: the depth of the operation whose answer started it (0: none).</param>
             /// <param name="aboutThatCallOnly">A provider fault or an unreadable reply concerns this one call whatever the hive.</param>
-            private async Task<T> Op<T>(RegistryHive hive, Func<CancellationToken, Task<T>> call, bool aboutThatCallOnly = false)
+            /// <param name="bulk">One of many reads that mostly lead nowhere (a DisplayName per key): it waits behind the others.</param>
+            private async Task<T> Op<T>(RegistryHive hive, int after, Func<CancellationToken, Task<T>> call, bool aboutThatCallOnly = false, bool bulk = false)
             {
-                await throttle.WaitAsync(Token).ConfigureAwait(false);
+                await throttle.WaitAsync(bulk, after, Token).ConfigureAwait(false);
                 try
                 {
                     Interlocked.Increment(ref operations);
+                    NoteDepth(after + 1);
                     return await call(Token).ConfigureAwait(false);
                 }
                 catch (CimException ex) when (!((hive == RegistryHive.Users || aboutThatCallOnly) && IsAboutThatEntryOnly(ex)))
@@ -386,7 +401,19 @@ namespace AppBan.Engine.Inventory
                 }
                 finally
                 {
-                    throttle.Release();
+                    throttle.Release(bulk);
+                }
+            }
+
+            /// <summary>Records an operation <paramref name="depth"/> round trips deep; the deepest is the critical path.</summary>
+            private void NoteDepth(int depth)
+            {
+                var seen = Volatile.Read(ref criticalPath);
+                while (depth > seen)
+                {
+                    var was = Interlocked.CompareExchange(ref criticalPath, depth, seen);
+                    if (was == seen) return;
+                    seen = was;
                 }
             }
 
@@ -399,21 +426,28 @@ namespace AppBan.Engine.Inventory
                 }
             }
 
-            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive hive, string subKey) => EnumKey(hive, hive, subKey);
+            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive hive, int after, string subKey) => EnumKey(hive, hive, after, subKey);
 
             /// <summary>
             /// <paramref name="owner"/> is the hive the data comes from, which decides what a failure stops (see <see cref="Op"/>):
             /// a signed-out user's copy is read from HKLM, yet what it holds the user wrote.
             /// </summary>
-            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive owner, RegistryHive hive, string subKey) =>
-                Op(owner, t => registry.EnumKeyAsync(hive, subKey, t));
+            private Task<RegistryResult<IReadOnlyList<string>>> EnumKey(RegistryHive owner, RegistryHive hive, int after, string subKey) =>
+                Op(owner, after, t => registry.EnumKeyAsync(hive, subKey, t));
 
-            /// <summary>A string value as one throttled operation (two when the type-mismatch retry is needed).</summary>
-            private Task<RegistryResult<string>> ReadString(RegistryHive hive, string subKey, string valueName, bool expandedFirst) =>
-                ReadString(hive, hive, subKey, valueName, expandedFirst);
+            /// <summary>
+            /// A string value as one throttled operation (two in sequence when the type-mismatch retry is needed; callers go on
+            /// from <paramref name="after"/> + 1 either way, so a retry lengthens the recorded path only where it happens).
+            /// </summary>
+            private Task<RegistryResult<string>> ReadString(RegistryHive hive, int after, string subKey, string valueName, bool expandedFirst, bool bulk = false) =>
+                ReadString(hive, hive, after, subKey, valueName, expandedFirst, bulk);
 
-            private Task<RegistryResult<string>> ReadString(RegistryHive owner, RegistryHive hive, string subKey, string valueName, bool expandedFirst) =>
-                Op(owner, t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () => Interlocked.Increment(ref operations)));
+            private Task<RegistryResult<string>> ReadString(RegistryHive owner, RegistryHive hive, int after, string subKey, string valueName, bool expandedFirst, bool bulk = false) =>
+                Op(owner, after, t => ReadStringAsync(registry, hive, subKey, valueName, expandedFirst, t, () =>
+                {
+                    Interlocked.Increment(ref operations);
+                    NoteDepth(after + 2);
+                }), bulk: bulk);
 
             private void Warn(string message, bool makesPartial)
             {
@@ -482,8 +516,8 @@ namespace AppBan.Engine.Inventory
                 RegistryResult<string> read;
                 try
                 {
-                    read = await Op(RegistryHive.LocalMachine, t => registry.GetStringValueAsync(RegistryHive.LocalMachine,
-                        MachineNames.ActiveComputerNameKey, MachineNames.ComputerNameValue, t), aboutThatCallOnly: true).ConfigureAwait(false);
+                    read = await Op(RegistryHive.LocalMachine, 0, t => registry.GetStringValueAsync(RegistryHive.LocalMachine,
+                        MachineNames.ActiveComputerNameKey, MachineNames.ComputerNameValue, t), aboutThatCallOnly: true, bulk: true).ConfigureAwait(false);
                 }
                 catch (CimException ex) when (IsAboutThatEntryOnly(ex))
                 {
@@ -516,7 +550,8 @@ namespace AppBan.Engine.Inventory
 
             private async Task ReadProfilesAsync()
             {
-                var list = await EnumKey(RegistryHive.LocalMachine, InventoryPaths.ProfileListKey).ConfigureAwait(false);
+                var list = await EnumKey(RegistryHive.LocalMachine, 0, InventoryPaths.ProfileListKey).ConfigureAwait(false);
+                Volatile.Write(ref profilesDepth, 1);
                 if (!NoteRoot(list))
                 {
                     if (list.Outcome != RegistryOutcome.KeyNotFound)
@@ -526,14 +561,15 @@ namespace AppBan.Engine.Inventory
                 }
                 var reads = list.Value
                     .Where(sid => SecurityIdentifiers.IsValid(sid) && !SecurityIdentifiers.IsServiceAccount(sid))
-                    .Select(ReadProfileAsync);
+                    .Select(sid => ReadProfileAsync(sid, 1)).ToList();
                 await Task.WhenAll(reads).ConfigureAwait(false);
+                if (reads.Count > 0) Volatile.Write(ref profilesDepth, 2);
             }
 
-            private async Task ReadProfileAsync(string sid)
+            private async Task ReadProfileAsync(string sid, int after)
             {
                 // ProfileImagePath is REG_EXPAND_SZ on Windows [3rd]; ask for that first.
-                var path = await ReadString(RegistryHive.LocalMachine, InventoryPaths.ProfileListKey + "\\" + sid,
+                var path = await ReadString(RegistryHive.LocalMachine, after, InventoryPaths.ProfileListKey + "\\" + sid,
                     InventoryPaths.ProfileImagePathValue, true).ConfigureAwait(false);
                 var profile = new UserProfile { Sid = sid };
                 if (path.Success && !string.IsNullOrWhiteSpace(path.Value))
@@ -554,7 +590,7 @@ namespace AppBan.Engine.Inventory
                 HashSet<string> classes;
                 try
                 {
-                    var hives = await EnumKey(RegistryHive.Users, string.Empty).ConfigureAwait(false);
+                    var hives = await EnumKey(RegistryHive.Users, 0, string.Empty).ConfigureAwait(false);
                     if (!NoteRoot(hives))
                     {
                         Warn("Cannot list the loaded user hives (HKU) on " + computer + ": " + Describe(hives)
@@ -570,17 +606,18 @@ namespace AppBan.Engine.Inventory
                     // Who is signed out is known from here on (or, when HKU could not be listed, that it is not known).
                     hivesListed.TrySetResult(true);
                 }
-                var userUninstallRoots = storeOnly ? Enumerable.Empty<Task>() : users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid)));
+                var userUninstallRoots = storeOnly ? Enumerable.Empty<Task>() : users.Select(sid => ScanUninstallRootAsync(UninstallRoot.ForUser(sid), 1));
                 await Task.WhenAll(userUninstallRoots
-                    .Concat(users.Select(sid => ReadUserPackagesAsync(sid, classes.Contains(sid + InventoryPaths.ClassesHiveSuffix))))).ConfigureAwait(false);
+                    .Concat(users.Select(sid => ReadUserPackagesAsync(sid, classes.Contains(sid + InventoryPaths.ClassesHiveSuffix), 1)))).ConfigureAwait(false);
             }
 
             // ---- uninstall entries -------------------------------------------------------------------------------
 
-            private async Task ScanUninstallRootAsync(UninstallRoot root)
+            /// <param name="after">Round trips in sequence before the root's name was known.</param>
+            private async Task ScanUninstallRootAsync(UninstallRoot root, int after)
             {
                 RegistryResult<IReadOnlyList<string>> keys;
-                try { keys = await EnumKey(root.Hive, root.ReadHive, root.ReadSubKey).ConfigureAwait(false); }
+                try { keys = await EnumKey(root.Hive, root.ReadHive, after, root.ReadSubKey).ConfigureAwait(false); }
                 catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
                 {
                     Warn("Cannot list " + root.DisplayPath + " on " + computer + ": " + ex.Message + " No per-user uninstall entry of " +
@@ -600,12 +637,12 @@ namespace AppBan.Engine.Inventory
                     return;
                 }
                 Interlocked.Add(ref uninstallKeys, keys.Value.Count);
-                await Task.WhenAll(keys.Value.Select(k => ScanKeyAsync(root, k))).ConfigureAwait(false);
+                await Task.WhenAll(keys.Value.Select(k => ScanKeyAsync(root, k, after + 1))).ConfigureAwait(false);
             }
 
-            private async Task ScanKeyAsync(UninstallRoot root, string keyName)
+            private async Task ScanKeyAsync(UninstallRoot root, string keyName, int after)
             {
-                try { await ScanEntryAsync(root, keyName).ConfigureAwait(false); }
+                try { await ScanEntryAsync(root, keyName, after).ConfigureAwait(false); }
                 catch (CimException ex) when (root.UserSid != null && IsAboutThatEntryOnly(ex))
                 {
                     Warn("Skipped the uninstall entry " + EntryPath(root, keyName) + " of " + root.UserSid + " on " + computer +
@@ -613,10 +650,12 @@ namespace AppBan.Engine.Inventory
                 }
             }
 
-            private async Task ScanEntryAsync(UninstallRoot root, string keyName)
+            private async Task ScanEntryAsync(UninstallRoot root, string keyName, int after)
             {
                 var path = root.ReadSubKey + "\\" + keyName;
-                var name = await ReadString(root.Hive, root.ReadHive, path, "DisplayName", false).ConfigureAwait(false);
+                // A key named like a banned app ("CapCut", not a product code) is probably a candidate: its name goes first.
+                var likely = isCandidate == null || isCandidate(keyName, keyName);
+                var name = await ReadString(root.Hive, root.ReadHive, after, path, "DisplayName", false, bulk: !likely).ConfigureAwait(false);
                 if (name.Success) NoteUnusualText(root, keyName, "DisplayName", name.Value);
                 switch (name.Outcome)
                 {
@@ -635,7 +674,7 @@ namespace AppBan.Engine.Inventory
                 if (isCandidate != null && !isCandidate(keyName, name.Value)) return;
                 Interlocked.Increment(ref candidates);
 
-                var values = await ReadDetailsAsync(root, keyName, name.Value).ConfigureAwait(false);
+                var values = await ReadDetailsAsync(root, keyName, name.Value, after + 1).ConfigureAwait(false);
                 if (values == null) return;
                 if (UninstallEntryRules.ExclusionOf(values) != UninstallEntryExclusion.None)
                 {
@@ -650,10 +689,10 @@ namespace AppBan.Engine.Inventory
             /// EnumValues, then the exclusion values present, then (if still visible) the detail values present, each
             /// batch concurrently. Null when the key vanished or could not be read.
             /// </summary>
-            private async Task<UninstallEntryValues> ReadDetailsAsync(UninstallRoot root, string keyName, string displayName)
+            private async Task<UninstallEntryValues> ReadDetailsAsync(UninstallRoot root, string keyName, string displayName, int after)
             {
                 var path = root.ReadSubKey + "\\" + keyName;
-                var list = await Op(root.Hive, t => registry.EnumValuesAsync(root.ReadHive, path, t)).ConfigureAwait(false);
+                var list = await Op(root.Hive, after, t => registry.EnumValuesAsync(root.ReadHive, path, t)).ConfigureAwait(false);
                 if (list.Outcome == RegistryOutcome.KeyNotFound) return null;
                 if (!list.Success)
                 {
@@ -664,12 +703,14 @@ namespace AppBan.Engine.Inventory
                 foreach (var v in list.Value) if (v.Name != null) present[v.Name] = v;
 
                 var values = new UninstallEntryValues { DisplayName = displayName };
-                var read = await ReadValuesAsync(root, keyName, path, present, UninstallEntryRules.ExclusionValueNames).ConfigureAwait(false);
+                var read = await ReadValuesAsync(root, keyName, path, present, UninstallEntryRules.ExclusionValueNames, after + 1).ConfigureAwait(false);
                 if (read == null) return null;
                 Apply(values, read);
                 if (UninstallEntryRules.ExclusionOf(values) != UninstallEntryExclusion.None) return values;
 
-                read = await ReadValuesAsync(root, keyName, path, present, UninstallEntryRules.DetailValueNames).ConfigureAwait(false);
+                // After the exclusion values when any was read; else nothing was waited for since the listing.
+                var detailsAfter = UninstallEntryRules.ExclusionValueNames.Any(present.ContainsKey) ? after + 2 : after + 1;
+                read = await ReadValuesAsync(root, keyName, path, present, UninstallEntryRules.DetailValueNames, detailsAfter).ConfigureAwait(false);
                 if (read == null) return null;
                 Apply(values, read);
                 values.HasBundleUpgradeCode = present.ContainsKey(UninstallEntryRules.BundleUpgradeCodeValueName);
@@ -677,10 +718,10 @@ namespace AppBan.Engine.Inventory
             }
 
             private async Task<Dictionary<string, object>> ReadValuesAsync(UninstallRoot root, string keyName, string path,
-                Dictionary<string, RegistryValueInfo> present, IReadOnlyList<string> names)
+                Dictionary<string, RegistryValueInfo> present, IReadOnlyList<string> names, int after)
             {
                 var wanted = names.Where(present.ContainsKey).Select(n => present[n]).ToList();
-                var results = await Task.WhenAll(wanted.Select(v => ReadTypedAsync(root.Hive, root.ReadHive, path, v))).ConfigureAwait(false);
+                var results = await Task.WhenAll(wanted.Select(v => ReadTypedAsync(root.Hive, root.ReadHive, after, path, v))).ConfigureAwait(false);
                 var map = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
                 for (var i = 0; i < wanted.Count; i++)
                 {
@@ -702,20 +743,20 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>One value, read with the method its registry type needs.</summary>
-            private async Task<(RegistryOutcome, uint, object)> ReadTypedAsync(RegistryHive owner, RegistryHive hive, string path, RegistryValueInfo info)
+            private async Task<(RegistryOutcome, uint, object)> ReadTypedAsync(RegistryHive owner, RegistryHive hive, int after, string path, RegistryValueInfo info)
             {
                 switch (info.Kind)
                 {
                     case RegistryValueKind.DWord:
-                        var d = await Op(owner, t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var d = await Op(owner, after, t => registry.GetDWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (d.Outcome, d.ReturnValue, d.Success ? (object)d.Value : null);
                     case RegistryValueKind.QWord:
-                        var q = await Op(owner, t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
+                        var q = await Op(owner, after, t => registry.GetQWordValueAsync(hive, path, info.Name, t)).ConfigureAwait(false);
                         return (q.Outcome, q.ReturnValue, q.Success ? (object)q.Value : null);
                     case RegistryValueKind.String:
                     case RegistryValueKind.ExpandString:
                         // Expanded in the provider's context, not the owner's [doc: GetExpandedStringValue].
-                        var s = await ReadString(owner, hive, path, info.Name, info.Kind == RegistryValueKind.ExpandString).ConfigureAwait(false);
+                        var s = await ReadString(owner, hive, after, path, info.Name, info.Kind == RegistryValueKind.ExpandString).ConfigureAwait(false);
                         return (s.Outcome, s.ReturnValue, s.Value);
                     default:
                         // Binary or multi-string where inventory expects text or a number: treat as absent.
@@ -761,7 +802,7 @@ namespace AppBan.Engine.Inventory
             /// <summary>The device's package repository: every package full name on the device; null when unreadable.</summary>
             private async Task<HashSet<string>> ReadDeviceRepositoryAsync()
             {
-                var list = await EnumKey(RegistryHive.LocalMachine, InventoryPaths.DevicePackageRepositoryKey).ConfigureAwait(false);
+                var list = await EnumKey(RegistryHive.LocalMachine, 0, InventoryPaths.DevicePackageRepositoryKey).ConfigureAwait(false);
                 var usable = NoteRoot(list);
                 if (list.Outcome == RegistryOutcome.KeyNotFound)
                     return new HashSet<string>(StringComparer.OrdinalIgnoreCase); // [guess W066] no package was ever deployed
@@ -777,7 +818,7 @@ namespace AppBan.Engine.Inventory
             private async Task ReadProvisionedAsync()
             {
                 var subKey = InventoryPaths.AppxAllUserStoreKey + "\\" + InventoryPaths.ProvisionedSubKey;
-                var list = await EnumKey(RegistryHive.LocalMachine, subKey).ConfigureAwait(false);
+                var list = await EnumKey(RegistryHive.LocalMachine, 0, subKey).ConfigureAwait(false);
                 NoteRoot(list);
                 if (list.Outcome == RegistryOutcome.KeyNotFound) return;
                 if (!list.Success)
@@ -789,14 +830,14 @@ namespace AppBan.Engine.Inventory
             }
 
             /// <summary>One signed-in user's Store packages: their repository's names that the device's repository lists.</summary>
-            private async Task ReadUserPackagesAsync(string sid, bool classesLoaded)
+            private async Task ReadUserPackagesAsync(string sid, bool classesLoaded, int after)
             {
                 if (!classesLoaded) return; // reported by BuildResult: ClassesHiveNotLoaded
-                var device = await deviceRepository.ConfigureAwait(false);
                 var subKey = InventoryPaths.UserPackageRepository(sid);
                 var path = InventoryPaths.Format(RegistryHive.Users, subKey);
+                // Listed without waiting for the device's repository: only the check of the names needs both.
                 RegistryResult<IReadOnlyList<string>> list;
-                try { list = await EnumKey(RegistryHive.Users, subKey).ConfigureAwait(false); }
+                try { list = await EnumKey(RegistryHive.Users, after, subKey).ConfigureAwait(false); }
                 catch (CimException ex) when (IsAboutThatEntryOnly(ex))
                 {
                     Warn("Cannot list the Store packages of " + sid + " (" + path + ") on " + computer + ": " + ex.Message, true);
@@ -809,6 +850,7 @@ namespace AppBan.Engine.Inventory
                     lock (gate) storeNotRead[sid] = list.Outcome == RegistryOutcome.AccessDenied ? UserNotScannedReason.AccessDenied : UserNotScannedReason.ReadFailed;
                     return;
                 }
+                var device = await deviceRepository.ConfigureAwait(false);
                 if (device == null)
                 {
                     lock (gate) storeNotRead[sid] = UserNotScannedReason.ReadFailed;

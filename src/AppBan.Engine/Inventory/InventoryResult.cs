@@ -125,6 +125,12 @@ namespace AppBan.Engine.Inventory
         /// <summary>CIM operations this read issued.</summary>
         public int OperationCount { get; set; }
         /// <summary>
+        /// Round trips in sequence: the longest chain of operations in which each was started by the answer of the one
+        /// before (listing a key, then a name under it, then a candidate's values). With operations in flight at once, a
+        /// read needs at least this many latencies however fast the target answers the rest.
+        /// </summary>
+        public int CriticalPath { get; set; }
+        /// <summary>
         /// The policy keys of signed-out users' hives (Software\Policies and below), as their copies held them: key path as
         /// it is in the user's own hive (HKU\&lt;SID&gt;\Software\Policies\...) to that key's values by name. A key without
         /// values is listed with none. Empty when no signed-out user's hive was read.

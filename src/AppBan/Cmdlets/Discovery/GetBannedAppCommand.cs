@@ -32,7 +32,8 @@ namespace AppBan.Cmdlets
             }
             context.WriteVerbose(result.Status + ": " + result.ViolationCount + " violation(s), " + result.GracePeriodCount
                 + " in grace period, " + result.ExemptCount + " exempt" + (hidden > 0 ? " (hidden; use -IncludeExempt)" : "")
-                + ", " + (result.Inventory?.OperationCount ?? 0) + " CIM operations in " + result.Duration.TotalMilliseconds.ToString("0") + " ms.");
+                + ", " + (result.Inventory?.OperationCount ?? 0) + " CIM operations (" + (result.Inventory?.CriticalPath ?? 0)
+                + " round trips in sequence) in " + result.Duration.TotalMilliseconds.ToString("0") + " ms.");
         }
     }
 }
