@@ -349,6 +349,8 @@ namespace AppBan.Engine.Cim.WsMan
                 {
                     throw new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the target's NTLM challenge cannot be used: " + ex.Message, null, ex);
                 }
+                // The AUTHENTICATE travels with the first real request, already sealed, as Windows' own WinRM client sends
+                // it [guess W141]; pywinrm sends an empty request first, which the service also accepts (W137).
                 var body = EncryptedMessage.Build(soap, ntlm.Security);
                 reply = await connection.PostAsync("Negotiate " + Convert.ToBase64String(authenticate), EncryptedMessage.ContentType, body, cancel).ConfigureAwait(false);
                 if (reply.Status == 401) throw AuthenticationRejected(reply);

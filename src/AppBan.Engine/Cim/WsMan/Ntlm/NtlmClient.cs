@@ -103,7 +103,7 @@ namespace AppBan.Engine.Cim.WsMan.Ntlm
     /// </summary>
     internal sealed class NtlmClient
     {
-        /// <summary>What Windows clients ask for [MS-NLMP 2.2.2.5; 3rd: a Windows 11 NEGOTIATE_MESSAGE carries 0xE2888235 plus OEM].</summary>
+        /// <summary>UNICODE, REQUEST_TARGET, SIGN, SEAL, NTLM, ALWAYS_SIGN, EXTENDED_SESSIONSECURITY, TARGET_INFO, VERSION, 128, KEY_EXCH, 56 [MS-NLMP 2.2.2.5]: NTLMv2 with sealing.</summary>
         public const NtlmFlags Requested = NtlmFlags.Unicode | NtlmFlags.RequestTarget | NtlmFlags.Sign | NtlmFlags.Seal | NtlmFlags.Ntlm
                                            | NtlmFlags.AlwaysSign | NtlmFlags.ExtendedSessionSecurity | NtlmFlags.TargetInfo | NtlmFlags.Version
                                            | NtlmFlags.Negotiate128 | NtlmFlags.KeyExchange | NtlmFlags.Negotiate56;
@@ -144,7 +144,7 @@ namespace AppBan.Engine.Cim.WsMan.Ntlm
         /// <summary>
         /// The user and domain that go into the message for a credential: "DOMAIN\user" as given; ".\user" and a plain
         /// "user" are the target's local accounts, sent with an empty domain, which the target reads as its own
-        /// [doc: MS-NLMP 3.3.2 "UserDom"; guess W139]; "user@domain" (a UPN) goes whole with an empty domain, for the
+        /// [doc: MS-NLMP 3.3.2 "UserDom"] [guess W139]; "user@domain" (a UPN) goes whole with an empty domain, for the
         /// domain controller to resolve [guess W140].
         /// </summary>
         public static void SplitUserName(string userName, string domainName, out string user, out string domain)
@@ -203,6 +203,8 @@ namespace AppBan.Engine.Cim.WsMan.Ntlm
             var time = challenge.Timestamp ?? now().ToFileTimeUtc();
             var clientChallenge = random(8);
             var pairs = AvPairs.Read(challenge.TargetInfo);
+            // [guess W142] Windows clients also add MsvAvTargetName (the SPN) and MsvAvChannelBindings; WinRM over HTTP
+            // (no channel to bind, Extended Protection off for HTTP) accepts the list without them, as it does pywinrm's.
             if (withMic)
             {
                 var index = pairs.FindIndex(p => p.Key == AvPairs.Flags && p.Value.Length == 4);
