@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Cim.WsMan.Ntlm;
 using AppBan.Simulator.Auth;
 using Xunit;
 

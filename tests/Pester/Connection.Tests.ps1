@@ -51,11 +51,12 @@ Describe 'Test-AppBanConnection: parameters and local errors' {
         ($byProperty.ComputerName | Sort-Object) | Should -Be (@($a, $b) | Sort-Object)
     }
 
-    It 'refuses Negotiate over plain HTTP with the way out, without leaking the password' -Skip:$IsWindows {
+    It 'refuses Kerberos over plain HTTP with the way out, without leaking the password' -Skip:$IsWindows {
+        # Negotiate and NTLM over HTTP use message encryption (tests/Pester/Negotiate.Tests.ps1); Kerberos is not there yet.
         $cred = [pscredential]::new('CORP\admin', (ConvertTo-SecureString 'S3cret-Value' -AsPlainText -Force))
-        $r = Test-AppBanConnection -ComputerName 'srv-01' -Credential $cred
-        $r.ErrorId | Should -Be 'EncryptionRequired'
-        $r.Error | Should -Match 'HTTPS'
+        $r = Test-AppBanConnection -ComputerName 'srv-01' -Credential $cred -Authentication Kerberos
+        $r.ErrorId | Should -Be 'NotSupported'
+        $r.Error | Should -Match 'Kerberos'
         $r.Error | Should -Match '5986'
         $r.Error | Should -Not -Match 'S3cret-Value'
     }

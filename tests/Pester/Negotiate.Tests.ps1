@@ -27,6 +27,14 @@ BeforeAll {
         Set-Content (Join-Path $hostDir 'default-01.json')
     (@{ schemaVersion = 2; computerName = 'BASIC-01'; domain = 'CORP'; winRm = @{ basic = $true; allowUnencrypted = $true } } + $machine) |
         ConvertTo-Json -Depth 8 | Set-Content (Join-Path $hostDir 'basic-01.json')
+    # The module's own pair: the same machine with a banned application installed, as shipped and with Basic allowed.
+    $banned = @{ view = '64'; key = 'TikTok LIVE Studio'; values = @{ DisplayName = 'TikTok LIVE Studio'; DisplayVersion = '0.86.2'; Publisher = 'TikTok Pte. Ltd.' } }
+    $withBanned = $machine.Clone()
+    $withBanned.uninstallEntries = @($machine.uninstallEntries) + $banned
+    (@{ schemaVersion = 2; computerName = 'DEFAULT-02'; domain = 'CORP' } + $withBanned) | ConvertTo-Json -Depth 8 |
+        Set-Content (Join-Path $hostDir 'default-02.json')
+    (@{ schemaVersion = 2; computerName = 'BASIC-02'; domain = 'CORP'; winRm = @{ basic = $true; allowUnencrypted = $true } } + $withBanned) |
+        ConvertTo-Json -Depth 8 | Set-Content (Join-Path $hostDir 'basic-02.json')
     $script:sim = Start-AppBanSimulator -HostPath $hostDir
     $script:default = $sim.Hosts | Where-Object Name -EQ 'DEFAULT-01'
     $script:basicHost = $sim.Hosts | Where-Object Name -EQ 'BASIC-01'
@@ -112,5 +120,84 @@ Describe 'pywinrm over NTLM with message encryption against WinRM as Windows shi
         $refused.result | Should -Be @('http500')
         $refused.requestContentType | Should -Be @('application/soap+xml;charset=UTF-8')
         $refused.detail | Should -Be @('unencrypted traffic is not allowed')
+    }
+}
+
+Describe 'The module over NTLM with message encryption against WinRM as Windows ships it' {
+    BeforeAll {
+        Import-Module (Join-Path $repoRoot 'AppBan.psd1') -Force
+        $script:default2 = $sim.Hosts | Where-Object Name -EQ 'DEFAULT-02'
+        $script:basic2 = $sim.Hosts | Where-Object Name -EQ 'BASIC-02'
+        $script:admin = [pscredential]::new('it-admin', (ConvertTo-SecureString 'Negotiate-Simulated!' -AsPlainText -Force))
+        $script:encryptedType = 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"'
+        # What Get-BannedApp found, without the computer's name and address, which differ between the two hosts.
+        $script:shape = { param($Findings) @($Findings | ForEach-Object { '{0}|{1}|{2}' -f $_.RuleId, $_.AppName, $_.Status }) }
+    }
+
+    BeforeEach {
+        foreach ($name in 'DEFAULT-02', 'BASIC-02') { $null = Invoke-RestMethod -Method Post -Uri ($sim.ControlUrl + "hosts/$name/counters/reset") }
+    }
+
+    It 'Get-BannedApp with -Credential and no -Authentication finds what Basic finds on an otherwise identical host' {
+        $encrypted = @(Get-BannedApp -ComputerName $default2.ComputerName -Credential $admin -ErrorAction Stop)
+        $plain = @(Get-BannedApp -ComputerName $basic2.ComputerName -Credential $admin -Authentication Basic -ErrorAction Stop -WarningAction SilentlyContinue)
+        $encrypted.Count | Should -BeGreaterThan 0
+        $encrypted.AppName | Should -Contain 'TikTok LIVE Studio'
+        (& $shape $encrypted) | Should -Be (& $shape $plain)
+        $encrypted.ComputerName | Sort-Object -Unique | Should -Be $default2.ComputerName
+        $encrypted.MachineName | Sort-Object -Unique | Should -Be 'DEFAULT-02'
+        $plain.MachineName | Sort-Object -Unique | Should -Be 'BASIC-02'
+    }
+
+    It 'sends and receives no SOAP body in clear, and authenticated with NTLM' {
+        $null = Get-BannedApp -ComputerName $default2.ComputerName -Credential $admin -ErrorAction Stop
+        $log = Get-SimulatorOperation -ComputerName 'DEFAULT-02'
+        $soap = @(& $soapAfterHandshake 'DEFAULT-02')
+        $soap.Count | Should -BeGreaterThan 1
+        foreach ($entry in $soap) {
+            $entry.requestContentType | Should -Be $encryptedType
+            $entry.replyContentType | Should -Be $encryptedType
+            $entry.authentication | Should -Be 'Negotiate+encrypted'
+            $entry.user | Should -Be 'it-admin'
+        }
+        $accepted = @($log | Where-Object { $_.operation -eq 'Authenticate' -and $_.result -eq 'ok' })
+        $accepted.Count | Should -BeGreaterThan 0
+        $accepted.detail | Sort-Object -Unique | Should -Be 'NTLM \it-admin'
+        @($log | Where-Object { $_.operation -in 'Refused', 'Unauthorized' }) | Should -BeNullOrEmpty
+    }
+
+    It 'authenticates a domain account given as DOMAIN\user' {
+        $dana = [pscredential]::new('CORP\dana', (ConvertTo-SecureString 'Domain-Simulated!' -AsPlainText -Force))
+        $found = @(Get-BannedApp -ComputerName $default2.ComputerName -Credential $dana -ErrorAction Stop)
+        $found.AppName | Should -Contain 'TikTok LIVE Studio'
+        @(& $soapAfterHandshake 'DEFAULT-02').user | Sort-Object -Unique | Should -Be 'CORP\dana'
+    }
+
+    It 'a wrong password is the module''s authentication error, and nothing reaches WMI' {
+        $wrong = [pscredential]::new('it-admin', (ConvertTo-SecureString 'wrong-Password' -AsPlainText -Force))
+        $found = @(Get-BannedApp -ComputerName $default2.ComputerName -Credential $wrong -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $found | Should -BeNullOrEmpty
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'AuthenticationFailed,AppBan.Cmdlets.GetBannedAppCommand'
+        "$($errs[0])" | Should -Match 'rejected the credentials'
+        "$($errs[0])" | Should -Not -Match 'wrong-Password'
+        (Get-SimulatorOperation -ComputerName 'DEFAULT-02').detail | Should -Contain 'The NTLMv2 response of it-admin does not match the password.'
+        @(& $soapAfterHandshake 'DEFAULT-02') | Should -BeNullOrEmpty
+    }
+
+    It '-Authentication Basic against that host still fails as before, without switching to Negotiate' {
+        $found = @(Get-BannedApp -ComputerName $default2.ComputerName -Credential $admin -Authentication Basic -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $found | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be 'AuthenticationFailed,AppBan.Cmdlets.GetBannedAppCommand'
+        "$($errs[0])" | Should -Match 'does not accept Basic'
+        @(Get-SimulatorOperation -ComputerName 'DEFAULT-02' | Where-Object operation -EQ 'Authenticate') | Should -BeNullOrEmpty
+    }
+
+    It '-Authentication Kerberos over plain HTTP says it is not supported yet instead of falling back' {
+        $found = @(Get-BannedApp -ComputerName $default2.ComputerName -Credential $admin -Authentication Kerberos -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $found | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be 'NotSupported,AppBan.Cmdlets.GetBannedAppCommand'
+        "$($errs[0])" | Should -Match 'Kerberos over plain HTTP'
+        @(Get-SimulatorOperation -ComputerName 'DEFAULT-02') | Should -BeNullOrEmpty
     }
 }

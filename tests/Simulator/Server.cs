@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Cim.WsMan.Ntlm;
 using AppBan.Simulator.Auth;
 using AppBan.Simulator.Control;
 using AppBan.Simulator.Model;

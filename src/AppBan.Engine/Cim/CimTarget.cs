@@ -9,7 +9,7 @@ namespace AppBan.Engine.Cim
     /// <summary>How a WS-Man connection authenticates. Mirrors Get-CimInstance's -Authentication values we support.</summary>
     public enum CimAuthentication
     {
-        /// <summary>Negotiate, as Windows does; over plain HTTP that needs message encryption, so WS-Man refuses it.</summary>
+        /// <summary>Negotiate, as Windows does; the managed WS-Man client uses NTLM with message encryption over plain HTTP.</summary>
         Default,
         Basic,
         Negotiate,

@@ -110,19 +110,35 @@ namespace AppBan.Engine.Tests.Cim
         [Theory]
         [InlineData(CimAuthentication.Default)]
         [InlineData(CimAuthentication.Negotiate)]
-        [InlineData(CimAuthentication.Kerberos)]
         [InlineData(CimAuthentication.Ntlm)]
-        public void Negotiate_over_plain_http_is_refused_with_the_way_out(CimAuthentication auth)
+        public void Negotiate_over_plain_http_is_accepted_for_NTLM_with_message_encryption(CimAuthentication auth)
         {
             var t = CimTarget.Parse("srv");
             t.Authentication = auth;
             t.Credential = new System.Net.NetworkCredential("admin", "S3cret!pw");
+            using (var s = new WsManSession(t)) Assert.Equal(new Uri("http://srv:5985/wsman"), s.Endpoint);
+        }
+
+        [Fact]
+        public void Kerberos_over_plain_http_is_refused_with_the_way_out_instead_of_falling_back()
+        {
+            var t = CimTarget.Parse("srv");
+            t.Authentication = CimAuthentication.Kerberos;
+            t.Credential = new System.Net.NetworkCredential("admin", "S3cret!pw");
             var ex = Assert.Throws<CimException>(() => new WsManSession(t));
-            Assert.Equal(CimErrorKind.EncryptionRequired, ex.Kind);
-            Assert.Contains("HTTPS", ex.Message);
+            Assert.Equal(CimErrorKind.NotSupported, ex.Kind);
+            Assert.Contains("Kerberos", ex.Message);
+            Assert.Contains("-Authentication Negotiate", ex.Message);
             Assert.Contains("5986", ex.Message);
-            Assert.Contains("CimSession", ex.Message);
             Assert.DoesNotContain("S3cret!pw", ex.Message);
+        }
+
+        [Fact]
+        public void NTLM_over_plain_http_without_a_credential_says_to_pass_one()
+        {
+            var ex = Assert.Throws<CimException>(() => new WsManSession(CimTarget.Parse("srv")));
+            Assert.Equal(CimErrorKind.AuthenticationFailed, ex.Kind);
+            Assert.Contains("-Credential", ex.Message);
         }
 
         [Fact]

@@ -1,129 +1,21 @@
 using System.Security.Cryptography;
 using System.Text;
+using AppBan.Engine.Cim.WsMan.Ntlm;
 
 namespace AppBan.Simulator.Auth;
 
-/// <summary>NegotiateFlags [MS-NLMP 2.2.2.5].</summary>
-[Flags]
-public enum NtlmFlags : uint
-{
-    Unicode = 0x00000001,
-    Oem = 0x00000002,
-    RequestTarget = 0x00000004,
-    Sign = 0x00000010,
-    Seal = 0x00000020,
-    LmKey = 0x00000080,
-    Ntlm = 0x00000200,
-    Anonymous = 0x00000800,
-    AlwaysSign = 0x00008000,
-    TargetTypeDomain = 0x00010000,
-    TargetTypeServer = 0x00020000,
-    ExtendedSessionSecurity = 0x00080000,
-    TargetInfo = 0x00800000,
-    Version = 0x02000000,
-    Negotiate128 = 0x20000000,
-    KeyExchange = 0x40000000,
-    Negotiate56 = 0x80000000,
-}
-
-/// <summary>An NTLM message the simulator cannot accept; the reason goes to the operation log.</summary>
-public sealed class NtlmException(string message) : Exception(message);
-
-/// <summary>The NTLMv2 computations of [MS-NLMP 3.3.2] and the key derivations of [MS-NLMP 3.4.5].</summary>
-public static class NtlmCrypto
-{
-    /// <summary>NTOWFv2: HMAC_MD5(MD4(UNICODE(Passwd)), UNICODE(ConcatenationOf(Uppercase(User), UserDom))).</summary>
-    public static byte[] NtowfV2(string password, string user, string domain) =>
-        HMACMD5.HashData(Md4.Hash(Encoding.Unicode.GetBytes(password)), Encoding.Unicode.GetBytes(user.ToUpperInvariant() + domain));
-
-    /// <summary>NTProofStr: HMAC_MD5(ResponseKeyNT, ConcatenationOf(ServerChallenge, temp)).</summary>
-    public static byte[] NtProofStr(byte[] responseKeyNt, byte[] serverChallenge, byte[] temp) =>
-        HMACMD5.HashData(responseKeyNt, Cat(serverChallenge, temp));
-
-    /// <summary>SessionBaseKey: HMAC_MD5(ResponseKeyNT, NTProofStr); with NTLMv2 also the KeyExchangeKey [MS-NLMP 3.4.5.1].</summary>
-    public static byte[] SessionBaseKey(byte[] responseKeyNt, byte[] ntProofStr) => HMACMD5.HashData(responseKeyNt, ntProofStr);
-
-    public static byte[] Cat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
-
-    /// <summary>SIGNKEY [MS-NLMP 3.4.5.2]: MD5(ConcatenationOf(ExportedSessionKey, magic constant with its NUL)).</summary>
-    public static byte[] SignKey(byte[] exportedSessionKey, bool clientToServer) =>
-        MD5.HashData([.. exportedSessionKey, .. Encoding.ASCII.GetBytes(
-            $"session key to {(clientToServer ? "client-to-server" : "server-to-client")} signing key magic constant\0")]);
-
-    /// <summary>SEALKEY [MS-NLMP 3.4.5.3] with NTLMSSP_NEGOTIATE_128 and extended session security.</summary>
-    public static byte[] SealKey(byte[] exportedSessionKey, bool clientToServer) =>
-        MD5.HashData([.. exportedSessionKey, .. Encoding.ASCII.GetBytes(
-            $"session key to {(clientToServer ? "client-to-server" : "server-to-client")} sealing key magic constant\0")]);
-}
-
-/// <summary>
-/// One direction of NTLM session security with extended session security and key exchange, connection-oriented: one
-/// RC4 handle for the whole connection and a sequence number counting the messages [MS-NLMP 3.4.3 SEAL, 3.4.4.2 MAC
-/// with extended session security]. A message is RC4-encrypted, then the signature is version 1, the first 8 bytes of
-/// HMAC_MD5(SignKey, SeqNum + message) RC4-encrypted with the same handle, and the sequence number.
-/// </summary>
-public sealed class NtlmSealingDirection(byte[] signKey, byte[] sealKey)
-{
-    private readonly Rc4 handle = new(sealKey);
-    private uint sequence;
-
-    public byte[] Seal(byte[] plain, out byte[] signature)
-    {
-        var sealedData = handle.Transform(plain);
-        signature = Sign(plain);
-        return sealedData;
-    }
-
-    /// <summary>Decrypts and checks the signature; the sequence number must be the next one.</summary>
-    public byte[] Unseal(byte[] signature, byte[] sealedData)
-    {
-        if (signature.Length != 16) throw new NtlmException($"The NTLM signature is {signature.Length} bytes, not 16.");
-        var plain = handle.Transform(sealedData);
-        var expected = Sign(plain);
-        if (!CryptographicOperations.FixedTimeEquals(expected, signature))
-        {
-            throw new NtlmException("The NTLM signature does not match the message (wrong key, tampered data or out-of-order sequence number).");
-        }
-        return plain;
-    }
-
-    private byte[] Sign(byte[] plain)
-    {
-        var seq = BitConverter.GetBytes(sequence);
-        var checksum = HMACMD5.HashData(signKey, NtlmCrypto.Cat(seq, plain))[..8];
-        sequence++;
-        return [1, 0, 0, 0, .. handle.Transform(checksum), .. seq];
-    }
-}
-
-/// <summary>The keys of an authenticated NTLM context, for both directions [MS-NLMP 3.4].</summary>
-public sealed class NtlmSessionSecurity
-{
-    private readonly NtlmSealingDirection outgoing;
-    private readonly NtlmSealingDirection incoming;
-
-    /// <param name="exportedSessionKey">The ExportedSessionKey both sides derived.</param>
-    /// <param name="isServer">The server sends with the server-to-client keys and receives with the client-to-server ones.</param>
-    public NtlmSessionSecurity(byte[] exportedSessionKey, bool isServer)
-    {
-        var clientToServer = new NtlmSealingDirection(NtlmCrypto.SignKey(exportedSessionKey, true), NtlmCrypto.SealKey(exportedSessionKey, true));
-        var serverToClient = new NtlmSealingDirection(NtlmCrypto.SignKey(exportedSessionKey, false), NtlmCrypto.SealKey(exportedSessionKey, false));
-        (outgoing, incoming) = isServer ? (serverToClient, clientToServer) : (clientToServer, serverToClient);
-    }
-
-    public byte[] Seal(byte[] plain, out byte[] signature) => outgoing.Seal(plain, out signature);
-    public byte[] Unseal(byte[] signature, byte[] sealedData) => incoming.Unseal(signature, sealedData);
-}
+// The NTLM computations (MD4, RC4, NTOWFv2, the keys, sealing) are the engine's, compiled in from src/AppBan.Engine/Cim/WsMan/Ntlm;
+// only the server's side of the handshake is the simulator's own.
 
 /// <summary>Who the AUTHENTICATE_MESSAGE proved to be, and the context's session security.</summary>
-public sealed record NtlmIdentity(string User, string Domain, string Workstation, NtlmSessionSecurity Security, byte[] ExportedSessionKey);
+internal sealed record NtlmIdentity(string User, string Domain, string Workstation, NtlmSessionSecurity Security, byte[] ExportedSessionKey);
 
 /// <summary>
 /// The server side of one NTLM authentication, NEGOTIATE -> CHALLENGE -> AUTHENTICATE [MS-NLMP 3.2.5], NTLMv2 only
 /// (what Windows clients send by default; NTLMv1 and anonymous are refused). The password comes from the host's
 /// accounts, as the Basic check does.
 /// </summary>
-public sealed class NtlmServer
+internal sealed class NtlmServer
 {
     private const NtlmFlags Supported = NtlmFlags.Unicode | NtlmFlags.RequestTarget | NtlmFlags.Sign | NtlmFlags.Seal | NtlmFlags.Ntlm
                                         | NtlmFlags.AlwaysSign | NtlmFlags.ExtendedSessionSecurity | NtlmFlags.Version

@@ -1,4 +1,5 @@
 using AppBan.Engine.Cim.WsMan;
+using AppBan.Engine.Cim.WsMan.Ntlm;
 using AppBan.Simulator.Model;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace AppBan.Simulator.Auth;
 /// HttpListener "UnsafeConnectionNtlmAuthentication" names the same per-connection reuse; 3rd: pywinrm with
 /// requests_ntlm authenticates once, then sends encrypted messages without Authorization, which Windows accepts].
 /// </summary>
-public sealed class NegotiateConnection
+internal sealed class NegotiateConnection
 {
     private const string ItemKey = "AppBan.Simulator.Negotiate";
 
@@ -42,7 +43,7 @@ public sealed class NegotiateConnection
 }
 
 /// <summary>The HTTP side of Negotiate for a WinRM host: reading the token, and the sealer the codec needs.</summary>
-public static class WinRmNegotiate
+internal static class WinRmNegotiate
 {
     /// <summary>The token of an "Authorization: Negotiate &lt;base64&gt;" header; null when it is not Negotiate or not base64.</summary>
     public static byte[]? Token(string authorization)

@@ -201,8 +201,8 @@ namespace AppBan.Engine.Cim.WsMan
             if (code == 401 && authentication == CimAuthentication.Basic && !OffersBasic(response))
                 return new CimException(CimErrorKind.AuthenticationFailed, computerName,
                     computerName + ": the target does not accept Basic authentication (HTTP 401 offering only " + Offered(response) + "). " +
-                    "Windows has Basic turned off by default, and this client cannot use Negotiate over plain HTTP (that needs message " +
-                    "encryption). Prepare the target: either an HTTPS listener with a certificate this computer trusts (then -UseSSL), " +
+                    "Windows has Basic turned off by default: leave out -Authentication Basic, and the default (Negotiate) authenticates " +
+                    "with NTLM and encrypts every message, with no change to the target. Or prepare the target: either an HTTPS listener with a certificate this computer trusts (then -UseSSL), " +
                     "or, where policy allows, Basic for local accounts (winrm set winrm/config/service/auth @{Basic=\"true\"}; over HTTP " +
                     "also AllowUnencrypted). See docs/linux-macos.md.", code) { Detail = "BasicAuthenticationDisabled" };
             var basicOverHttp = !useSsl && authentication == CimAuthentication.Basic;

@@ -36,7 +36,7 @@ namespace AppBan.Engine.Cim.WsMan
     public sealed class WsManSession : ICimSession, ICimInstanceMethods, ICimInstanceDeletion
     {
         private static readonly Regex FromClause = new Regex(@"\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        private readonly WsManHttp http;
+        private readonly IWsManTransport http;
         private readonly CimTarget target;
 
         public WsManSession(CimTarget target, WsManSessionOptions options = null)
@@ -44,7 +44,7 @@ namespace AppBan.Engine.Cim.WsMan
             this.target = target ?? throw new ArgumentNullException(nameof(target));
             if (target.IsLocal) throw new ArgumentException("The WS-Man client needs a computer name.", nameof(target));
             Options = options ?? new WsManSessionOptions();
-            http = new WsManHttp(target, Options.MaxConnections, Options.ConnectTimeout);
+            http = WsManTransport.Create(target, Options.MaxConnections, Options.ConnectTimeout);
         }
 
         public string ComputerName => target.ComputerName;
