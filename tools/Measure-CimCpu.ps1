@@ -22,7 +22,9 @@ param(
     [ValidateRange(1, 100)] [int] $Runs = 1,
     [switch] $Trace,
     [string] $OutputPath,
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    # Environment variables for the simulator only (runtime settings to compare, e.g. @{ DOTNET_TieredPGO = '0' }).
+    [hashtable] $SimulatorEnvironment = @{}
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -50,9 +52,11 @@ if ($Trace) {
     $env:DOTNET_EventPipeOutputPath = Join-Path $OutputPath 'simulator.nettrace'
     $env:DOTNET_EventPipeConfig = $eventPipe
 }
+foreach ($name in $SimulatorEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, [string] $SimulatorEnvironment[$name]) }
 # One host more than measured: the warm-up scans it, so the measured hosts start with nothing cached on either side.
 $simulator = Start-AppBanSimulator -ArgumentList '--generate', "$($Count + 1)", '--template', $template -Configuration $Configuration -TimeoutSeconds 180
 Remove-Item Env:DOTNET_EnableEventPipe, Env:DOTNET_EventPipeOutputPath, Env:DOTNET_EventPipeConfig -ErrorAction SilentlyContinue
+foreach ($name in $SimulatorEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $null) }
 try {
     $names = @($simulator.Hosts.Name | Sort-Object)
     $warmUp = $names[-1]

@@ -187,9 +187,9 @@ public static class WsManEndpoint
     /// together and would all contend for the lock at once, where a blocked thread spins first: queuing them
     /// asynchronously costs no CPU while they wait. The lock still guards the state (the control API takes it too).
     /// </summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HostState, SemaphoreSlim> Gates = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<HostState, SemaphoreSlim> Gates = new(ReferenceEqualityComparer.Instance);
 
-    private static SemaphoreSlim GateOf(HostState host) => Gates.GetValue(host, _ => new SemaphoreSlim(1, 1));
+    private static SemaphoreSlim GateOf(HostState host) => Gates.TryGetValue(host, out var gate) ? gate : Gates.GetOrAdd(host, _ => new SemaphoreSlim(1, 1));
 
     public static async Task HandleAsync(HttpContext http, HostState host, CancellationToken stopping)
     {
