@@ -14,7 +14,8 @@
                same host at 0 and 10 ms; AppBan/baseline ratios at 10 ms.
       Fleet    generated fleets (tests/hosts/templates/fleet-template.json with a fixed 10 ms latency and no
                faults) of -FleetSize hosts with each -ThrottleLimit, each scan in a child pwsh
-               (tools/Measure-FleetScan.ps1): wall time, hosts per second, ratio to the ideal and peak memory.
+               (tools/Measure-FleetScan.ps1): wall time, hosts per second, ratio to the ideal, peak memory, and the CPU
+               milliseconds per CIM operation of the scanning process and of the simulator.
                The ideal is ceil(hosts / throttle) x the mean single-host time of a sample of the same fleet's
                hosts scanned one at a time.
       Removal  Remove-BannedApp -Rule tiktok-store on -RemovalHostCount generated hosts that all have TikTok:
@@ -483,18 +484,21 @@ try {
                     CpuBusyPercent = [math]::Round(100 * ($run.CpuSeconds + $simulatorCpu) / $run.WallSeconds / [Environment]::ProcessorCount, 0)
                     ScanCpuSeconds = [math]::Round($run.CpuSeconds, 2)
                     SimulatorCpuSeconds = [math]::Round($simulatorCpu, 2)
+                    # CPU of each process over the operations the scan made (the simulator's counters).
+                    ClientCpuMsPerOp = if ($after.Operations -gt $before.Operations) { [math]::Round(1000 * $run.CpuSeconds / ($after.Operations - $before.Operations), 3) } else { $null }
+                    SimulatorCpuMsPerOp = if ($after.Operations -gt $before.Operations) { [math]::Round(1000 * $simulatorCpu / ($after.Operations - $before.Operations), 3) } else { $null }
                     Findings       = $run.Findings
                     Errors         = $run.Errors
                     LoadAverage    = Get-LoadAverage
                 }
                 if ($run.Errors) { Write-Warning "$($run.Errors) errors in the fleet scan of $size hosts; the first: $($run.FirstError)" }
-                Write-Host ("{0} hosts, ThrottleLimit {1}: {2:0.00} s, {3:0.00}x the ideal, {4:0} MB peak" -f $size, $throttle, $row.WallSeconds, $row.RatioToIdeal, $row.PeakMB)
+                Write-Host ("{0} hosts, ThrottleLimit {1}: {2:0.00} s, {3:0.00}x the ideal, {4:0} MB peak, CPU per operation {5:0.000} ms client, {6:0.000} ms simulator" -f $size, $throttle, $row.WallSeconds, $row.RatioToIdeal, $row.PeakMB, $row.ClientCpuMsPerOp, $row.SimulatorCpuMsPerOp)
                 $fleet.Add($row)
                 $secondsPerHost = [math]::Max($secondsPerHost, $run.WallSeconds / $size)
             }
         }
         $fleet = @($fleet | Sort-Object Hosts, ThrottleLimit)
-        Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, RatioToBound, CpuBusyPercent, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
+        Write-Table $fleet Hosts, ThrottleLimit, WallSeconds, HostsPerSecond, IdealSeconds, RatioToIdeal, CpuFloorSeconds, RatioToBound, CpuBusyPercent, ClientCpuMsPerOp, SimulatorCpuMsPerOp, PeakMB, BaseMB, Operations, OpsPerSecond, Findings, Errors
         $results.Fleet = @($fleet)
     }
     #endregion

@@ -8,8 +8,10 @@
     endpoint, scans -WarmUpHost once (not timed, so the timed run does not pay for JIT compilation), then times
     Get-BannedApp over the first -Count hosts whose names match -NamePattern, with -ThrottleLimit.
 
-    Prints one line of JSON: Hosts, ThrottleLimit, WallSeconds, CpuSeconds (this process, during the scan), SimulatorCpuSeconds, Findings, Errors, BaselinePeakBytes (the high-water mark
-    after import and warm-up) and PeakBytes (after the scan). On Linux the high-water mark is VmHWM from
+    Prints one line of JSON: Hosts, ThrottleLimit, WallSeconds, CpuSeconds (this process, during the scan),
+    SimulatorCpuSeconds, Operations (the CIM operations the simulator served the measured hosts during the scan, from its
+    counters), ClientCpuMsPerOperation and SimulatorCpuMsPerOperation (CPU time over those operations), Findings, Errors,
+    BaselinePeakBytes (the high-water mark after import and warm-up) and PeakBytes (after the scan). On Linux the high-water mark is VmHWM from
     /proc/self/status; elsewhere it is Process.PeakWorkingSet64.
 .EXAMPLE
     ./tools/Measure-FleetScan.ps1 -ControlUrl http://127.0.0.1:40000/ -NamePattern 'BENCH-*' -Count 100 -ThrottleLimit 32 -WarmUpHost BENCH-LAPTOP-L0
@@ -58,6 +60,14 @@ $credential = ConvertTo-HostCredential $measured[0]
 [System.GC]::Collect()
 $baselinePeak = Get-PeakMemoryByte
 
+function Get-OperationCount {
+    # The simulator's running count per host; two readings around the scan give its operations.
+    $wanted = [System.Collections.Generic.HashSet[string]]::new([string[]] @($measured.name), [System.StringComparer]::OrdinalIgnoreCase)
+    $hosts = Invoke-RestMethod -Uri ([uri]::new($ControlUrl, 'hosts'))
+    [long] (@(foreach ($entry in $hosts) { if ($wanted.Contains($entry.name)) { $entry.operations } }) | Measure-Object -Sum).Sum
+}
+
+$operationsBefore = Get-OperationCount
 $failures = $null
 $warnings = $null
 $self = [System.Diagnostics.Process]::GetCurrentProcess()
@@ -71,6 +81,7 @@ $watch.Stop()
 $self.Refresh()
 $cpuSeconds = ($self.TotalProcessorTime - $cpuBefore).TotalSeconds
 $simulatorCpuSeconds = if ($simulator) { $simulator.Refresh(); ($simulator.TotalProcessorTime - $simulatorCpuBefore).TotalSeconds } else { $null }
+$operations = (Get-OperationCount) - $operationsBefore
 
 [pscustomobject]@{
     Hosts             = $Count
@@ -78,6 +89,9 @@ $simulatorCpuSeconds = if ($simulator) { $simulator.Refresh(); ($simulator.Total
     WallSeconds       = $watch.Elapsed.TotalSeconds
     CpuSeconds        = $cpuSeconds
     SimulatorCpuSeconds = $simulatorCpuSeconds
+    Operations        = $operations
+    ClientCpuMsPerOperation = if ($operations) { 1000 * $cpuSeconds / $operations } else { $null }
+    SimulatorCpuMsPerOperation = if ($operations -and $null -ne $simulatorCpuSeconds) { 1000 * $simulatorCpuSeconds / $operations } else { $null }
     Findings          = $findings.Count
     Errors            = @($failures).Count
     # Warnings are collected, not printed: writing them to the console is not what is measured.

@@ -190,6 +190,15 @@ public static class WsManEndpoint
     private const string AuthenticationKey = "AppBan.Simulator.Authentication";
     private static readonly AsyncLocal<HttpContext?> CurrentRequest = new();
 
+    /// <summary>
+    /// One queue per host in front of its lock. The operations a client keeps in flight on one host end their latency
+    /// together and would all contend for the lock at once, where a blocked thread spins first: queuing them
+    /// asynchronously costs no CPU while they wait. The lock still guards the state (the control API takes it too).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<HostState, SemaphoreSlim> Gates = new(ReferenceEqualityComparer.Instance);
+
+    private static SemaphoreSlim GateOf(HostState host) => Gates.TryGetValue(host, out var gate) ? gate : Gates.GetOrAdd(host, _ => new SemaphoreSlim(1, 1));
+
     public static async Task HandleAsync(HttpContext http, HostState host, CancellationToken stopping)
     {
         CurrentRequest.Value = http;
@@ -344,13 +353,19 @@ public static class WsManEndpoint
         var operation = WsManService.OperationName(request);
         OperationFaultDescription? injected;
         OperationRecord log;
-        lock (host.Lock)
+        var gate = GateOf(host);
+        await gate.WaitAsync(stopping);
+        try
         {
-            host.OperationIndex++;
-            var index = host.OperationIndex;
-            injected = host.Description.Faults.Operations.FirstOrDefault(f => f.On == index || (f.AndAfter && index >= f.On));
-            log = Record(host, operation, request.Action, request.ResourceUri, "ok", account?.User);
+            lock (host.Lock)
+            {
+                host.OperationIndex++;
+                var index = host.OperationIndex;
+                injected = host.Description.Faults.Operations.FirstOrDefault(f => f.On == index || (f.AndAfter && index >= f.On));
+                log = Record(host, operation, request.Action, request.ResourceUri, "ok", account?.User);
+            }
         }
+        finally { gate.Release(); }
 
         var faults = host.Description.Faults;
         var latency = faults.LatencyMs + (faults.LatencyByOperation.TryGetValue(operation, out var extra) ? extra : 0);
@@ -397,7 +412,9 @@ public static class WsManEndpoint
                 return;
         }
 
-        string reply;
+        string reply = "";
+        WsManFault? failed = null;
+        await gate.WaitAsync(stopping);
         try
         {
             lock (host.Lock)
@@ -406,9 +423,11 @@ public static class WsManEndpoint
                 reply = WsManService.Handle(host, account!, request, log);
             }
         }
-        catch (WsManFault fault)
+        catch (WsManFault fault) { failed = fault; }
+        finally { gate.Release(); }
+        if (failed is not null)
         {
-            await WriteFault(http, host, log, fault, request.MessageId);
+            await WriteFault(http, host, log, failed, request.MessageId);
             return;
         }
         if (host.Description.Faults.ForbiddenCharacters == ReplyCharacters.Fault && ReplyCharacters.HasForbidden(reply))

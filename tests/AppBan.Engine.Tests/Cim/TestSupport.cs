@@ -75,6 +75,12 @@ namespace AppBan.Engine.Tests.Cim
         /// <summary>(request envelope, its MessageID) → (HTTP status, body). Returning null body with status 0 hangs until stopped.</summary>
         public Func<XDocument, string, Task<(int Status, string Body)>> Respond { get; set; }
 
+        /// <summary>When set, answers instead of <see cref="Respond"/> with a body of exact bytes and its own Content-Type (null: none).</summary>
+        public Func<XDocument, string, (string ContentType, byte[] Body)> RespondBytes { get; set; }
+
+        /// <summary>Content-Type and User-Agent of every request, in arrival order.</summary>
+        public readonly ConcurrentQueue<(string ContentType, string UserAgent)> RequestHeaders = new ConcurrentQueue<(string, string)>();
+
         public ScriptedWsManServer()
         {
             Port = FreePort();
@@ -108,7 +114,17 @@ namespace AppBan.Engine.Tests.Cim
                 var doc = XDocument.Parse(text);
                 AuthorizationHeaders.Enqueue(context.Request.Headers["Authorization"]);
                 Requests.Enqueue(doc);
+                RequestHeaders.Enqueue((context.Request.Headers["Content-Type"], context.Request.Headers["User-Agent"]));
                 var messageId = doc.Descendants(XName.Get("MessageID", "http://schemas.xmlsoap.org/ws/2004/08/addressing")).First().Value;
+                if (RespondBytes != null)
+                {
+                    var (contentType, raw) = RespondBytes(doc, messageId);
+                    context.Response.StatusCode = 200;
+                    if (contentType != null) context.Response.ContentType = contentType;
+                    await context.Response.OutputStream.WriteAsync(raw, 0, raw.Length).ConfigureAwait(false);
+                    context.Response.Close();
+                    return;
+                }
                 var (status, body) = await Respond(doc, messageId).ConfigureAwait(false);
                 if (status == 0)
                 {

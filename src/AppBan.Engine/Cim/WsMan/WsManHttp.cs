@@ -17,9 +17,12 @@ namespace AppBan.Engine.Cim.WsMan
     /// </summary>
     internal sealed class WsManHttp : IDisposable
     {
-        private static readonly MediaTypeHeaderValue SoapContentType = MediaTypeHeaderValue.Parse("application/soap+xml;charset=UTF-8");
+        private const string SoapContentType = "application/soap+xml;charset=UTF-8";
+        private const string UserAgent = "AppBan-WSMan/1.0";
+        private static readonly UTF8Encoding Utf8 = new UTF8Encoding(false);
         private readonly HttpClient client;
-        private readonly AuthenticationHeaderValue basicHeader;
+        /// <summary>"Basic ..." for Basic authentication; set on each request as text, not parsed again per request.</summary>
+        private readonly string basicHeader;
         private readonly string computerName;
         private readonly CimAuthentication authentication;
         private readonly bool useSsl;
@@ -60,7 +63,7 @@ namespace AppBan.Engine.Cim.WsMan
                 handler.UseDefaultCredentials = false;
                 var pair = (string.IsNullOrEmpty(target.Credential.Domain) ? "" : target.Credential.Domain + "\\") +
                            target.Credential.UserName + ":" + target.Credential.Password;
-                basicHeader = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+                basicHeader = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(pair));
             }
             else if (target.Credential != null)
             {
@@ -73,7 +76,6 @@ namespace AppBan.Engine.Cim.WsMan
             }
 
             client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-            client.DefaultRequestHeaders.UserAgent.ParseAdd("AppBan-WSMan/1.0");
         }
 
         public Uri Endpoint { get; }
@@ -88,15 +90,17 @@ namespace AppBan.Engine.Cim.WsMan
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancel))
             using (var request = new HttpRequestMessage(HttpMethod.Post, Endpoint))
             {
-                request.Content = new StringContent(envelope, Encoding.UTF8);
-                request.Content.Headers.ContentType = SoapContentType;
-                if (basicHeader != null) request.Headers.Authorization = basicHeader;
+                // Headers as fixed text: the same bytes on the wire as typed header values, without parsing them per request.
+                request.Content = new ByteArrayContent(Utf8.GetBytes(envelope));
+                request.Content.Headers.TryAddWithoutValidation("Content-Type", SoapContentType);
+                request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+                if (basicHeader != null) request.Headers.TryAddWithoutValidation("Authorization", basicHeader);
                 try
                 {
                     await AwaitReachableAsync(linked.Token).ConfigureAwait(false);
                     using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false))
                     {
-                        var text = response.Content == null ? string.Empty : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                        var text = response.Content == null ? string.Empty : await ReadTextAsync(response.Content).ConfigureAwait(false);
                         var status = (int)response.StatusCode;
                         if (status == 200) return text;
                         if (LooksLikeEnvelope(text) && (status == 400 || status == 500)) return text;
@@ -119,6 +123,24 @@ namespace AppBan.Engine.Cim.WsMan
                     throw Classify(ex);
                 }
             }
+        }
+
+        /// <summary>
+        /// The reply as text. A UTF-8 reply (what WinRM sends to a UTF-8 request) is decoded here, invalid bytes as U+FFFD
+        /// and a byte order mark dropped, as the HTTP layer decodes it; any other charset or byte order mark goes through the
+        /// HTTP layer, whose encoding lookup takes a process-wide lock that a fleet's replies would queue on.
+        /// </summary>
+        private static async Task<string> ReadTextAsync(HttpContent content)
+        {
+            var charset = content.Headers.ContentType?.CharSet;
+            if (charset != null) charset = charset.Trim('"', ' ');
+            if (!string.IsNullOrEmpty(charset) && !string.Equals(charset, "utf-8", StringComparison.OrdinalIgnoreCase))
+                return await content.ReadAsStringAsync().ConfigureAwait(false);
+            var bytes = await content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            if (bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)))
+                return await content.ReadAsStringAsync().ConfigureAwait(false);
+            var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            return Utf8.GetString(bytes, start, bytes.Length - start);
         }
 
         private static bool OffersBasic(HttpResponseMessage response)
@@ -148,6 +170,9 @@ namespace AppBan.Engine.Cim.WsMan
         /// </summary>
         private async Task AwaitReachableAsync(CancellationToken cancel)
         {
+            // Once the target has answered, every later request passes without taking the lock.
+            var known = Volatile.Read(ref probe);
+            if (known != null && known.Status == TaskStatus.RanToCompletion) return;
             Task current;
             lock (probeGate)
             {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Text;
 using System.Xml;
 
@@ -20,47 +19,57 @@ namespace AppBan.Engine.Cim.WsMan
         public bool Use64BitProvider { get; set; }
     }
 
-    /// <summary>Builds the SOAP envelopes the client sends. Pure functions of their inputs, so tests can compare them.</summary>
+    /// <summary>
+    /// Builds the SOAP envelopes the client sends: fixed text with each value XML-escaped into its place (no XML writer per
+    /// request; the fixed parts are constants). Pure functions of their inputs, so tests can compare them.
+    /// </summary>
     internal static class WsManRequest
     {
-        private const string S = "s", A = "a", N = "n", W = "w", P = "p";
         private const string XmlSchemaNamespace = "http://www.w3.org/2001/XMLSchema";
+
+        private const string EnvelopeStart =
+            "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" " +
+            "xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\" " +
+            "xmlns:p=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " +
+            "xmlns:cim=\"http://schemas.dmtf.org/wbem/wscim/1/common\"><s:Header><a:To>";
+
+        // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
+        // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
+        // [guess W009] The Type attribute tells the plug-in which variant type to put in the context; its value is a
+        // QName, so the xs prefix is declared. Whether WinRM honours, ignores or never sees the option, the reads
+        // are right: without it WMI serves the native (64-bit) view [doc MS-WMI 2.2.13], and 32-bit entries are
+        // read through WOW6432Node by name, never by asking for the 32-bit view.
+        private const string Provider64Options =
+            "<w:OptionSet xmlns:xs=\"" + XmlSchemaNamespace + "\">" +
+            "<w:Option Name=\"wmi:__ProviderArchitecture\" Type=\"xs:int\">64</w:Option>" +
+            "<w:Option Name=\"wmi:__RequiredArchitecture\" Type=\"xs:boolean\">true</w:Option></w:OptionSet>";
 
         public static string Enumerate(string resourceUri, string messageId, WsManHeaderOptions header, string wql, int maxElements)
         {
-            return Build(resourceUri, WsManNames.EnumerateAction, messageId, header, x =>
-            {
-                x.WriteStartElement(N, "Enumerate", WsManNames.Enumeration.NamespaceName);
-                x.WriteStartElement(W, "OptimizeEnumeration", WsManNames.WsMan.NamespaceName);
-                x.WriteEndElement();
-                x.WriteElementString(W, "MaxElements", WsManNames.WsMan.NamespaceName, maxElements.ToString(CultureInfo.InvariantCulture));
-                x.WriteStartElement(W, "Filter", WsManNames.WsMan.NamespaceName);
-                x.WriteAttributeString("Dialect", WsManNames.WqlDialect);
-                x.WriteString(wql);
-                x.WriteEndElement();
-                x.WriteEndElement();
-            });
+            var x = Start(resourceUri, WsManNames.EnumerateAction, messageId, header, null);
+            x.Append("<n:Enumerate><w:OptimizeEnumeration /><w:MaxElements>").Append(maxElements.ToString(CultureInfo.InvariantCulture))
+             .Append("</w:MaxElements><w:Filter Dialect=\"").Append(WsManNames.WqlDialect).Append("\">");
+            AppendText(x, wql);
+            x.Append("</w:Filter></n:Enumerate>");
+            return End(x);
         }
 
         public static string Pull(string resourceUri, string messageId, WsManHeaderOptions header, string context, int maxElements)
         {
-            return Build(resourceUri, WsManNames.PullAction, messageId, header, x =>
-            {
-                x.WriteStartElement(N, "Pull", WsManNames.Enumeration.NamespaceName);
-                x.WriteElementString(N, "EnumerationContext", WsManNames.Enumeration.NamespaceName, context);
-                x.WriteElementString(N, "MaxElements", WsManNames.Enumeration.NamespaceName, maxElements.ToString(CultureInfo.InvariantCulture));
-                x.WriteEndElement();
-            });
+            var x = Start(resourceUri, WsManNames.PullAction, messageId, header, null);
+            x.Append("<n:Pull><n:EnumerationContext>");
+            AppendText(x, context);
+            x.Append("</n:EnumerationContext><n:MaxElements>").Append(maxElements.ToString(CultureInfo.InvariantCulture)).Append("</n:MaxElements></n:Pull>");
+            return End(x);
         }
 
         public static string Release(string resourceUri, string messageId, WsManHeaderOptions header, string context)
         {
-            return Build(resourceUri, WsManNames.ReleaseAction, messageId, header, x =>
-            {
-                x.WriteStartElement(N, "Release", WsManNames.Enumeration.NamespaceName);
-                x.WriteElementString(N, "EnumerationContext", WsManNames.Enumeration.NamespaceName, context);
-                x.WriteEndElement();
-            });
+            var x = Start(resourceUri, WsManNames.ReleaseAction, messageId, header, null);
+            x.Append("<n:Release><n:EnumerationContext>");
+            AppendText(x, context);
+            x.Append("</n:EnumerationContext></n:Release>");
+            return End(x);
         }
 
         /// <summary>
@@ -70,7 +79,7 @@ namespace AppBan.Engine.Cim.WsMan
         public static string Delete(string resourceUri, string messageId, WsManHeaderOptions header, IReadOnlyDictionary<string, string> selectors)
         {
             if (selectors == null || selectors.Count == 0) throw new ArgumentException("A Delete names its instance by its key properties.", nameof(selectors));
-            return Build(resourceUri, WsManNames.DeleteAction, messageId, header, selectors, _ => { });
+            return End(Start(resourceUri, WsManNames.DeleteAction, messageId, header, selectors));
         }
 
         /// <summary>A static method call: action &lt;ResourceURI&gt;/&lt;Method&gt;, body &lt;p:Method_INPUT&gt;.</summary>
@@ -85,25 +94,25 @@ namespace AppBan.Engine.Cim.WsMan
             IReadOnlyList<CimParameter> parameters, IReadOnlyDictionary<string, string> selectors)
         {
             if (!IsXmlName(methodName)) throw new ArgumentException("'" + methodName + "' is not a valid method name.", nameof(methodName));
-            return Build(resourceUri, resourceUri + "/" + methodName, messageId, header, selectors, x =>
-            {
-                x.WriteStartElement(P, methodName + "_INPUT", resourceUri);
-                foreach (var parameter in parameters ?? Array.Empty<CimParameter>())
-                {
+            if (parameters != null)
+                foreach (var parameter in parameters)
                     if (!IsXmlName(parameter.Name)) throw new ArgumentException("'" + parameter.Name + "' is not a valid parameter name.");
-                    WriteValue(x, resourceUri, parameter.Name, parameter.Value ?? CimValue.Null);
-                }
-                x.WriteEndElement();
-            });
+            var x = Start(resourceUri, resourceUri + "/" + methodName, messageId, header, selectors);
+            // The input element binds p to the class's namespace (the envelope binds it to Microsoft's WS-Man schema).
+            x.Append("<p:").Append(methodName).Append("_INPUT xmlns:p=\"");
+            AppendAttribute(x, resourceUri);
+            x.Append("\">");
+            if (parameters != null)
+                foreach (var parameter in parameters) WriteValue(x, parameter.Name, parameter.Value ?? CimValue.Null);
+            x.Append("</p:").Append(methodName).Append("_INPUT>");
+            return End(x);
         }
 
-        private static void WriteValue(XmlWriter x, string ns, string name, CimValue value)
+        private static void WriteValue(StringBuilder x, string name, CimValue value)
         {
             if (value.IsNull)
             {
-                x.WriteStartElement(P, name, ns);
-                x.WriteAttributeString("xsi", "nil", WsManNames.Xsi.NamespaceName, "true");
-                x.WriteEndElement();
+                x.Append("<p:").Append(name).Append(" xsi:nil=\"true\" />");
                 return;
             }
             if (value.Type == CimType.Instance || value.Type == CimType.Reference || value.Value is CimObject)
@@ -111,38 +120,93 @@ namespace AppBan.Engine.Cim.WsMan
             if (value.IsArray && value.Value is IEnumerable<object> items)
             {
                 // An array is the element repeated once per item.
-                foreach (var item in items) WriteScalar(x, ns, name, value.Type, item);
+                foreach (var item in items) WriteScalar(x, name, value.Type, item);
                 return;
             }
-            WriteScalar(x, ns, name, value.Type, value.Value);
+            WriteScalar(x, name, value.Type, value.Value);
         }
 
-        private static void WriteScalar(XmlWriter x, string ns, string name, CimType type, object item)
+        private static void WriteScalar(StringBuilder x, string name, CimType type, object item)
         {
-            x.WriteStartElement(P, name, ns);
-            if (item == null) x.WriteAttributeString("xsi", "nil", WsManNames.Xsi.NamespaceName, "true");
-            else if (item is DateTime || item is DateTimeOffset || type == CimType.DateTime)
-                x.WriteElementString("cim", "Datetime", WsManNames.Cim.NamespaceName, FormatDateTime(item));
-            else WriteText(x, FormatScalar(item));
-            x.WriteEndElement();
+            if (item == null)
+            {
+                x.Append("<p:").Append(name).Append(" xsi:nil=\"true\" />");
+                return;
+            }
+            x.Append("<p:").Append(name).Append('>');
+            if (item is DateTime || item is DateTimeOffset || type == CimType.DateTime)
+            {
+                x.Append("<cim:Datetime>");
+                AppendText(x, FormatDateTime(item));
+                x.Append("</cim:Datetime>");
+            }
+            else AppendText(x, FormatScalar(item));
+            x.Append("</p:").Append(name).Append('>');
         }
 
         /// <summary>
-        /// Writes text that may hold characters XML 1.0 forbids (a key name read from a user's hive): the writer does not
-        /// check characters and sends them as character references, and a surrogate without its pair, which it refuses,
-        /// goes as a reference written here. [guess W036] WinRM reads such references back as the characters they name.
+        /// Appends text content, escaped. Characters XML 1.0 forbids (a key name read from a user's hive) go as character
+        /// references, as an XML writer that does not check characters sends them. [guess W036] WinRM reads such
+        /// references back as the characters they name. Line ends go as LF: a parser reads CR LF and a lone CR as LF
+        /// anyway, so the value WinRM reads is the one an XML writer's newline handling produced before.
         /// </summary>
-        private static void WriteText(XmlWriter x, string text)
+        internal static void AppendText(StringBuilder x, string text)
         {
+            if (string.IsNullOrEmpty(text)) return;
             var start = 0;
             for (var i = 0; i < text.Length; i++)
             {
-                if (!char.IsSurrogate(text[i]) || !XmlCharacters.IsForbiddenAt(text, i)) continue;
-                if (i > start) x.WriteString(text.Substring(start, i - start));
-                x.WriteRaw("&#x" + ((int)text[i]).ToString("X", CultureInfo.InvariantCulture) + ";");
+                var c = text[i];
+                string replacement;
+                if (c == '&') replacement = "&amp;";
+                else if (c == '<') replacement = "&lt;";
+                else if (c == '>') replacement = "&gt;";
+                else if (c == '\r')
+                {
+                    x.Append(text, start, i - start).Append('\n');
+                    if (i + 1 < text.Length && text[i + 1] == '\n') i++;
+                    start = i + 1;
+                    continue;
+                }
+                else if ((c < 0x20 && c != '\t' && c != '\n') || c >= 0xD800 && XmlCharacters.IsForbiddenAt(text, i))
+                    replacement = "&#x" + ((int)c).ToString("X", CultureInfo.InvariantCulture) + ";";
+                else continue;
+                x.Append(text, start, i - start).Append(replacement);
                 start = i + 1;
             }
-            if (start < text.Length) x.WriteString(start == 0 ? text : text.Substring(start));
+            x.Append(text, start, text.Length - start);
+        }
+
+        /// <summary>Appends an attribute value between double quotes, escaped.</summary>
+        private static void AppendAttribute(StringBuilder x, string text)
+        {
+            if (string.IsNullOrEmpty(text)) return;
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                string replacement;
+                switch (c)
+                {
+                    case '&': replacement = "&amp;"; break;
+                    case '<': replacement = "&lt;"; break;
+                    case '>': replacement = "&gt;"; break;
+                    case '"': replacement = "&quot;"; break;
+                    case '\t': replacement = "&#x9;"; break;
+                    case '\n': replacement = "&#xA;"; break;
+                    case '\r': replacement = "&#xD;"; break;
+                    default:
+                        if (c < 0x20 || (c >= 0xD800 && XmlCharacters.IsForbiddenAt(text, i)))
+                        {
+                            replacement = "&#x" + ((int)c).ToString("X", CultureInfo.InvariantCulture) + ";";
+                            break;
+                        }
+                        continue;
+                }
+                x.Append(text, start, i - start).Append(replacement);
+                start = i + 1;
+            }
+            x.Append(text, start, text.Length - start);
         }
 
         internal static string FormatScalar(object item)
@@ -175,97 +239,50 @@ namespace AppBan.Engine.Cim.WsMan
             try { XmlConvert.VerifyNCName(name); return true; } catch (XmlException) { return false; }
         }
 
-        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header, Action<XmlWriter> body) =>
-            Build(resourceUri, action, messageId, header, null, body);
-
-        private static string Build(string resourceUri, string action, string messageId, WsManHeaderOptions header,
-            IReadOnlyDictionary<string, string> selectors, Action<XmlWriter> body)
+        /// <summary>The envelope up to the start of the body's content: the header, filled in.</summary>
+        private static StringBuilder Start(string resourceUri, string action, string messageId, WsManHeaderOptions header,
+            IReadOnlyDictionary<string, string> selectors)
         {
-            var sb = new StringBuilder(1024);
-            var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Encoding = Encoding.UTF8, CheckCharacters = false };
-            using (var x = XmlWriter.Create(new StringWriter(sb, CultureInfo.InvariantCulture), settings))
+            if (selectors != null)
+                foreach (var selector in selectors)
+                    if (!IsXmlName(selector.Key)) throw new ArgumentException("'" + selector.Key + "' is not a valid selector name.", nameof(selectors));
+            var x = new StringBuilder(1536);
+            x.Append(EnvelopeStart);
+            AppendText(x, header.To);
+            x.Append("</a:To><w:ResourceURI s:mustUnderstand=\"true\">");
+            AppendText(x, resourceUri);
+            x.Append("</w:ResourceURI><a:ReplyTo><a:Address s:mustUnderstand=\"true\">").Append(WsManNames.AnonymousAddress)
+             .Append("</a:Address></a:ReplyTo><a:Action s:mustUnderstand=\"true\">");
+            AppendText(x, action);
+            x.Append("</a:Action><w:MaxEnvelopeSize s:mustUnderstand=\"true\">").Append(header.MaxEnvelopeSize.ToString(CultureInfo.InvariantCulture))
+             .Append("</w:MaxEnvelopeSize><a:MessageID>");
+            AppendText(x, messageId);
+            x.Append("</a:MessageID>");
+            if (!string.IsNullOrEmpty(header.Locale))
             {
-                x.WriteStartElement(S, "Envelope", WsManNames.Soap.NamespaceName);
-                x.WriteAttributeString("xmlns", A, null, WsManNames.Addressing.NamespaceName);
-                x.WriteAttributeString("xmlns", N, null, WsManNames.Enumeration.NamespaceName);
-                x.WriteAttributeString("xmlns", W, null, WsManNames.WsMan.NamespaceName);
-                x.WriteAttributeString("xmlns", "p", null, WsManNames.MsWsMan.NamespaceName);
-                x.WriteAttributeString("xmlns", "xsi", null, WsManNames.Xsi.NamespaceName);
-                x.WriteAttributeString("xmlns", "cim", null, WsManNames.Cim.NamespaceName);
-
-                x.WriteStartElement(S, "Header", WsManNames.Soap.NamespaceName);
-                x.WriteElementString(A, "To", WsManNames.Addressing.NamespaceName, header.To);
-                MustUnderstand(x, W, "ResourceURI", WsManNames.WsMan, resourceUri);
-                x.WriteStartElement(A, "ReplyTo", WsManNames.Addressing.NamespaceName);
-                MustUnderstand(x, A, "Address", WsManNames.Addressing, WsManNames.AnonymousAddress);
-                x.WriteEndElement();
-                MustUnderstand(x, A, "Action", WsManNames.Addressing, action);
-                MustUnderstand(x, W, "MaxEnvelopeSize", WsManNames.WsMan, header.MaxEnvelopeSize.ToString(CultureInfo.InvariantCulture));
-                x.WriteElementString(A, "MessageID", WsManNames.Addressing.NamespaceName, messageId);
-                Locale(x, W, "Locale", WsManNames.WsMan, header.Locale);
-                Locale(x, "p", "DataLocale", WsManNames.MsWsMan, header.Locale);
-                x.WriteElementString(W, "OperationTimeout", WsManNames.WsMan.NamespaceName, FormatDuration(header.OperationTimeout));
-                if (selectors != null && selectors.Count > 0)
-                {
-                    x.WriteStartElement(W, "SelectorSet", WsManNames.WsMan.NamespaceName);
-                    foreach (var selector in selectors)
-                    {
-                        if (!IsXmlName(selector.Key)) throw new ArgumentException("'" + selector.Key + "' is not a valid selector name.", nameof(selectors));
-                        x.WriteStartElement(W, "Selector", WsManNames.WsMan.NamespaceName);
-                        x.WriteAttributeString("Name", selector.Key);
-                        x.WriteString(selector.Value ?? string.Empty);
-                        x.WriteEndElement();
-                    }
-                    x.WriteEndElement();
-                }
-                if (header.Use64BitProvider)
-                {
-                    // [doc MS-WSMV 3.1.4.1.10] The service adds every option named "wmi:<name>" to the WMI context as <name>.
-                    // MustComply stays unset: the WMI plug-in may answer wsman:InvalidOptions to mustComply="true".
-                    // [guess W009] The Type attribute tells the plug-in which variant type to put in the context; its value is a
-                    // QName, so the xs prefix is declared. Whether WinRM honours, ignores or never sees the option, the reads
-                    // are right: without it WMI serves the native (64-bit) view [doc MS-WMI 2.2.13], and 32-bit entries are
-                    // read through WOW6432Node by name, never by asking for the 32-bit view.
-                    x.WriteStartElement(W, "OptionSet", WsManNames.WsMan.NamespaceName);
-                    x.WriteAttributeString("xmlns", "xs", "http://www.w3.org/2000/xmlns/", XmlSchemaNamespace);
-                    Option(x, "wmi:__ProviderArchitecture", "xs:int", "64");
-                    Option(x, "wmi:__RequiredArchitecture", "xs:boolean", "true");
-                    x.WriteEndElement();
-                }
-                x.WriteEndElement();
-
-                x.WriteStartElement(S, "Body", WsManNames.Soap.NamespaceName);
-                body(x);
-                x.WriteEndElement();
-                x.WriteEndElement();
+                x.Append("<w:Locale xml:lang=\"");
+                AppendAttribute(x, header.Locale);
+                x.Append("\" s:mustUnderstand=\"false\" /><p:DataLocale xml:lang=\"");
+                AppendAttribute(x, header.Locale);
+                x.Append("\" s:mustUnderstand=\"false\" />");
             }
-            return sb.ToString();
+            x.Append("<w:OperationTimeout>").Append(FormatDuration(header.OperationTimeout)).Append("</w:OperationTimeout>");
+            if (selectors != null && selectors.Count > 0)
+            {
+                x.Append("<w:SelectorSet>");
+                foreach (var selector in selectors)
+                {
+                    x.Append("<w:Selector Name=\"").Append(selector.Key).Append("\">");
+                    AppendText(x, selector.Value ?? string.Empty);
+                    x.Append("</w:Selector>");
+                }
+                x.Append("</w:SelectorSet>");
+            }
+            if (header.Use64BitProvider) x.Append(Provider64Options);
+            x.Append("</s:Header><s:Body>");
+            return x;
         }
 
-        private static void MustUnderstand(XmlWriter x, string prefix, string name, System.Xml.Linq.XNamespace ns, string value)
-        {
-            x.WriteStartElement(prefix, name, ns.NamespaceName);
-            x.WriteAttributeString(S, "mustUnderstand", WsManNames.Soap.NamespaceName, "true");
-            x.WriteString(value);
-            x.WriteEndElement();
-        }
-
-        private static void Locale(XmlWriter x, string prefix, string name, System.Xml.Linq.XNamespace ns, string locale)
-        {
-            if (string.IsNullOrEmpty(locale)) return;
-            x.WriteStartElement(prefix, name, ns.NamespaceName);
-            x.WriteAttributeString("xml", "lang", null, locale);
-            x.WriteAttributeString(S, "mustUnderstand", WsManNames.Soap.NamespaceName, "false");
-            x.WriteEndElement();
-        }
-
-        private static void Option(XmlWriter x, string name, string type, string value)
-        {
-            x.WriteStartElement(W, "Option", WsManNames.WsMan.NamespaceName);
-            x.WriteAttributeString("Name", name);
-            x.WriteAttributeString("Type", type);
-            x.WriteString(value);
-            x.WriteEndElement();
-        }
+        private static string End(StringBuilder x) => x.Append("</s:Body></s:Envelope>").ToString();
     }
 }

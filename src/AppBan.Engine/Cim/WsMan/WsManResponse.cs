@@ -214,7 +214,7 @@ namespace AppBan.Engine.Cim.WsMan
             return TypedText(e.Value, (string)e.Attribute(WsManNames.Xsi + "type"));
         }
 
-        private static CimValue TypedText(string text, string xsiType)
+        internal static CimValue TypedText(string text, string xsiType)
         {
             var local = xsiType == null ? null : xsiType.Substring(xsiType.IndexOf(':') + 1);
             try

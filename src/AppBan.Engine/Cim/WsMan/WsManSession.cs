@@ -63,7 +63,7 @@ namespace AppBan.Engine.Cim.WsMan
             var header = Header(options);
 
             var page = await ExchangeAsync(id => WsManRequest.Enumerate(resourceUri, id, header, wql, Options.MaxElements), options,
-                body => WsManParser.ParseEnumerationPage(body, className)).ConfigureAwait(false);
+                className, WsManReplyReader.NewPage, WsManReplyReader.ReadPage, WsManReplyReader.FinishPage).ConfigureAwait(false);
             string context = null;
             try
             {
@@ -77,7 +77,7 @@ namespace AppBan.Engine.Cim.WsMan
                     options.CancellationToken.ThrowIfCancellationRequested();
                     var current = context;
                     page = await ExchangeAsync(id => WsManRequest.Pull(resourceUri, id, header, current, Options.MaxElements), options,
-                        body => WsManParser.ParseEnumerationPage(body, className)).ConfigureAwait(false);
+                        className, WsManReplyReader.NewPage, WsManReplyReader.ReadPage, WsManReplyReader.FinishPage).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (context != null)
@@ -98,7 +98,7 @@ namespace AppBan.Engine.Cim.WsMan
             var resourceUri = WsManNames.ResourceUri(namespaceName, className);
             var header = Header(options);
             return ExchangeAsync(id => WsManRequest.Invoke(resourceUri, methodName, id, header, inParameters), options,
-                body => WsManParser.ParseMethodOutput(body, methodName));
+                methodName, WsManReplyReader.NewOutput, WsManReplyReader.ReadOutput, WsManReplyReader.FinishOutput);
         }
 
         public Task<CimMethodResult> InvokeInstanceMethodAsync(string namespaceName, string className, IReadOnlyDictionary<string, string> keys,
@@ -110,7 +110,7 @@ namespace AppBan.Engine.Cim.WsMan
             var resourceUri = WsManNames.ResourceUri(namespaceName, className);
             var header = Header(options);
             return ExchangeAsync(id => WsManRequest.Invoke(resourceUri, methodName, id, header, inParameters, keys), options,
-                body => WsManParser.ParseMethodOutput(body, methodName));
+                methodName, WsManReplyReader.NewOutput, WsManReplyReader.ReadOutput, WsManReplyReader.FinishOutput);
         }
 
         /// <summary>
@@ -125,25 +125,31 @@ namespace AppBan.Engine.Cim.WsMan
             options = options ?? CimCallOptions.Default;
             var resourceUri = WsManNames.ResourceUri(namespaceName, className);
             var header = Header(options);
-            return ExchangeAsync(id => WsManRequest.Delete(resourceUri, id, header, keys), options, _ => true);
+            return ExchangeAsync(id => WsManRequest.Delete(resourceUri, id, header, keys), options,
+                (object)null, _ => (object)null, (reader, state) => false, state => true);
         }
 
-        /// <summary>Sends one request, checks RelatesTo against our MessageID, maps faults, parses the body.</summary>
-        private async Task<T> ExchangeAsync<T>(Func<string, string> build, CimCallOptions options, Func<System.Xml.Linq.XElement, T> parse)
+        /// <summary>
+        /// Sends one request, reads the reply in one pass (<see cref="WsManReplyReader"/>: <paramref name="readBody"/> takes
+        /// what it needs from the body's elements, <paramref name="finish"/> makes the result), checks RelatesTo against
+        /// our MessageID and maps faults.
+        /// </summary>
+        private async Task<T> ExchangeAsync<TArg, TState, T>(Func<string, string> build, CimCallOptions options, TArg argument,
+            Func<TArg, TState> start, Func<System.Xml.XmlReader, TState, bool> readBody, Func<TState, T> finish)
         {
             options.CancellationToken.ThrowIfCancellationRequestedAsCim(ComputerName);
             var messageId = "uuid:" + Guid.NewGuid().ToString("D").ToUpperInvariant();
             var envelope = build(messageId);
             var timeout = OperationTimeout(options);
             var text = await http.PostAsync(envelope, timeout + Options.ClientGrace, options.CancellationToken).ConfigureAwait(false);
-            WsManResponse response;
-            try { response = WsManParser.Parse(text); }
+            WsManReply<T> reply;
+            try { reply = WsManReplyReader.Read(text, start(argument), readBody, finish); }
             catch (FormatException ex) { throw Protocol(ex.Message, ex); }
-            if (response.RelatesTo != null && !string.Equals(response.RelatesTo, messageId, StringComparison.OrdinalIgnoreCase))
-                throw Protocol("the reply relates to " + response.RelatesTo + ", not to the request " + messageId + ".", null);
-            if (response.Fault != null) throw WsManFaultMapper.ToException(response.Fault, ComputerName);
-            try { return parse(response.Body); }
-            catch (FormatException ex) { throw Protocol(ex.Message, ex); }
+            if (reply.RelatesTo != null && !string.Equals(reply.RelatesTo, messageId, StringComparison.OrdinalIgnoreCase))
+                throw Protocol("the reply relates to " + reply.RelatesTo + ", not to the request " + messageId + ".", null);
+            if (reply.Fault != null) throw WsManFaultMapper.ToException(reply.Fault, ComputerName);
+            if (reply.Rejected != null) throw Protocol(reply.Rejected.Message, reply.Rejected);
+            return reply.Value;
         }
 
         private async Task ReleaseQuietlyAsync(string resourceUri, string context)
