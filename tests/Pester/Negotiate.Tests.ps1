@@ -59,8 +59,8 @@ Describe 'pywinrm over NTLM with message encryption against WinRM as Windows shi
     }
 
     It 'gets the same answers as over Basic on a host that allows it' {
-        $encrypted = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'it-admin' -Password 'Negotiate-Simulated!' -Transport ntlm -Encryption always
-        $plain = Invoke-PywinrmQuery -Python $python -Endpoint $basicHost.Url -UserName 'it-admin' -Password 'Negotiate-Simulated!' -Transport basic
+        $encrypted = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('it-admin', (ConvertTo-SecureString 'Negotiate-Simulated!' -AsPlainText -Force))) -Transport ntlm -Encryption always
+        $plain = Get-PywinrmAnswer -Python $python -Endpoint $basicHost.Url -Credential ([pscredential]::new('it-admin', (ConvertTo-SecureString 'Negotiate-Simulated!' -AsPlainText -Force))) -Transport basic
         $encrypted.Error | Should -BeNullOrEmpty
         $plain.Error | Should -BeNullOrEmpty
         $encrypted.Result.csName | Should -Be 'DEFAULT-01'
@@ -74,7 +74,7 @@ Describe 'pywinrm over NTLM with message encryption against WinRM as Windows shi
     }
 
     It 'sends and receives no SOAP body in clear after the handshake' {
-        $run = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'it-admin' -Password 'Negotiate-Simulated!' -Transport ntlm -Encryption always
+        $run = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('it-admin', (ConvertTo-SecureString 'Negotiate-Simulated!' -AsPlainText -Force))) -Transport ntlm -Encryption always
         $run.ExitCode | Should -Be 0
         $log = Get-SimulatorOperation -ComputerName 'DEFAULT-01'
         # The handshake: 401 offering Negotiate, 401 with the CHALLENGE, then the AUTHENTICATE accepted.
@@ -91,14 +91,14 @@ Describe 'pywinrm over NTLM with message encryption against WinRM as Windows shi
     }
 
     It 'authenticates a domain account given as DOMAIN\user' {
-        $run = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'CORP\dana' -Password 'Domain-Simulated!' -Transport ntlm -Encryption always
+        $run = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('CORP\dana', (ConvertTo-SecureString 'Domain-Simulated!' -AsPlainText -Force))) -Transport ntlm -Encryption always
         $run.Error | Should -BeNullOrEmpty
         $run.Result.subkeys | Should -Contain 'Google Chrome'
         @(& $soapAfterHandshake 'DEFAULT-01').user | Sort-Object -Unique | Should -Be 'CORP\dana'
     }
 
     It 'rejects a wrong password in the AUTHENTICATE message, and nothing reaches WMI' {
-        $run = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'it-admin' -Password 'wrong' -Transport ntlm -Encryption always
+        $run = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('it-admin', (ConvertTo-SecureString 'wrong' -AsPlainText -Force))) -Transport ntlm -Encryption always
         $run.ExitCode | Should -Not -Be 0
         $run.Error | Should -Match 'credentials were rejected'
         (Get-SimulatorOperation -ComputerName 'DEFAULT-01').detail | Should -Contain 'The NTLMv2 response of it-admin does not match the password.'
@@ -106,13 +106,13 @@ Describe 'pywinrm over NTLM with message encryption against WinRM as Windows shi
     }
 
     It 'refuses an account that is neither an administrator nor in Remote Management Users, as over Basic' {
-        $run = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'kiosk' -Password 'Kiosk-Simulated!' -Transport ntlm -Encryption always
+        $run = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('kiosk', (ConvertTo-SecureString 'Kiosk-Simulated!' -AsPlainText -Force))) -Transport ntlm -Encryption always
         $run.Error | Should -Match 'credentials were rejected'
         @(& $soapAfterHandshake 'DEFAULT-01') | Should -BeNullOrEmpty
     }
 
     It 'refuses SOAP in clear over HTTP after NTLM with HTTP 500, before WMI sees it' {
-        $run = Invoke-PywinrmQuery -Python $python -Endpoint $default.Url -UserName 'it-admin' -Password 'Negotiate-Simulated!' -Transport ntlm -Encryption never
+        $run = Get-PywinrmAnswer -Python $python -Endpoint $default.Url -Credential ([pscredential]::new('it-admin', (ConvertTo-SecureString 'Negotiate-Simulated!' -AsPlainText -Force))) -Transport ntlm -Encryption never
         $run.ExitCode | Should -Not -Be 0
         $run.Error | Should -Match 'Code 500'
         $refused = @(& $soapAfterHandshake 'DEFAULT-01')

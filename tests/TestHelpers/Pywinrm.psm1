@@ -4,7 +4,7 @@
     pywinrm, the independent WS-Man client: find (or on Debian as root, install) Debian's python3-winrm and run the
     query script with it.
 .DESCRIPTION
-    Get-Pywinrm returns the Python that imports winrm, or $null; Get-PywinrmProblem then says why. Invoke-PywinrmQuery
+    Get-Pywinrm returns the Python that imports winrm, or $null; Get-PywinrmProblem then says why. Get-PywinrmAnswer
     runs tests/Pester/python/winrm_query.py and returns its exit code, standard output and standard error.
 #>
 
@@ -43,20 +43,20 @@ function Get-Pywinrm {
 function Get-PywinrmProblem { $script:PywinrmProblem }
 
 # Runs the query script against one endpoint; the JSON it prints is parsed when it succeeded.
-function Invoke-PywinrmQuery {
+function Get-PywinrmAnswer {
     param(
         [Parameter(Mandatory)] [string] $Python,
         [Parameter(Mandatory)] [string] $Endpoint,
-        [Parameter(Mandatory)] [string] $UserName,
-        [Parameter(Mandatory)] [string] $Password,
+        [Parameter(Mandatory)] [pscredential] $Credential,
         [Parameter(Mandatory)] [ValidateSet('ntlm', 'basic')] [string] $Transport,
         [ValidateSet('always', 'never', 'auto')] [string] $Encryption = 'auto'
     )
     $script = Join-Path $PSScriptRoot '../Pester/python/winrm_query.py'
     $startInfo = [System.Diagnostics.ProcessStartInfo]::new($Python)
-    foreach ($argument in @($script, $Endpoint, $UserName, $Password, '--transport', $Transport, '--encryption', $Encryption)) {
+    foreach ($argument in @($script, $Endpoint, $Credential.UserName, '--transport', $Transport, '--encryption', $Encryption)) {
         $startInfo.ArgumentList.Add($argument)
     }
+    $startInfo.Environment['APPBAN_TEST_PASSWORD'] = $Credential.GetNetworkCredential().Password
     $startInfo.UseShellExecute = $false
     $startInfo.RedirectStandardOutput = $true
     $startInfo.RedirectStandardError = $true
@@ -76,4 +76,4 @@ function Invoke-PywinrmQuery {
     }
 }
 
-Export-ModuleMember -Function Get-Pywinrm, Get-PywinrmProblem, Invoke-PywinrmQuery
+Export-ModuleMember -Function Get-Pywinrm, Get-PywinrmProblem, Get-PywinrmAnswer

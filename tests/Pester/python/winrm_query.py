@@ -61,12 +61,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('endpoint')
     parser.add_argument('user')
-    parser.add_argument('password')
+    # The password comes in APPBAN_TEST_PASSWORD, never on the command line, where any process could read it.
     parser.add_argument('--transport', required=True, choices=['ntlm', 'basic'])
     parser.add_argument('--encryption', default='auto', choices=['always', 'never', 'auto'])
     args = parser.parse_args()
 
-    protocol = winrm.protocol.Protocol(args.endpoint, transport=args.transport, username=args.user, password=args.password,
+    protocol = winrm.protocol.Protocol(args.endpoint, transport=args.transport, username=args.user, password=os.environ['APPBAN_TEST_PASSWORD'],
                                        message_encryption=args.encryption)
 
     # WQL Enumerate, everything in the first reply (OptimizeEnumeration).
