@@ -448,24 +448,7 @@ namespace AppBan.Engine.Cim.WsMan
             for (var e = ex; e != null; e = e.InnerException)
             {
                 if (e is SocketException se)
-                {
-                    switch (se.SocketErrorCode)
-                    {
-                        case SocketError.ConnectionRefused:
-                            return Unreachable("connection refused on port " + Endpoint.Port + " (is WinRM listening?)", se.ErrorCode, ex);
-                        case SocketError.HostNotFound:
-                        case SocketError.NoData:
-                        case SocketError.TryAgain:
-                            return Unreachable("the name '" + Endpoint.Host + "' could not be resolved", CimErrorCodes.WsManNameNotResolved, ex);
-                        case SocketError.TimedOut:
-                            return new CimException(CimErrorKind.Timeout, computerName, computerName + ": connecting to " + Endpoint + " timed out.", se.ErrorCode, ex);
-                        case SocketError.ConnectionReset:
-                        case SocketError.ConnectionAborted:
-                            return new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the connection was closed by the target.", se.ErrorCode, ex);
-                        default:
-                            return Unreachable("the host cannot be reached (" + se.SocketErrorCode + ")", se.ErrorCode, ex);
-                    }
-                }
+                    return WsManSocketErrors.Classify(se, computerName, Endpoint, ex) ?? WsManSocketErrors.HostCannotBeReached(se, computerName, Endpoint, ex);
             }
             if (ex is InvalidDataException)
                 return new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the target's HTTP reply is malformed: " + ex.Message + ".", null, ex);
@@ -473,9 +456,6 @@ namespace AppBan.Engine.Cim.WsMan
                 return new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the connection was closed by the target before its reply.", null, ex);
             return new CimException(CimErrorKind.Unreachable, computerName, computerName + ": the request to " + Endpoint + " failed: " + ex.Message, null, ex);
         }
-
-        private CimException Unreachable(string why, long? code, Exception ex) =>
-            new CimException(CimErrorKind.Unreachable, computerName, computerName + ": cannot reach " + Endpoint + ": " + why + ".", code, ex);
 
         public void Dispose()
         {

@@ -275,25 +275,8 @@ namespace AppBan.Engine.Cim.WsMan
                         "Fix the certificate, or pass -SkipCertificateCheck to accept it knowingly.", null, ex);
                 if (e is SocketException se)
                 {
-                    switch (se.SocketErrorCode)
-                    {
-                        case SocketError.ConnectionRefused:
-                            return Unreachable("connection refused on port " + Endpoint.Port + " (is WinRM listening?)", se.ErrorCode, ex);
-                        case SocketError.HostNotFound:
-                        case SocketError.NoData:
-                        case SocketError.TryAgain:
-                            return Unreachable("the name '" + Endpoint.Host + "' could not be resolved", CimErrorCodes.WsManNameNotResolved, ex);
-                        case SocketError.TimedOut:
-                            return new CimException(CimErrorKind.Timeout, computerName, computerName + ": connecting to " + Endpoint + " timed out.", se.ErrorCode, ex);
-                        case SocketError.HostUnreachable:
-                        case SocketError.NetworkUnreachable:
-                        case SocketError.HostDown:
-                        case SocketError.NetworkDown:
-                            return Unreachable("the host cannot be reached (" + se.SocketErrorCode + ")", se.ErrorCode, ex);
-                        case SocketError.ConnectionReset:
-                        case SocketError.ConnectionAborted:
-                            return new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the connection was closed by the target.", se.ErrorCode, ex);
-                    }
+                    var known = WsManSocketErrors.Classify(se, computerName, Endpoint, ex);
+                    if (known != null) return known;
                 }
                 if (e is WebException we)
                 {
@@ -317,7 +300,7 @@ namespace AppBan.Engine.Cim.WsMan
         }
 
         private CimException Unreachable(string why, long? code, Exception ex) =>
-            new CimException(CimErrorKind.Unreachable, computerName, computerName + ": cannot reach " + Endpoint + ": " + why + ".", code, ex);
+            WsManSocketErrors.Unreachable(computerName, Endpoint, why, code, ex);
 
         private static Exception Innermost(Exception ex)
         {

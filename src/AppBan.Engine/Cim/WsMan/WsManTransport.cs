@@ -1,4 +1,5 @@
 using System;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -52,5 +53,41 @@ namespace AppBan.Engine.Cim.WsMan
             public Task<string> PostAsync(string envelope, TimeSpan deadline, CancellationToken cancel) => http.PostAsync(envelope, deadline, cancel);
             public void Dispose() => http.Dispose();
         }
+    }
+
+    /// <summary>What both transports make of a socket error while reaching a target.</summary>
+    internal static class WsManSocketErrors
+    {
+        /// <summary>The error a socket failure means for the target; null for a code without a meaning of its own.</summary>
+        public static CimException Classify(SocketException se, string computerName, Uri endpoint, Exception ex)
+        {
+            switch (se.SocketErrorCode)
+            {
+                case SocketError.ConnectionRefused:
+                    return Unreachable(computerName, endpoint, "connection refused on port " + endpoint.Port + " (is WinRM listening?)", se.ErrorCode, ex);
+                case SocketError.HostNotFound:
+                case SocketError.NoData:
+                case SocketError.TryAgain:
+                    return Unreachable(computerName, endpoint, "the name '" + endpoint.Host + "' could not be resolved", CimErrorCodes.WsManNameNotResolved, ex);
+                case SocketError.TimedOut:
+                    return new CimException(CimErrorKind.Timeout, computerName, computerName + ": connecting to " + endpoint + " timed out.", se.ErrorCode, ex);
+                case SocketError.HostUnreachable:
+                case SocketError.NetworkUnreachable:
+                case SocketError.HostDown:
+                case SocketError.NetworkDown:
+                    return HostCannotBeReached(se, computerName, endpoint, ex);
+                case SocketError.ConnectionReset:
+                case SocketError.ConnectionAborted:
+                    return new CimException(CimErrorKind.ProtocolError, computerName, computerName + ": the connection was closed by the target.", se.ErrorCode, ex);
+                default:
+                    return null;
+            }
+        }
+
+        public static CimException HostCannotBeReached(SocketException se, string computerName, Uri endpoint, Exception ex) =>
+            Unreachable(computerName, endpoint, "the host cannot be reached (" + se.SocketErrorCode + ")", se.ErrorCode, ex);
+
+        public static CimException Unreachable(string computerName, Uri endpoint, string why, long? code, Exception ex) =>
+            new CimException(CimErrorKind.Unreachable, computerName, computerName + ": cannot reach " + endpoint + ": " + why + ".", code, ex);
     }
 }
