@@ -9,27 +9,18 @@
 #>
 
 $script:ChromiumProblem = $null
+Import-Module (Join-Path $PSScriptRoot 'DebianPackage.psm1')
 
 # Debian's chromium, installed with apt-get when it is missing and this is a Debian-like system run as root.
 function Get-Chromium {
     $names = 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'
     $found = $names | ForEach-Object { Get-Command $_ -CommandType Application -ErrorAction Ignore } | Select-Object -First 1
     if ($found) { return $found.Source }
-    if (-not $IsLinux -or -not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
-        $script:ChromiumProblem = 'chromium is not installed and apt-get is not available here'
-        return $null
-    }
-    if ((& id -u) -ne '0') {
-        $script:ChromiumProblem = 'chromium is not installed and installing it needs root'
-        return $null
-    }
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) 'appban-chromium-install.log'
-    $env:DEBIAN_FRONTEND = 'noninteractive'
-    & apt-get update *> $log
-    & apt-get install -y chromium *>> $log
+    $script:ChromiumProblem = Install-DebianPackage chromium
+    if ($script:ChromiumProblem) { return $null }
     $found = $names | ForEach-Object { Get-Command $_ -CommandType Application -ErrorAction Ignore } | Select-Object -First 1
     if ($found) { return $found.Source }
-    $script:ChromiumProblem = "apt-get could not install chromium (see $log)"
+    $script:ChromiumProblem = "apt-get could not install chromium (see $(Get-DebianPackageLog chromium))"
     $null
 }
 

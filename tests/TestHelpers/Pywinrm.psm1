@@ -11,6 +11,7 @@
 $script:PywinrmProblem = $null
 # Debian's package installs for the system Python, not for another Python earlier on PATH.
 $script:SystemPython = '/usr/bin/python3'
+Import-Module (Join-Path $PSScriptRoot 'DebianPackage.psm1')
 
 function Test-PywinrmImport {
     if (-not (Test-Path -LiteralPath $script:SystemPython)) { return $false }
@@ -22,20 +23,10 @@ function Test-PywinrmImport {
 # Debian-like system run as root.
 function Get-Pywinrm {
     if (Test-PywinrmImport) { return $script:SystemPython }
-    if (-not $IsLinux -or -not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
-        $script:PywinrmProblem = 'python3-winrm is not installed and apt-get is not available here'
-        return $null
-    }
-    if ((& id -u) -ne '0') {
-        $script:PywinrmProblem = 'python3-winrm is not installed and installing it needs root'
-        return $null
-    }
-    $log = Join-Path ([System.IO.Path]::GetTempPath()) 'appban-pywinrm-install.log'
-    $env:DEBIAN_FRONTEND = 'noninteractive'
-    & apt-get update *> $log
-    & apt-get install -y python3-winrm *>> $log
+    $script:PywinrmProblem = Install-DebianPackage python3-winrm
+    if ($script:PywinrmProblem) { return $null }
     if (Test-PywinrmImport) { return $script:SystemPython }
-    $script:PywinrmProblem = "apt-get could not install python3-winrm (see $log)"
+    $script:PywinrmProblem = "apt-get could not install python3-winrm (see $(Get-DebianPackageLog python3-winrm))"
     $null
 }
 
