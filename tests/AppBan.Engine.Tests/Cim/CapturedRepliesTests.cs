@@ -26,9 +26,9 @@ namespace AppBan.Engine.Tests.Cim
                 if (r.Fault != null) { Assert.NotNull(r.Fault.Code); continue; }
                 var first = r.Body.Elements().First().Name;
                 if (first.LocalName == "EnumerateResponse" || first.LocalName == "PullResponse")
-                    Assert.NotNull(WsManParser.ParseEnumerationPage(r.Body, "Win32_Process"));
+                    Assert.NotNull(WsManDocumentOracle.ParseEnumerationPage(r.Body, "Win32_Process"));
                 else if (first.LocalName.EndsWith("_OUTPUT", StringComparison.Ordinal))
-                    Assert.NotNull(WsManParser.ParseMethodOutput(r.Body, first.LocalName.Substring(0, first.LocalName.Length - 7)));
+                    Assert.NotNull(WsManDocumentOracle.ParseMethodOutput(r.Body, first.LocalName.Substring(0, first.LocalName.Length - 7)));
                 else
                     Assert.Contains(first.LocalName, new[] { "Enumerate", "Pull" }); // the two request templates
             }
@@ -37,7 +37,7 @@ namespace AppBan.Engine.Tests.Cim
         [CapturedRepliesFact]
         public void Enumerate_then_two_pulls_of_Win32_Process()
         {
-            var first = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_000.xml").Body, "ignored");
+            var first = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_000.xml").Body, "ignored");
             Assert.Equal("uuid:92A308CD-D945-48E9-92F1-E81967952B61", first.Context);
             Assert.False(first.EndOfSequence);
             var idle = first.Items.Single();
@@ -47,14 +47,14 @@ namespace AppBan.Engine.Tests.Cim
             Assert.True(idle["CommandLine"].IsNull);
             Assert.Equal(137507861455ul, idle["KernelModeTime"].AsUInt64());
 
-            var second = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_001.xml").Body, null);
+            var second = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_001.xml").Body, null);
             Assert.Equal("uuid:13276C2F-5658-4CA8-96A2-EA3204983BE4", second.Context);
             Assert.Equal(32, second.Items.Count);
             Assert.All(second.Items, i => Assert.Equal("Win32_Process", i.ClassName));
             Assert.Equal("XenDpriv.exe", second.Items.Last()["Name"].AsString());
             Assert.Equal(2276u, second.Items.Last()["ProcessId"].AsUInt32());
 
-            var last = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_002.xml").Body, null);
+            var last = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_star_002.xml").Body, null);
             Assert.True(last.EndOfSequence);
             Assert.Null(last.Context);
             Assert.Equal(13, last.Items.Count);
@@ -64,7 +64,7 @@ namespace AppBan.Engine.Tests.Cim
         [CapturedRepliesFact]
         public void An_explicit_property_list_comes_back_as_XmlFragment()
         {
-            var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_all_000.xml").Body, "Win32_Process");
+            var page = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_Process_all_000.xml").Body, "Win32_Process");
             var item = page.Items.Single();
             Assert.Equal("Win32_Process", item.ClassName);
             Assert.Equal("System Idle Process", item["Caption"].AsString());
@@ -75,7 +75,7 @@ namespace AppBan.Engine.Tests.Cim
         [CapturedRepliesFact]
         public void Operating_system_nils_and_datetimes()
         {
-            var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_OperatingSystem_star_000.xml").Body, null);
+            var page = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2012-Win32_OperatingSystem_star_000.xml").Body, null);
             Assert.True(page.EndOfSequence);
             var os = page.Items.Single();
             Assert.Equal("Microsoft Windows Server 2012 Standard", os["Caption"].AsString());
@@ -91,7 +91,7 @@ namespace AppBan.Engine.Tests.Cim
         [CapturedRepliesFact]
         public void Server_2008_service_item()
         {
-            var page = WsManParser.ParseEnumerationPage(Parse("txwinrm-server_2008-Win32_Service_star_000.xml").Body, null);
+            var page = WsManDocumentOracle.ParseEnumerationPage(Parse("txwinrm-server_2008-Win32_Service_star_000.xml").Body, null);
             var svc = page.Items.Single();
             Assert.Equal("Win32_Service", svc.ClassName);
             Assert.Equal("AeLookupSvc", svc["Name"].AsString());
@@ -102,7 +102,7 @@ namespace AppBan.Engine.Tests.Cim
         [CapturedRepliesFact]
         public void StdRegProv_EnumKey_output()
         {
-            var r = WsManParser.ParseMethodOutput(Parse("openwsman-EnumKey-response.xml").Body, "EnumKey");
+            var r = WsManDocumentOracle.ParseMethodOutput(Parse("openwsman-EnumKey-response.xml").Body, "EnumKey");
             Assert.Equal(0u, r.ReturnValue);
             var names = r.OutParameters["sNames"].AsStringArray();
             Assert.Equal(26, names.Count);

@@ -57,7 +57,7 @@ namespace AppBan.Engine.Tests.Cim
         public void Datetimes_are_utc_whatever_their_offset()
         {
             Assert.Equal(new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc), new CimValue(CimType.Unknown, false, "2026-01-01T13:00:00+01:00").AsDateTime());
-            var parsed = WsManParser.ParseValue(System.Xml.Linq.XElement.Parse(
+            var parsed = WsManDocumentOracle.ParseValue(System.Xml.Linq.XElement.Parse(
                 "<p:When xmlns:p='urn:x' xmlns:cim='http://schemas.dmtf.org/wbem/wscim/1/common'><cim:Datetime>2026-06-30T23:59:59-02:00</cim:Datetime></p:When>"));
             Assert.Equal(new DateTime(2026, 7, 1, 1, 59, 59, DateTimeKind.Utc), parsed.AsDateTime());
             Assert.Equal(DateTimeKind.Utc, parsed.AsDateTime().Value.Kind);
@@ -68,7 +68,7 @@ namespace AppBan.Engine.Tests.Cim
         {
             var e = System.Xml.Linq.XElement.Parse(
                 "<p:Code xmlns:p='urn:x' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xmlns:cim='http://schemas.dmtf.org/wbem/wscim/1/common' xsi:type='cim:cimUnsignedInt'>2150859173</p:Code>");
-            var v = WsManParser.ParseValue(e);
+            var v = WsManDocumentOracle.ParseValue(e);
             Assert.Equal(CimType.UInt32, v.Type);
             Assert.Equal(2150859173u, v.Value);
         }
@@ -78,7 +78,7 @@ namespace AppBan.Engine.Tests.Cim
         {
             var e = System.Xml.Linq.XElement.Parse(
                 "<p:Startup xmlns:p='urn:x' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:type='p:Win32_ProcessStartup_Type'><p:ShowWindow>0</p:ShowWindow><p:Title xsi:nil='true'/></p:Startup>");
-            var v = WsManParser.ParseValue(e);
+            var v = WsManDocumentOracle.ParseValue(e);
             Assert.Equal(CimType.Instance, v.Type);
             var o = v.AsInstance();
             Assert.Equal("Win32_ProcessStartup", o.ClassName);

@@ -12,7 +12,7 @@ namespace AppBan.Engine.Tests.Cim
     public class RegistryClientTests
     {
         private static CimMethodResult FromFixture(string fixture, string method) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
+            WsManDocumentOracle.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
 
         private static (RegistryClient Client, ScriptedReplySession Session) With(Func<string, IReadOnlyList<CimParameter>, CimMethodResult> answer)
         {

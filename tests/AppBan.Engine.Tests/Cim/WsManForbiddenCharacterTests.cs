@@ -26,7 +26,7 @@ namespace AppBan.Engine.Tests.Cim
             "</p:GetStringValue_OUTPUT></s:Body></s:Envelope>";
 
         private static string ReadValue(string envelope) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(envelope).Body, "GetStringValue").OutParameters["sValue"].AsString();
+            WsManDocumentOracle.ParseMethodOutput(WsManParser.Parse(envelope).Body, "GetStringValue").OutParameters["sValue"].AsString();
 
         [Theory]
         [InlineData("Notes&#27; Pro", "Notes\u001b Pro")]

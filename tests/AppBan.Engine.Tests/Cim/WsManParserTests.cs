@@ -13,11 +13,11 @@ namespace AppBan.Engine.Tests.Cim
         {
             var response = WsManParser.Parse(CapturedReplies.Read(fixture));
             Assert.Null(response.Fault);
-            return WsManParser.ParseEnumerationPage(response.Body, fragmentClass);
+            return WsManDocumentOracle.ParseEnumerationPage(response.Body, fragmentClass);
         }
 
         private static CimMethodResult Output(string fixture, string method) =>
-            WsManParser.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
+            WsManDocumentOracle.ParseMethodOutput(WsManParser.Parse(CapturedReplies.Read(fixture)).Body, method);
 
         [Fact]
         public void Typed_items_keep_class_values_nils_and_datetimes()

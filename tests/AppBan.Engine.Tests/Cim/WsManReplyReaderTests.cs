@@ -189,7 +189,7 @@ namespace AppBan.Engine.Tests.Cim
             {
                 foreach (var fragmentClass in new[] { "Win32_Process", null })
                 {
-                    var expected = WsManParser.ParseEnumerationPage(document.Body, fragmentClass);
+                    var expected = WsManDocumentOracle.ParseEnumerationPage(document.Body, fragmentClass);
                     var actual = WsManReplyReader.Read(xml, WsManReplyReader.NewPage(fragmentClass), WsManReplyReader.ReadPage, WsManReplyReader.FinishPage);
                     Assert.Null(actual.Rejected);
                     Assert.Equal(expected.Context, actual.Value.Context);
@@ -203,7 +203,7 @@ namespace AppBan.Engine.Tests.Cim
             {
                 CimMethodResult expected = null;
                 FormatException expectedError = null;
-                try { expected = WsManParser.ParseMethodOutput(document.Body, MethodOf(local)); }
+                try { expected = WsManDocumentOracle.ParseMethodOutput(document.Body, MethodOf(local)); }
                 catch (FormatException ex) { expectedError = ex; }
                 if (expectedError != null)
                 {

@@ -282,7 +282,7 @@ namespace AppBan.Engine.Cim.WsMan
         }
 
         /// <summary>
-        /// One property element, read as <see cref="WsManParser.ParseValue"/> reads it: nil, a cim:Datetime or
+        /// One property element, read as the document parser of earlier versions read it: nil, a cim:Datetime or
         /// cim:Interval child, an embedded instance (any other child element), or text typed by xsi:type when present.
         /// </summary>
         private static CimValue ReadValue(XmlReader reader)
